@@ -1,0 +1,341 @@
+//! The `renacer-json-v1` trace file format.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::errno;
+use crate::record::{SyscallRecord, SyscallResult, arg_count};
+use crate::text::format_arg;
+
+/// Value of [`TraceFile::format`].
+pub const FORMAT: &str = "renacer-json-v1";
+
+/// A whole trace as written by `renacer -o trace.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceFile {
+    /// renacer version that wrote the file.
+    pub version: String,
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// 32 lowercase hex characters.
+    pub trace_id: String,
+    pub process: ProcessInfo,
+    pub syscalls: Vec<JsonSyscall>,
+    pub statistics: Statistics,
+    #[serde(default)]
+    pub drops: Drops,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessInfo {
+    pub pid: u32,
+    /// Empty when renacer attached to a running process.
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub total_syscalls: u64,
+    pub total_duration_nanos: u64,
+    pub syscall_counts: BTreeMap<String, u64>,
+}
+
+/// Events lost before they reached the file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drops {
+    /// Ring-buffer reserve failures in the kernel.
+    #[serde(default)]
+    pub kernel: u64,
+    /// Events dropped because the daemon's queue overflowed.
+    #[serde(default)]
+    pub daemon: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonSyscall {
+    pub name: String,
+    /// Arguments rendered as in the text format.
+    pub args: Vec<String>,
+    pub result: JsonResult,
+    /// Errno name (`ENOENT`) when the call failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errno: Option<String>,
+    pub duration_nanos: u64,
+    pub pid: u32,
+    pub tid: u32,
+    pub lamport: u64,
+    pub timestamp_nanos: u64,
+}
+
+/// A return value, or a marker string for calls that did not return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum JsonResult {
+    Returned(i64),
+    Marker(JsonMarker),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JsonMarker {
+    /// `exit`, `exit_group`: strace's `= ?`.
+    #[serde(rename = "?")]
+    NoReturn,
+    #[serde(rename = "unfinished")]
+    Unfinished,
+}
+
+impl From<SyscallResult> for JsonResult {
+    fn from(result: SyscallResult) -> Self {
+        match result {
+            SyscallResult::Returned(r) => Self::Returned(r),
+            SyscallResult::NoReturn => Self::Marker(JsonMarker::NoReturn),
+            SyscallResult::Unfinished => Self::Marker(JsonMarker::Unfinished),
+        }
+    }
+}
+
+impl From<JsonResult> for SyscallResult {
+    fn from(result: JsonResult) -> Self {
+        match result {
+            JsonResult::Returned(r) => Self::Returned(r),
+            JsonResult::Marker(JsonMarker::NoReturn) => Self::NoReturn,
+            JsonResult::Marker(JsonMarker::Unfinished) => Self::Unfinished,
+        }
+    }
+}
+
+impl From<&SyscallRecord> for JsonSyscall {
+    fn from(rec: &SyscallRecord) -> Self {
+        Self {
+            name: rec.name().into_owned(),
+            args: rec
+                .args
+                .iter()
+                .take(arg_count(rec.nr))
+                .map(|&a| format_arg(a))
+                .collect(),
+            result: rec.result.into(),
+            errno: rec
+                .result
+                .errno()
+                .map(|e| errno::name(e).map_or_else(|| e.to_string(), str::to_owned)),
+            duration_nanos: rec.duration_nanos,
+            pid: rec.pid,
+            tid: rec.tid,
+            lamport: rec.lamport,
+            timestamp_nanos: rec.timestamp_nanos,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    /// Malformed JSON or a document that does not fit the schema.
+    #[error("invalid trace file at line {line}, column {column}: {message}")]
+    Parse {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("unsupported trace format {found:?} (expected {FORMAT:?})")]
+    UnsupportedFormat { found: String },
+}
+
+impl From<serde_json::Error> for JsonError {
+    fn from(e: serde_json::Error) -> Self {
+        let (line, column) = (e.line(), e.column());
+        // serde_json appends the position to its message; we report it separately.
+        let full = e.to_string();
+        let suffix = format!(" at line {line} column {column}");
+        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+        Self::Parse {
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// Only the `format` field, read first so that files in another format are
+/// rejected by name rather than by whichever field they happen to lack.
+#[derive(Deserialize)]
+struct FormatProbe {
+    format: Option<String>,
+}
+
+impl TraceFile {
+    /// Builds the file for `records`; `version` is this crate's version.
+    pub fn from_records(
+        trace_id: String,
+        process: ProcessInfo,
+        records: &[SyscallRecord],
+        drops: Drops,
+    ) -> Self {
+        let mut syscall_counts = BTreeMap::new();
+        let mut total_duration_nanos = 0u64;
+        for rec in records {
+            *syscall_counts.entry(rec.name().into_owned()).or_insert(0) += 1;
+            total_duration_nanos = total_duration_nanos.saturating_add(rec.duration_nanos);
+        }
+        Self {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            format: FORMAT.to_owned(),
+            trace_id,
+            process,
+            syscalls: records.iter().map(JsonSyscall::from).collect(),
+            statistics: Statistics {
+                total_syscalls: records.len() as u64,
+                total_duration_nanos,
+                syscall_counts,
+            },
+            drops,
+        }
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .expect("TraceFile serializes infallibly: plain data with string map keys")
+    }
+
+    pub fn parse(s: &str) -> Result<Self, JsonError> {
+        let probe: FormatProbe = serde_json::from_str(s)?;
+        if let Some(found) = probe.format
+            && found != FORMAT
+        {
+            return Err(JsonError::UnsupportedFormat { found });
+        }
+        Ok(serde_json::from_str(s)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(nr: u32, result: SyscallResult, lamport: u64) -> SyscallRecord {
+        SyscallRecord {
+            nr,
+            args: [3, 0x7ffd_0000, 0x340, 0, 0, 0],
+            result,
+            timestamp_nanos: 1_000 + lamport,
+            duration_nanos: 500,
+            pid: 42,
+            tid: 43,
+            cpu: 1,
+            lamport,
+        }
+    }
+
+    fn sample() -> TraceFile {
+        let records = [
+            rec(0, SyscallResult::Returned(832), 1),
+            rec(257, SyscallResult::Returned(-2), 2),
+            rec(0, SyscallResult::Unfinished, 3),
+            rec(231, SyscallResult::NoReturn, 4),
+        ];
+        TraceFile::from_records(
+            "0123456789abcdef0123456789abcdef".to_owned(),
+            ProcessInfo {
+                pid: 42,
+                command: vec!["cat".to_owned(), "/etc/hostname".to_owned()],
+            },
+            &records,
+            Drops {
+                kernel: 1,
+                daemon: 2,
+            },
+        )
+    }
+
+    #[test]
+    fn from_records() {
+        let t = sample();
+        assert_eq!(t.format, FORMAT);
+        assert_eq!(t.version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(t.statistics.total_syscalls, 4);
+        assert_eq!(t.statistics.total_duration_nanos, 2_000);
+        assert_eq!(t.statistics.syscall_counts.get("read"), Some(&2));
+        assert_eq!(t.syscalls[0].args, ["0x3", "0x7ffd0000", "0x340"]);
+        assert_eq!(t.syscalls[1].args, ["0x3", "0x7ffd0000", "0x340", "0"]);
+        assert_eq!(t.syscalls[1].errno.as_deref(), Some("ENOENT"));
+        assert_eq!(t.syscalls[3].args, ["0x3"]);
+    }
+
+    #[test]
+    fn json_shape() {
+        let json = sample().to_json_pretty();
+        let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(v["syscalls"][0]["result"], 832);
+        assert_eq!(v["syscalls"][1]["result"], -2);
+        assert_eq!(v["syscalls"][1]["errno"], "ENOENT");
+        assert!(v["syscalls"][0].get("errno").is_none());
+        assert_eq!(v["syscalls"][2]["result"], "unfinished");
+        assert_eq!(v["syscalls"][3]["result"], "?");
+        assert_eq!(v["drops"]["kernel"], 1);
+        assert_eq!(v["format"], "renacer-json-v1");
+    }
+
+    #[test]
+    fn round_trip() {
+        let t = sample();
+        let parsed = TraceFile::parse(&t.to_json_pretty()).expect("parses");
+        assert_eq!(parsed, t);
+        let results: Vec<SyscallResult> = parsed.syscalls.iter().map(|s| s.result.into()).collect();
+        assert_eq!(
+            results,
+            [
+                SyscallResult::Returned(832),
+                SyscallResult::Returned(-2),
+                SyscallResult::Unfinished,
+                SyscallResult::NoReturn,
+            ]
+        );
+    }
+
+    #[test]
+    fn drops_default_when_absent() {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&sample().to_json_pretty()).expect("valid JSON");
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("drops");
+        }
+        let parsed = TraceFile::parse(&v.to_string()).expect("parses");
+        assert_eq!(parsed.drops, Drops::default());
+    }
+
+    #[test]
+    fn malformed_input_reports_position() {
+        let err = TraceFile::parse("{\n  \"format\": \"renacer-json-v1\",\n  \"version\": ]\n}")
+            .expect_err("malformed");
+        match &err {
+            JsonError::Parse { line, column, .. } => {
+                assert_eq!((*line, *column), (3, 14));
+            }
+            other => panic!("unexpected error {other:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.contains("line 3, column 14"), "{text}");
+        assert!(!text.ends_with("column 14"), "position repeated: {text}");
+    }
+
+    #[test]
+    fn schema_errors_report_position() {
+        let err = TraceFile::parse("{\"format\": \"renacer-json-v1\"}").expect_err("incomplete");
+        assert!(matches!(err, JsonError::Parse { line: 1, .. }), "{err:?}");
+        assert!(err.to_string().contains("missing field"), "{err}");
+    }
+
+    #[test]
+    fn wrong_format_rejected() {
+        let json = sample()
+            .to_json_pretty()
+            .replace("renacer-json-v1", "renacer-json-v2");
+        let err = TraceFile::parse(&json).expect_err("wrong format");
+        assert!(
+            matches!(&err, JsonError::UnsupportedFormat { found } if found == "renacer-json-v2"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("renacer-json-v1"), "{err}");
+    }
+}

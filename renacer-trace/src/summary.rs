@@ -1,0 +1,363 @@
+//! Per-syscall call/error/time totals and the `strace -c` table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::SyscallRecord;
+use crate::syscalls;
+
+/// One line of the summary table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SummaryRow {
+    pub name: String,
+    pub calls: u64,
+    pub errors: u64,
+    pub total_nanos: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    calls: u64,
+    errors: u64,
+    total_nanos: u64,
+}
+
+impl Counts {
+    fn merge(&mut self, other: &Counts) {
+        self.calls = self.calls.saturating_add(other.calls);
+        self.errors = self.errors.saturating_add(other.errors);
+        self.total_nanos = self.total_nanos.saturating_add(other.total_nanos);
+    }
+}
+
+/// Streaming per-syscall totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Keyed by number so that `add` does not allocate.
+    by_nr: BTreeMap<u32, Counts>,
+    /// Transported rows whose name maps to no number (e.g. written by a newer
+    /// renacer with a larger table); kept verbatim.
+    by_name: BTreeMap<String, Counts>,
+}
+
+/// Inverse of `syscalls::display_name`, so rows survive a round trip through names.
+fn nr_from_display_name(name: &str) -> Option<u32> {
+    if let Some(nr) = syscalls::number(name) {
+        return Some(nr);
+    }
+    let nr = u32::from_str_radix(name.strip_prefix("syscall_0x")?, 16).ok()?;
+    // Reject spellings such as `syscall_0x0` that display_name never produces.
+    (syscalls::display_name(nr) == name).then_some(nr)
+}
+
+impl Summary {
+    pub fn add(&mut self, rec: &SyscallRecord) {
+        let counts = self.by_nr.entry(rec.nr).or_default();
+        counts.merge(&Counts {
+            calls: 1,
+            errors: u64::from(rec.result.is_error()),
+            total_nanos: rec.duration_nanos,
+        });
+    }
+
+    pub fn from_records<'a>(recs: impl IntoIterator<Item = &'a SyscallRecord>) -> Self {
+        let mut summary = Self::default();
+        for rec in recs {
+            summary.add(rec);
+        }
+        summary
+    }
+
+    /// Rows sorted as `strace -c` sorts: time descending, then calls
+    /// descending, then name.
+    pub fn rows(&self) -> Vec<SummaryRow> {
+        let named = self
+            .by_nr
+            .iter()
+            .map(|(&nr, c)| (syscalls::display_name(nr).into_owned(), c));
+        let unnamed = self.by_name.iter().map(|(name, c)| (name.clone(), c));
+        let mut rows: Vec<SummaryRow> = named
+            .chain(unnamed)
+            .map(|(name, c)| SummaryRow {
+                name,
+                calls: c.calls,
+                errors: c.errors,
+                total_nanos: c.total_nanos,
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.total_nanos
+                .cmp(&a.total_nanos)
+                .then(b.calls.cmp(&a.calls))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        rows
+    }
+
+    fn all_counts(&self) -> impl Iterator<Item = &Counts> {
+        self.by_nr.values().chain(self.by_name.values())
+    }
+
+    pub fn total_calls(&self) -> u64 {
+        self.all_counts().map(|c| c.calls).fold(0, u64::saturating_add)
+    }
+
+    pub fn total_errors(&self) -> u64 {
+        self.all_counts().map(|c| c.errors).fold(0, u64::saturating_add)
+    }
+
+    pub fn total_nanos(&self) -> u64 {
+        self.all_counts()
+            .map(|c| c.total_nanos)
+            .fold(0, u64::saturating_add)
+    }
+
+    pub fn merge(&mut self, other: &Summary) {
+        for (&nr, c) in &other.by_nr {
+            self.by_nr.entry(nr).or_default().merge(c);
+        }
+        for (name, c) in &other.by_name {
+            self.by_name.entry(name.clone()).or_default().merge(c);
+        }
+    }
+
+    /// Rebuilds a summary from transported rows; rows with the same name add up.
+    pub fn from_rows(rows: Vec<SummaryRow>) -> Self {
+        let mut summary = Self::default();
+        for row in rows {
+            let counts = Counts {
+                calls: row.calls,
+                errors: row.errors,
+                total_nanos: row.total_nanos,
+            };
+            match nr_from_display_name(&row.name) {
+                Some(nr) => summary.by_nr.entry(nr).or_default().merge(&counts),
+                None => summary.by_name.entry(row.name).or_default().merge(&counts),
+            }
+        }
+        summary
+    }
+}
+
+/// Seconds as strace computes them (`ts_float`), so rounding matches.
+fn seconds(nanos: u64) -> f64 {
+    (nanos / 1_000_000_000) as f64 + (nanos % 1_000_000_000) as f64 / 1e9
+}
+
+/// The `strace -c` table, column for column: strace widens a column only
+/// when a value does not fit its historical width, prints a blank errors
+/// cell for zero (`%9.0u`), truncates usecs/call, and omits rows with no
+/// calls.
+pub fn render_table(summary: &Summary) -> String {
+    let rows: Vec<SummaryRow> = summary
+        .rows()
+        .into_iter()
+        .filter(|r| r.calls > 0)
+        .collect();
+    let total_nanos: u64 = rows.iter().map(|r| r.total_nanos).fold(0, u64::saturating_add);
+    let total_calls: u64 = rows.iter().map(|r| r.calls).fold(0, u64::saturating_add);
+    let total_errors: u64 = rows.iter().map(|r| r.errors).fold(0, u64::saturating_add);
+    let total_secs = seconds(total_nanos);
+    let usecs_per_call = |nanos: u64, calls: u64| nanos.checked_div(calls).unwrap_or(0) / 1_000;
+
+    let max_avg = rows
+        .iter()
+        .map(|r| usecs_per_call(r.total_nanos, r.calls))
+        .max()
+        .unwrap_or(0);
+    let max_name = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let w_pct = 6;
+    let w_secs = format!("{total_secs:.6}").len().max(11);
+    let w_avg = max_avg.to_string().len().max(11);
+    let w_calls = total_calls.to_string().len().max(9);
+    let w_errors = total_errors.to_string().len().max(9);
+    let w_name = (max_name + 1).max(16);
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>w_pct$} {:>w_secs$} {:>w_avg$} {:>w_calls$} {:>w_errors$} syscall",
+        "% time", "seconds", "usecs/call", "calls", "errors"
+    );
+    let dashes = [w_pct, w_secs, w_avg, w_calls, w_errors, w_name]
+        .map(|w| "-".repeat(w))
+        .join(" ");
+    out.push_str(&dashes);
+    out.push('\n');
+
+    let errors_cell = |errors: u64| {
+        if errors == 0 {
+            String::new()
+        } else {
+            errors.to_string()
+        }
+    };
+    for row in &rows {
+        let secs = seconds(row.total_nanos);
+        // Same order of operations as strace, which also avoids 0/0 when
+        // nothing took measurable time.
+        let mut percent = 100.0 * secs;
+        if percent != 0.0 {
+            percent /= total_secs;
+        }
+        let _ = writeln!(
+            out,
+            "{percent:>w_pct$.2} {secs:>w_secs$.6} {:>w_avg$} {:>w_calls$} {:>w_errors$} {}",
+            usecs_per_call(row.total_nanos, row.calls),
+            row.calls,
+            errors_cell(row.errors),
+            row.name,
+        );
+    }
+
+    out.push_str(&dashes);
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{:>w_pct$.2} {total_secs:>w_secs$.6} {:>w_avg$} {total_calls:>w_calls$} {:>w_errors$} total",
+        100.0,
+        usecs_per_call(total_nanos, total_calls),
+        errors_cell(total_errors),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::SyscallResult;
+
+    fn rec(nr: u32, result: i64, duration_nanos: u64) -> SyscallRecord {
+        SyscallRecord {
+            nr,
+            args: [0; 6],
+            result: SyscallResult::Returned(result),
+            timestamp_nanos: 0,
+            duration_nanos,
+            pid: 1,
+            tid: 1,
+            cpu: 0,
+            lamport: 0,
+        }
+    }
+
+    fn row(name: &str, calls: u64, errors: u64, total_nanos: u64) -> SummaryRow {
+        SummaryRow {
+            name: name.to_owned(),
+            calls,
+            errors,
+            total_nanos,
+        }
+    }
+
+    /// read 50%, write 25%, openat 15%, close 10%, getpid 0%.
+    fn sample() -> Summary {
+        let mut recs = Vec::new();
+        for i in 0..20 {
+            recs.push(rec(0, if i < 2 { -11 } else { 100 }, 100_000));
+        }
+        for _ in 0..4 {
+            recs.push(rec(1, 10, 250_000));
+        }
+        for i in 0..3 {
+            recs.push(rec(257, if i == 0 { -2 } else { 3 }, 200_000));
+        }
+        for _ in 0..4 {
+            recs.push(rec(3, 0, 100_000));
+        }
+        recs.push(rec(39, 42, 0));
+        Summary::from_records(&recs)
+    }
+
+    #[test]
+    fn totals() {
+        let s = sample();
+        assert_eq!(s.total_calls(), 32);
+        assert_eq!(s.total_errors(), 3);
+        assert_eq!(s.total_nanos(), 4_000_000);
+    }
+
+    #[test]
+    fn sorting() {
+        let names: Vec<String> = sample().rows().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["read", "write", "openat", "close", "getpid"]);
+
+        // Ties on time fall back to calls, then name.
+        let s = Summary::from_rows(vec![
+            row("b", 1, 0, 5),
+            row("a", 1, 0, 5),
+            row("c", 2, 0, 5),
+            row("d", 9, 0, 1),
+        ]);
+        let names: Vec<String> = s.rows().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["c", "a", "b", "d"]);
+    }
+
+    #[test]
+    fn render_matches_strace_layout() {
+        let expected = "\
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 50.00    0.002000         100        20         2 read
+ 25.00    0.001000         250         4           write
+ 15.00    0.000600         200         3         1 openat
+ 10.00    0.000400         100         4           close
+  0.00    0.000000           0         1           getpid
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.004000         125        32         3 total
+";
+        assert_eq!(render_table(&sample()), expected);
+    }
+
+    #[test]
+    fn render_widens_name_column_and_blanks_zero_total_errors() {
+        let s = Summary::from_rows(vec![row("sched_getaffinity", 1, 0, 14_000)]);
+        let expected = "\
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ------------------
+100.00    0.000014          14         1           sched_getaffinity
+------ ----------- ----------- --------- --------- ------------------
+100.00    0.000014          14         1           total
+";
+        assert_eq!(render_table(&s), expected);
+    }
+
+    #[test]
+    fn render_empty() {
+        let expected = "\
+% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.000000           0         0           total
+";
+        assert_eq!(render_table(&Summary::default()), expected);
+    }
+
+    #[test]
+    fn merge_and_round_trip_through_rows() {
+        let mut a = sample();
+        let b = Summary::from_rows(vec![row("read", 1, 1, 5), row("future_call", 2, 0, 7)]);
+        a.merge(&b);
+        assert_eq!(a.total_calls(), 35);
+        assert_eq!(a.total_errors(), 4);
+        let read = a.rows().into_iter().find(|r| r.name == "read");
+        assert_eq!(read, Some(row("read", 21, 3, 2_000_005)));
+
+        let rebuilt = Summary::from_rows(a.rows());
+        assert_eq!(rebuilt, a);
+    }
+
+    #[test]
+    fn unknown_numbers_round_trip() {
+        let mut s = Summary::default();
+        s.add(&rec(0x1c8, -38, 10));
+        assert_eq!(s.rows(), [row("syscall_0x1c8", 1, 1, 10)]);
+        assert_eq!(Summary::from_rows(s.rows()), s);
+        // A spelling display_name never produces stays a plain name.
+        let odd = Summary::from_rows(vec![row("syscall_0x0", 1, 0, 1)]);
+        assert_eq!(odd.rows()[0].name, "syscall_0x0");
+        assert_ne!(odd, Summary::from_rows(vec![row("read", 1, 0, 1)]));
+    }
+}

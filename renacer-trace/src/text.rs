@@ -1,0 +1,253 @@
+//! strace-like text lines.
+
+use std::fmt::Write as _;
+
+use crate::errno;
+use crate::record::{SyscallRecord, SyscallResult, arg_count};
+
+/// What to add around the bare `name(args) = result`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Prefix `[pid N] ` with the thread id, as `strace -f` does.
+    pub show_pid: bool,
+    /// Suffix ` <0.000012>` (seconds), as `strace -T` does.
+    pub show_duration: bool,
+}
+
+/// Kernel-internal restart codes, for which strace prints `= ?` instead of
+/// `= -1`: the caller never sees them, the call is restarted or turns into EINTR.
+const ERESTARTSYS: i32 = 512;
+const ERESTARTNOINTR: i32 = 513;
+const ERESTARTNOHAND: i32 = 514;
+const ERESTART_RESTARTBLOCK: i32 = 516;
+
+/// One argument as shown before decoding: hex, with `0` for zero (strace's `%#x`).
+pub fn format_arg(value: u64) -> String {
+    format!("{value:#x}")
+}
+
+/// Syscalls whose success value is an address (mmap, brk, mremap, shmat);
+/// strace prints those in hex.
+fn returns_pointer(nr: u32) -> bool {
+    matches!(nr, 9 | 12 | 25 | 30)
+}
+
+/// One strace-like line, without the trailing newline.
+pub fn format_line(rec: &SyscallRecord, opts: &TextOptions) -> String {
+    let mut line = String::with_capacity(96);
+    if opts.show_pid {
+        let _ = write!(line, "[pid {}] ", rec.tid);
+    }
+    line.push_str(&rec.name());
+    line.push('(');
+    for (i, &arg) in rec.args.iter().take(arg_count(rec.nr)).enumerate() {
+        if i > 0 {
+            line.push_str(", ");
+        }
+        let _ = write!(line, "{arg:#x}");
+    }
+
+    let ret = match rec.result {
+        SyscallResult::Unfinished => {
+            line.push_str(" <unfinished ...>");
+            return line;
+        }
+        // No duration either: the call never completed.
+        SyscallResult::NoReturn => {
+            line.push_str(") = ?");
+            return line;
+        }
+        SyscallResult::Returned(ret) => ret,
+    };
+
+    line.push_str(") = ");
+    match rec.result.errno() {
+        Some(e @ (ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK)) => {
+            let name = errno::name(e).unwrap_or_default();
+            let msg = errno::message(e).unwrap_or_default();
+            let _ = write!(line, "? {name} ({msg})");
+        }
+        Some(e) => match (errno::name(e), errno::message(e)) {
+            (Some(name), Some(msg)) => {
+                let _ = write!(line, "-1 {name} ({msg})");
+            }
+            // glibc's strerror text for codes it does not know.
+            (Some(name), None) => {
+                let _ = write!(line, "-1 {name} (Unknown error {e})");
+            }
+            (None, _) => {
+                let _ = write!(line, "-1 (errno {e})");
+            }
+        },
+        None if returns_pointer(rec.nr) => {
+            // Reinterpret the register bits: addresses are unsigned.
+            let _ = write!(line, "{:#x}", ret as u64);
+        }
+        None => {
+            let _ = write!(line, "{ret}");
+        }
+    }
+
+    if opts.show_duration {
+        // strace truncates to microseconds.
+        let _ = write!(
+            line,
+            " <{}.{:06}>",
+            rec.duration_nanos / 1_000_000_000,
+            rec.duration_nanos % 1_000_000_000 / 1_000
+        );
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(nr: u32, args: [u64; 6], result: SyscallResult) -> SyscallRecord {
+        SyscallRecord {
+            nr,
+            args,
+            result,
+            timestamp_nanos: 1_000,
+            duration_nanos: 12_345,
+            pid: 100,
+            tid: 101,
+            cpu: 2,
+            lamport: 7,
+        }
+    }
+
+    const PLAIN: TextOptions = TextOptions {
+        show_pid: false,
+        show_duration: false,
+    };
+
+    #[test]
+    fn ok_line() {
+        let r = rec(
+            0,
+            [3, 0x7ffd_1234_5678, 0x340, 9, 9, 9],
+            SyscallResult::Returned(832),
+        );
+        assert_eq!(
+            format_line(&r, &PLAIN),
+            "read(0x3, 0x7ffd12345678, 0x340) = 832"
+        );
+        let timed = TextOptions {
+            show_duration: true,
+            ..PLAIN
+        };
+        assert_eq!(
+            format_line(&r, &timed),
+            "read(0x3, 0x7ffd12345678, 0x340) = 832 <0.000012>"
+        );
+        let long = SyscallRecord {
+            duration_nanos: 2_500_000_999,
+            ..r
+        };
+        assert!(format_line(&long, &timed).ends_with(" <2.500000>"));
+    }
+
+    #[test]
+    fn zero_args_and_zero_values() {
+        let r = rec(39, [5; 6], SyscallResult::Returned(42));
+        assert_eq!(format_line(&r, &PLAIN), "getpid() = 42");
+        let r = rec(3, [0; 6], SyscallResult::Returned(0));
+        assert_eq!(format_line(&r, &PLAIN), "close(0) = 0");
+    }
+
+    #[test]
+    fn error_line() {
+        let r = rec(
+            257,
+            [0xffff_ff9c, 0x5555_0000, 0, 0, 0, 0],
+            SyscallResult::Returned(-2),
+        );
+        assert_eq!(
+            format_line(&r, &PLAIN),
+            "openat(0xffffff9c, 0x55550000, 0, 0) = -1 ENOENT (No such file or directory)"
+        );
+        let r = rec(16, [1, 2, 3, 0, 0, 0], SyscallResult::Returned(-515));
+        assert_eq!(
+            format_line(&r, &PLAIN),
+            "ioctl(0x1, 0x2, 0x3) = -1 ENOIOCTLCMD (Unknown error 515)"
+        );
+        let r = rec(16, [1, 2, 3, 0, 0, 0], SyscallResult::Returned(-519));
+        assert_eq!(format_line(&r, &PLAIN), "ioctl(0x1, 0x2, 0x3) = -1 (errno 519)");
+    }
+
+    #[test]
+    fn restart_line() {
+        let r = rec(0, [3, 1, 1, 0, 0, 0], SyscallResult::Returned(-512));
+        let timed = TextOptions {
+            show_duration: true,
+            ..PLAIN
+        };
+        assert_eq!(
+            format_line(&r, &timed),
+            "read(0x3, 0x1, 0x1) = ? ERESTARTSYS (To be restarted if SA_RESTART is set) <0.000012>"
+        );
+    }
+
+    #[test]
+    fn noreturn_line() {
+        let r = rec(231, [0; 6], SyscallResult::NoReturn);
+        let all = TextOptions {
+            show_pid: true,
+            show_duration: true,
+        };
+        assert_eq!(format_line(&r, &all), "[pid 101] exit_group(0) = ?");
+    }
+
+    #[test]
+    fn unfinished_line() {
+        let r = rec(61, [u64::MAX, 0x7ffc, 0, 0, 0, 0], SyscallResult::Unfinished);
+        assert_eq!(
+            format_line(&r, &PLAIN),
+            "wait4(0xffffffffffffffff, 0x7ffc, 0, 0 <unfinished ...>"
+        );
+    }
+
+    #[test]
+    fn pointer_returns() {
+        let r = rec(
+            9,
+            [0, 0x2000, 3, 0x22, u64::MAX, 0],
+            SyscallResult::Returned(0x7f12_9832_b000),
+        );
+        assert_eq!(
+            format_line(&r, &PLAIN),
+            "mmap(0, 0x2000, 0x3, 0x22, 0xffffffffffffffff, 0) = 0x7f129832b000"
+        );
+        let r = rec(12, [0; 6], SyscallResult::Returned(0x55aa_d5ea_0000));
+        assert_eq!(format_line(&r, &PLAIN), "brk(0) = 0x55aad5ea0000");
+        let r = rec(9, [0; 6], SyscallResult::Returned(-12));
+        assert!(format_line(&r, &PLAIN).ends_with(") = -1 ENOMEM (Cannot allocate memory)"));
+    }
+
+    #[test]
+    fn pid_prefix_uses_tid() {
+        let r = rec(1, [1, 0x10, 5, 0, 0, 0], SyscallResult::Returned(5));
+        let opts = TextOptions {
+            show_pid: true,
+            ..PLAIN
+        };
+        assert_eq!(format_line(&r, &opts), "[pid 101] write(0x1, 0x10, 0x5) = 5");
+    }
+
+    #[test]
+    fn unknown_syscall_shows_six_args() {
+        let r = rec(0x1c8, [1, 2, 3, 4, 5, 6], SyscallResult::Returned(-38));
+        assert_eq!(
+            format_line(&r, &PLAIN),
+            "syscall_0x1c8(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)"
+        );
+    }
+
+    #[test]
+    fn format_arg_matches_line() {
+        assert_eq!(format_arg(0), "0");
+        assert_eq!(format_arg(255), "0xff");
+    }
+}
