@@ -1,0 +1,12 @@
+//! Pure trace logic shared by the renacer daemon and CLI: the x86_64 syscall
+//! table, errno names, the trace model and its text, summary and JSON forms.
+//! Nothing here needs privileges or does I/O.
+
+pub mod errno;
+pub mod json;
+pub mod record;
+pub mod summary;
+pub mod syscalls;
+pub mod text;
+
+pub use record::{SyscallRecord, SyscallResult};

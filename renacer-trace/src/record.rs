@@ -14,8 +14,7 @@ const MAX_ERRNO: i64 = 4095;
 pub enum SyscallResult {
     /// The raw kernel return value (negative errno on failure).
     Returned(i64),
-    /// The call never returns (`exit`, `exit_group`, a successful `execve` in a
-    /// dying thread); strace prints `= ?`.
+    /// The call never returns (`exit`, `exit_group`); strace prints `= ?`.
     NoReturn,
     /// Still in flight when the capture ended.
     Unfinished,
@@ -88,13 +87,13 @@ mod tests {
         assert_eq!(arg_count(257), 4);
         assert_eq!(arg_count(231), 1);
         assert_eq!(arg_count(39), 0);
-        assert_eq!(arg_count(0x1c8), 6);
+        assert_eq!(arg_count(0x1f4), 6);
     }
 
     #[test]
     fn record_name() {
         let rec = SyscallRecord {
-            nr: 0x1c8,
+            nr: 0x1f4,
             args: [0; 6],
             result: SyscallResult::Returned(0),
             timestamp_nanos: 0,
@@ -104,7 +103,7 @@ mod tests {
             cpu: 0,
             lamport: 0,
         };
-        assert_eq!(rec.name(), "syscall_0x1c8");
+        assert_eq!(rec.name(), "syscall_0x1f4");
         assert_eq!(SyscallRecord { nr: 1, ..rec }.name(), "write");
     }
 }

@@ -405,7 +405,10 @@ const TABLE_ARRAY: [(u32, &str); ENTRIES.len()] = {
     let mut i = 0;
     while i < ENTRIES.len() {
         // Checked at compile time so a bad edit of ENTRIES cannot build.
-        assert!(i == 0 || ENTRIES[i - 1].0 < ENTRIES[i].0, "ENTRIES must be sorted and unique");
+        assert!(
+            i == 0 || ENTRIES[i - 1].0 < ENTRIES[i].0,
+            "ENTRIES must be sorted and unique"
+        );
         assert!(ENTRIES[i].0 as usize <= MAX_NR, "MAX_NR too small");
         out[i] = (ENTRIES[i].0, ENTRIES[i].1);
         i += 1;
@@ -441,7 +444,7 @@ pub fn number(name: &str) -> Option<u32> {
     TABLE.iter().find(|&&(_, n)| n == name).map(|&(nr, _)| nr)
 }
 
-/// The table name, or `syscall_0x1c8` (strace's spelling) for unknown numbers.
+/// The table name, or `syscall_0x1f4` (strace's spelling) for unknown numbers.
 pub fn display_name(nr: u32) -> Cow<'static, str> {
     match name(nr) {
         Some(name) => Cow::Borrowed(name),
@@ -508,7 +511,7 @@ mod tests {
     #[test]
     fn display_names() {
         assert_eq!(display_name(0), "read");
-        assert_eq!(display_name(0x1c8), "syscall_0x1c8");
+        assert_eq!(display_name(0x1f4), "syscall_0x1f4");
         assert_eq!(display_name(1000), "syscall_0x3e8");
     }
 

@@ -23,7 +23,18 @@ const ERESTART_RESTARTBLOCK: i32 = 516;
 
 /// One argument as shown before decoding: hex, with `0` for zero (strace's `%#x`).
 pub fn format_arg(value: u64) -> String {
-    format!("{value:#x}")
+    let mut out = String::new();
+    push_hex(&mut out, value);
+    out
+}
+
+/// C's `%#llx`, which (unlike Rust's `{:#x}`) prints zero without the prefix.
+fn push_hex(out: &mut String, value: u64) {
+    if value == 0 {
+        out.push('0');
+    } else {
+        let _ = write!(out, "{value:#x}");
+    }
 }
 
 /// Syscalls whose success value is an address (mmap, brk, mremap, shmat);
@@ -44,7 +55,7 @@ pub fn format_line(rec: &SyscallRecord, opts: &TextOptions) -> String {
         if i > 0 {
             line.push_str(", ");
         }
-        let _ = write!(line, "{arg:#x}");
+        push_hex(&mut line, arg);
     }
 
     let ret = match rec.result {
@@ -81,7 +92,7 @@ pub fn format_line(rec: &SyscallRecord, opts: &TextOptions) -> String {
         },
         None if returns_pointer(rec.nr) => {
             // Reinterpret the register bits: addresses are unsigned.
-            let _ = write!(line, "{:#x}", ret as u64);
+            push_hex(&mut line, ret as u64);
         }
         None => {
             let _ = write!(line, "{ret}");
@@ -174,7 +185,10 @@ mod tests {
             "ioctl(0x1, 0x2, 0x3) = -1 ENOIOCTLCMD (Unknown error 515)"
         );
         let r = rec(16, [1, 2, 3, 0, 0, 0], SyscallResult::Returned(-519));
-        assert_eq!(format_line(&r, &PLAIN), "ioctl(0x1, 0x2, 0x3) = -1 (errno 519)");
+        assert_eq!(
+            format_line(&r, &PLAIN),
+            "ioctl(0x1, 0x2, 0x3) = -1 (errno 519)"
+        );
     }
 
     #[test]
@@ -202,7 +216,11 @@ mod tests {
 
     #[test]
     fn unfinished_line() {
-        let r = rec(61, [u64::MAX, 0x7ffc, 0, 0, 0, 0], SyscallResult::Unfinished);
+        let r = rec(
+            61,
+            [u64::MAX, 0x7ffc, 0, 0, 0, 0],
+            SyscallResult::Unfinished,
+        );
         assert_eq!(
             format_line(&r, &PLAIN),
             "wait4(0xffffffffffffffff, 0x7ffc, 0, 0 <unfinished ...>"
@@ -233,15 +251,18 @@ mod tests {
             show_pid: true,
             ..PLAIN
         };
-        assert_eq!(format_line(&r, &opts), "[pid 101] write(0x1, 0x10, 0x5) = 5");
+        assert_eq!(
+            format_line(&r, &opts),
+            "[pid 101] write(0x1, 0x10, 0x5) = 5"
+        );
     }
 
     #[test]
     fn unknown_syscall_shows_six_args() {
-        let r = rec(0x1c8, [1, 2, 3, 4, 5, 6], SyscallResult::Returned(-38));
+        let r = rec(0x1f4, [1, 2, 3, 4, 5, 6], SyscallResult::Returned(-38));
         assert_eq!(
             format_line(&r, &PLAIN),
-            "syscall_0x1c8(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)"
+            "syscall_0x1f4(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)"
         );
     }
 

@@ -1,0 +1,389 @@
+//! Loading and attaching the eBPF programs, and the maps user space touches.
+//!
+//! Kept thin: everything here needs root and a real kernel.
+use std::{fs, io, path::Path};
+
+use aya::{
+    Ebpf, EbpfLoader,
+    maps::{HashMap, MapData, MapError, PerCpuArray, PerCpuValues, RingBuf},
+    programs::{ProgramError, RawTracePoint, TracePoint},
+};
+use renacer_common::InflightSyscall;
+use tracing::{debug, info};
+
+/// The compiled eBPF object, built by build.rs from `renacer-ebpf`.
+static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/renacer"));
+
+const TRACEFS: &str = "/sys/kernel/tracing";
+
+/// How the hot `raw_syscalls` programs attach. Both run the same logic; the raw
+/// tracepoint skips the perf record the classic one prepares on every hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AttachMode {
+    RawTracepoint,
+    Tracepoint,
+}
+
+impl AttachMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RawTracepoint => "raw_tracepoint",
+            Self::Tracepoint => "tracepoint",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KernelError {
+    #[error(
+        "loading eBPF programs was refused ({0}): run renacer-daemon as root (it needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)"
+    )]
+    PermissionDenied(String),
+    #[error(
+        "this kernel cannot run renacer's eBPF programs ({0}): renacer needs Linux 5.8 or later with BPF ring buffers, raw tracepoints and BTF"
+    )]
+    Unsupported(String),
+    #[error("tracefs is not available at {TRACEFS} and could not be mounted: {0}")]
+    Tracefs(io::Error),
+    #[error("cannot read tracepoint format {path}: {message}")]
+    TracepointFormat { path: String, message: String },
+    #[error("eBPF map {0} is missing from the object")]
+    MissingMap(&'static str),
+    #[error("eBPF program {0} is missing from the object")]
+    MissingProgram(&'static str),
+    #[error(transparent)]
+    Map(#[from] MapError),
+    #[error("eBPF program {name}: {source}")]
+    Program {
+        name: &'static str,
+        #[source]
+        source: ProgramError,
+    },
+    #[error("loading the eBPF object: {0}")]
+    Load(#[source] aya::EbpfError),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+fn classify_load_error(err: aya::EbpfError) -> KernelError {
+    let text = format!("{err:#}");
+    let lower = text.to_lowercase();
+    if lower.contains("operation not permitted") || lower.contains("permission denied") {
+        KernelError::PermissionDenied(text)
+    } else if lower.contains("invalid argument") || lower.contains("not supported") {
+        KernelError::Unsupported(text)
+    } else {
+        KernelError::Load(err)
+    }
+}
+
+fn classify_program_error(name: &'static str, source: ProgramError) -> KernelError {
+    let text = format!("{source:#}").to_lowercase();
+    if text.contains("operation not permitted") || text.contains("permission denied") {
+        KernelError::PermissionDenied(format!("{name}: {source}"))
+    } else {
+        KernelError::Program { name, source }
+    }
+}
+
+/// Mounts tracefs when it is not mounted: the sched tracepoints are classic
+/// tracepoints, found by id through tracefs.
+fn ensure_tracefs() -> Result<(), KernelError> {
+    if Path::new(TRACEFS).join("events").is_dir() {
+        return Ok(());
+    }
+    info!("mounting tracefs at {TRACEFS}");
+    let target = c"/sys/kernel/tracing";
+    // SAFETY: valid NUL-terminated strings; no data argument.
+    let rc = unsafe {
+        libc::mount(
+            c"nodev".as_ptr(),
+            target.as_ptr(),
+            c"tracefs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    if rc != 0 {
+        return Err(KernelError::Tracefs(io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+/// Byte offset of `field` in a classic tracepoint record, from its tracefs
+/// `format` file (layouts differ between kernel versions).
+pub fn tracepoint_field_offset(format: &str, field: &str) -> Option<u32> {
+    format.lines().find_map(|line| {
+        let decl = line.trim().strip_prefix("field:")?;
+        let (decl, rest) = decl.split_once(';')?;
+        let name = decl.split_whitespace().last()?;
+        let name = name.split('[').next()?;
+        if name != field {
+            return None;
+        }
+        rest.split(';')
+            .find_map(|part| part.trim().strip_prefix("offset:"))
+            .and_then(|offset| offset.trim().parse().ok())
+    })
+}
+
+fn read_offset(category: &str, event: &str, field: &str) -> Result<u32, KernelError> {
+    let path = format!("{TRACEFS}/events/{category}/{event}/format");
+    let format = fs::read_to_string(&path).map_err(|err| KernelError::TracepointFormat {
+        path: path.clone(),
+        message: err.to_string(),
+    })?;
+    tracepoint_field_offset(&format, field).ok_or_else(|| KernelError::TracepointFormat {
+        path,
+        message: format!("no field {field}"),
+    })
+}
+
+/// Raises RLIMIT_MEMLOCK for kernels that still charge BPF maps against it
+/// (before 5.11); newer kernels use memcg accounting and ignore it.
+fn raise_memlock_limit() {
+    let limit = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: plain syscall with a valid pointer.
+    if unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &limit) } != 0 {
+        debug!(
+            "setrlimit(RLIMIT_MEMLOCK) failed: {}",
+            io::Error::last_os_error()
+        );
+    }
+}
+
+/// The loaded, attached programs and the maps the daemon manages.
+pub struct Kernel {
+    /// Owns the programs and their links: dropping it detaches everything.
+    _ebpf: Ebpf,
+    traced: HashMap<MapData, u32, u32>,
+    inflight: HashMap<MapData, u32, InflightSyscall>,
+    drops: PerCpuArray<MapData, u64>,
+    programs: Vec<String>,
+    mode: AttachMode,
+}
+
+impl std::fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernel")
+            .field("programs", &self.programs)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The kernel side of a capture when it ends.
+#[derive(Debug, Default)]
+pub struct CaptureRemains {
+    /// Syscalls still in flight, keyed by tid.
+    pub unfinished: Vec<(u32, InflightSyscall)>,
+    /// Events the kernel could not deliver for this capture.
+    pub kernel_drops: u64,
+}
+
+impl Kernel {
+    /// Loads and attaches everything. Returns the ring buffer separately: its
+    /// reader runs on its own thread.
+    pub fn load(mode: AttachMode) -> Result<(Self, RingBuf<MapData>), KernelError> {
+        raise_memlock_limit();
+        ensure_tracefs()?;
+        let fork_child_pid = read_offset("sched", "sched_process_fork", "child_pid")?;
+        let exit_group_dead = read_offset("sched", "sched_process_exit", "group_dead")?;
+
+        let mut ebpf = EbpfLoader::new()
+            .override_global("FORK_CHILD_PID_OFFSET", &fork_child_pid, true)
+            .override_global("EXIT_GROUP_DEAD_OFFSET", &exit_group_dead, true)
+            .load(EBPF_OBJECT)
+            .map_err(classify_load_error)?;
+
+        let mut programs = Vec::new();
+        match mode {
+            AttachMode::RawTracepoint => {
+                for (name, tracepoint) in [
+                    ("renacer_sys_enter_raw", "sys_enter"),
+                    ("renacer_sys_exit_raw", "sys_exit"),
+                ] {
+                    let program: &mut RawTracePoint = ebpf
+                        .program_mut(name)
+                        .ok_or(KernelError::MissingProgram(name))?
+                        .try_into()
+                        .map_err(|source| KernelError::Program { name, source })?;
+                    program
+                        .load()
+                        .map_err(|source| classify_program_error(name, source))?;
+                    program
+                        .attach(tracepoint)
+                        .map_err(|source| classify_program_error(name, source))?;
+                    programs.push(format!("raw_tracepoint:{tracepoint}"));
+                }
+            }
+            AttachMode::Tracepoint => {
+                for (name, event) in [
+                    ("renacer_sys_enter_tp", "sys_enter"),
+                    ("renacer_sys_exit_tp", "sys_exit"),
+                ] {
+                    attach_tracepoint(&mut ebpf, name, "raw_syscalls", event)?;
+                    programs.push(format!("tracepoint:raw_syscalls:{event}"));
+                }
+            }
+        }
+        for (name, event) in [
+            ("renacer_sched_fork", "sched_process_fork"),
+            ("renacer_sched_exec", "sched_process_exec"),
+            ("renacer_sched_exit", "sched_process_exit"),
+        ] {
+            attach_tracepoint(&mut ebpf, name, "sched", event)?;
+            programs.push(format!("tracepoint:sched:{event}"));
+        }
+
+        let traced = HashMap::try_from(
+            ebpf.take_map("TRACED")
+                .ok_or(KernelError::MissingMap("TRACED"))?,
+        )?;
+        let inflight = HashMap::try_from(
+            ebpf.take_map("INFLIGHT")
+                .ok_or(KernelError::MissingMap("INFLIGHT"))?,
+        )?;
+        let drops = PerCpuArray::try_from(
+            ebpf.take_map("DROPS")
+                .ok_or(KernelError::MissingMap("DROPS"))?,
+        )?;
+        let events = RingBuf::try_from(
+            ebpf.take_map("EVENTS")
+                .ok_or(KernelError::MissingMap("EVENTS"))?,
+        )?;
+        info!(mode = mode.as_str(), ?programs, "eBPF programs attached");
+        Ok((
+            Self {
+                _ebpf: ebpf,
+                traced,
+                inflight,
+                drops,
+                programs,
+                mode,
+            },
+            events,
+        ))
+    }
+
+    pub fn programs(&self) -> &[String] {
+        &self.programs
+    }
+
+    pub fn mode(&self) -> AttachMode {
+        self.mode
+    }
+
+    /// Starts tracing thread group `pid` for `capture_id`. Fails with
+    /// `Ok(false)` when another capture already traces it.
+    pub fn track(&mut self, pid: u32, capture_id: u32) -> Result<bool, MapError> {
+        if self.traced.get(&pid, 0).is_ok() {
+            return Ok(false);
+        }
+        self.traced.insert(pid, capture_id, 0)?;
+        Ok(true)
+    }
+
+    /// Stops tracing every task of `capture_id` and collects what the kernel
+    /// still holds for it.
+    pub fn finish_capture(&mut self, capture_id: u32) -> Result<CaptureRemains, KernelError> {
+        let tasks: Vec<u32> = self
+            .traced
+            .iter()
+            .filter_map(Result::ok)
+            .filter(|&(_, capture)| capture == capture_id)
+            .map(|(task, _)| task)
+            .collect();
+        for task in tasks {
+            // A task may exit (and be removed by the kernel) meanwhile.
+            let _ = self.traced.remove(&task);
+        }
+        let unfinished: Vec<(u32, InflightSyscall)> = self
+            .inflight
+            .iter()
+            .filter_map(Result::ok)
+            .filter(|(_, state)| state.capture_id == capture_id)
+            .collect();
+        for (tid, _) in &unfinished {
+            let _ = self.inflight.remove(tid);
+        }
+        let unfinished = unfinished
+            .into_iter()
+            .filter(|(_, state)| state.enter_ns != 0)
+            .collect();
+        let kernel_drops = self.take_drops(capture_id)?;
+        Ok(CaptureRemains {
+            unfinished,
+            kernel_drops,
+        })
+    }
+
+    /// Reads and zeroes the drop counters of `capture_id` (ids are reused).
+    pub fn take_drops(&mut self, capture_id: u32) -> Result<u64, KernelError> {
+        let per_cpu = self.drops.get(&capture_id, 0)?;
+        let total = per_cpu.iter().sum();
+        if total != 0 {
+            let zeroes = PerCpuValues::try_from(vec![0u64; per_cpu.len()])?;
+            self.drops.set(capture_id, zeroes, 0)?;
+        }
+        Ok(total)
+    }
+
+    /// Kernel drops of all live captures, without resetting them.
+    pub fn pending_drops(&self) -> u64 {
+        self.drops
+            .iter()
+            .filter_map(Result::ok)
+            .map(|per_cpu| per_cpu.iter().sum::<u64>())
+            .sum()
+    }
+}
+
+fn attach_tracepoint(
+    ebpf: &mut Ebpf,
+    name: &'static str,
+    category: &str,
+    event: &str,
+) -> Result<(), KernelError> {
+    let program: &mut TracePoint = ebpf
+        .program_mut(name)
+        .ok_or(KernelError::MissingProgram(name))?
+        .try_into()
+        .map_err(|source| KernelError::Program { name, source })?;
+    program
+        .load()
+        .map_err(|source| classify_program_error(name, source))?;
+    program
+        .attach(category, event)
+        .map_err(|source| classify_program_error(name, source))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tracepoint_field_offset;
+
+    const FORK_FORMAT: &str = "name: sched_process_fork
+ID: 316
+format:
+\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
+\tfield:__data_loc char[] parent_comm;\toffset:8;\tsize:4;\tsigned:0;
+\tfield:pid_t parent_pid;\toffset:12;\tsize:4;\tsigned:1;
+\tfield:__data_loc char[] child_comm;\toffset:16;\tsize:4;\tsigned:0;
+\tfield:pid_t child_pid;\toffset:20;\tsize:4;\tsigned:1;
+";
+
+    #[test]
+    fn finds_field_offsets() {
+        assert_eq!(tracepoint_field_offset(FORK_FORMAT, "child_pid"), Some(20));
+        assert_eq!(tracepoint_field_offset(FORK_FORMAT, "parent_comm"), Some(8));
+        assert_eq!(tracepoint_field_offset(FORK_FORMAT, "missing"), None);
+        assert_eq!(
+            tracepoint_field_offset("\tfield:char comm[16];\toffset:8;\tsize:16;", "comm"),
+            Some(8)
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! renacer-daemon: loads the eBPF programs, follows traced PID trees, stamps
+//! Lamport clocks and serves capture sessions over gRPC.
+pub mod kernel;
+pub mod lamport;
+pub mod registry;
+pub mod service;
+pub mod session;

@@ -1,0 +1,461 @@
+//! The daemon's shared state: the kernel handle, the live sessions, the
+//! counters, and the ring-buffer reader thread that feeds the sessions.
+use std::{
+    collections::HashMap,
+    os::fd::AsRawFd as _,
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    thread,
+    time::Duration,
+};
+
+use aya::maps::{MapData, RingBuf};
+use renacer_common::{EventHeader, MAX_CAPTURES, ProcessEvent, SyscallEvent, kind};
+use tokio::sync::{oneshot, watch};
+use tracing::{debug, warn};
+
+use crate::{
+    kernel::{CaptureRemains, Kernel, KernelError},
+    session::{EndReason, Session, Sink},
+};
+
+/// How long the reader sleeps in poll() when the producers did not wake it:
+/// the kernel submits without wakeups below a fill threshold.
+const READER_POLL_MS: i32 = 5;
+/// Events handled per registry lock, so gRPC handlers are never starved.
+const EVENTS_PER_LOCK: usize = 16_384;
+
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub events_seen: AtomicU64,
+    /// Kernel drops of captures that have ended (live ones are read from the map).
+    pub kernel_drops_finished: AtomicU64,
+    pub daemon_drops: AtomicU64,
+    /// Events for capture ids with no session (arrived after the capture ended).
+    pub orphan_events: AtomicU64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("no process with pid {0}")]
+    NoSuchProcess(u32),
+    #[error("pid {pid} is a thread of process {tgid}; trace the process id {tgid}")]
+    IsThread { pid: u32, tgid: u32 },
+    #[error("pid {pid} is already traced by capture {capture_id}")]
+    AlreadyTraced { pid: u32, capture_id: u32 },
+    #[error("too many captures at once (limit {0})")]
+    TooManyCaptures(u32),
+    #[error("the daemon is shutting down")]
+    ShuttingDown,
+    #[error(transparent)]
+    Kernel(#[from] KernelError),
+}
+
+/// A capture that has been taken out of the registry, with the kernel's remains.
+#[derive(Debug)]
+pub struct FinishedCapture {
+    pub session: Session,
+    pub kernel_drops: u64,
+}
+
+#[derive(Debug)]
+pub struct Registry {
+    kernel: Mutex<Kernel>,
+    sessions: Mutex<Sessions>,
+    pub counters: Counters,
+    epoch_offset_nanos: u64,
+    shutting_down: watch::Sender<bool>,
+    /// Bumped after each complete drain of the ring buffer.
+    drained: watch::Sender<u64>,
+}
+
+#[derive(Debug, Default)]
+struct Sessions {
+    by_id: HashMap<u32, Session>,
+    next_id: u32,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep serving.
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Nanoseconds to add to `bpf_ktime_get_ns()` (CLOCK_MONOTONIC) to get Unix time.
+fn epoch_offset_nanos() -> u64 {
+    fn now(clock: libc::clockid_t) -> u64 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: valid pointer to a timespec.
+        unsafe { libc::clock_gettime(clock, &mut ts) };
+        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    }
+    now(libc::CLOCK_REALTIME).saturating_sub(now(libc::CLOCK_MONOTONIC))
+}
+
+/// 128 random bits as 32 lowercase hex characters (a W3C trace id).
+pub fn new_trace_id() -> String {
+    let mut bytes = [0u8; 16];
+    // SAFETY: writes at most 16 bytes into a 16-byte buffer.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != 16 {
+        // Never all-zero (invalid in W3C): fall back to time and pid.
+        let seed = epoch_offset_nanos() ^ u64::from(std::process::id()) << 32 | 1;
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The thread-group id of `pid`, or None when no such task exists.
+fn tgid_of(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Tgid:"))
+        .and_then(|tgid| tgid.trim().parse().ok())
+}
+
+fn process_exists(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+pub fn read_cmdline(pid: u32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| {
+            raw.split(|&b| b == 0)
+                .filter(|arg| !arg.is_empty())
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Registry {
+    pub fn new(kernel: Kernel) -> Arc<Self> {
+        Arc::new(Self {
+            kernel: Mutex::new(kernel),
+            sessions: Mutex::new(Sessions {
+                by_id: HashMap::new(),
+                next_id: 1,
+            }),
+            counters: Counters::default(),
+            epoch_offset_nanos: epoch_offset_nanos(),
+            shutting_down: watch::channel(false).0,
+            drained: watch::channel(0).0,
+        })
+    }
+
+    pub fn kernel(&self) -> MutexGuard<'_, Kernel> {
+        lock(&self.kernel)
+    }
+
+    pub fn active_captures(&self) -> usize {
+        lock(&self.sessions).by_id.len()
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutting_down.borrow()
+    }
+
+    /// Resolves when the daemon begins to shut down.
+    pub async fn shutdown_signal(&self) {
+        let mut rx = self.shutting_down.subscribe();
+        let _ = rx.wait_for(|&down| down).await;
+    }
+
+    /// Registers a session and starts tracing `pid` in the kernel. When this
+    /// returns, every syscall `pid` makes from now on is captured.
+    pub fn start(
+        &self,
+        pid: u32,
+        command: Vec<String>,
+        sink: Sink,
+    ) -> Result<(u32, String, oneshot::Receiver<EndReason>), StartError> {
+        if self.is_shutting_down() {
+            return Err(StartError::ShuttingDown);
+        }
+        match tgid_of(pid) {
+            None => return Err(StartError::NoSuchProcess(pid)),
+            Some(tgid) if tgid != pid => return Err(StartError::IsThread { pid, tgid }),
+            Some(_) => {}
+        }
+        let command = if command.is_empty() {
+            read_cmdline(pid)
+        } else {
+            command
+        };
+        let mut sessions = lock(&self.sessions);
+        let id = sessions.allocate_id()?;
+        let trace_id = new_trace_id();
+        let (exit_tx, exit_rx) = oneshot::channel();
+        // Drops left over by an earlier capture with this id are not ours.
+        let _ = self.kernel().take_drops(id)?;
+        sessions.by_id.insert(
+            id,
+            Session::new(
+                id,
+                trace_id.clone(),
+                pid,
+                command,
+                self.epoch_offset_nanos,
+                sink,
+                exit_tx,
+            ),
+        );
+        let tracked = self.kernel().track(pid, id).map_err(KernelError::from);
+        match tracked {
+            Ok(true) => {}
+            Ok(false) => {
+                sessions.by_id.remove(&id);
+                let capture_id = sessions
+                    .by_id
+                    .values()
+                    .find(|session| session.live_tasks().any(|task| task == pid))
+                    .map_or(0, |session| session.id);
+                return Err(StartError::AlreadyTraced { pid, capture_id });
+            }
+            Err(err) => {
+                sessions.by_id.remove(&id);
+                return Err(err.into());
+            }
+        }
+        // The process may have exited between the check and the insert, and
+        // then no exit event will ever come.
+        if !process_exists(pid) {
+            sessions.by_id.remove(&id);
+            drop(sessions);
+            let _ = self.kernel().finish_capture(id);
+            return Err(StartError::NoSuchProcess(pid));
+        }
+        debug!(capture_id = id, pid, "capture started");
+        Ok((id, trace_id, exit_rx))
+    }
+
+    /// Ends a capture: stops tracing in the kernel, waits until the reader has
+    /// drained what the kernel already emitted, and takes the session out.
+    pub async fn finish(&self, id: u32) -> Option<FinishedCapture> {
+        let remains = {
+            let mut kernel = self.kernel();
+            match kernel.finish_capture(id) {
+                Ok(remains) => remains,
+                Err(err) => {
+                    warn!(capture_id = id, "collecting kernel state failed: {err:#}");
+                    CaptureRemains::default()
+                }
+            }
+        };
+        self.wait_for_drain().await;
+        let mut session = lock(&self.sessions).by_id.remove(&id)?;
+        for (tid, state) in &remains.unfinished {
+            session.add_unfinished(*tid, state);
+        }
+        session.flush();
+        self.counters
+            .kernel_drops_finished
+            .fetch_add(remains.kernel_drops, Ordering::Relaxed);
+        self.counters.daemon_drops.fetch_add(
+            session.drops.subscriber + session.drops.buffer,
+            Ordering::Relaxed,
+        );
+        let kernel_drops = remains.kernel_drops + session.kernel_drops_at_stop;
+        Some(FinishedCapture {
+            session,
+            kernel_drops,
+        })
+    }
+
+    /// Stops recording a background capture without ending it (its duration
+    /// elapsed): the trace stays until StopCapture.
+    pub fn stop_recording(&self, id: u32) {
+        let remains = self.kernel().finish_capture(id);
+        let mut sessions = lock(&self.sessions);
+        let Some(session) = sessions.by_id.get_mut(&id) else {
+            return;
+        };
+        match remains {
+            Ok(remains) => {
+                for (tid, state) in &remains.unfinished {
+                    session.add_unfinished(*tid, state);
+                }
+                self.counters
+                    .kernel_drops_finished
+                    .fetch_add(remains.kernel_drops, Ordering::Relaxed);
+                session.kernel_drops_at_stop = remains.kernel_drops;
+            }
+            Err(err) => warn!(capture_id = id, "collecting kernel state failed: {err:#}"),
+        }
+        session.recording = false;
+    }
+
+    pub fn contains(&self, id: u32) -> bool {
+        lock(&self.sessions).by_id.contains_key(&id)
+    }
+
+    async fn wait_for_drain(&self) {
+        let mut drained = self.drained.subscribe();
+        // Two full drains: the one under way may have started before the
+        // kernel stopped tracing.
+        for _ in 0..2 {
+            if tokio::time::timeout(Duration::from_secs(2), drained.changed())
+                .await
+                .is_err()
+            {
+                warn!("ring-buffer reader did not report a drain within 2s");
+                return;
+            }
+        }
+    }
+
+    /// Ends every capture: their streams finish with UNAVAILABLE.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.send_replace(true);
+    }
+
+    /// Kernel drops over the daemon's lifetime.
+    pub fn kernel_drops(&self) -> u64 {
+        self.counters.kernel_drops_finished.load(Ordering::Relaxed) + self.kernel().pending_drops()
+    }
+
+    /// Ends sessions whose tasks vanished without an exit event reaching us
+    /// (for example when that event was dropped).
+    fn sweep_dead_tasks(&self) {
+        let mut sessions = lock(&self.sessions);
+        for session in sessions.by_id.values_mut() {
+            let dead: Vec<u32> = session
+                .live_tasks()
+                .filter(|&task| !process_exists(task))
+                .collect();
+            for task in dead {
+                session.forget_task(task);
+            }
+        }
+    }
+
+    fn dispatch(&self, sessions: &mut Sessions, bytes: &[u8]) {
+        self.counters.events_seen.fetch_add(1, Ordering::Relaxed);
+        let Some(header) = read_pod::<EventHeader>(bytes) else {
+            warn!(len = bytes.len(), "short ring-buffer record");
+            return;
+        };
+        match header.kind {
+            kind::SYSCALL => {
+                if let Some(event) = read_pod::<SyscallEvent>(bytes) {
+                    match sessions.by_id.get_mut(&event.capture_id) {
+                        Some(session) => session.apply_syscall(&event),
+                        None => self.orphan(),
+                    }
+                }
+            }
+            kind::FORK | kind::EXEC | kind::EXIT => {
+                if let Some(event) = read_pod::<ProcessEvent>(bytes) {
+                    match sessions.by_id.get_mut(&event.capture_id) {
+                        Some(session) => session.apply_process(&event),
+                        None => self.orphan(),
+                    }
+                }
+            }
+            other => warn!(kind = other, "unknown ring-buffer record kind"),
+        }
+    }
+
+    fn orphan(&self) {
+        self.counters.orphan_events.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Sessions {
+    fn allocate_id(&mut self) -> Result<u32, StartError> {
+        for _ in 1..MAX_CAPTURES {
+            let id = self.next_id;
+            self.next_id = if id + 1 >= MAX_CAPTURES { 1 } else { id + 1 };
+            if !self.by_id.contains_key(&id) {
+                return Ok(id);
+            }
+        }
+        Err(StartError::TooManyCaptures(MAX_CAPTURES - 1))
+    }
+}
+
+fn read_pod<T: Copy>(bytes: &[u8]) -> Option<T> {
+    if bytes.len() < size_of::<T>() {
+        return None;
+    }
+    // SAFETY: length checked; T is a #[repr(C)] integer-only type from
+    // renacer-common for which every bit pattern is valid; read_unaligned
+    // makes no alignment assumption.
+    Some(unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
+}
+
+/// Handle to the reader thread.
+#[derive(Debug)]
+pub struct Reader {
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Reader {
+    /// Drains the ring buffer on a dedicated thread: it never waits for a
+    /// subscriber, so a slow client cannot stall it.
+    pub fn spawn(registry: Arc<Registry>, mut ring: RingBuf<MapData>) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = Arc::clone(&stop);
+        let thread = thread::Builder::new()
+            .name("renacer-ringbuf".into())
+            .spawn(move || {
+                let mut polls: u64 = 0;
+                while !stop_flag.load(Ordering::Acquire) {
+                    wait_readable(&ring);
+                    drain(&registry, &mut ring);
+                    registry.drained.send_modify(|epoch| *epoch += 1);
+                    polls += 1;
+                    // About once a second.
+                    if polls % 200 == 0 {
+                        registry.sweep_dead_tasks();
+                    }
+                }
+                drain(&registry, &mut ring);
+            })?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn wait_readable(ring: &RingBuf<MapData>) {
+    let mut fds = libc::pollfd {
+        fd: ring.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut fds, 1, READER_POLL_MS) };
+}
+
+fn drain(registry: &Registry, ring: &mut RingBuf<MapData>) {
+    loop {
+        let mut sessions = lock(&registry.sessions);
+        let mut handled = 0;
+        while handled < EVENTS_PER_LOCK {
+            let Some(item) = ring.next() else { break };
+            registry.dispatch(&mut sessions, &item);
+            handled += 1;
+        }
+        for session in sessions.by_id.values_mut() {
+            session.flush();
+        }
+        if handled < EVENTS_PER_LOCK {
+            return;
+        }
+    }
+}

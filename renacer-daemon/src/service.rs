@@ -1,0 +1,334 @@
+//! The `renacer.v1.Tracer` gRPC service.
+use std::{pin::Pin, sync::Arc, time::Duration};
+
+use renacer_proto::v1::{
+    self as pb, CaptureRequest, CaptureResponse, StartCaptureRequest, StartCaptureResponse,
+    StatusRequest, StatusResponse, StopCaptureRequest, StopCaptureResponse,
+    capture_response::Event, tracer_server::Tracer,
+};
+use renacer_trace::{SyscallRecord, SyscallResult, summary::Summary};
+use tokio::sync::{mpsc, oneshot};
+use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
+use tonic::{Request, Response, Status};
+use tracing::{info, warn};
+
+use crate::{
+    registry::{FinishedCapture, Registry, StartError},
+    session::{EndReason, ProcessEventKind, ProcessRecord, STREAM_QUEUE_BATCHES, Sink, StreamItem},
+};
+
+#[derive(Debug, Clone)]
+pub struct TracerService {
+    registry: Arc<Registry>,
+}
+
+impl TracerService {
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
+    }
+}
+
+impl From<StartError> for Status {
+    fn from(err: StartError) -> Self {
+        let message = err.to_string();
+        match err {
+            StartError::NoSuchProcess(_) => Status::not_found(message),
+            StartError::IsThread { .. } => Status::invalid_argument(message),
+            StartError::AlreadyTraced { .. } => Status::already_exists(message),
+            StartError::TooManyCaptures(_) => Status::resource_exhausted(message),
+            StartError::ShuttingDown => Status::unavailable(message),
+            StartError::Kernel(crate::kernel::KernelError::PermissionDenied(_)) => {
+                Status::permission_denied(message)
+            }
+            StartError::Kernel(_) => Status::internal(message),
+        }
+    }
+}
+
+fn validate_pid(pid: u32) -> Result<u32, Status> {
+    if pid == 0 {
+        return Err(Status::invalid_argument("pid is required (got 0)"));
+    }
+    Ok(pid)
+}
+
+fn validate_duration(duration: Option<prost_types::Duration>) -> Result<Option<Duration>, Status> {
+    let Some(duration) = duration else {
+        return Ok(None);
+    };
+    if duration.seconds < 0 || duration.nanos < 0 || (duration.seconds == 0 && duration.nanos == 0)
+    {
+        return Err(Status::invalid_argument(format!(
+            "duration must be positive (got {}s {}ns)",
+            duration.seconds, duration.nanos
+        )));
+    }
+    Ok(Some(
+        Duration::from_secs(duration.seconds as u64) + Duration::from_nanos(duration.nanos as u64),
+    ))
+}
+
+pub fn record_to_proto(record: &SyscallRecord) -> pb::SyscallRecord {
+    let (ret, result) = match record.result {
+        SyscallResult::Returned(ret) => (ret, pb::ResultKind::Returned),
+        SyscallResult::NoReturn => (0, pb::ResultKind::NoReturn),
+        SyscallResult::Unfinished => (0, pb::ResultKind::Unfinished),
+    };
+    pb::SyscallRecord {
+        nr: record.nr,
+        name: record.name().into_owned(),
+        args: record.args.to_vec(),
+        ret,
+        result: result.into(),
+        timestamp_nanos: record.timestamp_nanos,
+        duration_nanos: record.duration_nanos,
+        pid: record.pid,
+        tid: record.tid,
+        cpu: record.cpu,
+        lamport: record.lamport,
+    }
+}
+
+fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
+    let kind = match record.kind {
+        ProcessEventKind::Fork => pb::ProcessEventKind::Fork,
+        ProcessEventKind::Exec => pb::ProcessEventKind::Exec,
+        ProcessEventKind::Exit => pb::ProcessEventKind::Exit,
+    };
+    pb::ProcessEvent {
+        kind: kind.into(),
+        pid: record.pid,
+        tid: record.tid,
+        child_pid: record.child_pid,
+        group_dead: record.group_dead,
+        timestamp_nanos: record.timestamp_nanos,
+        lamport: record.lamport,
+    }
+}
+
+pub fn summary_to_proto(summary: &Summary) -> pb::Summary {
+    pb::Summary {
+        rows: summary
+            .rows()
+            .into_iter()
+            .map(|row| pb::SummaryRow {
+                name: row.name,
+                calls: row.calls,
+                errors: row.errors,
+                total_nanos: row.total_nanos,
+            })
+            .collect(),
+    }
+}
+
+fn end_reason_to_proto(reason: EndReason) -> pb::EndReason {
+    match reason {
+        EndReason::TreeExited => pb::EndReason::TreeExited,
+        EndReason::DurationElapsed => pb::EndReason::DurationElapsed,
+        EndReason::Stopped => pb::EndReason::Stopped,
+        EndReason::DaemonShutdown => pb::EndReason::DaemonShutdown,
+    }
+}
+
+fn drops_to_proto(finished: &FinishedCapture) -> pb::Drops {
+    pb::Drops {
+        kernel: finished.kernel_drops,
+        subscriber: finished.session.drops.subscriber,
+        buffer: finished.session.drops.buffer,
+    }
+}
+
+fn stream_item_to_proto(item: StreamItem) -> CaptureResponse {
+    let event = match item {
+        StreamItem::Syscalls(records) => Event::Syscalls(pb::SyscallBatch {
+            records: records.iter().map(record_to_proto).collect(),
+        }),
+        StreamItem::Process(record) => Event::Process(process_to_proto(&record)),
+    };
+    CaptureResponse { event: Some(event) }
+}
+
+type CaptureStream = Pin<Box<dyn Stream<Item = Result<CaptureResponse, Status>> + Send>>;
+
+/// What ends a capture, whichever comes first.
+async fn wait_for_end(
+    registry: &Registry,
+    tree_exit: oneshot::Receiver<EndReason>,
+    duration: Option<Duration>,
+    client_gone: impl Future<Output = ()>,
+) -> EndReason {
+    let elapsed = async {
+        match duration {
+            Some(duration) => tokio::time::sleep(duration).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        reason = tree_exit => reason.unwrap_or(EndReason::Stopped),
+        () = elapsed => EndReason::DurationElapsed,
+        () = client_gone => EndReason::Stopped,
+        () = registry.shutdown_signal() => EndReason::DaemonShutdown,
+    }
+}
+
+#[tonic::async_trait]
+impl Tracer for TracerService {
+    type CaptureStream = CaptureStream;
+
+    async fn capture(
+        &self,
+        request: Request<CaptureRequest>,
+    ) -> Result<Response<Self::CaptureStream>, Status> {
+        let request = request.into_inner();
+        let pid = validate_pid(request.pid)?;
+        let duration = validate_duration(request.duration)?;
+        let (item_tx, item_rx) = mpsc::channel::<StreamItem>(STREAM_QUEUE_BATCHES);
+        let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);
+        let command = if request.command.is_empty() {
+            crate::registry::read_cmdline(pid)
+        } else {
+            request.command
+        };
+        let (id, trace_id, tree_exit) = self.registry.start(
+            pid,
+            command.clone(),
+            Sink::stream(item_tx, request.summary_only),
+        )?;
+        info!(capture_id = id, pid, "streaming capture");
+        let started = CaptureResponse {
+            event: Some(Event::Started(pb::CaptureStarted {
+                capture_id: id,
+                trace_id,
+                pid,
+                command,
+            })),
+        };
+        let registry = Arc::clone(&self.registry);
+        let client_closed = control_tx.clone();
+        tokio::spawn(async move {
+            let reason = wait_for_end(&registry, tree_exit, duration, client_closed.closed()).await;
+            let Some(finished) = registry.finish(id).await else {
+                return;
+            };
+            info!(capture_id = id, ?reason, "capture ended");
+            let message = if reason == EndReason::DaemonShutdown {
+                Err(Status::unavailable(
+                    "renacer-daemon is shutting down; the capture is incomplete",
+                ))
+            } else {
+                Ok(CaptureResponse {
+                    event: Some(Event::End(pb::CaptureEnd {
+                        reason: end_reason_to_proto(reason).into(),
+                        summary: Some(summary_to_proto(&finished.session.summary)),
+                        drops: Some(drops_to_proto(&finished)),
+                        total_syscalls: finished.session.summary.total_calls(),
+                    })),
+                })
+            };
+            // The session (and its item sender) is gone: the item stream ends
+            // after its queued batches, then the control stream delivers this.
+            drop(finished);
+            let _ = control_tx.send(message).await;
+        });
+        // Started first, then syscall batches until the session drops its
+        // sender, then the end message (or error) from the control channel.
+        let stream = tokio_stream::once(Ok(started))
+            .chain(ReceiverStream::new(item_rx).map(|item| Ok(stream_item_to_proto(item))))
+            .chain(ReceiverStream::new(control_rx));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn start_capture(
+        &self,
+        request: Request<StartCaptureRequest>,
+    ) -> Result<Response<StartCaptureResponse>, Status> {
+        let request = request.into_inner();
+        let pid = validate_pid(request.pid)?;
+        let duration = validate_duration(request.duration)?;
+        let (id, trace_id, tree_exit) =
+            self.registry
+                .start(pid, request.command, Sink::buffer())?;
+        info!(capture_id = id, pid, "background capture started");
+        let registry = Arc::clone(&self.registry);
+        tokio::spawn(async move {
+            let reason =
+                wait_for_end(&registry, tree_exit, duration, std::future::pending()).await;
+            if reason == EndReason::DurationElapsed && registry.contains(id) {
+                registry.stop_recording(id);
+            }
+        });
+        Ok(Response::new(StartCaptureResponse {
+            capture_id: id,
+            trace_id,
+        }))
+    }
+
+    async fn stop_capture(
+        &self,
+        request: Request<StopCaptureRequest>,
+    ) -> Result<Response<StopCaptureResponse>, Status> {
+        let id = request.into_inner().capture_id;
+        if !self.registry.contains(id) {
+            return Err(Status::not_found(format!("no capture with id {id}")));
+        }
+        let Some(finished) = self.registry.finish(id).await else {
+            return Err(Status::not_found(format!("no capture with id {id}")));
+        };
+        let drops = drops_to_proto(&finished);
+        let session = finished.session;
+        let (syscalls, processes) = match &session.sink {
+            Sink::Buffer { records, processes } => (
+                records.iter().map(record_to_proto).collect(),
+                processes.iter().map(process_to_proto).collect(),
+            ),
+            Sink::Stream { .. } => {
+                warn!(capture_id = id, "StopCapture on a streaming capture");
+                (Vec::new(), Vec::new())
+            }
+        };
+        let reason = if session.recording {
+            EndReason::Stopped
+        } else {
+            EndReason::TreeExited
+        };
+        Ok(Response::new(StopCaptureResponse {
+            trace: Some(pb::Trace {
+                trace_id: session.trace_id.clone(),
+                pid: session.pid,
+                command: session.command.clone(),
+                syscalls,
+                processes,
+                summary: Some(summary_to_proto(&session.summary)),
+                drops: Some(drops),
+                reason: end_reason_to_proto(reason).into(),
+            }),
+        }))
+    }
+
+    async fn status(
+        &self,
+        _request: Request<StatusRequest>,
+    ) -> Result<Response<StatusResponse>, Status> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (programs, attach_mode) = {
+            let kernel = self.registry.kernel();
+            (kernel.programs().to_vec(), kernel.mode().as_str().to_owned())
+        };
+        Ok(Response::new(StatusResponse {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            kernel: kernel_release(),
+            programs,
+            events_seen: self.registry.counters.events_seen.load(Relaxed),
+            kernel_drops: self.registry.kernel_drops(),
+            active_captures: self.registry.active_captures() as u32,
+            attach_mode,
+            daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
+        }))
+    }
+}
+
+pub fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|release| release.trim().to_owned())
+        .unwrap_or_default()
+}

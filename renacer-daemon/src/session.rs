@@ -1,0 +1,426 @@
+//! Capture sessions: what the daemon keeps per capture while events arrive.
+//!
+//! A session is fed decoded kernel events by the ring-buffer reader. It stamps
+//! Lamport clocks, follows which tasks of the tree are alive, keeps the summary,
+//! and hands records to its sink without ever blocking the reader: a streaming
+//! subscriber has a bounded queue and what does not fit is counted as dropped.
+use std::collections::HashSet;
+
+use renacer_common::{ProcessEvent, SyscallEvent, flags, kind};
+use renacer_trace::{SyscallRecord, SyscallResult, summary::Summary};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::lamport::LamportClocks;
+
+/// Records per streamed batch: large enough to amortise gRPC framing.
+pub const STREAM_BATCH: usize = 4096;
+/// Batches a streaming subscriber may have queued before records are dropped.
+pub const STREAM_QUEUE_BATCHES: usize = 256;
+/// Records a background capture keeps before counting the rest as dropped.
+pub const BUFFER_LIMIT: usize = 20_000_000;
+
+const NR_WAIT4: u32 = 61;
+const NR_WAITID: u32 = 247;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    TreeExited,
+    DurationElapsed,
+    Stopped,
+    DaemonShutdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessEventKind {
+    Fork,
+    Exec,
+    Exit,
+}
+
+/// A process lifetime event, stamped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessRecord {
+    pub kind: ProcessEventKind,
+    pub pid: u32,
+    pub tid: u32,
+    pub child_pid: u32,
+    pub group_dead: bool,
+    pub timestamp_nanos: u64,
+    pub lamport: u64,
+}
+
+/// What a streaming subscriber receives, before conversion to protobuf (done
+/// on the gRPC task, not on the reader thread).
+#[derive(Debug)]
+pub enum StreamItem {
+    Syscalls(Vec<SyscallRecord>),
+    Process(ProcessRecord),
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DaemonDrops {
+    /// Records a slow subscriber's full queue could not take.
+    pub subscriber: u64,
+    /// Records beyond a background capture's limit.
+    pub buffer: u64,
+}
+
+#[derive(Debug)]
+pub enum Sink {
+    Stream {
+        tx: mpsc::Sender<StreamItem>,
+        pending: Vec<SyscallRecord>,
+        summary_only: bool,
+    },
+    Buffer {
+        records: Vec<SyscallRecord>,
+        processes: Vec<ProcessRecord>,
+    },
+}
+
+impl Sink {
+    pub fn stream(tx: mpsc::Sender<StreamItem>, summary_only: bool) -> Self {
+        Self::Stream {
+            tx,
+            pending: Vec::new(),
+            summary_only,
+        }
+    }
+
+    pub fn buffer() -> Self {
+        Self::Buffer {
+            records: Vec::new(),
+            processes: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Session {
+    pub id: u32,
+    pub trace_id: String,
+    pub pid: u32,
+    pub command: Vec<String>,
+    /// Converts kernel monotonic timestamps to Unix-epoch nanoseconds.
+    pub epoch_offset_nanos: u64,
+    live: HashSet<u32>,
+    clocks: LamportClocks,
+    pub summary: Summary,
+    pub sink: Sink,
+    pub drops: DaemonDrops,
+    /// Set once the tree has exited (or recording stopped); later events are ignored.
+    pub recording: bool,
+    /// Kernel drops collected when recording stopped before the capture ended.
+    pub kernel_drops_at_stop: u64,
+    on_tree_exit: Option<oneshot::Sender<EndReason>>,
+}
+
+impl Session {
+    pub fn new(
+        id: u32,
+        trace_id: String,
+        pid: u32,
+        command: Vec<String>,
+        epoch_offset_nanos: u64,
+        sink: Sink,
+        on_tree_exit: oneshot::Sender<EndReason>,
+    ) -> Self {
+        Self {
+            id,
+            trace_id,
+            pid,
+            command,
+            epoch_offset_nanos,
+            live: HashSet::from([pid]),
+            clocks: LamportClocks::default(),
+            summary: Summary::default(),
+            sink,
+            drops: DaemonDrops::default(),
+            recording: true,
+            kernel_drops_at_stop: 0,
+            on_tree_exit: Some(on_tree_exit),
+        }
+    }
+
+    pub fn apply_syscall(&mut self, event: &SyscallEvent) {
+        if !self.recording {
+            return;
+        }
+        let nr = u32::from(event.nr);
+        let result = if event.flags & flags::NO_RETURN != 0 {
+            SyscallResult::NoReturn
+        } else {
+            SyscallResult::Returned(event.ret)
+        };
+        let lamport = match (nr, result) {
+            (NR_WAIT4, SyscallResult::Returned(child)) if child > 0 => {
+                self.clocks.reap(event.pid, child as u32)
+            }
+            (NR_WAITID, SyscallResult::Returned(0)) => self.clocks.reap_any(event.pid),
+            _ => self.clocks.tick(event.pid),
+        };
+        let record = SyscallRecord {
+            nr,
+            args: event.args,
+            result,
+            timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
+            duration_nanos: event.duration_ns,
+            pid: event.pid,
+            tid: event.tid,
+            cpu: event.header.cpu,
+            lamport,
+        };
+        self.push(record);
+    }
+
+    /// A syscall still in flight when the capture ended.
+    pub fn add_unfinished(&mut self, tid: u32, state: &renacer_common::InflightSyscall) {
+        let record = SyscallRecord {
+            nr: state.nr,
+            args: state.args,
+            result: SyscallResult::Unfinished,
+            timestamp_nanos: state.enter_ns + self.epoch_offset_nanos,
+            duration_nanos: 0,
+            pid: state.pid,
+            tid,
+            cpu: state.cpu,
+            lamport: self.clocks.tick(state.pid),
+        };
+        self.push(record);
+    }
+
+    fn push(&mut self, record: SyscallRecord) {
+        self.summary.add(&record);
+        match &mut self.sink {
+            Sink::Stream {
+                pending,
+                summary_only,
+                ..
+            } => {
+                if !*summary_only {
+                    pending.push(record);
+                    if pending.len() >= STREAM_BATCH {
+                        self.flush();
+                    }
+                }
+            }
+            Sink::Buffer { records, .. } => {
+                if records.len() < BUFFER_LIMIT {
+                    records.push(record);
+                } else {
+                    self.drops.buffer += 1;
+                }
+            }
+        }
+    }
+
+    pub fn apply_process(&mut self, event: &ProcessEvent) {
+        if !self.recording {
+            return;
+        }
+        let (kind, lamport) = match event.header.kind {
+            kind::FORK => {
+                self.live.insert(event.other);
+                (
+                    ProcessEventKind::Fork,
+                    self.clocks.fork(event.pid, event.other),
+                )
+            }
+            kind::EXEC => (ProcessEventKind::Exec, self.clocks.tick(event.pid)),
+            kind::EXIT => {
+                let group_dead = event.other != 0;
+                if event.tid != event.pid {
+                    self.live.remove(&event.tid);
+                }
+                if group_dead {
+                    self.live.remove(&event.pid);
+                }
+                (
+                    ProcessEventKind::Exit,
+                    self.clocks.exit(event.pid, event.tid, group_dead),
+                )
+            }
+            _ => return,
+        };
+        let record = ProcessRecord {
+            kind,
+            pid: event.pid,
+            tid: event.tid,
+            child_pid: if kind == ProcessEventKind::Fork {
+                event.other
+            } else {
+                0
+            },
+            group_dead: kind == ProcessEventKind::Exit && event.other != 0,
+            timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
+            lamport,
+        };
+        if let Sink::Buffer { processes, .. } = &mut self.sink {
+            processes.push(record);
+        } else {
+            // Keep syscalls and process events in order for the subscriber.
+            self.flush();
+            self.send(StreamItem::Process(record), 0);
+        }
+        if kind == ProcessEventKind::Exit && self.live.is_empty() {
+            self.tree_exited();
+        }
+    }
+
+    /// Every task of the tree is gone (also used when the root vanished
+    /// without an exit event reaching us).
+    pub fn tree_exited(&mut self) {
+        self.flush();
+        self.recording = false;
+        if let Some(notify) = self.on_tree_exit.take() {
+            let _ = notify.send(EndReason::TreeExited);
+        }
+    }
+
+    /// Tasks the session believes alive (for the liveness sweep).
+    pub fn live_tasks(&self) -> impl Iterator<Item = u32> + '_ {
+        self.live.iter().copied()
+    }
+
+    pub fn forget_task(&mut self, task: u32) {
+        self.live.remove(&task);
+        if self.live.is_empty() && self.recording {
+            self.tree_exited();
+        }
+    }
+
+    /// Sends the pending batch to a streaming subscriber, never blocking.
+    pub fn flush(&mut self) {
+        if let Sink::Stream { pending, .. } = &mut self.sink
+            && !pending.is_empty()
+        {
+            let batch = std::mem::take(pending);
+            let len = batch.len() as u64;
+            self.send(StreamItem::Syscalls(batch), len);
+        }
+    }
+
+    fn send(&mut self, item: StreamItem, records: u64) {
+        if let Sink::Stream { tx, .. } = &self.sink
+            && tx.try_send(item).is_err()
+        {
+            self.drops.subscriber += records;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use renacer_common::EventHeader;
+
+    use super::*;
+
+    fn syscall(pid: u32, tid: u32, nr: u16, ret: i64, ts: u64) -> SyscallEvent {
+        SyscallEvent {
+            header: EventHeader {
+                kind: kind::SYSCALL,
+                size: size_of::<SyscallEvent>() as u16,
+                cpu: 0,
+                timestamp_ns: ts,
+            },
+            capture_id: 1,
+            pid,
+            tid,
+            nr,
+            flags: 0,
+            args: [0; 6],
+            ret,
+            duration_ns: 10,
+        }
+    }
+
+    fn process(event_kind: u16, pid: u32, tid: u32, other: u32) -> ProcessEvent {
+        ProcessEvent {
+            header: EventHeader {
+                kind: event_kind,
+                size: size_of::<ProcessEvent>() as u16,
+                cpu: 0,
+                timestamp_ns: 5,
+            },
+            capture_id: 1,
+            pid,
+            tid,
+            other,
+        }
+    }
+
+    fn buffered(pid: u32) -> (Session, oneshot::Receiver<EndReason>) {
+        let (tx, rx) = oneshot::channel();
+        (
+            Session::new(1, "00".repeat(16), pid, vec![], 1000, Sink::buffer(), tx),
+            rx,
+        )
+    }
+
+    fn records(session: &Session) -> &[SyscallRecord] {
+        match &session.sink {
+            Sink::Buffer { records, .. } => records,
+            Sink::Stream { .. } => &[],
+        }
+    }
+
+    #[test]
+    fn fork_tree_lamport_and_exit() {
+        let (mut session, mut exited) = buffered(100);
+        session.apply_syscall(&syscall(100, 100, 1, 1, 1));
+        session.apply_process(&process(kind::FORK, 100, 100, 101));
+        session.apply_syscall(&syscall(100, 100, 56, 101, 2)); // clone returns in parent
+        session.apply_syscall(&syscall(101, 101, 1, 1, 3)); // child's first call
+        let mut exit_group = syscall(101, 101, 231, 0, 4);
+        exit_group.flags = flags::NO_RETURN;
+        session.apply_syscall(&exit_group);
+        session.apply_process(&process(kind::EXIT, 101, 101, 1));
+        session.apply_syscall(&syscall(100, 100, 61, 101, 5)); // wait4 reaps 101
+        assert!(exited.try_recv().is_err(), "the root is still alive");
+        session.apply_process(&process(kind::EXIT, 100, 100, 1));
+        assert_eq!(exited.try_recv().ok(), Some(EndReason::TreeExited));
+
+        let recs = records(&session);
+        assert_eq!(recs.len(), 5);
+        let clone = &recs[1];
+        let child_first = &recs[2];
+        let wait = &recs[4];
+        assert!(child_first.lamport > clone.lamport);
+        assert!(wait.lamport > recs[3].lamport, "wait4 after the child's exit_group");
+        assert_eq!(recs[3].result, SyscallResult::NoReturn);
+        assert_eq!(recs[0].timestamp_nanos, 1001);
+        assert_eq!(session.summary.total_calls(), 5);
+    }
+
+    #[test]
+    fn slow_subscriber_drops_are_counted_not_blocking() {
+        let (tx, _rx_kept_full) = mpsc::channel(1);
+        let (exit_tx, _exit_rx) = oneshot::channel();
+        let mut session = Session::new(
+            1,
+            String::new(),
+            7,
+            vec![],
+            0,
+            Sink::stream(tx, false),
+            exit_tx,
+        );
+        for i in 0..(STREAM_BATCH * 3) {
+            session.apply_syscall(&syscall(7, 7, 1, 1, i as u64));
+        }
+        session.flush();
+        // One batch fits in the queue; the other two are counted.
+        assert_eq!(session.drops.subscriber, (STREAM_BATCH * 2) as u64);
+        assert_eq!(session.summary.total_calls(), (STREAM_BATCH * 3) as u64);
+    }
+
+    #[test]
+    fn threads_do_not_end_the_tree() {
+        let (mut session, mut exited) = buffered(50);
+        session.apply_process(&process(kind::FORK, 50, 50, 51)); // a thread
+        session.apply_process(&process(kind::EXIT, 50, 51, 0));
+        assert!(exited.try_recv().is_err());
+        session.apply_process(&process(kind::EXIT, 50, 50, 1));
+        assert_eq!(exited.try_recv().ok(), Some(EndReason::TreeExited));
+    }
+}
