@@ -9,3 +9,127 @@ pub mod v1 {
     /// Encoded `FileDescriptorSet` for gRPC server reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/renacer_v1_descriptor.bin"));
 }
+
+/// Conversions between the wire messages and renacer-trace's model, kept here
+/// so the daemon and every client agree on them.
+pub mod convert {
+    use renacer_trace::{
+        SyscallRecord, SyscallResult,
+        summary::{Summary, SummaryRow},
+    };
+
+    use crate::v1 as pb;
+
+    impl From<&SyscallRecord> for pb::SyscallRecord {
+        fn from(record: &SyscallRecord) -> Self {
+            let (ret, result) = match record.result {
+                SyscallResult::Returned(ret) => (ret, pb::ResultKind::Returned),
+                SyscallResult::NoReturn => (0, pb::ResultKind::NoReturn),
+                SyscallResult::Unfinished => (0, pb::ResultKind::Unfinished),
+            };
+            Self {
+                nr: record.nr,
+                name: record.name().into_owned(),
+                args: record.args.to_vec(),
+                ret,
+                result: result.into(),
+                timestamp_nanos: record.timestamp_nanos,
+                duration_nanos: record.duration_nanos,
+                pid: record.pid,
+                tid: record.tid,
+                cpu: record.cpu,
+                lamport: record.lamport,
+            }
+        }
+    }
+
+    impl From<&pb::SyscallRecord> for SyscallRecord {
+        fn from(record: &pb::SyscallRecord) -> Self {
+            let mut args = [0u64; 6];
+            for (slot, value) in args.iter_mut().zip(&record.args) {
+                *slot = *value;
+            }
+            let result = match record.result() {
+                pb::ResultKind::NoReturn => SyscallResult::NoReturn,
+                pb::ResultKind::Unfinished => SyscallResult::Unfinished,
+                pb::ResultKind::Returned | pb::ResultKind::Unspecified => {
+                    SyscallResult::Returned(record.ret)
+                }
+            };
+            Self {
+                nr: record.nr,
+                args,
+                result,
+                timestamp_nanos: record.timestamp_nanos,
+                duration_nanos: record.duration_nanos,
+                pid: record.pid,
+                tid: record.tid,
+                cpu: record.cpu,
+                lamport: record.lamport,
+            }
+        }
+    }
+
+    impl From<&Summary> for pb::Summary {
+        fn from(summary: &Summary) -> Self {
+            Self {
+                rows: summary
+                    .rows()
+                    .into_iter()
+                    .map(|row| pb::SummaryRow {
+                        name: row.name,
+                        calls: row.calls,
+                        errors: row.errors,
+                        total_nanos: row.total_nanos,
+                    })
+                    .collect(),
+            }
+        }
+    }
+
+    impl From<&pb::Summary> for Summary {
+        fn from(summary: &pb::Summary) -> Self {
+            Summary::from_rows(
+                summary
+                    .rows
+                    .iter()
+                    .map(|row| SummaryRow {
+                        name: row.name.clone(),
+                        calls: row.calls,
+                        errors: row.errors,
+                        total_nanos: row.total_nanos,
+                    })
+                    .collect(),
+            )
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn records_round_trip() {
+            for result in [
+                SyscallResult::Returned(-2),
+                SyscallResult::NoReturn,
+                SyscallResult::Unfinished,
+            ] {
+                let record = SyscallRecord {
+                    nr: 257,
+                    args: [1, 2, 3, 4, 5, 6],
+                    result,
+                    timestamp_nanos: 7,
+                    duration_nanos: 8,
+                    pid: 9,
+                    tid: 10,
+                    cpu: 1,
+                    lamport: 11,
+                };
+                let wire = pb::SyscallRecord::from(&record);
+                assert_eq!(wire.name, "openat");
+                assert_eq!(SyscallRecord::from(&wire), record);
+            }
+        }
+    }
+}

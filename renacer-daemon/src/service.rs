@@ -6,7 +6,6 @@ use renacer_proto::v1::{
     StatusRequest, StatusResponse, StopCaptureRequest, StopCaptureResponse,
     capture_response::Event, tracer_server::Tracer,
 };
-use renacer_trace::{SyscallRecord, SyscallResult, summary::Summary};
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
@@ -68,27 +67,6 @@ fn validate_duration(duration: Option<prost_types::Duration>) -> Result<Option<D
     ))
 }
 
-pub fn record_to_proto(record: &SyscallRecord) -> pb::SyscallRecord {
-    let (ret, result) = match record.result {
-        SyscallResult::Returned(ret) => (ret, pb::ResultKind::Returned),
-        SyscallResult::NoReturn => (0, pb::ResultKind::NoReturn),
-        SyscallResult::Unfinished => (0, pb::ResultKind::Unfinished),
-    };
-    pb::SyscallRecord {
-        nr: record.nr,
-        name: record.name().into_owned(),
-        args: record.args.to_vec(),
-        ret,
-        result: result.into(),
-        timestamp_nanos: record.timestamp_nanos,
-        duration_nanos: record.duration_nanos,
-        pid: record.pid,
-        tid: record.tid,
-        cpu: record.cpu,
-        lamport: record.lamport,
-    }
-}
-
 fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
     let kind = match record.kind {
         ProcessEventKind::Fork => pb::ProcessEventKind::Fork,
@@ -103,21 +81,6 @@ fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
         group_dead: record.group_dead,
         timestamp_nanos: record.timestamp_nanos,
         lamport: record.lamport,
-    }
-}
-
-pub fn summary_to_proto(summary: &Summary) -> pb::Summary {
-    pb::Summary {
-        rows: summary
-            .rows()
-            .into_iter()
-            .map(|row| pb::SummaryRow {
-                name: row.name,
-                calls: row.calls,
-                errors: row.errors,
-                total_nanos: row.total_nanos,
-            })
-            .collect(),
     }
 }
 
@@ -141,7 +104,7 @@ fn drops_to_proto(finished: &FinishedCapture) -> pb::Drops {
 fn stream_item_to_proto(item: StreamItem) -> CaptureResponse {
     let event = match item {
         StreamItem::Syscalls(records) => Event::Syscalls(pb::SyscallBatch {
-            records: records.iter().map(record_to_proto).collect(),
+            records: records.iter().map(pb::SyscallRecord::from).collect(),
         }),
         StreamItem::Process(record) => Event::Process(process_to_proto(&record)),
     };
@@ -219,7 +182,7 @@ impl Tracer for TracerService {
                 Ok(CaptureResponse {
                     event: Some(Event::End(pb::CaptureEnd {
                         reason: end_reason_to_proto(reason).into(),
-                        summary: Some(summary_to_proto(&finished.session.summary)),
+                        summary: Some(pb::Summary::from(&finished.session.summary)),
                         drops: Some(drops_to_proto(&finished)),
                         total_syscalls: finished.session.summary.total_calls(),
                     })),
@@ -278,7 +241,7 @@ impl Tracer for TracerService {
         let session = finished.session;
         let (syscalls, processes) = match &session.sink {
             Sink::Buffer { records, processes } => (
-                records.iter().map(record_to_proto).collect(),
+                records.iter().map(pb::SyscallRecord::from).collect(),
                 processes.iter().map(process_to_proto).collect(),
             ),
             Sink::Stream { .. } => {
@@ -298,7 +261,7 @@ impl Tracer for TracerService {
                 command: session.command.clone(),
                 syscalls,
                 processes,
-                summary: Some(summary_to_proto(&session.summary)),
+                summary: Some(pb::Summary::from(&session.summary)),
                 drops: Some(drops),
                 reason: end_reason_to_proto(reason).into(),
             }),

@@ -1,1 +1,80 @@
-fn main(){}
+//! renacerctl: the control CLI of renacer-daemon.
+//!
+//! Exit codes: `capture -- CMD` exits with CMD's code (128+N when a signal
+//! killed it); otherwise 0 on success, 1 on errors, 2 on usage errors.
+//! A closed output pipe (`renacerctl ... | head`) counts as success.
+mod capture;
+mod client;
+mod duration;
+mod output;
+
+use std::{io, path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+pub const DEFAULT_SOCKET: &str = "/run/renacer/renacer.sock";
+
+/// Control renacer-daemon: capture the syscalls of process trees via eBPF.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// The daemon's Unix socket, or http://127.0.0.1:PORT for a --listen daemon.
+    #[arg(long, global = true, env = "RENACER_SOCKET", default_value = DEFAULT_SOCKET)]
+    socket: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Trace a running process (--pid) or a command (-- CMD ARGS...) and its descendants.
+    Capture(capture::CaptureArgs),
+    /// Show the daemon's version, attached programs and counters.
+    Status,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Writes to a closed pipe must fail with EPIPE (handled as success), not kill us.
+    // SAFETY: setting a signal disposition before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    let result = match cli.command {
+        Command::Capture(args) => capture::run(&cli.socket, args),
+        Command::Status => run_async(client::status(cli.socket.clone())).map(|()| 0),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("renacerctl: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+pub fn run_async<T>(future: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(future)
+}
+
+/// Where output goes: `-o FILE`, else the given default stream.
+pub fn open_output(path: Option<&PathBuf>, default_stdout: bool) -> io::Result<Box<dyn io::Write>> {
+    Ok(match path {
+        Some(path) if path.as_os_str() != "-" => {
+            Box::new(io::BufWriter::new(std::fs::File::create(path)?))
+        }
+        Some(_) => Box::new(io::BufWriter::new(io::stdout())),
+        None if default_stdout => Box::new(io::BufWriter::new(io::stdout())),
+        None => Box::new(io::BufWriter::new(io::stderr())),
+    })
+}

@@ -1,0 +1,240 @@
+//! `renacerctl capture`: stream a capture from the daemon and render it.
+use std::{
+    ffi::CString,
+    io,
+    os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd},
+    path::PathBuf,
+    time::Duration,
+};
+
+use anyhow::{Context as _, anyhow, bail};
+use renacer_proto::v1::{self as pb, CaptureRequest, capture_response::Event};
+use renacer_trace::{SyscallRecord, json::ProcessInfo, summary::Summary};
+
+use crate::{
+    client::{connect, status_error},
+    duration,
+    output::{Ending, Format, Renderer, report_drops},
+};
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["pid", "command"])))]
+pub struct CaptureArgs {
+    /// Attach to this running process and the descendants it forks from now on.
+    #[arg(short, long)]
+    pid: Option<u32>,
+    /// Stop after this long (e.g. 5s, 500ms, 2m). Default: until the traced tree exits.
+    #[arg(short, long, value_parser = duration::parse)]
+    duration: Option<Duration>,
+    /// Write the trace to FILE instead of stderr (text) or stdout (json).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print strace's -c summary table instead of every call.
+    #[arg(short = 'c', long)]
+    summary: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// The command to run and trace from its execve on.
+    #[arg(last = true, value_name = "CMD")]
+    command: Vec<String>,
+}
+
+/// A child forked before any thread exists, parked on a pipe until the daemon
+/// tracks it, so its trace starts with its own execve.
+struct ParkedChild {
+    pid: libc::pid_t,
+    release: Option<OwnedFd>,
+}
+
+impl ParkedChild {
+    fn spawn(command: &[String]) -> anyhow::Result<Self> {
+        // Resolved here, as strace does, so the trace starts with one execve
+        // rather than execvp's walk through PATH.
+        let program = CString::new(resolve_program(&command[0])?.into_os_string().into_encoded_bytes())
+            .context("the command path must not contain NUL bytes")?;
+        let argv: Vec<CString> = command
+            .iter()
+            .map(|arg| CString::new(arg.as_bytes()))
+            .collect::<Result<_, _>>()
+            .context("command arguments must not contain NUL bytes")?;
+        let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+        argv_ptrs.push(std::ptr::null());
+        let mut fds = [0; 2];
+        // SAFETY: valid 2-element array.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(io::Error::last_os_error()).context("creating the start pipe");
+        }
+        // SAFETY: pipe2 returned two fresh descriptors we own.
+        let (read_end, write_end) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // SAFETY: fork in a single-threaded process (no runtime yet); the
+        // child only makes async-signal-safe calls before execvp.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(io::Error::last_os_error()).context("fork");
+        }
+        if pid == 0 {
+            // SAFETY: async-signal-safe calls only.
+            unsafe {
+                libc::close(write_end.as_raw_fd());
+                let mut byte = 0u8;
+                let n = libc::read(read_end.as_raw_fd(), (&raw mut byte).cast(), 1);
+                if n != 1 {
+                    // The capture never started: do not run untraced.
+                    libc::_exit(126);
+                }
+                libc::execv(program.as_ptr(), argv_ptrs.as_ptr());
+                let message = b"renacerctl: cannot execute the command\n";
+                libc::write(2, message.as_ptr().cast(), message.len());
+                libc::_exit(127);
+            }
+        }
+        drop(read_end);
+        Ok(Self {
+            pid,
+            release: Some(write_end),
+        })
+    }
+
+    /// Lets the child exec.
+    fn release(&mut self) -> io::Result<()> {
+        if let Some(fd) = self.release.take() {
+            // SAFETY: writing one byte from a valid buffer to our pipe end.
+            let n = unsafe { libc::write(fd.as_raw_fd(), [1u8].as_ptr().cast(), 1) };
+            if n != 1 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the child and maps its status to an exit code.
+    fn wait(mut self) -> anyhow::Result<u8> {
+        // Closing the pipe unparks a child that never got released (it exits 126).
+        self.release.take();
+        let mut status = 0;
+        loop {
+            // SAFETY: our own child; valid pointer.
+            let rc = unsafe { libc::waitpid(self.pid, &mut status, 0) };
+            if rc == self.pid {
+                break;
+            }
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                return Err(err).context("waiting for the command");
+            }
+        }
+        Ok(if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status) as u8
+        } else if libc::WIFSIGNALED(status) {
+            128u8.wrapping_add(libc::WTERMSIG(status) as u8)
+        } else {
+            1
+        })
+    }
+}
+
+/// The executable `name` names: a path as given, else the first match on PATH.
+fn resolve_program(name: &str) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt as _;
+    if name.contains('/') {
+        return Ok(PathBuf::from(name));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| {
+            candidate
+                .metadata()
+                .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        })
+        .ok_or_else(|| anyhow!("command not found: {name} (not in PATH)"))
+}
+
+pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
+    if let Some(pid) = args.pid {
+        if pid == 0 {
+            bail!("--pid must be a process id greater than 0");
+        }
+        let ending = crate::run_async(stream_capture(socket, &args, pid, None))?;
+        report_drops(&ending);
+        return Ok(0);
+    }
+    if args.command.is_empty() {
+        bail!("nothing to trace: pass --pid N or -- CMD ARGS...");
+    }
+    let mut child = ParkedChild::spawn(&args.command)?;
+    let pid = child.pid as u32;
+    let result = crate::run_async(stream_capture(socket, &args, pid, Some(&mut child)));
+    let code = child.wait()?;
+    let ending = result?;
+    report_drops(&ending);
+    Ok(code)
+}
+
+async fn stream_capture(
+    socket: &str,
+    args: &CaptureArgs,
+    pid: u32,
+    mut child: Option<&mut ParkedChild>,
+) -> anyhow::Result<Ending> {
+    let mut client = connect(socket).await?;
+    let out = crate::open_output(args.output.as_ref(), args.format == Format::Json)
+        .with_context(|| format!("opening {}", args.output.as_ref().map_or_else(String::new, |p| p.display().to_string())))?;
+    let mut renderer = Renderer::new(out, args.format, args.summary);
+    let request = CaptureRequest {
+        pid,
+        duration: args
+            .duration
+            .map(|d| prost_types::Duration::try_from(d))
+            .transpose()
+            .map_err(|err| anyhow!("duration out of range: {err}"))?,
+        command: args.command.clone(),
+        summary_only: args.summary && args.format == Format::Text,
+    };
+    let mut stream = client
+        .capture(request)
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    let mut ending = Ending::default();
+    loop {
+        let message = stream.message().await.map_err(status_error)?;
+        let Some(message) = message else {
+            bail!("the daemon ended the capture stream without a summary");
+        };
+        match message.event {
+            Some(Event::Started(started)) => {
+                ending.trace_id = started.trace_id;
+                ending.process = ProcessInfo {
+                    pid: started.pid,
+                    command: started.command,
+                };
+                if let Some(child) = child.as_deref_mut() {
+                    child.release().context("starting the command")?;
+                }
+            }
+            Some(Event::Syscalls(batch)) => {
+                for record in &batch.records {
+                    renderer.record(SyscallRecord::from(record))?;
+                }
+            }
+            Some(Event::Process(process)) => {
+                if process.kind() == pb::ProcessEventKind::Fork {
+                    renderer.multi_process();
+                }
+            }
+            Some(Event::End(end)) => {
+                let drops = end.drops.unwrap_or_default();
+                ending.summary = end.summary.as_ref().map(Summary::from).unwrap_or_default();
+                ending.kernel_drops = drops.kernel;
+                ending.subscriber_drops = drops.subscriber;
+                ending.buffer_drops = drops.buffer;
+                renderer.finish(&ending)?;
+                return Ok(ending);
+            }
+            None => {}
+        }
+    }
+}

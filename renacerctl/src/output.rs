@@ -1,0 +1,106 @@
+//! Rendering a capture as it streams: strace-like lines, the -c table, or a
+//! renacer-json-v1 trace at the end.
+use std::io::{self, Write};
+
+use renacer_trace::{
+    SyscallRecord,
+    json::{Drops, ProcessInfo, TraceFile},
+    summary::{Summary, render_table},
+    text::{TextOptions, format_line},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// strace-like lines.
+    Text,
+    /// One renacer-json-v1 document when the capture ends.
+    Json,
+}
+
+pub struct Renderer {
+    out: Box<dyn Write>,
+    format: Format,
+    summary_only: bool,
+    text: TextOptions,
+    records: Vec<SyscallRecord>,
+}
+
+/// What the daemon reports when the capture ends.
+#[derive(Debug, Default)]
+pub struct Ending {
+    pub trace_id: String,
+    pub process: ProcessInfo,
+    pub summary: Summary,
+    pub kernel_drops: u64,
+    pub subscriber_drops: u64,
+    pub buffer_drops: u64,
+}
+
+impl Renderer {
+    pub fn new(out: Box<dyn Write>, format: Format, summary_only: bool) -> Self {
+        Self {
+            out,
+            format,
+            summary_only,
+            text: TextOptions {
+                show_pid: false,
+                show_duration: true,
+            },
+            records: Vec::new(),
+        }
+    }
+
+    /// More than one process is traced from now on: prefix lines with the pid.
+    pub fn multi_process(&mut self) {
+        self.text.show_pid = true;
+    }
+
+    pub fn record(&mut self, record: SyscallRecord) -> io::Result<()> {
+        match self.format {
+            Format::Text if !self.summary_only => {
+                let line = format_line(&record, &self.text);
+                writeln!(self.out, "{line}")
+            }
+            Format::Json => {
+                self.records.push(record);
+                Ok(())
+            }
+            Format::Text => Ok(()),
+        }
+    }
+
+    pub fn finish(mut self, ending: &Ending) -> io::Result<()> {
+        match self.format {
+            Format::Text => {
+                if self.summary_only {
+                    write!(self.out, "{}", render_table(&ending.summary))?;
+                }
+            }
+            Format::Json => {
+                let drops = Drops {
+                    kernel: ending.kernel_drops,
+                    daemon: ending.subscriber_drops + ending.buffer_drops,
+                };
+                let file = TraceFile::from_records(
+                    ending.trace_id.clone(),
+                    ending.process.clone(),
+                    &self.records,
+                    drops,
+                );
+                writeln!(self.out, "{}", file.to_json_pretty())?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+/// One line on stderr when anything was lost, so it is never silent.
+pub fn report_drops(ending: &Ending) {
+    let lost = ending.kernel_drops + ending.subscriber_drops + ending.buffer_drops;
+    if lost > 0 {
+        eprintln!(
+            "renacerctl: {lost} events lost (kernel {}, slow subscriber {}, buffer limit {})",
+            ending.kernel_drops, ending.subscriber_drops, ending.buffer_drops
+        );
+    }
+}
