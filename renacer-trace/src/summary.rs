@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::record::SyscallResult;
 use crate::record::SyscallRecord;
 use crate::syscalls;
 
@@ -53,7 +54,12 @@ fn nr_from_display_name(name: &str) -> Option<u32> {
 }
 
 impl Summary {
+    /// Counts calls that returned, as `strace -c` does: `exit_group` and
+    /// calls unfinished at the end have no duration and are left out.
     pub fn add(&mut self, rec: &SyscallRecord) {
+        if !matches!(rec.result, SyscallResult::Returned(_)) {
+            return;
+        }
         let counts = self.by_nr.entry(rec.nr).or_default();
         counts.merge(&Counts {
             calls: 1,

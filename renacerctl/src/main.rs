@@ -3,16 +3,10 @@
 //! Exit codes: `capture -- CMD` exits with CMD's code (128+N when a signal
 //! killed it); otherwise 0 on success, 1 on errors, 2 on usage errors.
 //! A closed output pipe (`renacerctl ... | head`) counts as success.
-mod capture;
-mod client;
-mod duration;
-mod output;
-
-use std::{io, path::PathBuf, process::ExitCode};
+use std::{io, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-
-pub const DEFAULT_SOCKET: &str = "/run/renacer/renacer.sock";
+use renacerctl::{DEFAULT_SOCKET, capture, client, run_async};
 
 /// Control renacer-daemon: capture the syscalls of process trees via eBPF.
 #[derive(Debug, Parser)]
@@ -57,24 +51,5 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         cause
             .downcast_ref::<io::Error>()
             .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
-    })
-}
-
-pub fn run_async<T>(future: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(future)
-}
-
-/// Where output goes: `-o FILE`, else the given default stream.
-pub fn open_output(path: Option<&PathBuf>, default_stdout: bool) -> io::Result<Box<dyn io::Write>> {
-    Ok(match path {
-        Some(path) if path.as_os_str() != "-" => {
-            Box::new(io::BufWriter::new(std::fs::File::create(path)?))
-        }
-        Some(_) => Box::new(io::BufWriter::new(io::stdout())),
-        None if default_stdout => Box::new(io::BufWriter::new(io::stdout())),
-        None => Box::new(io::BufWriter::new(io::stderr())),
     })
 }

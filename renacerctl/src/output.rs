@@ -36,6 +36,15 @@ pub struct Ending {
     pub buffer_drops: u64,
 }
 
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("format", &self.format)
+            .field("summary_only", &self.summary_only)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Renderer {
     pub fn new(out: Box<dyn Write>, format: Format, summary_only: bool) -> Self {
         Self {

@@ -1,0 +1,841 @@
+//! Typed signatures for every x86_64 syscall in [`crate::syscalls::TABLE`]:
+//! what each argument is, how strace prints it, which user memory the
+//! kernel side must copy for decoding, and strace's syscall classes.
+//!
+//! The table is written once, here; decoding, capture planning and the
+//! `%class` filters all read it.
+
+use crate::xlat::{self as x, Xlat};
+
+/// How one syscall argument is interpreted and printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArgType {
+    /// A file descriptor (`int`), printed in decimal.
+    Fd,
+    /// A directory fd for `*at` calls: `AT_FDCWD` or decimal.
+    DirFd,
+    /// A signed `int`.
+    Int,
+    /// An `unsigned int`.
+    UInt,
+    /// A signed 64-bit value such as an `off_t`.
+    Long,
+    /// A `size_t`, in decimal.
+    Size,
+    /// A value strace shows in hex (`%#llx`).
+    Hex,
+    /// A user pointer: `NULL` or hex.
+    Ptr,
+    /// A user pointer the kernel writes to; printed like [`ArgType::Ptr`], but
+    /// it belongs to the exit half of the call (matters for `<unfinished ...>`).
+    OutPtr,
+    /// A user or group id: `-1` for `(uid_t)-1`, else unsigned.
+    Uid,
+    /// A NUL-terminated path, read at enter, printed in full.
+    Path,
+    /// A NUL-terminated string, read at enter, cut at the `-s` limit.
+    Str,
+    /// A buffer read at enter whose length is argument `len_arg` (write-like).
+    Buf { len_arg: usize },
+    /// A buffer filled by the kernel whose length is the return value (read-like).
+    OutBuf,
+    /// Like [`ArgType::OutBuf`], but strace prints every byte in hex (getrandom).
+    OutBufHex,
+    /// A NUL-terminated path written by the kernel (getcwd).
+    OutPath,
+    /// A NULL-terminated array of strings (execve argv).
+    StrArray,
+    /// A socket address read at enter whose length is argument `len_arg`.
+    SockAddr { len_arg: usize },
+    /// A socket address written by the kernel (accept, recvfrom...).
+    SockAddrOut,
+    /// A `struct timespec` read at enter.
+    Timespec,
+    /// A `struct timespec` written by the kernel.
+    TimespecOut,
+    /// open(2) flags: access mode then `O_*` flags.
+    OpenFlags,
+    /// `AT_*` flags.
+    AtFlags,
+    /// statx(2) flags: the `AT_STATX_*` sync type then `AT_*` flags.
+    StatxFlags,
+    /// A permission mode, octal (`0644`).
+    Mode,
+    /// A mode with file type bits (`S_IFREG|0644`), as for mknod.
+    FileMode,
+    /// access(2) mode: `F_OK` or `R_OK|W_OK|X_OK`.
+    AccessMode,
+    /// `PROT_*` flags.
+    ProtFlags,
+    /// mmap flags: mapping type, `MAP_*` flags, huge page size.
+    MapFlags,
+    /// clone(2) flags with the exit signal in the low byte.
+    CloneFlags,
+    /// A signal number.
+    Signal,
+    /// An address family (`AF_INET`).
+    SockFamily,
+    /// A socket type with `SOCK_*` flags.
+    SockType,
+    /// A socket protocol, named according to the family argument.
+    SockProto,
+    /// A socket option name, named according to the level argument.
+    SockOptName,
+    /// An fcntl(2) command.
+    FcntlCmd,
+    /// fcntl(2)'s third argument, printed according to the command.
+    FcntlArg,
+    /// An ioctl(2) request code.
+    IoctlCmd,
+    /// lseek(2) whence.
+    Whence,
+    /// A futex(2) operation; the remaining arguments depend on it.
+    FutexOp,
+    /// A flag set from an `xlat` table.
+    Flags(&'static Xlat),
+    /// One value from an `xlat` table.
+    Enum(&'static Xlat),
+}
+
+impl ArgType {
+    /// Whether the value is only known once the call returns, which is where
+    /// strace cuts an `<unfinished ...>` line.
+    pub fn is_exit_value(self) -> bool {
+        matches!(
+            self,
+            Self::OutPtr
+                | Self::OutBuf
+                | Self::OutBufHex
+                | Self::OutPath
+                | Self::SockAddrOut
+                | Self::TimespecOut
+        )
+    }
+}
+
+/// How the return value is printed on success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RetType {
+    /// Signed decimal.
+    Int,
+    /// A new file descriptor, decimal.
+    Fd,
+    /// An address, hex.
+    Ptr,
+    /// Hex (`%#llx`).
+    Hex,
+    /// Octal with a leading zero (umask).
+    Octal,
+}
+
+/// strace's syscall classes, as used by `trace=%file` etc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Classes(u32);
+
+impl Classes {
+    pub const NONE: Self = Self(0);
+    pub const DESC: Self = Self(1);
+    pub const FILE: Self = Self(1 << 1);
+    pub const IPC: Self = Self(1 << 2);
+    pub const NETWORK: Self = Self(1 << 3);
+    pub const PROCESS: Self = Self(1 << 4);
+    pub const SIGNAL: Self = Self(1 << 5);
+    pub const MEMORY: Self = Self(1 << 6);
+    pub const STAT: Self = Self(1 << 7);
+    pub const LSTAT: Self = Self(1 << 8);
+    pub const FSTAT: Self = Self(1 << 9);
+    pub const STAT_LIKE: Self = Self(1 << 10);
+    pub const STATFS: Self = Self(1 << 11);
+    pub const FSTATFS: Self = Self(1 << 12);
+    pub const STATFS_LIKE: Self = Self(1 << 13);
+    pub const PURE: Self = Self(1 << 14);
+    pub const CREDS: Self = Self(1 << 15);
+    pub const CLOCK: Self = Self(1 << 16);
+
+    pub const fn or(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// Whether every class in `other` is set (strace's `(flags & n) == n`).
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+}
+
+/// The typed signature of one syscall.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Signature {
+    pub nr: u32,
+    pub name: &'static str,
+    pub args: &'static [ArgType],
+    pub ret: RetType,
+    pub classes: Classes,
+}
+
+const fn s(
+    nr: u32,
+    name: &'static str,
+    args: &'static [ArgType],
+    ret: RetType,
+    classes: Classes,
+) -> Signature {
+    Signature {
+        nr,
+        name,
+        args,
+        ret,
+        classes,
+    }
+}
+
+// Short names keep the table one line per syscall.
+const D: Classes = Classes::DESC;
+const F: Classes = Classes::FILE;
+const I: Classes = Classes::IPC;
+const N: Classes = Classes::NETWORK;
+const P: Classes = Classes::PROCESS;
+const S: Classes = Classes::SIGNAL;
+const M: Classes = Classes::MEMORY;
+const ST: Classes = Classes::STAT;
+const LST: Classes = Classes::LSTAT;
+const FST: Classes = Classes::FSTAT;
+const STA: Classes = Classes::STAT_LIKE;
+const SF: Classes = Classes::STATFS;
+const FSF: Classes = Classes::FSTATFS;
+const SFA: Classes = Classes::STATFS_LIKE;
+const PU: Classes = Classes::PURE;
+const C: Classes = Classes::CREDS;
+const CL: Classes = Classes::CLOCK;
+const NONE: Classes = Classes::NONE;
+
+use ArgType::*;
+use RetType::{Fd as RFd, Hex as RHex, Int as RInt, Octal, Ptr as RPtr};
+
+/// Every syscall of [`crate::syscalls::TABLE`], sorted by number. Classes
+/// follow strace's x86_64 `syscallent.h`.
+#[rustfmt::skip]
+const SIGNATURES: &[Signature] = &[
+    s(0, "read", &[Fd, OutBuf, Size], RInt, D),
+    s(1, "write", &[Fd, Buf { len_arg: 2 }, Size], RInt, D),
+    s(2, "open", &[Path, OpenFlags, Mode], RFd, D.or(F)),
+    s(3, "close", &[Fd], RInt, D),
+    s(4, "stat", &[Path, OutPtr], RInt, F.or(ST).or(STA)),
+    s(5, "fstat", &[Fd, OutPtr], RInt, D.or(FST).or(STA)),
+    s(6, "lstat", &[Path, OutPtr], RInt, F.or(LST).or(STA)),
+    s(7, "poll", &[Ptr, UInt, Int], RInt, D),
+    s(8, "lseek", &[Fd, Long, Whence], RInt, D),
+    s(9, "mmap", &[Ptr, Size, ProtFlags, MapFlags, Fd, Hex], RPtr, D.or(M)),
+    s(10, "mprotect", &[Ptr, Size, ProtFlags], RInt, M),
+    s(11, "munmap", &[Ptr, Size], RInt, M),
+    s(12, "brk", &[Ptr], RPtr, M),
+    s(13, "rt_sigaction", &[Signal, Ptr, OutPtr, Size], RInt, S),
+    s(14, "rt_sigprocmask", &[Enum(&x::SIG_HOW), Ptr, OutPtr, Size], RInt, S),
+    s(15, "rt_sigreturn", &[], RInt, S),
+    s(16, "ioctl", &[Fd, IoctlCmd, Hex], RInt, D),
+    s(17, "pread64", &[Fd, OutBuf, Size, Long], RInt, D),
+    s(18, "pwrite64", &[Fd, Buf { len_arg: 2 }, Size, Long], RInt, D),
+    s(19, "readv", &[Fd, Ptr, Int], RInt, D),
+    s(20, "writev", &[Fd, Ptr, Int], RInt, D),
+    s(21, "access", &[Path, AccessMode], RInt, F),
+    s(22, "pipe", &[OutPtr], RInt, D),
+    s(23, "select", &[Int, Ptr, Ptr, Ptr, Ptr], RInt, D),
+    s(24, "sched_yield", &[], RInt, NONE),
+    s(25, "mremap", &[Ptr, Size, Size, Flags(&x::MREMAP), Ptr], RPtr, M),
+    s(26, "msync", &[Ptr, Size, Flags(&x::MSYNC)], RInt, M),
+    s(27, "mincore", &[Ptr, Size, OutPtr], RInt, M),
+    s(28, "madvise", &[Ptr, Size, Enum(&x::MADV)], RInt, M),
+    s(29, "shmget", &[Hex, Size, Hex], RInt, I),
+    s(30, "shmat", &[Int, Ptr, Hex], RPtr, I.or(M)),
+    s(31, "shmctl", &[Int, Hex, Ptr], RInt, I),
+    s(32, "dup", &[Fd], RFd, D),
+    s(33, "dup2", &[Fd, Fd], RFd, D),
+    s(34, "pause", &[], RInt, S),
+    s(35, "nanosleep", &[Timespec, OutPtr], RInt, NONE),
+    s(36, "getitimer", &[Enum(&x::ITIMER), OutPtr], RInt, NONE),
+    s(37, "alarm", &[UInt], RInt, NONE),
+    s(38, "setitimer", &[Enum(&x::ITIMER), Ptr, OutPtr], RInt, NONE),
+    s(39, "getpid", &[], RInt, PU),
+    s(40, "sendfile", &[Fd, Fd, Ptr, Size], RInt, D.or(N)),
+    s(41, "socket", &[SockFamily, SockType, SockProto], RFd, N),
+    s(42, "connect", &[Fd, SockAddr { len_arg: 2 }, UInt], RInt, N),
+    s(43, "accept", &[Fd, SockAddrOut, OutPtr], RFd, N),
+    s(44, "sendto", &[Fd, Buf { len_arg: 2 }, Size, Flags(&x::MSG), SockAddr { len_arg: 5 }, UInt], RInt, N),
+    s(45, "recvfrom", &[Fd, OutBuf, Size, Flags(&x::MSG), SockAddrOut, OutPtr], RInt, N),
+    s(46, "sendmsg", &[Fd, Ptr, Flags(&x::MSG)], RInt, N),
+    s(47, "recvmsg", &[Fd, OutPtr, Flags(&x::MSG)], RInt, N),
+    s(48, "shutdown", &[Fd, Enum(&x::SHUT)], RInt, N),
+    s(49, "bind", &[Fd, SockAddr { len_arg: 2 }, UInt], RInt, N),
+    s(50, "listen", &[Fd, Int], RInt, N),
+    s(51, "getsockname", &[Fd, SockAddrOut, OutPtr], RInt, N),
+    s(52, "getpeername", &[Fd, SockAddrOut, OutPtr], RInt, N),
+    s(53, "socketpair", &[SockFamily, SockType, SockProto, OutPtr], RInt, N),
+    s(54, "setsockopt", &[Fd, Enum(&x::SOL), SockOptName, Ptr, UInt], RInt, N),
+    s(55, "getsockopt", &[Fd, Enum(&x::SOL), SockOptName, OutPtr, OutPtr], RInt, N),
+    s(56, "clone", &[CloneFlags, Ptr, Ptr, Ptr, Ptr], RInt, P),
+    s(57, "fork", &[], RInt, P),
+    s(58, "vfork", &[], RInt, P),
+    s(59, "execve", &[Path, StrArray, Ptr], RInt, F.or(P)),
+    s(60, "exit", &[Int], RInt, P),
+    s(61, "wait4", &[Int, OutPtr, Flags(&x::WAIT), OutPtr], RInt, P),
+    s(62, "kill", &[Int, Signal], RInt, S.or(P)),
+    s(63, "uname", &[OutPtr], RInt, NONE),
+    s(64, "semget", &[Hex, Int, Hex], RInt, I),
+    s(65, "semop", &[Int, Ptr, Size], RInt, I),
+    s(66, "semctl", &[Int, Int, Hex, Hex], RInt, I),
+    s(67, "shmdt", &[Ptr], RInt, I.or(M)),
+    s(68, "msgget", &[Hex, Hex], RInt, I),
+    s(69, "msgsnd", &[Int, Ptr, Size, Hex], RInt, I),
+    s(70, "msgrcv", &[Int, OutPtr, Size, Long, Hex], RInt, I),
+    s(71, "msgctl", &[Int, Hex, Ptr], RInt, I),
+    s(72, "fcntl", &[Fd, FcntlCmd, FcntlArg], RInt, D),
+    s(73, "flock", &[Fd, Flags(&x::LOCK)], RInt, D),
+    s(74, "fsync", &[Fd], RInt, D),
+    s(75, "fdatasync", &[Fd], RInt, D),
+    s(76, "truncate", &[Path, Long], RInt, F),
+    s(77, "ftruncate", &[Fd, Long], RInt, D),
+    s(78, "getdents", &[Fd, OutPtr, UInt], RInt, D),
+    s(79, "getcwd", &[OutPath, Size], RInt, F),
+    s(80, "chdir", &[Path], RInt, F),
+    s(81, "fchdir", &[Fd], RInt, D),
+    s(82, "rename", &[Path, Path], RInt, F),
+    s(83, "mkdir", &[Path, Mode], RInt, F),
+    s(84, "rmdir", &[Path], RInt, F),
+    s(85, "creat", &[Path, Mode], RFd, D.or(F)),
+    s(86, "link", &[Path, Path], RInt, F),
+    s(87, "unlink", &[Path], RInt, F),
+    s(88, "symlink", &[Path, Path], RInt, F),
+    s(89, "readlink", &[Path, OutBuf, Size], RInt, F),
+    s(90, "chmod", &[Path, Mode], RInt, F),
+    s(91, "fchmod", &[Fd, Mode], RInt, D),
+    s(92, "chown", &[Path, Uid, Uid], RInt, F),
+    s(93, "fchown", &[Fd, Uid, Uid], RInt, D),
+    s(94, "lchown", &[Path, Uid, Uid], RInt, F),
+    s(95, "umask", &[Mode], Octal, NONE),
+    s(96, "gettimeofday", &[OutPtr, OutPtr], RInt, CL),
+    s(97, "getrlimit", &[Enum(&x::RLIMIT), OutPtr], RInt, NONE),
+    s(98, "getrusage", &[Enum(&x::RUSAGE), OutPtr], RInt, NONE),
+    s(99, "sysinfo", &[OutPtr], RInt, NONE),
+    s(100, "times", &[OutPtr], RInt, NONE),
+    s(101, "ptrace", &[Enum(&x::PTRACE), Int, Ptr, Ptr], RInt, NONE),
+    s(102, "getuid", &[], RInt, C.or(PU)),
+    s(103, "syslog", &[Int, Ptr, Int], RInt, NONE),
+    s(104, "getgid", &[], RInt, C.or(PU)),
+    s(105, "setuid", &[Uid], RInt, C),
+    s(106, "setgid", &[Uid], RInt, C),
+    s(107, "geteuid", &[], RInt, C.or(PU)),
+    s(108, "getegid", &[], RInt, C.or(PU)),
+    s(109, "setpgid", &[Int, Int], RInt, NONE),
+    s(110, "getppid", &[], RInt, PU),
+    s(111, "getpgrp", &[], RInt, PU),
+    s(112, "setsid", &[], RInt, NONE),
+    s(113, "setreuid", &[Uid, Uid], RInt, C),
+    s(114, "setregid", &[Uid, Uid], RInt, C),
+    s(115, "getgroups", &[Int, OutPtr], RInt, C),
+    s(116, "setgroups", &[Int, Ptr], RInt, C),
+    s(117, "setresuid", &[Uid, Uid, Uid], RInt, C),
+    s(118, "getresuid", &[OutPtr, OutPtr, OutPtr], RInt, C),
+    s(119, "setresgid", &[Uid, Uid, Uid], RInt, C),
+    s(120, "getresgid", &[OutPtr, OutPtr, OutPtr], RInt, C),
+    s(121, "getpgid", &[Int], RInt, NONE),
+    s(122, "setfsuid", &[Uid], RInt, C),
+    s(123, "setfsgid", &[Uid], RInt, C),
+    s(124, "getsid", &[Int], RInt, NONE),
+    s(125, "capget", &[Ptr, OutPtr], RInt, C),
+    s(126, "capset", &[Ptr, Ptr], RInt, C),
+    s(127, "rt_sigpending", &[OutPtr, Size], RInt, S),
+    s(128, "rt_sigtimedwait", &[Ptr, OutPtr, Timespec, Size], RInt, S),
+    s(129, "rt_sigqueueinfo", &[Int, Signal, Ptr], RInt, S.or(P)),
+    s(130, "rt_sigsuspend", &[Ptr, Size], RInt, S),
+    s(131, "sigaltstack", &[Ptr, OutPtr], RInt, S),
+    s(132, "utime", &[Path, Ptr], RInt, F),
+    s(133, "mknod", &[Path, FileMode, Hex], RInt, F),
+    s(134, "uselib", &[Path], RInt, F),
+    s(135, "personality", &[Hex], RHex, NONE),
+    s(136, "ustat", &[Hex, OutPtr], RInt, SFA),
+    s(137, "statfs", &[Path, OutPtr], RInt, F.or(SF).or(SFA)),
+    s(138, "fstatfs", &[Fd, OutPtr], RInt, D.or(FSF).or(SFA)),
+    s(139, "sysfs", &[Int, Hex, Hex], RInt, NONE),
+    s(140, "getpriority", &[Enum(&x::PRIO), Int], RInt, NONE),
+    s(141, "setpriority", &[Enum(&x::PRIO), Int, Int], RInt, NONE),
+    s(142, "sched_setparam", &[Int, Ptr], RInt, NONE),
+    s(143, "sched_getparam", &[Int, OutPtr], RInt, NONE),
+    s(144, "sched_setscheduler", &[Int, Enum(&x::SCHED), Ptr], RInt, NONE),
+    s(145, "sched_getscheduler", &[Int], RInt, NONE),
+    s(146, "sched_get_priority_max", &[Enum(&x::SCHED)], RInt, NONE),
+    s(147, "sched_get_priority_min", &[Enum(&x::SCHED)], RInt, NONE),
+    s(148, "sched_rr_get_interval", &[Int, TimespecOut], RInt, NONE),
+    s(149, "mlock", &[Ptr, Size], RInt, M),
+    s(150, "munlock", &[Ptr, Size], RInt, M),
+    s(151, "mlockall", &[Flags(&x::MCL)], RInt, M),
+    s(152, "munlockall", &[], RInt, M),
+    s(153, "vhangup", &[], RInt, NONE),
+    s(154, "modify_ldt", &[Int, Ptr, Size], RInt, NONE),
+    s(155, "pivot_root", &[Path, Path], RInt, F),
+    s(156, "_sysctl", &[Ptr], RInt, NONE),
+    s(157, "prctl", &[Enum(&x::PR), Hex, Hex, Hex, Hex], RInt, C),
+    s(158, "arch_prctl", &[Enum(&x::ARCH), Ptr], RInt, NONE),
+    s(159, "adjtimex", &[Ptr], RInt, CL),
+    s(160, "setrlimit", &[Enum(&x::RLIMIT), Ptr], RInt, NONE),
+    s(161, "chroot", &[Path], RInt, F),
+    s(162, "sync", &[], RInt, NONE),
+    s(163, "acct", &[Path], RInt, F),
+    s(164, "settimeofday", &[Ptr, Ptr], RInt, CL),
+    s(165, "mount", &[Path, Path, Str, Flags(&x::MOUNT), Ptr], RInt, F),
+    s(166, "umount2", &[Path, Flags(&x::UMOUNT)], RInt, F),
+    s(167, "swapon", &[Path, Hex], RInt, F),
+    s(168, "swapoff", &[Path], RInt, F),
+    s(169, "reboot", &[Hex, Hex, Hex, Ptr], RInt, NONE),
+    s(170, "sethostname", &[Buf { len_arg: 1 }, Size], RInt, NONE),
+    s(171, "setdomainname", &[Buf { len_arg: 1 }, Size], RInt, NONE),
+    s(172, "iopl", &[Int], RInt, NONE),
+    s(173, "ioperm", &[Hex, Hex, Int], RInt, NONE),
+    s(174, "create_module", &[Str, Size], RPtr, NONE),
+    s(175, "init_module", &[Ptr, Size, Str], RInt, NONE),
+    s(176, "delete_module", &[Str, Flags(&x::OPEN)], RInt, NONE),
+    s(177, "get_kernel_syms", &[Ptr], RInt, NONE),
+    s(178, "query_module", &[Str, Int, Ptr, Size, Ptr], RInt, NONE),
+    s(179, "quotactl", &[Hex, Path, Int, Ptr], RInt, F),
+    s(180, "nfsservctl", &[Int, Ptr, Ptr], RInt, NONE),
+    s(181, "getpmsg", &[Hex, Hex, Hex, Hex, Hex], RInt, N),
+    s(182, "putpmsg", &[Hex, Hex, Hex, Hex, Hex], RInt, N),
+    s(183, "afs_syscall", &[Hex, Hex, Hex, Hex, Hex], RInt, NONE),
+    s(184, "tuxcall", &[Hex, Hex, Hex], RInt, NONE),
+    s(185, "security", &[Hex, Hex, Hex], RInt, NONE),
+    s(186, "gettid", &[], RInt, PU),
+    s(187, "readahead", &[Fd, Long, Size], RInt, D),
+    s(188, "setxattr", &[Path, Str, Buf { len_arg: 3 }, Size, Flags(&x::XATTR)], RInt, F),
+    s(189, "lsetxattr", &[Path, Str, Buf { len_arg: 3 }, Size, Flags(&x::XATTR)], RInt, F),
+    s(190, "fsetxattr", &[Fd, Str, Buf { len_arg: 3 }, Size, Flags(&x::XATTR)], RInt, D),
+    s(191, "getxattr", &[Path, Str, OutBuf, Size], RInt, F),
+    s(192, "lgetxattr", &[Path, Str, OutBuf, Size], RInt, F),
+    s(193, "fgetxattr", &[Fd, Str, OutBuf, Size], RInt, D),
+    s(194, "listxattr", &[Path, OutBuf, Size], RInt, F),
+    s(195, "llistxattr", &[Path, OutBuf, Size], RInt, F),
+    s(196, "flistxattr", &[Fd, OutBuf, Size], RInt, D),
+    s(197, "removexattr", &[Path, Str], RInt, F),
+    s(198, "lremovexattr", &[Path, Str], RInt, F),
+    s(199, "fremovexattr", &[Fd, Str], RInt, D),
+    s(200, "tkill", &[Int, Signal], RInt, S.or(P)),
+    s(201, "time", &[OutPtr], RInt, CL),
+    s(202, "futex", &[Ptr, FutexOp, UInt, Ptr, Ptr, UInt], RInt, NONE),
+    s(203, "sched_setaffinity", &[Int, UInt, Ptr], RInt, NONE),
+    s(204, "sched_getaffinity", &[Int, UInt, OutPtr], RInt, NONE),
+    s(205, "set_thread_area", &[Ptr], RInt, NONE),
+    s(206, "io_setup", &[UInt, OutPtr], RInt, M),
+    s(207, "io_destroy", &[Hex], RInt, M),
+    s(208, "io_getevents", &[Hex, Long, Long, OutPtr, Timespec], RInt, NONE),
+    s(209, "io_submit", &[Hex, Long, Ptr], RInt, NONE),
+    s(210, "io_cancel", &[Hex, Ptr, OutPtr], RInt, NONE),
+    s(211, "get_thread_area", &[OutPtr], RInt, NONE),
+    s(212, "lookup_dcookie", &[Hex, OutPtr, Size], RInt, NONE),
+    s(213, "epoll_create", &[Int], RFd, D),
+    s(214, "epoll_ctl_old", &[Hex, Hex, Hex, Hex], RInt, NONE),
+    s(215, "epoll_wait_old", &[Hex, Hex, Hex, Hex], RInt, NONE),
+    s(216, "remap_file_pages", &[Ptr, Size, ProtFlags, Size, MapFlags], RInt, M),
+    s(217, "getdents64", &[Fd, OutPtr, UInt], RInt, D),
+    s(218, "set_tid_address", &[Ptr], RInt, NONE),
+    s(219, "restart_syscall", &[], RInt, NONE),
+    s(220, "semtimedop", &[Int, Ptr, Size, Timespec], RInt, I),
+    s(221, "fadvise64", &[Fd, Long, Long, Enum(&x::FADV)], RInt, D),
+    s(222, "timer_create", &[Enum(&x::CLOCK), Ptr, OutPtr], RInt, NONE),
+    s(223, "timer_settime", &[Int, Flags(&x::TIMER), Ptr, OutPtr], RInt, NONE),
+    s(224, "timer_gettime", &[Int, OutPtr], RInt, NONE),
+    s(225, "timer_getoverrun", &[Int], RInt, NONE),
+    s(226, "timer_delete", &[Int], RInt, NONE),
+    s(227, "clock_settime", &[Enum(&x::CLOCK), Timespec], RInt, CL),
+    s(228, "clock_gettime", &[Enum(&x::CLOCK), TimespecOut], RInt, CL),
+    s(229, "clock_getres", &[Enum(&x::CLOCK), TimespecOut], RInt, CL),
+    s(230, "clock_nanosleep", &[Enum(&x::CLOCK), Flags(&x::TIMER), Timespec, OutPtr], RInt, NONE),
+    s(231, "exit_group", &[Int], RInt, P),
+    s(232, "epoll_wait", &[Fd, OutPtr, Int, Int], RInt, D),
+    s(233, "epoll_ctl", &[Fd, Enum(&x::EPOLL_CTL), Fd, Ptr], RInt, D),
+    s(234, "tgkill", &[Int, Int, Signal], RInt, S.or(P)),
+    s(235, "utimes", &[Path, Ptr], RInt, F),
+    s(236, "vserver", &[Hex, Hex, Hex, Hex, Hex], RInt, NONE),
+    s(237, "mbind", &[Ptr, Size, Int, Ptr, Size, Hex], RInt, M),
+    s(238, "set_mempolicy", &[Int, Ptr, Size], RInt, M),
+    s(239, "get_mempolicy", &[OutPtr, OutPtr, Size, Ptr, Hex], RInt, M),
+    s(240, "mq_open", &[Path, OpenFlags, Mode, Ptr], RFd, D),
+    s(241, "mq_unlink", &[Path], RInt, NONE),
+    s(242, "mq_timedsend", &[Fd, Buf { len_arg: 2 }, Size, UInt, Timespec], RInt, D),
+    s(243, "mq_timedreceive", &[Fd, OutBuf, Size, OutPtr, Timespec], RInt, D),
+    s(244, "mq_notify", &[Fd, Ptr], RInt, D),
+    s(245, "mq_getsetattr", &[Fd, Ptr, OutPtr], RInt, D),
+    s(246, "kexec_load", &[Hex, Hex, Ptr, Hex], RInt, NONE),
+    s(247, "waitid", &[Enum(&x::IDTYPE), Int, OutPtr, Flags(&x::WAIT), OutPtr], RInt, P),
+    s(248, "add_key", &[Str, Str, Buf { len_arg: 3 }, Size, Int], RInt, NONE),
+    s(249, "request_key", &[Str, Str, Str, Int], RInt, NONE),
+    s(250, "keyctl", &[Int, Hex, Hex, Hex, Hex], RInt, NONE),
+    s(251, "ioprio_set", &[Int, Int, Int], RInt, NONE),
+    s(252, "ioprio_get", &[Int, Int], RInt, NONE),
+    s(253, "inotify_init", &[], RFd, D),
+    s(254, "inotify_add_watch", &[Fd, Path, Flags(&x::IN_MASK)], RInt, D.or(F)),
+    s(255, "inotify_rm_watch", &[Fd, Int], RInt, D),
+    s(256, "migrate_pages", &[Int, Size, Ptr, Ptr], RInt, M),
+    s(257, "openat", &[DirFd, Path, OpenFlags, Mode], RFd, D.or(F)),
+    s(258, "mkdirat", &[DirFd, Path, Mode], RInt, D.or(F)),
+    s(259, "mknodat", &[DirFd, Path, FileMode, Hex], RInt, D.or(F)),
+    s(260, "fchownat", &[DirFd, Path, Uid, Uid, AtFlags], RInt, D.or(F)),
+    s(261, "futimesat", &[DirFd, Path, Ptr], RInt, D.or(F)),
+    s(262, "newfstatat", &[DirFd, Path, OutPtr, AtFlags], RInt, D.or(F).or(FST).or(STA)),
+    s(263, "unlinkat", &[DirFd, Path, AtFlags], RInt, D.or(F)),
+    s(264, "renameat", &[DirFd, Path, DirFd, Path], RInt, D.or(F)),
+    s(265, "linkat", &[DirFd, Path, DirFd, Path, AtFlags], RInt, D.or(F)),
+    s(266, "symlinkat", &[Path, DirFd, Path], RInt, D.or(F)),
+    s(267, "readlinkat", &[DirFd, Path, OutBuf, Size], RInt, D.or(F)),
+    s(268, "fchmodat", &[DirFd, Path, Mode], RInt, D.or(F)),
+    s(269, "faccessat", &[DirFd, Path, AccessMode], RInt, D.or(F)),
+    s(270, "pselect6", &[Int, Ptr, Ptr, Ptr, Timespec, Ptr], RInt, D),
+    s(271, "ppoll", &[Ptr, UInt, Timespec, Ptr, Size], RInt, D),
+    s(272, "unshare", &[Flags(&x::CLONE)], RInt, NONE),
+    s(273, "set_robust_list", &[Ptr, Size], RInt, NONE),
+    s(274, "get_robust_list", &[Int, OutPtr, OutPtr], RInt, NONE),
+    s(275, "splice", &[Fd, Ptr, Fd, Ptr, Size, Flags(&x::SPLICE)], RInt, D),
+    s(276, "tee", &[Fd, Fd, Size, Flags(&x::SPLICE)], RInt, D),
+    s(277, "sync_file_range", &[Fd, Long, Long, Flags(&x::SYNC_FILE_RANGE)], RInt, D),
+    s(278, "vmsplice", &[Fd, Ptr, Size, Flags(&x::SPLICE)], RInt, D),
+    s(279, "move_pages", &[Int, Size, Ptr, Ptr, OutPtr, Hex], RInt, M),
+    s(280, "utimensat", &[DirFd, Path, Ptr, AtFlags], RInt, D.or(F)),
+    s(281, "epoll_pwait", &[Fd, OutPtr, Int, Int, Ptr, Size], RInt, D),
+    s(282, "signalfd", &[Fd, Ptr, Size], RFd, D.or(S)),
+    s(283, "timerfd_create", &[Enum(&x::CLOCK), Flags(&x::TFD)], RFd, D),
+    s(284, "eventfd", &[UInt], RFd, D),
+    s(285, "fallocate", &[Fd, Flags(&x::FALLOC), Long, Long], RInt, D),
+    s(286, "timerfd_settime", &[Fd, Flags(&x::TFD), Ptr, OutPtr], RInt, D),
+    s(287, "timerfd_gettime", &[Fd, OutPtr], RInt, D),
+    s(288, "accept4", &[Fd, SockAddrOut, OutPtr, Flags(&x::SOCK_FLAGS)], RFd, N),
+    s(289, "signalfd4", &[Fd, Ptr, Size, Flags(&x::SFD)], RFd, D.or(S)),
+    s(290, "eventfd2", &[UInt, Flags(&x::EFD)], RFd, D),
+    s(291, "epoll_create1", &[Flags(&x::EPOLL_FLAGS)], RFd, D),
+    s(292, "dup3", &[Fd, Fd, Flags(&x::OPEN)], RFd, D),
+    s(293, "pipe2", &[OutPtr, Flags(&x::OPEN)], RInt, D),
+    s(294, "inotify_init1", &[Flags(&x::IN_INIT)], RFd, D),
+    s(295, "preadv", &[Fd, Ptr, Int, Long], RInt, D),
+    s(296, "pwritev", &[Fd, Ptr, Int, Long], RInt, D),
+    s(297, "rt_tgsigqueueinfo", &[Int, Int, Signal, Ptr], RInt, P.or(S)),
+    s(298, "perf_event_open", &[Ptr, Int, Int, Fd, Hex], RFd, D),
+    s(299, "recvmmsg", &[Fd, OutPtr, UInt, Flags(&x::MSG), Timespec], RInt, N),
+    s(300, "fanotify_init", &[Hex, Hex], RFd, D),
+    s(301, "fanotify_mark", &[Fd, Hex, Hex, DirFd, Path], RInt, D.or(F)),
+    s(302, "prlimit64", &[Int, Enum(&x::RLIMIT), Ptr, OutPtr], RInt, NONE),
+    s(303, "name_to_handle_at", &[DirFd, Path, OutPtr, OutPtr, AtFlags], RInt, D.or(F)),
+    s(304, "open_by_handle_at", &[Fd, Ptr, OpenFlags], RFd, D),
+    s(305, "clock_adjtime", &[Enum(&x::CLOCK), Ptr], RInt, CL),
+    s(306, "syncfs", &[Fd], RInt, D),
+    s(307, "sendmmsg", &[Fd, Ptr, UInt, Flags(&x::MSG)], RInt, N),
+    s(308, "setns", &[Fd, Flags(&x::CLONE)], RInt, D),
+    s(309, "getcpu", &[OutPtr, OutPtr, Ptr], RInt, NONE),
+    s(310, "process_vm_readv", &[Int, Ptr, Size, Ptr, Size, Hex], RInt, NONE),
+    s(311, "process_vm_writev", &[Int, Ptr, Size, Ptr, Size, Hex], RInt, NONE),
+    s(312, "kcmp", &[Int, Int, Int, Hex, Hex], RInt, NONE),
+    s(313, "finit_module", &[Fd, Str, Hex], RInt, D),
+    s(314, "sched_setattr", &[Int, Ptr, UInt], RInt, NONE),
+    s(315, "sched_getattr", &[Int, OutPtr, UInt, UInt], RInt, NONE),
+    s(316, "renameat2", &[DirFd, Path, DirFd, Path, Flags(&x::RENAME)], RInt, D.or(F)),
+    s(317, "seccomp", &[Enum(&x::SECCOMP), Hex, Ptr], RInt, NONE),
+    s(318, "getrandom", &[OutBufHex, Size, Flags(&x::GRND)], RInt, NONE),
+    s(319, "memfd_create", &[Str, Flags(&x::MFD)], RFd, D),
+    s(320, "kexec_file_load", &[Fd, Fd, Size, Buf { len_arg: 2 }, Hex], RInt, D),
+    s(321, "bpf", &[Enum(&x::BPF), Ptr, UInt], RInt, D),
+    s(322, "execveat", &[DirFd, Path, StrArray, Ptr, AtFlags], RInt, D.or(F).or(P)),
+    s(323, "userfaultfd", &[Flags(&x::OPEN)], RFd, D),
+    s(324, "membarrier", &[Hex, Hex, Int], RInt, NONE),
+    s(325, "mlock2", &[Ptr, Size, Flags(&x::MLOCK)], RInt, M),
+    s(326, "copy_file_range", &[Fd, Ptr, Fd, Ptr, Size, UInt], RInt, D),
+    s(327, "preadv2", &[Fd, Ptr, Int, Long, Long, Flags(&x::RWF)], RInt, D),
+    s(328, "pwritev2", &[Fd, Ptr, Int, Long, Long, Flags(&x::RWF)], RInt, D),
+    s(329, "pkey_mprotect", &[Ptr, Size, ProtFlags, Int], RInt, M),
+    s(330, "pkey_alloc", &[Hex, Hex], RInt, NONE),
+    s(331, "pkey_free", &[Int], RInt, NONE),
+    s(332, "statx", &[DirFd, Path, StatxFlags, Flags(&x::STATX), OutPtr], RInt, D.or(F).or(FST).or(STA)),
+    s(333, "io_pgetevents", &[Hex, Long, Long, OutPtr, Timespec, Ptr], RInt, NONE),
+    s(334, "rseq", &[Ptr, Hex, Hex, Hex], RInt, NONE),
+    s(335, "uretprobe", &[], RInt, NONE),
+    s(336, "uprobe", &[], RInt, NONE),
+    s(424, "pidfd_send_signal", &[Fd, Signal, Ptr, UInt], RInt, D.or(S).or(P)),
+    s(425, "io_uring_setup", &[UInt, Ptr], RFd, D),
+    s(426, "io_uring_enter", &[Fd, UInt, UInt, Hex, Ptr, Size], RInt, D.or(S)),
+    s(427, "io_uring_register", &[Fd, UInt, Ptr, UInt], RInt, D.or(M)),
+    s(428, "open_tree", &[DirFd, Path, Hex], RFd, D.or(F)),
+    s(429, "move_mount", &[DirFd, Path, DirFd, Path, Hex], RInt, D.or(F)),
+    s(430, "fsopen", &[Str, Hex], RFd, D),
+    s(431, "fsconfig", &[Fd, UInt, Str, Ptr, Int], RInt, D.or(F)),
+    s(432, "fsmount", &[Fd, Hex, Hex], RFd, D),
+    s(433, "fspick", &[DirFd, Path, Hex], RFd, D.or(F)),
+    s(434, "pidfd_open", &[Int, Hex], RFd, D),
+    s(435, "clone3", &[Ptr, Size], RInt, P),
+    s(436, "close_range", &[UInt, UInt, Hex], RInt, NONE),
+    s(437, "openat2", &[DirFd, Path, Ptr, Size], RFd, D.or(F)),
+    s(438, "pidfd_getfd", &[Fd, Int, UInt], RFd, D),
+    s(439, "faccessat2", &[DirFd, Path, AccessMode, Flags(&x::FACCESSAT)], RInt, D.or(F)),
+    s(440, "process_madvise", &[Fd, Ptr, Size, Enum(&x::MADV), UInt], RInt, D),
+    s(441, "epoll_pwait2", &[Fd, OutPtr, Int, Timespec, Ptr, Size], RInt, D),
+    s(442, "mount_setattr", &[DirFd, Path, AtFlags, Ptr, Size], RInt, D.or(F)),
+    s(443, "quotactl_fd", &[Fd, Hex, Int, Ptr], RInt, D),
+    s(444, "landlock_create_ruleset", &[Ptr, Size, Hex], RFd, D),
+    s(445, "landlock_add_rule", &[Fd, Int, Ptr, Hex], RInt, D),
+    s(446, "landlock_restrict_self", &[Fd, Hex], RInt, D),
+    s(447, "memfd_secret", &[Hex], RFd, D),
+    s(448, "process_mrelease", &[Fd, UInt], RInt, D),
+    s(449, "futex_waitv", &[Ptr, UInt, Hex, Timespec, Enum(&x::CLOCK)], RInt, NONE),
+    s(450, "set_mempolicy_home_node", &[Ptr, Size, Size, Hex], RInt, M),
+    s(451, "cachestat", &[Fd, Ptr, OutPtr, Hex], RInt, D),
+    s(452, "fchmodat2", &[DirFd, Path, Mode, AtFlags], RInt, D.or(F)),
+    s(453, "map_shadow_stack", &[Ptr, Size, Hex], RPtr, M),
+    s(454, "futex_wake", &[Ptr, Hex, Int, Hex], RInt, NONE),
+    s(455, "futex_wait", &[Ptr, Hex, Hex, Hex, Timespec, Enum(&x::CLOCK)], RInt, NONE),
+    s(456, "futex_requeue", &[Ptr, Hex, Int, Int], RInt, NONE),
+    s(457, "statmount", &[Ptr, OutPtr, Size, Hex], RInt, NONE),
+    s(458, "listmount", &[Ptr, OutPtr, Size, Hex], RInt, NONE),
+    s(459, "lsm_get_self_attr", &[UInt, OutPtr, OutPtr, Hex], RInt, NONE),
+    s(460, "lsm_set_self_attr", &[UInt, Ptr, Size, Hex], RInt, NONE),
+    s(461, "lsm_list_modules", &[OutPtr, OutPtr, Hex], RInt, NONE),
+    s(462, "mseal", &[Ptr, Size, Hex], RInt, M),
+    s(463, "setxattrat", &[DirFd, Path, AtFlags, Str, Ptr, Size], RInt, D.or(F)),
+    s(464, "getxattrat", &[DirFd, Path, AtFlags, Str, OutPtr, Size], RInt, D.or(F)),
+    s(465, "listxattrat", &[DirFd, Path, AtFlags, OutBuf, Size], RInt, D.or(F)),
+    s(466, "removexattrat", &[DirFd, Path, AtFlags, Str], RInt, D.or(F)),
+    s(467, "open_tree_attr", &[DirFd, Path, Hex, Ptr, Size], RFd, D.or(F)),
+    s(468, "file_getattr", &[DirFd, Path, OutPtr, Size, AtFlags], RInt, D.or(F)),
+    s(469, "file_setattr", &[DirFd, Path, Ptr, Size, AtFlags], RInt, D.or(F)),
+    s(470, "listns", &[Ptr, OutPtr, Size, Hex], RInt, NONE),
+];
+
+/// Highest syscall number with a signature; sizes the dense index.
+const MAX_NR: usize = 470;
+
+/// Index into `SIGNATURES` by number, built at compile time.
+const BY_NR: [Option<u16>; MAX_NR + 1] = {
+    let mut out = [None; MAX_NR + 1];
+    let mut i = 0;
+    while i < SIGNATURES.len() {
+        assert!(
+            i == 0 || SIGNATURES[i - 1].nr < SIGNATURES[i].nr,
+            "SIGNATURES must be sorted and unique"
+        );
+        assert!(SIGNATURES[i].args.len() <= 6, "at most six arguments");
+        out[SIGNATURES[i].nr as usize] = Some(i as u16);
+        i += 1;
+    }
+    out
+};
+
+/// The signature of syscall `nr`, if known.
+pub fn signature(nr: u32) -> Option<&'static Signature> {
+    let idx = (*BY_NR.get(usize::try_from(nr).ok()?)?)?;
+    SIGNATURES.get(usize::from(idx))
+}
+
+/// All signatures, sorted by number.
+pub fn all() -> &'static [Signature] {
+    SIGNATURES
+}
+
+/// The type of argument `i` of syscall `nr`; unknown syscalls have only
+/// untyped (hex) arguments.
+pub fn arg_type(nr: u32, i: usize) -> ArgType {
+    signature(nr)
+        .and_then(|sig| sig.args.get(i).copied())
+        .unwrap_or(Hex)
+}
+
+/// When a buffer has to be copied from user memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaptureAt {
+    /// At syscall enter, before the kernel acts (data passed in).
+    Enter,
+    /// At syscall exit, and only on success (data passed out).
+    Exit,
+}
+
+/// How many bytes a buffer capture covers (before the capture limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaptureLen {
+    /// The value of argument `n`.
+    Arg(usize),
+    /// The syscall's return value.
+    Return,
+    /// A fixed size (struct timespec, sockaddr_storage).
+    Fixed(u32),
+}
+
+/// The one buffer captured for a syscall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BufferCapture {
+    /// The argument holding the user address.
+    pub arg: usize,
+    pub at: CaptureAt,
+    pub len: CaptureLen,
+}
+
+/// What the kernel side must copy from user memory so that a syscall can be
+/// decoded like strace does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CapturePlan {
+    /// Bit `i` set: argument `i` is a NUL-terminated string to read at enter.
+    pub string_args: u8,
+    /// At most one buffer (the first buffer-like argument).
+    pub buffer: Option<BufferCapture>,
+    /// The argument holding a NULL-terminated string array (execve argv),
+    /// read at enter.
+    pub argv_arg: Option<usize>,
+}
+
+impl CapturePlan {
+    /// Whether argument `i` is read as a string at enter.
+    pub fn captures_string(&self, i: usize) -> bool {
+        i < 8 && self.string_args & (1 << i) != 0
+    }
+
+    /// Whether nothing needs to be captured.
+    pub fn is_empty(&self) -> bool {
+        self.string_args == 0 && self.buffer.is_none() && self.argv_arg.is_none()
+    }
+}
+
+/// `sizeof(struct timespec)` on x86_64.
+pub const TIMESPEC_SIZE: u32 = 16;
+/// `sizeof(struct sockaddr_storage)`: the most any address family needs.
+pub const SOCKADDR_STORAGE_SIZE: u32 = 128;
+
+/// What the kernel must read for syscall `nr`: path and string arguments at
+/// enter, and one buffer at enter (write, sendto, connect's address,
+/// nanosleep's timespec) or at exit (read, recvfrom, accept's address).
+pub fn strings_to_capture(nr: u32) -> CapturePlan {
+    let mut plan = CapturePlan::default();
+    let Some(sig) = signature(nr) else {
+        return plan;
+    };
+    for (i, &ty) in sig.args.iter().enumerate() {
+        let buffer = match ty {
+            Path | Str => {
+                plan.string_args |= 1 << i;
+                None
+            }
+            StrArray => {
+                plan.argv_arg.get_or_insert(i);
+                None
+            }
+            Buf { len_arg } | SockAddr { len_arg } => Some((CaptureAt::Enter, CaptureLen::Arg(len_arg))),
+            OutBuf | OutBufHex | OutPath => Some((CaptureAt::Exit, CaptureLen::Return)),
+            SockAddrOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SOCKADDR_STORAGE_SIZE))),
+            Timespec => Some((CaptureAt::Enter, CaptureLen::Fixed(TIMESPEC_SIZE))),
+            TimespecOut => Some((CaptureAt::Exit, CaptureLen::Fixed(TIMESPEC_SIZE))),
+            _ => None,
+        };
+        if let (None, Some((at, len))) = (plan.buffer, buffer) {
+            plan.buffer = Some(BufferCapture { arg: i, at, len });
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::arg_count;
+    use crate::syscalls::TABLE;
+
+    #[test]
+    fn every_syscall_has_a_matching_signature() {
+        assert_eq!(SIGNATURES.len(), TABLE.len());
+        for &(nr, name) in TABLE {
+            let sig = signature(nr).unwrap_or_else(|| panic!("no signature for {name}"));
+            assert_eq!(sig.name, name, "nr {nr}");
+            assert_eq!(sig.nr, nr);
+            assert_eq!(sig.args.len(), arg_count(nr), "{name}");
+        }
+        assert_eq!(signature(400), None);
+        assert_eq!(signature(u32::MAX), None);
+    }
+
+    #[test]
+    fn length_arguments_point_at_sizes() {
+        for sig in SIGNATURES {
+            for &ty in sig.args {
+                if let Buf { len_arg } | SockAddr { len_arg } = ty {
+                    let len_ty = sig.args.get(len_arg).copied();
+                    assert!(
+                        matches!(len_ty, Some(Size | UInt)),
+                        "{}: length arg {len_arg} is {len_ty:?}",
+                        sig.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn classes_follow_strace() {
+        let nr = |n| crate::syscalls::number(n).unwrap_or(u32::MAX);
+        let has = |n, c| signature(nr(n)).is_some_and(|s| s.classes.contains(c));
+        assert!(has("openat", Classes::FILE.or(Classes::DESC)));
+        assert!(has("execve", Classes::FILE.or(Classes::PROCESS)));
+        assert!(!has("read", Classes::FILE));
+        assert!(has("newfstatat", Classes::FSTAT));
+        assert!(has("getpid", Classes::PURE));
+        assert!(has("clock_gettime", Classes::CLOCK));
+        assert!(has("setuid", Classes::CREDS));
+        assert!(has("connect", Classes::NETWORK));
+        assert!(has("kill", Classes::SIGNAL.or(Classes::PROCESS)));
+        assert!(has("shmat", Classes::IPC.or(Classes::MEMORY)));
+        // Every syscall taking a path argument at position 0 is a file call
+        // in strace, except the mqueue and module-ish ones.
+        for sig in SIGNATURES {
+            if sig.args.first() == Some(&Path) && !sig.name.starts_with("mq_") {
+                assert!(sig.classes.contains(Classes::FILE), "{}", sig.name);
+            }
+        }
+    }
+
+    #[test]
+    fn capture_plans() {
+        let plan = |n| strings_to_capture(crate::syscalls::number(n).unwrap_or(u32::MAX));
+        let p = plan("openat");
+        assert_eq!(p.string_args, 0b10);
+        assert!(p.captures_string(1) && !p.captures_string(0));
+        assert_eq!(p.buffer, None);
+
+        assert_eq!(plan("rename").string_args, 0b11);
+        assert_eq!(plan("linkat").string_args, 0b1010);
+        assert_eq!(plan("execve").argv_arg, Some(1));
+        assert_eq!(plan("execve").string_args, 1);
+
+        let w = BufferCapture { arg: 1, at: CaptureAt::Enter, len: CaptureLen::Arg(2) };
+        assert_eq!(plan("write").buffer, Some(w));
+        assert_eq!(plan("pwrite64").buffer, Some(w));
+        assert_eq!(plan("sendto").buffer, Some(w));
+        assert_eq!(plan("connect").buffer, Some(w));
+        let r = BufferCapture { arg: 1, at: CaptureAt::Exit, len: CaptureLen::Return };
+        assert_eq!(plan("read").buffer, Some(r));
+        assert_eq!(plan("pread64").buffer, Some(r));
+        assert_eq!(plan("recvfrom").buffer, Some(r));
+        assert_eq!(
+            plan("accept").buffer,
+            Some(BufferCapture { arg: 1, at: CaptureAt::Exit, len: CaptureLen::Fixed(128) })
+        );
+        assert_eq!(
+            plan("nanosleep").buffer,
+            Some(BufferCapture { arg: 0, at: CaptureAt::Enter, len: CaptureLen::Fixed(16) })
+        );
+        assert_eq!(
+            plan("clock_gettime").buffer,
+            Some(BufferCapture { arg: 1, at: CaptureAt::Exit, len: CaptureLen::Fixed(16) })
+        );
+        assert_eq!(plan("sendmsg"), CapturePlan::default());
+        assert!(plan("getpid").is_empty());
+        assert!(strings_to_capture(9999).is_empty());
+    }
+
+    #[test]
+    fn arg_type_lookup() {
+        assert_eq!(arg_type(257, 0), DirFd);
+        assert_eq!(arg_type(257, 5), Hex);
+        assert_eq!(arg_type(9999, 0), Hex);
+        assert!(OutBuf.is_exit_value() && !Buf { len_arg: 2 }.is_exit_value());
+    }
+}

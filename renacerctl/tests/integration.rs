@@ -1,0 +1,499 @@
+//! End-to-end tests: a real renacer-daemon loads the real eBPF programs into
+//! this kernel, and renacerctl traces real programs. They need root.
+//!
+//! Each test starts its own daemon on a private socket and stops it by PID
+//! when the guard drops, also when the test fails.
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    io::Write as _,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::atomic::{AtomicU32, Ordering},
+    thread,
+    time::{Duration, Instant},
+};
+
+use renacer_proto::v1::{StartCaptureRequest, StopCaptureRequest};
+use renacer_trace::json::TraceFile;
+
+fn require_root() {
+    // SAFETY: plain syscall.
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "these tests load eBPF programs: run them as root (`sudo -E cargo xtask test`)"
+    );
+}
+
+fn bin(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_renacerctl")).with_file_name(name)
+}
+
+fn scratch_dir(tag: &str) -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "renacer-test-{}-{tag}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+struct Daemon {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Daemon {
+    fn start() -> Self {
+        require_root();
+        let dir = scratch_dir("daemon");
+        let socket = dir.join("renacer.sock");
+        let child = Command::new(bin("renacer-daemon"))
+            .arg("--socket")
+            .arg(&socket)
+            .env("RENACER_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let mut daemon = Self { child, socket };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::os::unix::net::UnixStream::connect(&daemon.socket).is_err() {
+            if let Some(status) = daemon.child.try_wait().unwrap() {
+                panic!("renacer-daemon exited during start-up: {status}");
+            }
+            assert!(Instant::now() < deadline, "daemon did not start within 20s");
+            thread::sleep(Duration::from_millis(50));
+        }
+        daemon
+    }
+
+    fn ctl(&self) -> Command {
+        let mut cmd = Command::new(bin("renacerctl"));
+        cmd.arg("--socket").arg(&self.socket);
+        cmd
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    fn assert_serving(&self) {
+        let out = self.ctl().arg("status").output().unwrap();
+        assert!(out.status.success(), "daemon stopped serving: {out:?}");
+    }
+
+    /// `capture --format json -- CMD`: the trace and renacerctl's output.
+    fn capture_json(&self, command: &[&str]) -> (TraceFile, Output) {
+        let dir = scratch_dir("trace");
+        let path = dir.join("trace.json");
+        let out = self
+            .ctl()
+            .args(["capture", "--format", "json", "-o"])
+            .arg(&path)
+            .arg("--")
+            .args(command)
+            .output()
+            .unwrap();
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("no trace written ({err}); renacerctl said {out:?}"));
+        (TraceFile::parse(&text).unwrap(), out)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.pid(), libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn count(trace: &TraceFile, name: &str) -> usize {
+    trace.syscalls.iter().filter(|s| s.name == name).count()
+}
+
+/// Compiles the deterministic C workload (static: no loader noise).
+fn workload() -> PathBuf {
+    let dir = scratch_dir("workload");
+    let exe = dir.join("syscalls");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/workloads/syscalls.c");
+    let status = Command::new("cc")
+        .args(["-O1", "-static", "-o"])
+        .arg(&exe)
+        .arg(source)
+        .status()
+        .unwrap();
+    assert!(status.success(), "compiling the workload failed");
+    exe
+}
+
+/// Parses a `strace -c` table (ours or strace's) into name -> (calls, errors).
+fn parse_summary(table: &str) -> BTreeMap<String, (u64, u64)> {
+    table
+        .lines()
+        .filter(|line| !line.starts_with('%') && !line.starts_with('-'))
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (name, numbers) = fields.split_last()?;
+            if *name == "total" || numbers.len() < 4 {
+                return None;
+            }
+            let calls = numbers[3].parse().ok()?;
+            let errors = numbers.get(4).map_or(Some(0), |e| e.parse().ok())?;
+            Some(((*name).to_owned(), (calls, errors)))
+        })
+        .collect()
+}
+
+#[test]
+fn dd_makes_exactly_n_writes() {
+    let daemon = Daemon::start();
+    let n = 5000;
+    let (trace, out) = daemon.capture_json(&[
+        "dd",
+        "if=/dev/zero",
+        "of=/dev/null",
+        "bs=1",
+        &format!("count={n}"),
+        "status=none",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let writes_to_stdout = trace
+        .syscalls
+        .iter()
+        .filter(|s| s.name == "write" && s.args.first().map(String::as_str) == Some("0x1"))
+        .count();
+    assert_eq!(writes_to_stdout, n);
+    let reads_from_stdin = trace
+        .syscalls
+        .iter()
+        .filter(|s| s.name == "read" && s.args.first().map(String::as_str) == Some("0"))
+        .count();
+    assert_eq!(reads_from_stdin, n);
+    assert_eq!(trace.syscalls[0].name, "execve", "the trace starts at execve");
+    assert_eq!(trace.drops.kernel, 0);
+    assert_eq!(trace.drops.daemon, 0);
+}
+
+#[test]
+fn workload_makes_known_counts() {
+    let daemon = Daemon::start();
+    let exe = workload();
+    let (trace, out) = daemon.capture_json(&[exe.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(count(&trace, "execve"), 1);
+    assert_eq!(count(&trace, "getppid"), 7);
+    assert_eq!(count(&trace, "sched_yield"), 11);
+    assert_eq!(count(&trace, "umask"), 5);
+    assert_eq!(count(&trace, "openat"), 5);
+    assert_eq!(count(&trace, "exit_group"), 1);
+    let failed_opens: Vec<_> = trace
+        .syscalls
+        .iter()
+        .filter(|s| s.name == "openat" && s.errno.as_deref() == Some("ENOENT"))
+        .collect();
+    assert_eq!(failed_opens.len(), 2);
+    let writes = trace
+        .syscalls
+        .iter()
+        .filter(|s| s.name == "write" && s.args.get(2).map(String::as_str) == Some("0x7"))
+        .count();
+    assert_eq!(writes, 3);
+    // One process, and every record carries it.
+    let pids: std::collections::BTreeSet<u32> = trace.syscalls.iter().map(|s| s.pid).collect();
+    assert_eq!(pids.len(), 1);
+    assert_eq!(trace.process.pid, *pids.first().unwrap());
+    // Lamport clocks strictly increase within one process.
+    assert!(trace.syscalls.windows(2).all(|w| w[0].lamport < w[1].lamport));
+}
+
+#[test]
+fn kernel_filter_ignores_unrelated_processes() {
+    let daemon = Daemon::start();
+    // A busy process that nobody traces.
+    let mut busy = Command::new("dd")
+        .args(["if=/dev/zero", "of=/dev/null", "bs=1", "count=100000000"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let busy_pid = busy.id();
+    let (trace, out) = daemon.capture_json(&["sleep", "0.3"]);
+    let _ = busy.kill();
+    let _ = busy.wait();
+    assert!(out.status.success(), "{out:?}");
+    assert!(trace.syscalls.iter().all(|s| s.pid != busy_pid));
+    assert!(trace.syscalls.iter().all(|s| s.pid == trace.process.pid));
+    // sleep makes a few dozen calls; the busy dd makes millions.
+    assert!(
+        trace.syscalls.len() < 200,
+        "{} records: the filter leaks",
+        trace.syscalls.len()
+    );
+    assert_eq!(count(&trace, "clock_nanosleep"), 1);
+}
+
+#[test]
+fn forked_children_are_captured_in_lamport_order() {
+    let daemon = Daemon::start();
+    let (trace, out) = daemon.capture_json(&[
+        "sh",
+        "-c",
+        "/bin/true; /bin/echo child-output > /dev/null; /bin/true; exit 7",
+    ]);
+    assert_eq!(out.status.code(), Some(7), "renacerctl exits with the command's code");
+    let root = trace.process.pid;
+    let children: Vec<u32> = trace
+        .syscalls
+        .iter()
+        .filter(|s| s.pid == root && matches!(s.name.as_str(), "clone" | "clone3" | "fork" | "vfork"))
+        .filter_map(|s| match s.result {
+            renacer_trace::json::JsonResult::Returned(pid) if pid > 0 => Some(pid as u32),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(children.len(), 3, "sh forks three children");
+    for &child in &children {
+        let fork = trace
+            .syscalls
+            .iter()
+            .find(|s| s.pid == root && matches!(&s.result, renacer_trace::json::JsonResult::Returned(p) if *p == i64::from(child)) && s.name.starts_with("clone"))
+            .unwrap();
+        let child_calls: Vec<_> = trace.syscalls.iter().filter(|s| s.pid == child).collect();
+        assert!(!child_calls.is_empty(), "child {child} was not traced");
+        assert_eq!(child_calls.iter().filter(|s| s.name == "execve").count(), 1);
+        assert!(
+            child_calls[0].lamport > fork.lamport,
+            "child {child}'s first event ({}) must come after the fork ({})",
+            child_calls[0].lamport,
+            fork.lamport
+        );
+        let child_exit = child_calls.iter().find(|s| s.name == "exit_group").unwrap();
+        let reaped = trace
+            .syscalls
+            .iter()
+            .find(|s| s.pid == root && s.name == "wait4" && matches!(&s.result, renacer_trace::json::JsonResult::Returned(p) if *p == i64::from(child)))
+            .unwrap();
+        assert!(reaped.lamport > child_exit.lamport, "wait4 after the child's exit");
+    }
+}
+
+#[test]
+fn attach_to_a_running_process() {
+    let daemon = Daemon::start();
+    // Waits for a line on stdin, then runs three children.
+    let mut target = Command::new("sh")
+        .args(["-c", "read go; /bin/true; /bin/true; /bin/true"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = target.id();
+    let dir = scratch_dir("attach");
+    let path = dir.join("trace.json");
+    let capture = daemon
+        .ctl()
+        .args(["capture", "--pid", &pid.to_string(), "--format", "json", "-o"])
+        .arg(&path)
+        .spawn()
+        .unwrap();
+    // Let the capture start before the target moves on.
+    thread::sleep(Duration::from_millis(700));
+    target.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    target.wait().unwrap();
+    let out = capture.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let trace = TraceFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(trace.process.pid, pid);
+    assert_eq!(trace.process.command, ["sh", "-c", "read go; /bin/true; /bin/true; /bin/true"]);
+    assert_eq!(count(&trace, "execve"), 3, "three children exec /bin/true");
+    assert_eq!(count(&trace, "wait4"), 3);
+    let pids: std::collections::BTreeSet<u32> = trace.syscalls.iter().map(|s| s.pid).collect();
+    assert_eq!(pids.len(), 4);
+}
+
+fn strace_counts(command: &[&str]) -> BTreeMap<String, (u64, u64)> {
+    let dir = scratch_dir("strace");
+    let out = dir.join("strace.txt");
+    let status = Command::new("strace")
+        .args(["-f", "-c", "-o"])
+        .arg(&out)
+        .args(command)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    parse_summary(&std::fs::read_to_string(out).unwrap())
+}
+
+#[test]
+fn summary_matches_strace_counts() {
+    let daemon = Daemon::start();
+    let exe = workload();
+    let dir = scratch_dir("parity");
+    let hostname = dir.join("hostname");
+    std::fs::write(&hostname, "renacer\n").unwrap();
+    let programs: Vec<Vec<&str>> = vec![
+        vec!["true"],
+        vec!["cat", hostname.to_str().unwrap()],
+        vec!["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=300", "status=none"],
+        vec![exe.to_str().unwrap()],
+    ];
+    for program in programs {
+        let expected = strace_counts(&program);
+        let out = daemon
+            .ctl()
+            .args(["capture", "-c", "-o", "-", "--"])
+            .args(&program)
+            .stderr(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let ours = parse_summary(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(ours, expected, "per-syscall counts differ for {program:?}");
+    }
+}
+
+#[test]
+fn bad_input_gives_clear_errors_and_the_daemon_keeps_serving() {
+    let daemon = Daemon::start();
+
+    let out = daemon.ctl().args(["capture", "--pid", "4194304"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no process with pid 4194304"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one-line error: {stderr}");
+
+    let out = daemon
+        .ctl()
+        .args(["capture", "--duration", "soon", "--pid", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid duration 'soon'"));
+
+    let out = Command::new(bin("renacerctl"))
+        .args(["--socket", "/nonexistent/renacer.sock", "capture", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not reachable") && stderr.contains("renacer-daemon"), "{stderr}");
+
+    let out = daemon.ctl().args(["capture", "--", "/nonexistent/program"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+
+    daemon.assert_serving();
+}
+
+#[test]
+fn duration_ends_a_capture_of_a_longer_process() {
+    let daemon = Daemon::start();
+    let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+    let started = Instant::now();
+    let out = daemon
+        .ctl()
+        .args(["capture", "--pid", &sleeper.id().to_string(), "--duration", "500ms", "-c"])
+        .output()
+        .unwrap();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert!(out.status.success(), "{out:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    daemon.assert_serving();
+}
+
+#[test]
+fn background_capture_over_grpc() {
+    let daemon = Daemon::start();
+    let mut target = Command::new("sh")
+        .args(["-c", "read go; /bin/true"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = target.id();
+    let socket = daemon.socket.display().to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let trace = runtime.block_on(async {
+        let mut client = renacerctl::client::connect(&socket).await.unwrap();
+        let started = client
+            .start_capture(StartCaptureRequest {
+                pid,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(started.trace_id.len(), 32);
+        target.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        target.wait().unwrap();
+        // Let the reader drain the final events.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let stopped = client
+            .stop_capture(StopCaptureRequest {
+                capture_id: started.capture_id,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let missing = client
+            .stop_capture(StopCaptureRequest {
+                capture_id: started.capture_id,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(missing.code(), tonic::Code::NotFound);
+        let invalid = client
+            .start_capture(StartCaptureRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(invalid.code(), tonic::Code::InvalidArgument);
+        stopped.trace.unwrap()
+    });
+    let names: HashMap<&str, usize> = trace.syscalls.iter().fold(HashMap::new(), |mut acc, s| {
+        *acc.entry(s.name.as_str()).or_default() += 1;
+        acc
+    });
+    assert_eq!(names.get("execve"), Some(&1), "the child's exec of /bin/true");
+    assert_eq!(names.get("wait4"), Some(&1));
+    assert!(trace.processes.iter().any(|p| p.child_pid != 0), "the fork event is recorded");
+    assert_eq!(trace.pid, pid);
+}
+
+#[test]
+fn sigterm_ends_open_streams_with_an_error() {
+    let daemon = Daemon::start();
+    let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+    let capture = daemon
+        .ctl()
+        .args(["capture", "--pid", &sleeper.id().to_string(), "-c"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(700));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(daemon.pid(), libc::SIGTERM) };
+    let out = capture.wait_with_output().unwrap();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shutting down"), "{out:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&daemon.socket).exists() {
+        assert!(Instant::now() < deadline, "socket file not removed");
+        thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,211 @@
+//! `cargo xtask bench`: overhead ratios measured side by side in one run.
+//!
+//! The workload is a syscall storm (`dd bs=1`, two syscalls per byte). Modes
+//! run alternated, round after round, so machine noise hits them alike; the
+//! table reports medians, the ratio to untraced and the nanoseconds added per
+//! syscall.
+use std::{
+    path::Path,
+    process::{Command, Stdio},
+    time::Instant,
+};
+
+use anyhow::{Context as _, bail};
+
+use crate::{DaemonGuard, ensure_debian_packages, renacerctl};
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Bytes dd copies one at a time (2 syscalls each).
+    #[arg(long, default_value_t = 500_000)]
+    count: u64,
+    /// Alternated rounds of the fast modes.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Rounds of strace (about 100x slower than the rest).
+    #[arg(long, default_value_t = 1)]
+    strace_rounds: usize,
+}
+
+struct Mode {
+    name: &'static str,
+    argv: Vec<String>,
+    rounds: usize,
+    times: Vec<f64>,
+}
+
+fn storm(count: u64) -> Vec<String> {
+    [
+        "dd",
+        "if=/dev/zero",
+        "of=/dev/null",
+        "bs=1",
+        &format!("count={count}"),
+        "status=none",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+fn time_once(argv: &[String]) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let status = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .with_context(|| format!("running {}", argv[0]))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("{} failed: {status}", argv.join(" "));
+    }
+    Ok(elapsed)
+}
+
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn ctl_capture(socket: &Path, extra: &[&str], workload: &[String]) -> Vec<String> {
+    let mut argv = vec![
+        renacerctl().display().to_string(),
+        "--socket".into(),
+        socket.display().to_string(),
+        "capture".into(),
+    ];
+    argv.extend(extra.iter().map(|s| (*s).to_owned()));
+    argv.push("--".into());
+    argv.extend_from_slice(workload);
+    argv
+}
+
+/// Kernel and daemon drops reported by `renacerctl status`.
+fn drops(socket: &Path) -> anyhow::Result<(u64, u64)> {
+    let out = Command::new(renacerctl())
+        .arg("--socket")
+        .arg(socket)
+        .arg("status")
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Ok((field("kernel drops:"), field("daemon drops:")))
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    ensure_debian_packages(&["strace", "bpftrace"])?;
+    let workload = storm(args.count);
+    let syscalls = (args.count * 2) as f64;
+    let dir = std::env::temp_dir().join(format!("renacer-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let raw_socket = dir.join("raw.sock");
+    let tp_socket = dir.join("tp.sock");
+    // Two daemons, one per attachment; each only pays for its own captures'
+    // events, the untraced fast path is one map lookup.
+    let raw = DaemonGuard::start(&raw_socket, &["--attach", "raw-tracepoint"])?;
+    let classic = DaemonGuard::start(&tp_socket, &["--attach", "tracepoint"])?;
+
+    let mut modes = vec![
+        Mode {
+            name: "untraced",
+            argv: workload.clone(),
+            rounds: args.rounds,
+            times: vec![],
+        },
+        Mode {
+            name: "renacer -c (raw_tracepoint)",
+            argv: ctl_capture(&raw.socket, &["-c", "-o", "/dev/null"], &workload),
+            rounds: args.rounds,
+            times: vec![],
+        },
+        Mode {
+            name: "renacer full trace (raw_tracepoint)",
+            argv: ctl_capture(&raw.socket, &["-o", "/dev/null"], &workload),
+            rounds: args.rounds,
+            times: vec![],
+        },
+        Mode {
+            name: "renacer -c (classic tracepoint)",
+            argv: ctl_capture(&classic.socket, &["-c", "-o", "/dev/null"], &workload),
+            rounds: args.rounds,
+            times: vec![],
+        },
+        Mode {
+            name: "bpftrace count map (system-wide)",
+            argv: vec![
+                "sh".into(),
+                "-c".into(),
+                format!(
+                    "bpftrace -q -e 'tracepoint:raw_syscalls:sys_exit {{ @[comm] = count(); }}' -c '{}' >/dev/null",
+                    workload.join(" ")
+                ),
+            ],
+            rounds: args.rounds,
+            times: vec![],
+        },
+        Mode {
+            name: "strace -f",
+            argv: [
+                vec!["strace".to_owned(), "-f".into(), "-o".into(), "/dev/null".into()],
+                workload.clone(),
+            ]
+            .concat(),
+            rounds: args.strace_rounds,
+            times: vec![],
+        },
+    ];
+    // bpftrace needs tracefs and may be missing features; leave it out if it cannot run.
+    if time_once(&modes[4].argv).is_err() {
+        eprintln!("bench: bpftrace does not run here; leaving it out");
+        modes.remove(4);
+    }
+
+    let (kernel_before, daemon_before) = drops(&raw.socket)?;
+    let max_rounds = modes.iter().map(|m| m.rounds).max().unwrap_or(0);
+    for round in 0..max_rounds {
+        for mode in modes.iter_mut().filter(|mode| round < mode.rounds) {
+            let elapsed = time_once(&mode.argv)?;
+            mode.times.push(elapsed);
+        }
+        eprintln!("bench: round {} of {max_rounds} done", round + 1);
+    }
+    let (kernel_after, daemon_after) = drops(&raw.socket)?;
+
+    let base = median(&modes[0].times);
+    println!(
+        "\nsyscall storm: dd bs=1 count={} ({} syscalls), medians of alternated rounds\n",
+        args.count, syscalls
+    );
+    println!(
+        "| {:<38} | {:>9} | {:>7} | {:>14} | {:>12} |",
+        "mode", "wall (s)", "ratio", "ns/syscall add", "events/s"
+    );
+    println!("|{:-<40}|{:-<11}|{:-<9}|{:-<16}|{:-<14}|", "", "", "", "", "");
+    for mode in &modes {
+        let wall = median(&mode.times);
+        let added = (wall - base) / syscalls * 1e9;
+        println!(
+            "| {:<38} | {:>9.3} | {:>6.2}x | {:>14.0} | {:>12.0} |",
+            mode.name,
+            wall,
+            wall / base,
+            added,
+            syscalls / wall
+        );
+    }
+    println!(
+        "\ndrops during the raw_tracepoint runs: kernel {}, daemon {}",
+        kernel_after - kernel_before,
+        daemon_after - daemon_before
+    );
+    drop(raw);
+    drop(classic);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
