@@ -115,7 +115,9 @@ pub fn god_process(trace: &TraceFile) -> Option<ProcessShare> {
         return None;
     }
     let count: u64 = per_pid.values().map(|v| v.0).sum();
-    let time: u64 = per_pid.values().fold(0u64, |acc, v| acc.saturating_add(v.1));
+    let time: u64 = per_pid
+        .values()
+        .fold(0u64, |acc, v| acc.saturating_add(v.1));
     per_pid
         .into_iter()
         .map(|(pid, (n, t))| {
@@ -195,7 +197,10 @@ mod tests {
         b.call_tid(1, 2, "nanosleep", &["{tv_sec=0, tv_nsec=1000}", "NULL"], 0);
         let t = b.build();
         let found = tight_loop(&t).expect("a loop");
-        assert_eq!((found.length, found.tid, found.name.as_str()), (5, 2, "epoll_wait"));
+        assert_eq!(
+            (found.length, found.tid, found.name.as_str()),
+            (5, 2, "epoll_wait")
+        );
         assert_eq!(t.syscalls[found.first_index].name, "epoll_wait");
         let mut quiet = TraceBuilder::new(1);
         quiet.call(1, "write", &["1", &q("x"), "1"], 1);
@@ -225,8 +230,13 @@ mod tests {
     fn pcie_share_counts_nvidia_fds() {
         let mut b = TraceBuilder::new(1);
         b.dur = 1_000;
-        b.call(1, "openat", &["AT_FDCWD", &q("/dev/nvidiactl"), "O_RDWR|O_CLOEXEC"], 3)
-            .call(1, "openat", &["AT_FDCWD", &q("/tmp/data"), "O_RDONLY"], 4);
+        b.call(
+            1,
+            "openat",
+            &["AT_FDCWD", &q("/dev/nvidiactl"), "O_RDWR|O_CLOEXEC"],
+            3,
+        )
+        .call(1, "openat", &["AT_FDCWD", &q("/tmp/data"), "O_RDONLY"], 4);
         b.dur = 6_000;
         b.call(1, "ioctl", &["3", "0xc020462a", "0x7ffd0000"], 0)
             .call(1, "dup", &["3"], 5);

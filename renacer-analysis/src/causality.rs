@@ -81,7 +81,9 @@ const READS: &[&str] = &["read", "readv", "recvfrom", "recvmsg"];
 /// The child reaped by a wait call.
 fn reaped_pid(sc: &JsonSyscall) -> Option<u32> {
     match sc.name.as_str() {
-        "wait4" => success(sc).and_then(|p| u32::try_from(p).ok()).filter(|&p| p > 0),
+        "wait4" => success(sc)
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|&p| p > 0),
         "waitid" => {
             success(sc)?;
             let from_info = sc
@@ -166,17 +168,47 @@ pub fn happens_before(trace: &TraceFile) -> HappensBefore {
         let name = sc.name.as_str();
         if matches!(name, "pipe" | "pipe2" | "socketpair") {
             let arg = if name == "socketpair" { 3 } else { 0 };
-            if let (Some(_), Some((a, b))) = (success(sc), sc.args.get(arg).and_then(|x| fd_pair(x))) {
+            if let (Some(_), Some((a, b))) =
+                (success(sc), sc.args.get(arg).and_then(|x| fd_pair(x)))
+            {
                 let c = channels.len();
                 if name == "socketpair" {
                     channels.push(Channel::default());
                     channels.push(Channel::default());
-                    fds.set(sc.pid, a, End { tx: Some(c), rx: Some(c + 1) });
-                    fds.set(sc.pid, b, End { tx: Some(c + 1), rx: Some(c) });
+                    fds.set(
+                        sc.pid,
+                        a,
+                        End {
+                            tx: Some(c),
+                            rx: Some(c + 1),
+                        },
+                    );
+                    fds.set(
+                        sc.pid,
+                        b,
+                        End {
+                            tx: Some(c + 1),
+                            rx: Some(c),
+                        },
+                    );
                 } else {
                     channels.push(Channel::default());
-                    fds.set(sc.pid, a, End { tx: None, rx: Some(c) });
-                    fds.set(sc.pid, b, End { tx: Some(c), rx: None });
+                    fds.set(
+                        sc.pid,
+                        a,
+                        End {
+                            tx: None,
+                            rx: Some(c),
+                        },
+                    );
+                    fds.set(
+                        sc.pid,
+                        b,
+                        End {
+                            tx: Some(c),
+                            rx: None,
+                        },
+                    );
                 }
             }
             continue;
@@ -322,7 +354,11 @@ fn critical_path_of(trace: &TraceFile, graph: &HappensBefore) -> CriticalPath {
             None => end - start,
         }
     };
-    let edge_weight = |e: &Edge| calls[e.to].timestamp_nanos.saturating_sub(end_nanos(&calls[e.from]));
+    let edge_weight = |e: &Edge| {
+        calls[e.to]
+            .timestamp_nanos
+            .saturating_sub(end_nanos(&calls[e.from]))
+    };
 
     let mut dist = vec![0u64; n];
     let mut best_pred = vec![None::<(usize, u64)>; n];
@@ -439,15 +475,55 @@ mod tests {
         b.call_at(10, 10, "execve", &[&q("./build")], ret(0), 0, us)
             .call_at(10, 10, "clone", &["SIGCHLD"], ret(11), 2 * us, us)
             .call_at(10, 10, "clone", &["SIGCHLD"], ret(12), 4 * us, us)
-            .call_at(10, 10, "wait4", &["-1", "NULL", "0", "NULL"], ret(11), 6 * us, 20 * us)
-            .call_at(10, 10, "wait4", &["-1", "NULL", "0", "NULL"], ret(12), 27 * us, 62 * us)
+            .call_at(
+                10,
+                10,
+                "wait4",
+                &["-1", "NULL", "0", "NULL"],
+                ret(11),
+                6 * us,
+                20 * us,
+            )
+            .call_at(
+                10,
+                10,
+                "wait4",
+                &["-1", "NULL", "0", "NULL"],
+                ret(12),
+                27 * us,
+                62 * us,
+            )
             .call_at(10, 10, "exit_group", &["0"], exit, 90 * us, 0)
             // Fast child.
-            .call_at(11, 11, "read", &["0", &q("x"), "1"], ret(1), 3 * us, 10 * us)
+            .call_at(
+                11,
+                11,
+                "read",
+                &["0", &q("x"), "1"],
+                ret(1),
+                3 * us,
+                10 * us,
+            )
             .call_at(11, 11, "exit_group", &["0"], exit, 25 * us, 0)
             // Slow child.
-            .call_at(12, 12, "read", &["0", &q("x"), "1"], ret(1), 5 * us, 40 * us)
-            .call_at(12, 12, "write", &["1", &q("y"), "1"], ret(1), 50 * us, 30 * us)
+            .call_at(
+                12,
+                12,
+                "read",
+                &["0", &q("x"), "1"],
+                ret(1),
+                5 * us,
+                40 * us,
+            )
+            .call_at(
+                12,
+                12,
+                "write",
+                &["1", &q("y"), "1"],
+                ret(1),
+                50 * us,
+                30 * us,
+            )
             .call_at(12, 12, "exit_group", &["0"], exit, 85 * us, 0);
         b.build()
     }
@@ -457,7 +533,12 @@ mod tests {
         let t = fork_tree();
         let g = happens_before(&t);
         let find = |kind| -> Vec<(usize, usize)> {
-            let mut v: Vec<_> = g.edges.iter().filter(|e| e.kind == kind).map(|e| (e.from, e.to)).collect();
+            let mut v: Vec<_> = g
+                .edges
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| (e.from, e.to))
+                .collect();
             v.sort_unstable();
             v
         };
@@ -470,7 +551,11 @@ mod tests {
     fn critical_path_follows_slowest_branch() {
         let t = fork_tree();
         let path = critical_path(&t);
-        let chain: Vec<(u32, &str)> = path.steps.iter().map(|s| (s.pid, s.name.as_str())).collect();
+        let chain: Vec<(u32, &str)> = path
+            .steps
+            .iter()
+            .map(|s| (s.pid, s.name.as_str()))
+            .collect();
         assert_eq!(
             chain,
             [
@@ -487,11 +572,17 @@ mod tests {
         // Wall time from the first call to the parent's exit, all accounted:
         // nothing on the path ran in parallel.
         assert_eq!(path.total_nanos, 90_000);
-        assert_eq!(path.steps.iter().map(|s| s.weight_nanos).sum::<u64>(), path.total_nanos);
+        assert_eq!(
+            path.steps.iter().map(|s| s.weight_nanos).sum::<u64>(),
+            path.total_nanos
+        );
         // The second wait4 counts only after the slow child exits (85 -> 89 µs).
         assert_eq!(path.steps[6].weight_nanos, 4_000);
         let text = path.to_string();
-        assert!(text.starts_with("critical path: 90.000 ms") || text.starts_with("critical path: 90.0 µs"), "{text}");
+        assert!(
+            text.starts_with("critical path: 90.0 µs over 8 syscalls in 2 process(es)"),
+            "{text}"
+        );
         assert!(text.contains("pid 12: 3 syscalls"), "{text}");
         // Grouped by process in path order: 10, 12, 10.
         let groups: Vec<&str> = text.lines().filter(|l| l.starts_with("  pid")).collect();
@@ -524,11 +615,24 @@ mod tests {
             .call_at(2, 2, "close", &["4"], ret(0), 5 * us, us)
             .call_at(2, 2, "dup2", &["3", "0"], ret(0), 6 * us, us)
             .call_at(2, 2, "read", &["0", &q("ab"), "2"], ret(2), 7 * us, 4 * us)
-            .call_at(2, 2, "read", &["0", &q("cd"), "2"], ret(2), 12 * us, 40 * us)
+            .call_at(
+                2,
+                2,
+                "read",
+                &["0", &q("cd"), "2"],
+                ret(2),
+                12 * us,
+                40 * us,
+            )
             .call_at(2, 2, "read", &["0", &q("e"), "2"], ret(1), 53 * us, us);
         let t = b.build();
         let g = happens_before(&t);
-        let mut pipes: Vec<_> = g.edges.iter().filter(|e| e.kind == EdgeKind::Pipe).map(|e| (e.from, e.to)).collect();
+        let mut pipes: Vec<_> = g
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Pipe)
+            .map(|e| (e.from, e.to))
+            .collect();
         pipes.sort_unstable();
         // "ab" from the first write; "cd" ends in the second; "e" too.
         assert_eq!(pipes, [(3, 7), (4, 8), (4, 9)]);

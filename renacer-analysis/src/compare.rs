@@ -222,7 +222,8 @@ impl fmt::Display for Divergence {
             write!(f, " at byte {offset}")?;
         }
         write!(f, ": {}", self.detail)?;
-        let at = |r: &Option<SyscallRef>| r.as_ref().map_or_else(|| "-".to_owned(), |r| r.to_string());
+        let at =
+            |r: &Option<SyscallRef>| r.as_ref().map_or_else(|| "-".to_owned(), |r| r.to_string());
         write!(f, " [A: {}; B: {}]", at(&self.a), at(&self.b))
     }
 }
@@ -348,14 +349,21 @@ impl fmt::Display for CompareReport {
             signed * 100.0,
             self.tolerance * 100.0
         )?;
-        let mut deltas: Vec<(&String, &CountDelta)> =
-            self.count_deltas.iter().filter(|(_, d)| d.delta != 0).collect();
+        let mut deltas: Vec<(&String, &CountDelta)> = self
+            .count_deltas
+            .iter()
+            .filter(|(_, d)| d.delta != 0)
+            .collect();
         deltas.sort_by_key(|(name, d)| (std::cmp::Reverse(d.delta.unsigned_abs()), *name));
         if !deltas.is_empty() {
             writeln!(f, "count deltas (B - A):")?;
             for (name, d) in deltas.iter().take(SHOWN_DELTAS) {
                 let noise = if d.noise { "  (noise)" } else { "" };
-                writeln!(f, "  {name:<20} {:>8} -> {:<8} {:+}{noise}", d.a, d.b, d.delta)?;
+                writeln!(
+                    f,
+                    "  {name:<20} {:>8} -> {:<8} {:+}{noise}",
+                    d.a, d.b, d.delta
+                )?;
             }
             if deltas.len() > SHOWN_DELTAS {
                 writeln!(f, "  ... {} more", deltas.len() - SHOWN_DELTAS)?;
@@ -396,8 +404,7 @@ pub fn compare(a: &TraceFile, b: &TraceFile, opts: &CompareOptions) -> CompareRe
         within_tolerance: drift <= opts.tolerance,
     };
     let runtime = runtime(a, b);
-    let passed =
-        divergences.is_empty() && (!opts.fail_on_count_drift || totals.within_tolerance);
+    let passed = divergences.is_empty() && (!opts.fail_on_count_drift || totals.within_tolerance);
     CompareReport {
         passed,
         divergences,
@@ -515,7 +522,8 @@ enum Effect {
 }
 
 fn show_path(p: &Option<Vec<u8>>) -> String {
-    p.as_deref().map_or_else(|| "<raw pointer>".to_owned(), quote)
+    p.as_deref()
+        .map_or_else(|| "<raw pointer>".to_owned(), quote)
 }
 
 impl Effect {
@@ -553,14 +561,20 @@ impl fmt::Display for Effect {
                     Access::ReadWrite => "O_RDWR",
                 };
                 write!(f, "open {} {mode}", show_path(path))?;
-                for (set, flag) in [(create, "O_CREAT"), (truncate, "O_TRUNC"), (append, "O_APPEND")] {
+                for (set, flag) in [
+                    (create, "O_CREAT"),
+                    (truncate, "O_TRUNC"),
+                    (append, "O_APPEND"),
+                ] {
                     if *set {
                         write!(f, "|{flag}")?;
                     }
                 }
                 Ok(())
             }
-            Self::Rename { from, to } => write!(f, "rename {} -> {}", show_path(from), show_path(to)),
+            Self::Rename { from, to } => {
+                write!(f, "rename {} -> {}", show_path(from), show_path(to))
+            }
             Self::Link { from, to } => write!(f, "link {} -> {}", show_path(from), show_path(to)),
             Self::Symlink { target, path } => {
                 write!(f, "symlink {} -> {}", show_path(path), show_path(target))
@@ -623,7 +637,10 @@ impl fmt::Display for StreamKey {
 #[derive(Debug, Clone)]
 enum FdTarget {
     Stream(StreamKey),
-    Socket { ordinal: usize, peer: Option<String> },
+    Socket {
+        ordinal: usize,
+        peer: Option<String>,
+    },
     /// Read-only files, noise paths and fds internal to the traced tree.
     Ignored,
 }
@@ -809,7 +826,8 @@ impl<'a> Extractor<'a> {
                 }
                 if sc.name == "connect"
                     && let Some(fd) = int_arg(sc, 0)
-                    && let Some(FdTarget::Socket { ordinal, .. }) = self.fds.get(sc.pid, fd).cloned()
+                    && let Some(FdTarget::Socket { ordinal, .. }) =
+                        self.fds.get(sc.pid, fd).cloned()
                 {
                     let target = FdTarget::Socket {
                         ordinal,
@@ -835,25 +853,49 @@ impl<'a> Extractor<'a> {
                 self.fds.set(sc.pid, ret, FdTarget::Ignored);
             }
             "rename" | "renameat" | "renameat2" => {
-                let (from, to) = if sc.name == "rename" { (s(0), s(1)) } else { (s(1), s(3)) };
-                self.path_effect(i, &[&from, &to], Effect::Rename {
-                    from: from.clone(),
-                    to: to.clone(),
-                });
+                let (from, to) = if sc.name == "rename" {
+                    (s(0), s(1))
+                } else {
+                    (s(1), s(3))
+                };
+                self.path_effect(
+                    i,
+                    &[&from, &to],
+                    Effect::Rename {
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                );
             }
             "link" | "linkat" => {
-                let (from, to) = if sc.name == "link" { (s(0), s(1)) } else { (s(1), s(3)) };
-                self.path_effect(i, &[&from, &to], Effect::Link {
-                    from: from.clone(),
-                    to: to.clone(),
-                });
+                let (from, to) = if sc.name == "link" {
+                    (s(0), s(1))
+                } else {
+                    (s(1), s(3))
+                };
+                self.path_effect(
+                    i,
+                    &[&from, &to],
+                    Effect::Link {
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                );
             }
             "symlink" | "symlinkat" => {
-                let (target, path) = if sc.name == "symlink" { (s(0), s(1)) } else { (s(0), s(2)) };
-                self.path_effect(i, &[&path], Effect::Symlink {
-                    target,
-                    path: path.clone(),
-                });
+                let (target, path) = if sc.name == "symlink" {
+                    (s(0), s(1))
+                } else {
+                    (s(0), s(2))
+                };
+                self.path_effect(
+                    i,
+                    &[&path],
+                    Effect::Symlink {
+                        target,
+                        path: path.clone(),
+                    },
+                );
             }
             "unlink" | "rmdir" => {
                 let path = s(0);
@@ -975,7 +1017,10 @@ impl<'a> Extractor<'a> {
         let key = match self.fds.get(pid, fd) {
             Some(FdTarget::Ignored) => return,
             Some(FdTarget::Stream(key)) => key.clone(),
-            Some(FdTarget::Socket { ordinal, peer: connected }) => match peer.or_else(|| connected.clone()) {
+            Some(FdTarget::Socket {
+                ordinal,
+                peer: connected,
+            }) => match peer.or_else(|| connected.clone()) {
                 Some(addr) => StreamKey::Peer(addr),
                 None => StreamKey::Socket(*ordinal),
             },
@@ -1038,7 +1083,10 @@ pub fn is_noise_path(path: &[u8]) -> bool {
             .is_some_and(|p| name[p + 5..].iter().all(u8::is_ascii_digit));
     // `libc.so`, `libc.so.6`, `ld-linux-x86-64.so.2`.
     let shared_object = name.windows(3).enumerate().any(|(p, w)| {
-        w == b".so" && name[p + 3..].iter().all(|&b| b == b'.' || b.is_ascii_digit())
+        w == b".so"
+            && name[p + 3..]
+                .iter()
+                .all(|&b| b == b'.' || b.is_ascii_digit())
     });
     pyc || shared_object
 }
@@ -1369,36 +1417,124 @@ mod tests {
         let mut b = TraceBuilder::new(pid).command(&["./prog"]);
         b.clock = v.start;
         b.gap = v.gap;
-        b.call(pid, "execve", &[&q("./prog"), r#"["./prog"]"#, "0x7ffd1000 /* 20 vars */"], 0)
-            .call(pid, "brk", &["NULL"], 0x5555_0000)
-            .call(pid, "arch_prctl", &["0x3001", "0x7ffd2000"], -22)
-            .call(pid, "mmap", &["NULL", "8192", "PROT_READ|PROT_WRITE", "MAP_PRIVATE|MAP_ANONYMOUS", "-1", "0"], 0x7f00_0000)
-            .call(pid, "access", &[&q("/etc/ld.so.preload"), "R_OK"], -2)
-            .call(pid, "openat", &["AT_FDCWD", &q("/etc/ld.so.cache"), "O_RDONLY|O_CLOEXEC"], v.fd)
-            .call(pid, "newfstatat", &[&fd, &q(""), "{st_mode=S_IFREG|0644, st_size=20000, ...}", "AT_EMPTY_PATH"], 0)
-            .call(pid, "close", &[&fd], 0)
-            .call(pid, "openat", &["AT_FDCWD", &q("/lib/x86_64-linux-gnu/libc.so.6"), "O_RDONLY|O_CLOEXEC"], v.fd)
-            .call(pid, "read", &[&fd, &q("\x7fELF\x02\x01\x01"), "832"], 832)
-            .call(pid, "close", &[&fd], 0)
-            .call(pid, "openat", &["AT_FDCWD", &q("/tmp/out.txt"), "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC", "0666"], v.fd)
-            .call(pid, "write", &[&fd, &q(v.payload), &v.payload.len().to_string()], v.payload.len() as i64)
-            .call(pid, "close", &[&fd], 0)
-            .call(pid, "write", &["1", &q("done\n"), "5"], 5)
-            .call(pid, "rename", &[&q("/tmp/out.txt"), &q("/tmp/final.txt")], 0);
+        b.call(
+            pid,
+            "execve",
+            &[&q("./prog"), r#"["./prog"]"#, "0x7ffd1000 /* 20 vars */"],
+            0,
+        )
+        .call(pid, "brk", &["NULL"], 0x5555_0000)
+        .call(pid, "arch_prctl", &["0x3001", "0x7ffd2000"], -22)
+        .call(
+            pid,
+            "mmap",
+            &[
+                "NULL",
+                "8192",
+                "PROT_READ|PROT_WRITE",
+                "MAP_PRIVATE|MAP_ANONYMOUS",
+                "-1",
+                "0",
+            ],
+            0x7f00_0000,
+        )
+        .call(pid, "access", &[&q("/etc/ld.so.preload"), "R_OK"], -2)
+        .call(
+            pid,
+            "openat",
+            &["AT_FDCWD", &q("/etc/ld.so.cache"), "O_RDONLY|O_CLOEXEC"],
+            v.fd,
+        )
+        .call(
+            pid,
+            "newfstatat",
+            &[
+                &fd,
+                &q(""),
+                "{st_mode=S_IFREG|0644, st_size=20000, ...}",
+                "AT_EMPTY_PATH",
+            ],
+            0,
+        )
+        .call(pid, "close", &[&fd], 0)
+        .call(
+            pid,
+            "openat",
+            &[
+                "AT_FDCWD",
+                &q("/lib/x86_64-linux-gnu/libc.so.6"),
+                "O_RDONLY|O_CLOEXEC",
+            ],
+            v.fd,
+        )
+        .call(pid, "read", &[&fd, &q("\x7fELF\x02\x01\x01"), "832"], 832)
+        .call(pid, "close", &[&fd], 0)
+        .call(
+            pid,
+            "openat",
+            &[
+                "AT_FDCWD",
+                &q("/tmp/out.txt"),
+                "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC",
+                "0666",
+            ],
+            v.fd,
+        )
+        .call(
+            pid,
+            "write",
+            &[&fd, &q(v.payload), &v.payload.len().to_string()],
+            v.payload.len() as i64,
+        )
+        .call(pid, "close", &[&fd], 0)
+        .call(pid, "write", &["1", &q("done\n"), "5"], 5)
+        .call(
+            pid,
+            "rename",
+            &[&q("/tmp/out.txt"), &q("/tmp/final.txt")],
+            0,
+        );
         if v.unlink {
             b.call(pid, "unlink", &[&q("/tmp/stale.lock")], 0);
         }
         let child = pid + 1;
         let argv = format!(
             "[{}]",
-            v.child_argv.iter().map(|a| q(a)).collect::<Vec<_>>().join(", ")
+            v.child_argv
+                .iter()
+                .map(|a| q(a))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        b.call(pid, "clone", &["child_stack=NULL", "flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD"], i64::from(child))
-            .call(child, "execve", &[&q("/usr/bin/sort"), &argv, "0x7ffd3000 /* 20 vars */"], 0)
-            .call(child, "write", &["1", &q("a\nb\n"), "4"], 4)
-            .exit(child, 0)
-            .call(pid, "wait4", &[&child.to_string(), "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]", "0", "NULL"], i64::from(child))
-            .exit(pid, 0);
+        b.call(
+            pid,
+            "clone",
+            &[
+                "child_stack=NULL",
+                "flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD",
+            ],
+            i64::from(child),
+        )
+        .call(
+            child,
+            "execve",
+            &[&q("/usr/bin/sort"), &argv, "0x7ffd3000 /* 20 vars */"],
+            0,
+        )
+        .call(child, "write", &["1", &q("a\nb\n"), "4"], 4)
+        .exit(child, 0)
+        .call(
+            pid,
+            "wait4",
+            &[
+                &child.to_string(),
+                "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]",
+                "0",
+                "NULL",
+            ],
+            i64::from(child),
+        )
+        .exit(pid, 0);
         b.build()
     }
 
@@ -1431,44 +1567,146 @@ mod tests {
     /// byte-code cache writes, read-only opens, output split differently.
     fn python(pid: u32) -> TraceFile {
         let mut b = TraceBuilder::new(pid).command(&["python3", "prog.py"]);
-        b.call(pid, "execve", &[&q("/usr/bin/python3"), r#"["python3", "prog.py"]"#, "0x7ffd1000 /* 20 vars */"], 0);
+        b.call(
+            pid,
+            "execve",
+            &[
+                &q("/usr/bin/python3"),
+                r#"["python3", "prog.py"]"#,
+                "0x7ffd1000 /* 20 vars */",
+            ],
+            0,
+        );
         for _ in 0..30 {
-            b.call(pid, "mmap", &["NULL", "262144", "PROT_READ|PROT_WRITE", "MAP_PRIVATE|MAP_ANONYMOUS", "-1", "0"], 0x7f10_0000)
-                .call(pid, "rt_sigaction", &["SIGINT", "{sa_handler=0x5000, sa_mask=[], sa_flags=SA_RESTORER}", "NULL", "8"], 0)
-                .call(pid, "newfstatat", &["AT_FDCWD", &q("/usr/lib/python3.12/os.py"), "{...}", "0"], 0);
+            b.call(
+                pid,
+                "mmap",
+                &[
+                    "NULL",
+                    "262144",
+                    "PROT_READ|PROT_WRITE",
+                    "MAP_PRIVATE|MAP_ANONYMOUS",
+                    "-1",
+                    "0",
+                ],
+                0x7f10_0000,
+            )
+            .call(
+                pid,
+                "rt_sigaction",
+                &[
+                    "SIGINT",
+                    "{sa_handler=0x5000, sa_mask=[], sa_flags=SA_RESTORER}",
+                    "NULL",
+                    "8",
+                ],
+                0,
+            )
+            .call(
+                pid,
+                "newfstatat",
+                &["AT_FDCWD", &q("/usr/lib/python3.12/os.py"), "{...}", "0"],
+                0,
+            );
         }
-        b.call(pid, "openat", &["AT_FDCWD", &q("/usr/lib/python3.12/__pycache__/os.cpython-312.pyc"), "O_RDONLY|O_CLOEXEC"], 3)
-            .call(pid, "read", &["3", &q("\x0b\x0d\x0d\x0a"), "4096"], 4096)
-            .call(pid, "close", &["3"], 0)
-            .call(pid, "openat", &["AT_FDCWD", &q("/home/u/prog.py"), "O_RDONLY|O_CLOEXEC"], 3)
-            .call(pid, "read", &["3", &q("import os\n"), "4096"], 10)
-            .call(pid, "close", &["3"], 0)
-            .call(pid, "mkdir", &[&q("/home/u/__pycache__"), "0777"], 0)
-            .call(pid, "openat", &["AT_FDCWD", &q("/home/u/__pycache__/helper.cpython-312.pyc.140210"), "O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC", "0644"], 3)
-            .call(pid, "write", &["3", &q("\x0b\x0d\x0d\x0a...."), "8"], 8)
-            .call(pid, "close", &["3"], 0)
-            .call(pid, "rename", &[&q("/home/u/__pycache__/helper.cpython-312.pyc.140210"), &q("/home/u/__pycache__/helper.cpython-312.pyc")], 0)
-            .call(pid, "openat", &["AT_FDCWD", &q("/dev/null"), "O_WRONLY"], 4)
-            .call(pid, "write", &["4", &q("x"), "1"], 1)
-            .call(pid, "openat", &["AT_FDCWD", &q("/tmp/out.txt"), "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC", "0666"], 5)
-            // Python's buffered writer flushes in two pieces.
-            .call(pid, "write", &["5", &q("hello "), "6"], 6)
-            .call(pid, "write", &["5", &q("world\n"), "6"], 6)
-            .call(pid, "close", &["5"], 0)
-            .call(pid, "ioctl", &["1", "TCGETS", "0x7ffd0000"], -25)
-            .call(pid, "write", &["1", &q("do"), "2"], 2)
-            .call(pid, "write", &["1", &q("ne\n"), "3"], 3)
-            .call(pid, "rename", &[&q("/tmp/out.txt"), &q("/tmp/final.txt")], 0)
-            .call(pid, "unlink", &[&q("/tmp/stale.lock")], 0);
+        b.call(
+            pid,
+            "openat",
+            &[
+                "AT_FDCWD",
+                &q("/usr/lib/python3.12/__pycache__/os.cpython-312.pyc"),
+                "O_RDONLY|O_CLOEXEC",
+            ],
+            3,
+        )
+        .call(pid, "read", &["3", &q("\x0b\x0d\x0d\x0a"), "4096"], 4096)
+        .call(pid, "close", &["3"], 0)
+        .call(
+            pid,
+            "openat",
+            &["AT_FDCWD", &q("/home/u/prog.py"), "O_RDONLY|O_CLOEXEC"],
+            3,
+        )
+        .call(pid, "read", &["3", &q("import os\n"), "4096"], 10)
+        .call(pid, "close", &["3"], 0)
+        .call(pid, "mkdir", &[&q("/home/u/__pycache__"), "0777"], 0)
+        .call(
+            pid,
+            "openat",
+            &[
+                "AT_FDCWD",
+                &q("/home/u/__pycache__/helper.cpython-312.pyc.140210"),
+                "O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC",
+                "0644",
+            ],
+            3,
+        )
+        .call(pid, "write", &["3", &q("\x0b\x0d\x0d\x0a...."), "8"], 8)
+        .call(pid, "close", &["3"], 0)
+        .call(
+            pid,
+            "rename",
+            &[
+                &q("/home/u/__pycache__/helper.cpython-312.pyc.140210"),
+                &q("/home/u/__pycache__/helper.cpython-312.pyc"),
+            ],
+            0,
+        )
+        .call(pid, "openat", &["AT_FDCWD", &q("/dev/null"), "O_WRONLY"], 4)
+        .call(pid, "write", &["4", &q("x"), "1"], 1)
+        .call(
+            pid,
+            "openat",
+            &[
+                "AT_FDCWD",
+                &q("/tmp/out.txt"),
+                "O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC",
+                "0666",
+            ],
+            5,
+        )
+        // Python's buffered writer flushes in two pieces.
+        .call(pid, "write", &["5", &q("hello "), "6"], 6)
+        .call(pid, "write", &["5", &q("world\n"), "6"], 6)
+        .call(pid, "close", &["5"], 0)
+        .call(pid, "ioctl", &["1", "TCGETS", "0x7ffd0000"], -25)
+        .call(pid, "write", &["1", &q("do"), "2"], 2)
+        .call(pid, "write", &["1", &q("ne\n"), "3"], 3)
+        .call(
+            pid,
+            "rename",
+            &[&q("/tmp/out.txt"), &q("/tmp/final.txt")],
+            0,
+        )
+        .call(pid, "unlink", &[&q("/tmp/stale.lock")], 0);
         let child = pid + 7;
         // subprocess: a vfork-style spawn with a close-on-exec error pipe.
         b.call(pid, "pipe2", &["[6, 7]", "O_CLOEXEC"], 0)
             .call(pid, "vfork", &[], i64::from(child))
-            .call(child, "execve", &[&q("/usr/bin/sort"), r#"["sort", "-u", "data.txt"]"#, "0x7ffd3000 /* 20 vars */"], 0)
+            .call(
+                child,
+                "execve",
+                &[
+                    &q("/usr/bin/sort"),
+                    r#"["sort", "-u", "data.txt"]"#,
+                    "0x7ffd3000 /* 20 vars */",
+                ],
+                0,
+            )
             .call(child, "write", &["1", &q("a\nb\n"), "4"], 4)
             .exit(child, 0)
             .call(pid, "read", &["6", &q(""), "50000"], 0)
-            .call(pid, "wait4", &[&child.to_string(), "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]", "0", "NULL"], i64::from(child))
+            .call(
+                pid,
+                "wait4",
+                &[
+                    &child.to_string(),
+                    "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]",
+                    "0",
+                    "NULL",
+                ],
+                i64::from(child),
+            )
             .exit(pid, 0);
         b.build()
     }
@@ -1502,7 +1740,10 @@ mod tests {
         let report = compare(&py, &rust, &strict);
         assert!(!report.passed);
         assert!(report.divergences.is_empty());
-        assert!(report.to_string().starts_with("FAIL: syscall count"), "{report}");
+        assert!(
+            report.to_string().starts_with("FAIL: syscall count"),
+            "{report}"
+        );
     }
 
     fn index_of(t: &TraceFile, name: &str, nth: usize) -> usize {
@@ -1535,7 +1776,10 @@ mod tests {
         let write_a = index_of(&a, "write", 0);
         assert_eq!(d.a.as_ref().map(|r| r.index), Some(write_a));
         assert_eq!(d.b.as_ref().map(|r| (r.index, r.pid)), Some((write_a, 300)));
-        assert_eq!(d.a.as_ref().map(|r| r.lamport), Some(a.syscalls[write_a].lamport));
+        assert_eq!(
+            d.a.as_ref().map(|r| r.lamport),
+            Some(a.syscalls[write_a].lamport)
+        );
         assert!(d.detail.contains(r#""hello world\n""#), "{}", d.detail);
         assert!(d.detail.contains(r#""hello World\n""#), "{}", d.detail);
         let text = report.to_string();
@@ -1573,7 +1817,10 @@ mod tests {
         let d = &report.divergences[0];
         assert_eq!(d.kind, DivergenceKind::MissingInB);
         assert_eq!(d.target, "unlink");
-        assert_eq!(d.a.as_ref().map(|r| r.index), Some(index_of(&a, "unlink", 0)));
+        assert_eq!(
+            d.a.as_ref().map(|r| r.index),
+            Some(index_of(&a, "unlink", 0))
+        );
         assert!(d.b.is_none());
         assert!(d.detail.contains("/tmp/stale.lock"));
         // The other way round it is an extra effect.
@@ -1591,7 +1838,10 @@ mod tests {
         let report = compare(&a, &b, &opts());
         assert_eq!(report.divergences.len(), 1, "{report}");
         let d = &report.divergences[0];
-        assert_eq!((d.kind, d.target.as_str()), (DivergenceKind::Changed, "execve"));
+        assert_eq!(
+            (d.kind, d.target.as_str()),
+            (DivergenceKind::Changed, "execve")
+        );
         assert!(d.detail.contains(r#"argv[1] "-u" vs "-r""#), "{}", d.detail);
         let exec = index_of(&a, "execve", 1);
         assert_eq!(d.a.as_ref().map(|r| (r.index, r.pid)), Some((exec, 101)));
@@ -1601,26 +1851,59 @@ mod tests {
     #[test]
     fn fds_are_followed_through_dup_and_fork() {
         let mut a = TraceBuilder::new(1);
-        a.call(1, "openat", &["AT_FDCWD", &q("/tmp/log"), "O_WRONLY|O_CREAT|O_APPEND", "0644"], 3)
-            .call(1, "write", &["3", &q("one\n"), "4"], 4)
-            .call(1, "write", &["3", &q("two\n"), "4"], 4);
+        a.call(
+            1,
+            "openat",
+            &[
+                "AT_FDCWD",
+                &q("/tmp/log"),
+                "O_WRONLY|O_CREAT|O_APPEND",
+                "0644",
+            ],
+            3,
+        )
+        .call(1, "write", &["3", &q("one\n"), "4"], 4)
+        .call(1, "write", &["3", &q("two\n"), "4"], 4);
         let mut b = TraceBuilder::new(1);
-        b.call(1, "openat", &["AT_FDCWD", &q("/tmp/log"), "O_WRONLY|O_CREAT|O_APPEND", "0644"], 9)
-            .call(1, "dup2", &["9", "12"], 12)
-            .call(1, "close", &["9"], 0)
-            .call(1, "write", &["12", &q("one\n"), "4"], 4)
-            .call(1, "fork", &[], 2)
-            .call(2, "write", &["12", &q("two\n"), "4"], 4);
+        b.call(
+            1,
+            "openat",
+            &[
+                "AT_FDCWD",
+                &q("/tmp/log"),
+                "O_WRONLY|O_CREAT|O_APPEND",
+                "0644",
+            ],
+            9,
+        )
+        .call(1, "dup2", &["9", "12"], 12)
+        .call(1, "close", &["9"], 0)
+        .call(1, "write", &["12", &q("one\n"), "4"], 4)
+        .call(1, "fork", &[], 2)
+        .call(2, "write", &["12", &q("two\n"), "4"], 4);
         let report = compare(&a.build(), &b.build(), &opts());
         assert!(report.passed, "{report}");
         // Without the fd history, fd 12 would not be the log file.
         let mut c = TraceBuilder::new(1);
-        c.call(1, "openat", &["AT_FDCWD", &q("/tmp/log"), "O_WRONLY|O_CREAT|O_APPEND", "0644"], 3)
-            .call(1, "write", &["4", &q("one\n"), "4"], 4)
-            .call(1, "write", &["3", &q("two\n"), "4"], 4);
+        c.call(
+            1,
+            "openat",
+            &[
+                "AT_FDCWD",
+                &q("/tmp/log"),
+                "O_WRONLY|O_CREAT|O_APPEND",
+                "0644",
+            ],
+            3,
+        )
+        .call(1, "write", &["4", &q("one\n"), "4"], 4)
+        .call(1, "write", &["3", &q("two\n"), "4"], 4);
         let report = compare(&a.build(), &c.build(), &opts());
         assert!(!report.passed);
-        assert!(report.divergences.iter().any(|d| d.target == "fd 4"), "{report}");
+        assert!(
+            report.divergences.iter().any(|d| d.target == "fd 4"),
+            "{report}"
+        );
     }
 
     #[test]
@@ -1628,10 +1911,15 @@ mod tests {
         let raw = |len: i64| {
             let mut b = TraceBuilder::new(5);
             let n = format!("{len:#x}");
-            b.call(5, "openat", &["0xffffffffffffff9c", "0x5555000", "0x241", "0x1b6"], 3)
-                .call(5, "write", &["0x3", "0x7ffd0000", &n], len)
-                .call(5, "write", &["0x1", "0x7ffd0100", "0x5"], 5)
-                .call(5, "unlinkat", &["0xffffffffffffff9c", "0x5555100", "0"], 0);
+            b.call(
+                5,
+                "openat",
+                &["0xffffffffffffff9c", "0x5555000", "0x241", "0x1b6"],
+                3,
+            )
+            .call(5, "write", &["0x3", "0x7ffd0000", &n], len)
+            .call(5, "write", &["0x1", "0x7ffd0100", "0x5"], 5)
+            .call(5, "unlinkat", &["0xffffffffffffff9c", "0x5555100", "0"], 0);
             b.build()
         };
         let report = compare(&raw(10), &raw(10), &opts());
@@ -1645,11 +1933,21 @@ mod tests {
         // Decoded on one side, raw on the other: lengths still compare.
         let mut decoded = TraceBuilder::new(5);
         decoded
-            .call(5, "openat", &["AT_FDCWD", &q("/tmp/x"), "O_WRONLY|O_CREAT|O_TRUNC", "0666"], 3)
+            .call(
+                5,
+                "openat",
+                &["AT_FDCWD", &q("/tmp/x"), "O_WRONLY|O_CREAT|O_TRUNC", "0666"],
+                3,
+            )
             .call(5, "write", &["1", &q("hello"), "5"], 5);
         let mut raw_stdout = TraceBuilder::new(5);
         raw_stdout
-            .call(5, "openat", &["AT_FDCWD", &q("/tmp/x"), "0x241", "0x1b6"], 3)
+            .call(
+                5,
+                "openat",
+                &["AT_FDCWD", &q("/tmp/x"), "0x241", "0x1b6"],
+                3,
+            )
             .call(5, "write", &["0x1", "0x7ffd0100", "0x5"], 5);
         let report = compare(&decoded.build(), &raw_stdout.build(), &opts());
         assert!(report.passed, "{report}");
@@ -1662,21 +1960,55 @@ mod tests {
             let addr = format!(
                 "{{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"127.0.0.1\")}}"
             );
-            b.call(5, "socket", &["AF_INET", "SOCK_STREAM|SOCK_CLOEXEC", "IPPROTO_IP"], 3)
-                .call(5, "connect", &["3", &addr, "16"], -115)
-                .call(5, "sendto", &["3", &q("GET / HTTP/1.0\r\n\r\n"), "18", "MSG_NOSIGNAL", "NULL", "0"], 18)
-                .call(5, "socket", &["AF_UNIX", "SOCK_STREAM", "0"], 4)
-                .call(5, "connect", &["4", "{sa_family=AF_UNIX, sun_path=\"/var/run/nscd/socket\"}", "110"], -2);
+            b.call(
+                5,
+                "socket",
+                &["AF_INET", "SOCK_STREAM|SOCK_CLOEXEC", "IPPROTO_IP"],
+                3,
+            )
+            .call(5, "connect", &["3", &addr, "16"], -115)
+            .call(
+                5,
+                "sendto",
+                &[
+                    "3",
+                    &q("GET / HTTP/1.0\r\n\r\n"),
+                    "18",
+                    "MSG_NOSIGNAL",
+                    "NULL",
+                    "0",
+                ],
+                18,
+            )
+            .call(5, "socket", &["AF_UNIX", "SOCK_STREAM", "0"], 4)
+            .call(
+                5,
+                "connect",
+                &[
+                    "4",
+                    "{sa_family=AF_UNIX, sun_path=\"/var/run/nscd/socket\"}",
+                    "110",
+                ],
+                -2,
+            );
             b.build()
         };
         let report = compare(&net(8080), &net(8080), &opts());
         assert!(report.passed, "{report}");
         assert_eq!(report.effects, (1, 1));
         let report = compare(&net(8080), &net(9090), &opts());
-        let kinds: Vec<_> = report.divergences.iter().map(|d| (d.kind, d.target.as_str())).collect();
+        let kinds: Vec<_> = report
+            .divergences
+            .iter()
+            .map(|d| (d.kind, d.target.as_str()))
+            .collect();
         assert_eq!(kinds[0], (DivergenceKind::Changed, "connect"), "{report}");
         // The data now goes to a different peer too.
-        assert!(kinds.iter().any(|(k, t)| *k == DivergenceKind::DataLength && t.contains("9090")));
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, t)| *k == DivergenceKind::DataLength && t.contains("9090"))
+        );
     }
 
     #[test]
@@ -1720,7 +2052,12 @@ mod tests {
         ] {
             assert!(is_noise_path(p.as_bytes()), "{p}");
         }
-        for p in ["/tmp/out.txt", "/home/u/prog.py", "/home/u/song.sof", "/data/x.pyc.bak"] {
+        for p in [
+            "/tmp/out.txt",
+            "/home/u/prog.py",
+            "/home/u/song.sof",
+            "/data/x.pyc.bak",
+        ] {
             assert!(!is_noise_path(p.as_bytes()), "{p}");
         }
     }
@@ -1745,7 +2082,13 @@ mod tests {
         let ops = diff_ops(&[1, 2, 3, 4], &[1, 3, 4, 5]);
         assert_eq!(
             ops,
-            [Op::Equal, Op::Delete(1), Op::Equal, Op::Equal, Op::Insert(3)]
+            [
+                Op::Equal,
+                Op::Delete(1),
+                Op::Equal,
+                Op::Equal,
+                Op::Insert(3)
+            ]
         );
         // Differences far apart leave a middle beyond the LCS table limit:
         // the greedy alignment still finds both.
@@ -1758,7 +2101,10 @@ mod tests {
             .into_iter()
             .filter(|o| *o != Op::Equal)
             .collect();
-        assert_eq!(changes, [Op::Delete(100), Op::Insert(1500), Op::Delete(2900)]);
+        assert_eq!(
+            changes,
+            [Op::Delete(100), Op::Insert(1500), Op::Delete(2900)]
+        );
         let big_a: Vec<u32> = (0..2500).map(|i| i * 2).collect();
         let big_b: Vec<u32> = (0..2500).map(|i| if i == 10 { 7 } else { i * 2 }).collect();
         let changes: Vec<_> = diff_ops(&big_a, &big_b)

@@ -101,7 +101,6 @@ pub(crate) const O_CREAT: i64 = 0o100;
 pub(crate) const O_TRUNC: i64 = 0o1000;
 pub(crate) const O_APPEND: i64 = 0o2000;
 pub(crate) const MAP_ANONYMOUS: i64 = 0x20;
-pub(crate) const AT_FDCWD: i64 = -100;
 pub(crate) const AT_REMOVEDIR: i64 = 0x200;
 pub(crate) const F_DUPFD: i64 = 0;
 pub(crate) const F_DUPFD_CLOEXEC: i64 = 1030;
@@ -141,13 +140,13 @@ pub fn parse_int(arg: &str) -> Option<i64> {
     {
         // Raw registers are u64; the cast recovers negative values such as AT_FDCWD.
         u64::from_str_radix(hex, 16).ok().map(|v| v as i64)
-    } else if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) {
+    } else if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
         i64::from_str_radix(&digits[1..], 8).ok()
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits
-            .parse::<u64>()
-            .ok()
-            .map(|v| v as i64)
+        digits.parse::<u64>().ok().map(|v| v as i64)
     } else {
         SYMBOLS
             .iter()
@@ -390,7 +389,10 @@ mod tests {
         assert_eq!(parse_int("0xffffffffffffff9c"), Some(-100));
         assert_eq!(parse_int("AT_FDCWD"), Some(-100));
         assert_eq!(parse_int("0644"), Some(0o644));
-        assert_eq!(parse_int("O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC"), Some(0o2001101));
+        assert_eq!(
+            parse_int("O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC"),
+            Some(0o2001101)
+        );
         assert_eq!(parse_int("O_RDONLY|O_WHATEVER"), Some(0));
         assert_eq!(parse_int("3</etc/passwd>"), Some(3));
         assert_eq!(parse_int("\"x\""), None);

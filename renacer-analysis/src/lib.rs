@@ -3,13 +3,21 @@
 //! its critical path, and a lossless run-length compressed trace format.
 //! Pure logic: nothing here does I/O.
 
+pub mod antipatterns;
+pub mod assertions;
+pub mod causality;
 pub mod compare;
 pub mod decode;
 pub mod load;
+pub mod memory;
+pub mod rle;
 mod util;
 
 #[cfg(test)]
 mod testutil;
 
+pub use assertions::{AssertionOutcome, Config, ConfigError, evaluate, exit_code, parse_config};
+pub use causality::{CriticalPath, Step, critical_path};
 pub use compare::{CompareOptions, CompareReport, compare};
 pub use load::{LoadError, load_trace};
+pub use rle::{RleError, compress, decompress};

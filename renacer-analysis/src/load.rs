@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use renacer_trace::json::{
     Drops, FORMAT, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
@@ -274,7 +274,14 @@ mod tests {
         let err = load_trace("{\n  \"format\": \"renacer-json-v1\",\n  \"version\": ]\n}")
             .expect_err("malformed");
         assert!(
-            matches!(err, LoadError::Parse { line: 3, column: 14, .. }),
+            matches!(
+                err,
+                LoadError::Parse {
+                    line: 3,
+                    column: 14,
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert!(err.to_string().contains("line 3, column 14"), "{err}");

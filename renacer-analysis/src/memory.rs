@@ -177,11 +177,26 @@ mod tests {
         let mut b = TraceBuilder::new(1);
         b.call(1, "brk", &["NULL"], 0x1000_0000)
             .call(1, "brk", &["0x10021000"], 0x1002_1000) // heap +132 KiB
-            .call(1, "mmap", &["NULL", "1000000", "PROT_READ|PROT_WRITE", ANON, "-1", "0"], 0x7000_0000)
-            .call(1, "mmap", &["NULL", "8192", "PROT_READ", "MAP_PRIVATE", "3", "0"], 0x7100_0000)
+            .call(
+                1,
+                "mmap",
+                &["NULL", "1000000", "PROT_READ|PROT_WRITE", ANON, "-1", "0"],
+                0x7000_0000,
+            )
+            .call(
+                1,
+                "mmap",
+                &["NULL", "8192", "PROT_READ", "MAP_PRIVATE", "3", "0"],
+                0x7100_0000,
+            )
             .call(1, "munmap", &["0x7000_0000", "4096"], 0) // unparsable: ignored
             .call(1, "munmap", &["0x70000000", "1000000"], 0)
-            .call(1, "mmap", &["0", "0x1000", "0x3", "0x22", "0xffffffffffffffff", "0"], 0x7200_0000);
+            .call(
+                1,
+                "mmap",
+                &["0", "0x1000", "0x3", "0x22", "0xffffffffffffffff", "0"],
+                0x7200_0000,
+            );
         let t = b.build();
         let heap = 0x21000;
         let anon = 1_000_000u64.div_ceil(4096) * 4096;
@@ -192,11 +207,21 @@ mod tests {
     #[test]
     fn partial_unmap_and_mremap() {
         let mut b = TraceBuilder::new(1);
-        b.call(1, "mmap", &["NULL", "40960", "PROT_READ|PROT_WRITE", ANON, "-1", "0"], 0x7000_0000)
-            // Punch a hole in the middle: 10 pages -> 8.
-            .call(1, "munmap", &["0x70002000", "8192"], 0)
-            // Grow the first part (2 pages) to 20 pages, moved.
-            .call(1, "mremap", &["0x70000000", "8192", "81920", "MREMAP_MAYMOVE"], 0x7100_0000);
+        b.call(
+            1,
+            "mmap",
+            &["NULL", "40960", "PROT_READ|PROT_WRITE", ANON, "-1", "0"],
+            0x7000_0000,
+        )
+        // Punch a hole in the middle: 10 pages -> 8.
+        .call(1, "munmap", &["0x70002000", "8192"], 0)
+        // Grow the first part (2 pages) to 20 pages, moved.
+        .call(
+            1,
+            "mremap",
+            &["0x70000000", "8192", "81920", "MREMAP_MAYMOVE"],
+            0x7100_0000,
+        );
         let t = b.build();
         // 8 pages after the hole, then 6 + 20 after the move.
         assert_eq!(peak_bytes(&t, TrackingMode::Allocations), 26 * 4096);
@@ -205,12 +230,39 @@ mod tests {
     #[test]
     fn processes_are_summed_and_exit_frees() {
         let mut b = TraceBuilder::new(1);
-        b.call(1, "mmap", &["NULL", "4096", "PROT_READ|PROT_WRITE", ANON, "-1", "0"], 0x7000_0000)
-            .call(2, "mmap", &["NULL", "8192", "PROT_READ|PROT_WRITE", ANON, "-1", "0"], 0x7000_0000)
-            .exit(2, 0)
-            .call(1, "mmap", &["NULL", "4096", "PROT_READ|PROT_WRITE", ANON, "-1", "0"], 0x7100_0000)
-            // A failed mapping counts nothing.
-            .call(1, "mmap", &["NULL", "1073741824", "PROT_READ|PROT_WRITE", ANON, "-1", "0"], -12);
+        b.call(
+            1,
+            "mmap",
+            &["NULL", "4096", "PROT_READ|PROT_WRITE", ANON, "-1", "0"],
+            0x7000_0000,
+        )
+        .call(
+            2,
+            "mmap",
+            &["NULL", "8192", "PROT_READ|PROT_WRITE", ANON, "-1", "0"],
+            0x7000_0000,
+        )
+        .exit(2, 0)
+        .call(
+            1,
+            "mmap",
+            &["NULL", "4096", "PROT_READ|PROT_WRITE", ANON, "-1", "0"],
+            0x7100_0000,
+        )
+        // A failed mapping counts nothing.
+        .call(
+            1,
+            "mmap",
+            &[
+                "NULL",
+                "1073741824",
+                "PROT_READ|PROT_WRITE",
+                ANON,
+                "-1",
+                "0",
+            ],
+            -12,
+        );
         assert_eq!(peak_bytes(&b.build(), TrackingMode::Allocations), 3 * 4096);
     }
 }

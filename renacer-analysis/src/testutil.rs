@@ -75,7 +75,10 @@ impl TraceBuilder {
     }
 
     /// A call at an explicit time, leaving the running clock alone.
-    #[expect(clippy::too_many_arguments, reason = "test builder mirrors the record's fields")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "test builder mirrors the record's fields"
+    )]
     pub(crate) fn call_at(
         &mut self,
         pid: u32,
@@ -109,12 +112,6 @@ impl TraceBuilder {
         self
     }
 
-    /// Lets `nanos` of user-space time pass.
-    pub(crate) fn think(&mut self, nanos: u64) -> &mut Self {
-        self.clock += nanos;
-        self
-    }
-
     pub(crate) fn build(&self) -> TraceFile {
         let mut syscall_counts = BTreeMap::new();
         for sc in &self.syscalls {
@@ -130,7 +127,10 @@ impl TraceBuilder {
             },
             statistics: Statistics {
                 total_syscalls: self.syscalls.len() as u64,
-                total_duration_nanos: self.syscalls.iter().map(|s| s.duration_nanos).sum(),
+                total_duration_nanos: self
+                    .syscalls
+                    .iter()
+                    .fold(0u64, |acc, s| acc.saturating_add(s.duration_nanos)),
                 syscall_counts,
             },
             syscalls: self.syscalls.clone(),

@@ -77,8 +77,8 @@ impl<T: Clone> FdTables<T> {
                 }
             }
             "dup" | "dup2" | "dup3" | "fcntl" => {
-                let is_dup = sc.name != "fcntl"
-                    || matches!(int_arg(sc, 1), Some(F_DUPFD | F_DUPFD_CLOEXEC));
+                let is_dup =
+                    sc.name != "fcntl" || matches!(int_arg(sc, 1), Some(F_DUPFD | F_DUPFD_CLOEXEC));
                 if let (true, Some(old), Some(new)) = (is_dup, int_arg(sc, 0), success(sc))
                     && old != new
                 {
@@ -93,8 +93,8 @@ impl<T: Clone> FdTables<T> {
                 // pid, so only new processes get a copy. clone3's flags sit in
                 // a struct: copying for a thread too is harmless, no record
                 // carries a thread id as its pid.
-                let thread = sc.name == "clone"
-                    && int_arg(sc, 0).is_some_and(|f| f & CLONE_THREAD != 0);
+                let thread =
+                    sc.name == "clone" && int_arg(sc, 0).is_some_and(|f| f & CLONE_THREAD != 0);
                 if let (false, Some(child)) = (thread, success(sc))
                     && let Ok(child) = u32::try_from(child)
                     && child > 0

@@ -2,11 +2,15 @@
 //! table, errno names, the trace model and its text, summary and JSON forms.
 //! Nothing here needs privileges or does I/O.
 
+pub mod decode;
 pub mod errno;
+pub mod filter;
 pub mod json;
 pub mod record;
+pub mod signatures;
 pub mod summary;
 pub mod syscalls;
 pub mod text;
+pub mod xlat;
 
 pub use record::{SyscallRecord, SyscallResult};

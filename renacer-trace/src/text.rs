@@ -73,12 +73,32 @@ pub fn format_line(rec: &SyscallRecord, opts: &TextOptions) -> String {
 
     line.push_str(") = ");
     match rec.result.errno() {
-        Some(e @ (ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK)) => {
+        Some(e) => push_error(&mut line, e),
+        None if returns_pointer(rec.nr) => {
+            // Reinterpret the register bits: addresses are unsigned.
+            push_hex(&mut line, ret as u64);
+        }
+        None => {
+            let _ = write!(line, "{ret}");
+        }
+    }
+
+    if opts.show_duration {
+        push_duration(&mut line, rec.duration_nanos);
+    }
+    line
+}
+
+/// strace's text for a failed call: `-1 ENOENT (No such file or directory)`,
+/// or `? ERESTARTSYS (...)` for the restart codes the caller never sees.
+pub(crate) fn push_error(line: &mut String, e: i32) {
+    match e {
+        ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK => {
             let name = errno::name(e).unwrap_or_default();
             let msg = errno::message(e).unwrap_or_default();
             let _ = write!(line, "? {name} ({msg})");
         }
-        Some(e) => match (errno::name(e), errno::message(e)) {
+        _ => match (errno::name(e), errno::message(e)) {
             (Some(name), Some(msg)) => {
                 let _ = write!(line, "-1 {name} ({msg})");
             }
@@ -90,25 +110,17 @@ pub fn format_line(rec: &SyscallRecord, opts: &TextOptions) -> String {
                 let _ = write!(line, "-1 (errno {e})");
             }
         },
-        None if returns_pointer(rec.nr) => {
-            // Reinterpret the register bits: addresses are unsigned.
-            push_hex(&mut line, ret as u64);
-        }
-        None => {
-            let _ = write!(line, "{ret}");
-        }
     }
+}
 
-    if opts.show_duration {
-        // strace truncates to microseconds.
-        let _ = write!(
-            line,
-            " <{}.{:06}>",
-            rec.duration_nanos / 1_000_000_000,
-            rec.duration_nanos % 1_000_000_000 / 1_000
-        );
-    }
-    line
+/// strace -T's ` <0.000012>`, truncated to microseconds as strace does.
+pub(crate) fn push_duration(line: &mut String, nanos: u64) {
+    let _ = write!(
+        line,
+        " <{}.{:06}>",
+        nanos / 1_000_000_000,
+        nanos % 1_000_000_000 / 1_000
+    );
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub(crate) fn hex(value: u64) -> String {
 macro_rules! xlat {
     ($(#[$m:meta])* $name:ident, $unknown:literal, [$($v:expr => $n:literal),* $(,)?]) => {
         $(#[$m])*
-        pub static $name: Xlat = Xlat { entries: &[$(($v as u64, $n)),*], unknown: $unknown };
+        pub const $name: Xlat = Xlat { entries: &[$(($v as u64, $n)),*], unknown: $unknown };
     };
 }
 

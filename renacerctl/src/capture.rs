@@ -2,7 +2,6 @@
 use std::{
     ffi::CString,
     io,
-    os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd},
     path::PathBuf,
     time::Duration,
 };
@@ -40,11 +39,13 @@ pub struct CaptureArgs {
     command: Vec<String>,
 }
 
-/// A child forked before any thread exists, parked on a pipe until the daemon
-/// tracks it, so its trace starts with its own execve.
+/// A child forked before any thread exists and stopped (SIGSTOP) until the
+/// daemon tracks it, so its trace starts with its own execve: the kill that
+/// stopped it has fully returned before we ask the daemon, and nothing but
+/// execve runs after SIGCONT.
 struct ParkedChild {
     pid: libc::pid_t,
-    release: Option<OwnedFd>,
+    released: bool,
 }
 
 impl ParkedChild {
@@ -60,16 +61,8 @@ impl ParkedChild {
             .context("command arguments must not contain NUL bytes")?;
         let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
         argv_ptrs.push(std::ptr::null());
-        let mut fds = [0; 2];
-        // SAFETY: valid 2-element array.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return Err(io::Error::last_os_error()).context("creating the start pipe");
-        }
-        // SAFETY: pipe2 returned two fresh descriptors we own.
-        let (read_end, write_end) =
-            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
         // SAFETY: fork in a single-threaded process (no runtime yet); the
-        // child only makes async-signal-safe calls before execvp.
+        // child only makes async-signal-safe calls before execv.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
             return Err(io::Error::last_os_error()).context("fork");
@@ -77,42 +70,43 @@ impl ParkedChild {
         if pid == 0 {
             // SAFETY: async-signal-safe calls only.
             unsafe {
-                libc::close(write_end.as_raw_fd());
-                let mut byte = 0u8;
-                let n = libc::read(read_end.as_raw_fd(), (&raw mut byte).cast(), 1);
-                if n != 1 {
-                    // The capture never started: do not run untraced.
-                    libc::_exit(126);
-                }
+                libc::kill(libc::getpid(), libc::SIGSTOP);
                 libc::execv(program.as_ptr(), argv_ptrs.as_ptr());
                 let message = b"renacerctl: cannot execute the command\n";
                 libc::write(2, message.as_ptr().cast(), message.len());
                 libc::_exit(127);
             }
         }
-        drop(read_end);
-        Ok(Self {
+        let child = Self {
             pid,
-            release: Some(write_end),
-        })
+            released: false,
+        };
+        let mut status = 0;
+        // SAFETY: our own child; valid pointer.
+        let rc = unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) };
+        if rc != pid || !libc::WIFSTOPPED(status) {
+            bail!("the command's process did not stop before exec (status {status:#x})");
+        }
+        Ok(child)
     }
 
     /// Lets the child exec.
     fn release(&mut self) -> io::Result<()> {
-        if let Some(fd) = self.release.take() {
-            // SAFETY: writing one byte from a valid buffer to our pipe end.
-            let n = unsafe { libc::write(fd.as_raw_fd(), [1u8].as_ptr().cast(), 1) };
-            if n != 1 {
-                return Err(io::Error::last_os_error());
-            }
+        // SAFETY: signalling our own stopped child.
+        if unsafe { libc::kill(self.pid, libc::SIGCONT) } != 0 {
+            return Err(io::Error::last_os_error());
         }
+        self.released = true;
         Ok(())
     }
 
     /// Waits for the child and maps its status to an exit code.
-    fn wait(mut self) -> anyhow::Result<u8> {
-        // Closing the pipe unparks a child that never got released (it exits 126).
-        self.release.take();
+    fn wait(self) -> anyhow::Result<u8> {
+        if !self.released {
+            // The capture never started: do not let the command run untraced.
+            // SAFETY: signalling our own child.
+            unsafe { libc::kill(self.pid, libc::SIGKILL) };
+        }
         let mut status = 0;
         loop {
             // SAFETY: our own child; valid pointer.

@@ -1,0 +1,638 @@
+//! strace-grade argument decoding: turns a [`SyscallRecord`] plus the user
+//! memory the kernel side captured (see [`strings_to_capture`]) into the
+//! exact text strace prints for each argument and the return value.
+//!
+//! [`strings_to_capture`]: crate::signatures::strings_to_capture
+
+mod quote;
+mod sockaddr;
+
+use std::fmt::Write as _;
+
+use crate::record::{SyscallRecord, SyscallResult, arg_count};
+use crate::signatures::{self, ArgType, RetType, Signature};
+use crate::text::{self, TextOptions};
+use crate::xlat::{self, Xlat, hex};
+
+/// Bytes copied from the tracee.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CapturedBytes<'a> {
+    pub bytes: &'a [u8],
+    /// The kernel stopped at its capture limit: more data followed.
+    pub truncated: bool,
+}
+
+impl<'a> CapturedBytes<'a> {
+    pub fn new(bytes: &'a [u8], truncated: bool) -> Self {
+        Self { bytes, truncated }
+    }
+}
+
+/// What the kernel side captured for one syscall, per
+/// [`strings_to_capture`](crate::signatures::strings_to_capture).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Captured<'a> {
+    /// NUL-terminated strings, by argument index.
+    pub strings: [Option<CapturedBytes<'a>>; 6],
+    /// The plan's one buffer (data, socket address or timespec).
+    pub buffer: Option<CapturedBytes<'a>>,
+    /// The string array (execve argv). Empty means not captured: the
+    /// argument then prints as a pointer.
+    pub argv: Vec<CapturedBytes<'a>>,
+    /// The array had more elements than were captured.
+    pub argv_truncated: bool,
+}
+
+/// Decoding knobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DecodeOptions {
+    /// strace's `-s`: how many bytes of a data buffer or string (and how
+    /// many argv elements) to show. Paths are always shown whole.
+    pub string_limit: usize,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        Self { string_limit: 32 }
+    }
+}
+
+const AT_FDCWD: i32 = -100;
+const O_CREAT: u64 = 0o100;
+const O_TMPFILE_BIT: u64 = 0o20000000;
+const MAP_TYPE_MASK: u64 = 0xf;
+const MAP_HUGE_SHIFT: u32 = 26;
+const MAP_HUGE_MASK: u64 = 0x3f;
+const CSIGNAL: u64 = 0xff;
+const CLONE_PIDFD: u64 = 0x1000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_CHILD_SETTID: u64 = 0x1000000;
+const STATX_SYNC_MASK: u64 = 0x6000;
+const S_IFMT: u64 = 0o170000;
+
+// Syscall numbers with argument layouts the table alone cannot express.
+const NR_OPEN: u32 = 2;
+const NR_CLONE: u32 = 56;
+const NR_FCNTL: u32 = 72;
+const NR_FUTEX: u32 = 202;
+const NR_MQ_OPEN: u32 = 240;
+const NR_OPENAT: u32 = 257;
+
+// fcntl commands whose third argument strace leaves out.
+const F_GETFD: u64 = 1;
+const F_GETFL: u64 = 3;
+const F_GETOWN: u64 = 9;
+const F_GETSIG: u64 = 11;
+const F_GETLEASE: u64 = 1025;
+const F_GETPIPE_SZ: u64 = 1032;
+const F_GET_SEALS: u64 = 1034;
+
+/// NULL or hex, as strace's `printaddr`.
+fn ptr(v: u64) -> String {
+    if v == 0 { "NULL".to_owned() } else { format!("{v:#x}") }
+}
+
+/// C's `%#03o`: `0644`, `000`, `004`.
+fn octal_mode(v: u64) -> String {
+    let s = if v == 0 { "0".to_owned() } else { format!("0{v:o}") };
+    format!("{s:0>3}")
+}
+
+/// The value as the C `int` the kernel sees.
+fn int(v: u64) -> i32 {
+    v as u32 as i32
+}
+
+fn low32(v: u64) -> u64 {
+    v & 0xffff_ffff
+}
+
+/// open(2) flags: `O_RDONLY|O_CLOEXEC`, unknown bits as `|0x…`.
+fn open_flags(v: u64) -> String {
+    let v = low32(v);
+    let mut out = xlat::OPEN_ACCESS
+        .name(v & 3)
+        .unwrap_or("O_ACCMODE")
+        .to_owned();
+    let rest = xlat::OPEN.push_flag_names(&mut out, v & !3);
+    if rest != 0 {
+        let _ = write!(out, "|{}", hex(rest));
+    }
+    out
+}
+
+/// mmap flags: the mapping type, then flags, then `N<<MAP_HUGE_SHIFT`.
+fn map_flags(v: u64) -> String {
+    let mut out = xlat::MAP_TYPE.format_enum(v & MAP_TYPE_MASK);
+    let huge = (v >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+    let flags = v & !MAP_TYPE_MASK & !(MAP_HUGE_MASK << MAP_HUGE_SHIFT);
+    if flags != 0 {
+        out.push('|');
+        out.push_str(&xlat::MAP.format_flags(flags));
+    }
+    if huge != 0 {
+        let _ = write!(out, "|{huge}<<MAP_HUGE_SHIFT");
+    }
+    out
+}
+
+/// clone flags: `CLONE_VM|…|SIGCHLD`, the low byte being the exit signal.
+fn clone_flags(v: u64) -> String {
+    let sig = int(v & CSIGNAL);
+    let flags = v & !CSIGNAL;
+    if flags == 0 {
+        return xlat::signal(sig);
+    }
+    let mut out = xlat::CLONE.format_flags(flags);
+    if sig != 0 {
+        out.push('|');
+        out.push_str(&xlat::signal(sig));
+    }
+    out
+}
+
+/// `SOCK_STREAM|SOCK_CLOEXEC`.
+fn sock_type(v: u64) -> String {
+    let v = low32(v);
+    match xlat::SOCK_TYPE.name(v & 0xf) {
+        Some(name) if v & !0xf == 0 => name.to_owned(),
+        Some(name) => format!("{name}|{}", xlat::SOCK_FLAGS.format_flags(v & !0xf)),
+        None => xlat::SOCK_FLAGS.format_flags(v),
+    }
+}
+
+/// statx flags: the sync type (always shown), then `AT_*` flags.
+fn statx_flags(v: u64) -> String {
+    let v = low32(v);
+    let mut out = xlat::STATX_SYNC.format_flags(v & STATX_SYNC_MASK);
+    let rest = v & !STATX_SYNC_MASK;
+    if rest != 0 {
+        let unknown = xlat::AT.push_flag_names(&mut out, rest);
+        if unknown != 0 {
+            let _ = write!(out, "|{}", hex(unknown));
+        }
+    }
+    out
+}
+
+/// A mode with its file type: `S_IFREG|S_ISUID|0755`.
+fn file_mode(v: u64) -> String {
+    let v = low32(v);
+    let ifmt = if v & S_IFMT == 0 {
+        Some("")
+    } else {
+        xlat::MODE_TYPES.name(v & S_IFMT)
+    };
+    let Some(ifmt) = ifmt else {
+        return octal_mode(v);
+    };
+    let mut out = String::new();
+    for (set, name) in [
+        (!ifmt.is_empty(), ifmt),
+        (v & 0o4000 != 0, "S_ISUID"),
+        (v & 0o2000 != 0, "S_ISGID"),
+        (v & 0o1000 != 0, "S_ISVTX"),
+    ] {
+        if set {
+            out.push_str(name);
+            out.push('|');
+        }
+    }
+    out.push_str(&octal_mode(v & 0o777));
+    out
+}
+
+/// ioctl request: the known name or `_IOC(dir, type, nr, size)`.
+fn ioctl_cmd(v: u64) -> String {
+    let v = low32(v);
+    if let Some(name) = xlat::IOCTL.name(v) {
+        return name.to_owned();
+    }
+    format!(
+        "_IOC({}, {}, {}, {})",
+        xlat::IOCTL_DIR.format_flags(v >> 30),
+        hex((v >> 8) & 0xff),
+        hex(v & 0xff),
+        hex((v >> 16) & 0x3fff)
+    )
+}
+
+/// An xlat value with no `/* X_??? */` comment when unknown.
+fn enum_or_hex(table: &Xlat, v: u64) -> String {
+    table.name(v).map_or_else(|| hex(v), str::to_owned)
+}
+
+/// The val3 word of FUTEX_WAKE_OP.
+fn futex_wake_op(val3: u64) -> String {
+    const OPS: [&str; 5] = ["FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR"];
+    const CMPS: [&str; 6] = [
+        "FUTEX_OP_CMP_EQ",
+        "FUTEX_OP_CMP_NE",
+        "FUTEX_OP_CMP_LT",
+        "FUTEX_OP_CMP_LE",
+        "FUTEX_OP_CMP_GT",
+        "FUTEX_OP_CMP_GE",
+    ];
+    let name = |table: &[&str], v: u64, unknown: &str| match usize::try_from(v).ok().and_then(|i| table.get(i)) {
+        Some(n) => (*n).to_owned(),
+        None => format!("{} /* {unknown} */", hex(v)),
+    };
+    let mut out = String::new();
+    if (val3 >> 28) & 8 != 0 {
+        out.push_str("FUTEX_OP_OPARG_SHIFT<<28|");
+    }
+    let op = name(&OPS, (val3 >> 28) & 7, "FUTEX_OP_???");
+    let cmp = name(&CMPS, (val3 >> 24) & 0xf, "FUTEX_OP_CMP_???");
+    // The comment, if any, follows the shift as in strace.
+    let shifted = |s: String, by: u32| match s.split_once(' ') {
+        Some((v, comment)) => format!("{v}<<{by} {comment}"),
+        None => format!("{s}<<{by}"),
+    };
+    let _ = write!(
+        out,
+        "{}|{}<<12|{}|{}",
+        shifted(op, 28),
+        hex((val3 >> 12) & 0xfff),
+        shifted(cmp, 24),
+        hex(val3 & 0xfff)
+    );
+    out
+}
+
+/// Decoding state for one record.
+struct Ctx<'r, 'c, 'a> {
+    rec: &'r SyscallRecord,
+    sig: &'static Signature,
+    captured: &'c Captured<'a>,
+    opts: &'c DecodeOptions,
+    buffer_arg: Option<usize>,
+}
+
+impl Ctx<'_, '_, '_> {
+    fn arg_value(&self, i: usize) -> u64 {
+        self.rec.args.get(i).copied().unwrap_or(0)
+    }
+
+    /// The captured buffer, if it belongs to argument `i`.
+    fn buffer(&self, i: usize) -> Option<CapturedBytes<'_>> {
+        if self.buffer_arg == Some(i) && self.arg_value(i) != 0 {
+            self.captured.buffer
+        } else {
+            None
+        }
+    }
+
+    /// The successful return value, the only time exit data is meaningful.
+    fn success(&self) -> Option<u64> {
+        match self.rec.result {
+            SyscallResult::Returned(r) if !self.rec.result.is_error() => Some(r as u64),
+            _ => None,
+        }
+    }
+
+    fn string(&self, i: usize, limit: Option<usize>) -> String {
+        let v = self.arg_value(i);
+        match self.captured.strings.get(i).copied().flatten() {
+            Some(s) if v != 0 => quote::cstring(s, limit),
+            _ => ptr(v),
+        }
+    }
+
+    fn argv(&self, i: usize) -> String {
+        let v = self.arg_value(i);
+        let argv = &self.captured.argv;
+        if v == 0 || (argv.is_empty() && !self.captured.argv_truncated) {
+            return ptr(v);
+        }
+        let limit = self.opts.string_limit;
+        let mut items: Vec<String> = argv
+            .iter()
+            .take(limit)
+            .map(|s| quote::cstring(*s, Some(limit)))
+            .collect();
+        if argv.len() > limit || self.captured.argv_truncated {
+            items.push("...".to_owned());
+        }
+        format!("[{}]", items.join(", "))
+    }
+
+    fn arg(&self, i: usize) -> String {
+        let v = self.arg_value(i);
+        let ty = self.sig.args.get(i).copied().unwrap_or(ArgType::Hex);
+        let limit = self.opts.string_limit;
+        match ty {
+            ArgType::Fd | ArgType::Int => int(v).to_string(),
+            ArgType::DirFd if int(v) == AT_FDCWD => "AT_FDCWD".to_owned(),
+            ArgType::DirFd => int(v).to_string(),
+            ArgType::UInt => (v as u32).to_string(),
+            ArgType::Long => (v as i64).to_string(),
+            ArgType::Size => v.to_string(),
+            ArgType::Hex => hex(v),
+            ArgType::Ptr | ArgType::OutPtr => ptr(v),
+            ArgType::Uid if v as u32 == u32::MAX => "-1".to_owned(),
+            ArgType::Uid => (v as u32).to_string(),
+            ArgType::Path => self.string(i, None),
+            ArgType::Str => self.string(i, Some(limit)),
+            ArgType::Buf { len_arg } => match self.buffer(i) {
+                Some(b) => quote::buffer(b, self.arg_value(len_arg), limit, false),
+                // Nothing to capture for an empty buffer.
+                None if v != 0 && self.arg_value(len_arg) == 0 => "\"\"".to_owned(),
+                None => ptr(v),
+            },
+            ArgType::OutBuf | ArgType::OutBufHex => match (self.buffer(i), self.success()) {
+                (Some(b), Some(len)) => quote::buffer(b, len, limit, ty == ArgType::OutBufHex),
+                (None, Some(0)) if v != 0 => "\"\"".to_owned(),
+                _ => ptr(v),
+            },
+            ArgType::OutPath => match (self.buffer(i), self.success()) {
+                (Some(b), Some(_)) => quote::cstring(b, None),
+                _ => ptr(v),
+            },
+            ArgType::StrArray => self.argv(i),
+            ArgType::SockAddr { len_arg } => self
+                .buffer(i)
+                .and_then(|b| {
+                    let addrlen = usize::try_from(low32(self.arg_value(len_arg))).unwrap_or(usize::MAX);
+                    sockaddr::sockaddr(b.bytes, addrlen)
+                })
+                .unwrap_or_else(|| ptr(v)),
+            ArgType::SockAddrOut => self
+                .success()
+                .and(self.buffer(i))
+                .and_then(|b| sockaddr::sockaddr(b.bytes, b.bytes.len()))
+                .unwrap_or_else(|| ptr(v)),
+            ArgType::Timespec => self
+                .buffer(i)
+                .and_then(|b| sockaddr::timespec(b.bytes))
+                .unwrap_or_else(|| ptr(v)),
+            ArgType::TimespecOut => self
+                .success()
+                .and(self.buffer(i))
+                .and_then(|b| sockaddr::timespec(b.bytes))
+                .unwrap_or_else(|| ptr(v)),
+            ArgType::OpenFlags => open_flags(v),
+            ArgType::AtFlags => xlat::AT.format_flags(low32(v)),
+            ArgType::StatxFlags => statx_flags(v),
+            ArgType::Mode => octal_mode(v & 0xffff),
+            ArgType::FileMode => file_mode(v),
+            ArgType::AccessMode => xlat::ACCESS.format_flags(low32(v)),
+            ArgType::ProtFlags => xlat::PROT.format_flags(v),
+            ArgType::MapFlags => map_flags(v),
+            ArgType::CloneFlags => clone_flags(v),
+            ArgType::Signal => xlat::signal(int(v)),
+            ArgType::SockFamily => xlat::AF.format_enum(low32(v)),
+            ArgType::SockType => sock_type(v),
+            ArgType::SockProto => self.sock_proto(v),
+            ArgType::SockOptName => self.sockopt_name(v),
+            ArgType::FcntlCmd => xlat::FCNTL.format_enum(low32(v)),
+            ArgType::FcntlArg => self.fcntl_arg(v),
+            ArgType::IoctlCmd => ioctl_cmd(v),
+            ArgType::Whence => xlat::WHENCE.format_enum(low32(v)),
+            ArgType::FutexOp => xlat::FUTEX.format_enum(low32(v)),
+            ArgType::Flags(table) => table.format_flags(low32(v)),
+            ArgType::Enum(table) => table.format_enum(low32(v)),
+        }
+    }
+
+    /// socket(2) protocol, named by the family in argument 0.
+    fn sock_proto(&self, v: u64) -> String {
+        match low32(self.arg_value(0)) {
+            2 | 10 => xlat::IPPROTO.format_enum(low32(v)),
+            16 => xlat::NETLINK.format_enum(low32(v)),
+            // The protocol is in network byte order.
+            17 => format!("htons({})", xlat::ETH_P.format_enum(u64::from((v as u16).swap_bytes()))),
+            _ => v.to_string(),
+        }
+    }
+
+    /// setsockopt/getsockopt option name, named by the level in argument 1.
+    fn sockopt_name(&self, v: u64) -> String {
+        let table = match low32(self.arg_value(1)) {
+            0 => &xlat::IP_OPT,
+            1 => &xlat::SO,
+            6 => &xlat::TCP_OPT,
+            41 => &xlat::IPV6_OPT,
+            _ => return (v as u32).to_string(),
+        };
+        table.format_enum(low32(v))
+    }
+
+    /// fcntl's third argument, by command.
+    fn fcntl_arg(&self, v: u64) -> String {
+        match low32(self.arg_value(1)) {
+            2 => xlat::FD_FLAGS.format_flags(low32(v)),
+            4 => open_flags(v),
+            0 | 8 | 1027 | 1030 | 1031 => int(v).to_string(),
+            10 => xlat::signal(int(v)),
+            1024 => xlat::LEASE.format_enum(low32(v)),
+            1026 => xlat::DNOTIFY.format_flags(v),
+            1033 => xlat::SEALS.format_flags(v),
+            _ => hex(v),
+        }
+    }
+
+    /// How many of the table's arguments strace shows for this record.
+    fn visible_args(&self) -> usize {
+        let n = self.sig.args.len();
+        match self.rec.nr {
+            NR_OPEN | NR_OPENAT => {
+                let flags_at = usize::from(self.rec.nr == NR_OPENAT) + 1;
+                if self.arg_value(flags_at) & (O_CREAT | O_TMPFILE_BIT) == 0 {
+                    flags_at + 1
+                } else {
+                    n
+                }
+            }
+            NR_MQ_OPEN if self.arg_value(1) & O_CREAT == 0 => 2,
+            NR_FCNTL => match low32(self.arg_value(1)) {
+                F_GETFD | F_GETFL | F_GETOWN | F_GETSIG | F_GETLEASE | F_GETPIPE_SZ
+                | F_GET_SEALS => 2,
+                _ => n,
+            },
+            _ => n,
+        }
+    }
+
+    fn futex(&self) -> Vec<String> {
+        let a = |i| self.arg_value(i);
+        let val = || low32(a(2)).to_string();
+        let val2 = || low32(a(3)).to_string();
+        let mut out = vec![ptr(a(0)), xlat::FUTEX.format_enum(low32(a(1)))];
+        let rest: Vec<String> = match a(1) & 127 {
+            0 => vec![val(), ptr(a(3))],
+            6 | 13 => vec![ptr(a(3))],
+            9 => vec![val(), ptr(a(3)), enum_or_hex(&xlat::FUTEX_BITSET, low32(a(5)))],
+            10 => vec![val(), enum_or_hex(&xlat::FUTEX_BITSET, low32(a(5)))],
+            3 => vec![val(), val2(), ptr(a(4))],
+            4 | 12 => vec![val(), val2(), ptr(a(4)), low32(a(5)).to_string()],
+            5 => vec![val(), val2(), ptr(a(4)), futex_wake_op(low32(a(5)))],
+            11 => vec![val(), ptr(a(3)), ptr(a(4))],
+            1 | 2 => vec![val()],
+            7 | 8 => vec![],
+            _ => vec![val(), ptr(a(3)), ptr(a(4)), hex(low32(a(5)))],
+        };
+        out.extend(rest);
+        out
+    }
+
+    /// x86_64 clone(flags, stack, parent_tid, child_tid, tls), in strace's
+    /// named form. The first two are known at enter.
+    fn clone(&self) -> Vec<String> {
+        let a = |i| self.arg_value(i);
+        let flags = a(0) & !CSIGNAL;
+        let mut out = vec![
+            format!("child_stack={}", ptr(a(1))),
+            format!("flags={}", clone_flags(a(0))),
+        ];
+        if flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
+            out.push(format!("parent_tid={}", ptr(a(2))));
+        }
+        if flags & CLONE_SETTLS != 0 {
+            out.push(format!("tls={}", ptr(a(4))));
+        }
+        if flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0 {
+            out.push(format!("child_tidptr={}", ptr(a(3))));
+        }
+        out
+    }
+
+    fn decode(&self) -> Vec<String> {
+        match self.rec.nr {
+            NR_FUTEX => self.futex(),
+            NR_CLONE => self.clone(),
+            _ => (0..self.visible_args()).map(|i| self.arg(i)).collect(),
+        }
+    }
+
+    /// How many decoded arguments strace prints before `<unfinished ...>`:
+    /// everything up to the first value only known at exit.
+    fn enter_args(&self, decoded: usize) -> usize {
+        if self.rec.nr == NR_CLONE {
+            return decoded.min(2);
+        }
+        if self.rec.nr == NR_FUTEX {
+            return decoded;
+        }
+        self.sig
+            .args
+            .iter()
+            .take(decoded)
+            .position(|t| t.is_exit_value())
+            .unwrap_or(decoded)
+    }
+}
+
+fn ctx<'r, 'c, 'a>(
+    rec: &'r SyscallRecord,
+    sig: &'static Signature,
+    captured: &'c Captured<'a>,
+    opts: &'c DecodeOptions,
+) -> Ctx<'r, 'c, 'a> {
+    Ctx {
+        rec,
+        sig,
+        captured,
+        opts,
+        buffer_arg: signatures::strings_to_capture(rec.nr).buffer.map(|b| b.arg),
+    }
+}
+
+/// strace's text for each argument shown. Some calls show fewer arguments
+/// than the kernel takes (`openat` without `O_CREAT` has no mode, `fcntl`
+/// getters no third argument); `clone` uses strace's `name=value` form.
+/// Unknown syscalls show all six registers in hex.
+pub fn decode_args(rec: &SyscallRecord, captured: &Captured<'_>, opts: &DecodeOptions) -> Vec<String> {
+    match signatures::signature(rec.nr) {
+        Some(sig) => ctx(rec, sig, captured, opts).decode(),
+        None => rec.args.iter().take(arg_count(rec.nr)).map(|&v| hex(v)).collect(),
+    }
+}
+
+/// strace's text after `= `: `3`, `0x7f12…` for addresses, `-1 ENOENT (No
+/// such file or directory)` for errors, `?` when the call never returned,
+/// plus fcntl's `0x8002 (flags O_RDWR|O_LARGEFILE)` annotations.
+pub fn decode_return(rec: &SyscallRecord) -> String {
+    let ret = match rec.result {
+        SyscallResult::Returned(r) => r,
+        SyscallResult::NoReturn | SyscallResult::Unfinished => return "?".to_owned(),
+    };
+    if let Some(e) = rec.result.errno() {
+        let mut out = String::new();
+        text::push_error(&mut out, e);
+        return out;
+    }
+    let u = ret as u64;
+    if rec.nr == NR_FCNTL {
+        let cmd = low32(rec.args[1]);
+        match cmd {
+            F_GETFL => return format!("{} (flags {})", hex(u), open_flags(u)),
+            F_GETFD if u != 0 => return format!("{} (flags {})", hex(u), xlat::FD_FLAGS.format_flags(u)),
+            F_GETLEASE => {
+                return match xlat::LEASE.name(u) {
+                    Some(n) => format!("{} ({n})", hex(u)),
+                    None => hex(u),
+                };
+            }
+            F_GET_SEALS if u != 0 => return format!("{} (seals {})", hex(u), xlat::SEALS.format_flags(u)),
+            F_GETSIG if u != 0 => return format!("{ret} ({})", xlat::signal(int(u))),
+            _ => {}
+        }
+    }
+    match signatures::signature(rec.nr).map(|s| s.ret) {
+        Some(RetType::Ptr) => hex(u),
+        Some(RetType::Hex) => hex(u),
+        Some(RetType::Octal) if u == 0 => "0".to_owned(),
+        Some(RetType::Octal) => format!("0{u:o}"),
+        Some(RetType::Int | RetType::Fd) | None => ret.to_string(),
+    }
+}
+
+/// A full strace line with decoded arguments: `[pid N] ` when asked,
+/// `name(args) = ret`, and ` <secs>` with `show_duration`. Unfinished calls
+/// stop where strace does, before the first argument only known at exit.
+pub fn format_decoded_line(
+    rec: &SyscallRecord,
+    captured: &Captured<'_>,
+    opts: &TextOptions,
+    dopts: &DecodeOptions,
+) -> String {
+    let mut line = String::with_capacity(128);
+    if opts.show_pid {
+        let _ = write!(line, "[pid {}] ", rec.tid);
+    }
+    line.push_str(&rec.name());
+    line.push('(');
+    let args = decode_args(rec, captured, dopts);
+    match rec.result {
+        SyscallResult::Unfinished => {
+            let shown = signatures::signature(rec.nr)
+                .map_or(args.len(), |sig| ctx(rec, sig, captured, dopts).enter_args(args.len()));
+            line.push_str(&args[..shown].join(", "));
+            // strace has already printed the separator before an exit-time
+            // argument, but clone's exit-time arguments are optional.
+            if shown < args.len() && shown > 0 && rec.nr != NR_CLONE {
+                line.push_str(", ");
+            }
+            line.push_str(" <unfinished ...>");
+            return line;
+        }
+        SyscallResult::NoReturn => {
+            line.push_str(&args.join(", "));
+            line.push_str(") = ?");
+            return line;
+        }
+        SyscallResult::Returned(_) => {}
+    }
+    line.push_str(&args.join(", "));
+    line.push_str(") = ");
+    line.push_str(&decode_return(rec));
+    if opts.show_duration {
+        text::push_duration(&mut line, rec.duration_nanos);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests;
