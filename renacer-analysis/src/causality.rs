@@ -33,7 +33,6 @@ use std::fmt;
 
 use renacer_trace::json::{JsonSyscall, TraceFile};
 
-use crate::compare::fd_pair;
 use crate::decode::{P_PID, int_arg, parse_int, struct_field, success};
 use crate::util::{FdTables, end_nanos, format_nanos, is_fork, time_order};
 
@@ -167,10 +166,7 @@ pub fn happens_before(trace: &TraceFile) -> HappensBefore {
         }
         let name = sc.name.as_str();
         if matches!(name, "pipe" | "pipe2" | "socketpair") {
-            let arg = if name == "socketpair" { 3 } else { 0 };
-            if let (Some(_), Some((a, b))) =
-                (success(sc), sc.args.get(arg).and_then(|x| fd_pair(x)))
-            {
+            if let Some((a, b)) = fds.new_pair(sc) {
                 let c = channels.len();
                 if name == "socketpair" {
                     channels.push(Channel::default());

@@ -697,12 +697,6 @@ const INTERNAL_FD_CREATORS: &[&str] = &[
     "io_uring_setup",
 ];
 
-/// `[3, 4]` as written by strace for `pipe`/`socketpair`.
-pub(crate) fn fd_pair(arg: &str) -> Option<(i64, i64)> {
-    let inner = arg.trim().strip_prefix('[')?.strip_suffix(']')?;
-    let mut parts = inner.split(',').map(decode::parse_int);
-    Some((parts.next()??, parts.next()??))
-}
 
 impl<'a> Extractor<'a> {
     fn run(trace: &'a TraceFile, opts: &'a CompareOptions) -> Self {
@@ -843,8 +837,7 @@ impl<'a> Extractor<'a> {
                 self.effect(effect, i);
             }
             "pipe" | "pipe2" | "socketpair" => {
-                let arg = if sc.name == "socketpair" { 3 } else { 0 };
-                if let Some((r, w)) = sc.args.get(arg).and_then(|a| fd_pair(a)) {
+                if let Some((r, w)) = self.fds.new_pair(sc) {
                     self.fds.set(sc.pid, r, FdTarget::Ignored);
                     self.fds.set(sc.pid, w, FdTarget::Ignored);
                 }

@@ -111,7 +111,15 @@ pub(crate) const P_PID: i64 = 1;
 /// registers are), leading-zero octal (strace's modes), a known symbol, a
 /// `|` combination of those, or strace `-y`'s `3</path>`.
 pub fn parse_int(arg: &str) -> Option<i64> {
-    let arg = arg.trim();
+    // strace annotates unknown values: `0x5 /* MAP_??? */`.
+    let arg = arg.split("/*").next().unwrap_or(arg).trim();
+    // strace's named arguments: `flags=CLONE_VM|SIGCHLD`.
+    if let Some((key, value)) = arg.split_once('=')
+        && !key.is_empty()
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return parse_int(value);
+    }
     if arg.contains('|') {
         let mut value = 0i64;
         let mut any = false;
@@ -158,6 +166,15 @@ pub fn parse_int(arg: &str) -> Option<i64> {
     } else {
         magnitude
     })
+}
+
+/// The flags of a `clone`: strace's named `flags=` argument, or the first
+/// (raw) argument.
+pub(crate) fn clone_flags(sc: &JsonSyscall) -> Option<i64> {
+    match sc.args.iter().find(|a| a.trim_start().starts_with("flags=")) {
+        Some(a) => parse_int(a),
+        None => int_arg(sc, 0),
+    }
 }
 
 /// Argument `i` of `sc` as an integer.
@@ -397,6 +414,12 @@ mod tests {
         assert_eq!(parse_int("3</etc/passwd>"), Some(3));
         assert_eq!(parse_int("\"x\""), None);
         assert_eq!(parse_int("0x7ffd0000"), Some(0x7ffd_0000));
+        assert_eq!(parse_int("0x5 /* MAP_??? */"), Some(5));
+        assert_eq!(parse_int("SOCK_STREAM|0x100 /* SOCK_??? */"), Some(0x100));
+        assert_eq!(parse_int("MAP_PRIVATE|MAP_ANONYMOUS|16<<MAP_HUGE_SHIFT"), Some(0x22));
+        assert_eq!(parse_int("S_IFREG|0644"), Some(0o644));
+        assert_eq!(parse_int("flags=CLONE_THREAD|SIGCHLD"), Some(0x10011));
+        assert_eq!(parse_int("child_stack=NULL"), Some(0));
     }
 
     #[test]

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use renacer_trace::json::{JsonSyscall, TraceFile};
 
-use crate::decode::{CLONE_THREAD, F_DUPFD, F_DUPFD_CLOEXEC, int_arg, success};
+use crate::decode::{
+    CLONE_THREAD, F_DUPFD, F_DUPFD_CLOEXEC, clone_flags, int_arg, parse_int, success,
+};
 
 /// End of a call (enter time plus duration).
 pub(crate) fn end_nanos(sc: &JsonSyscall) -> u64 {
@@ -64,6 +66,21 @@ impl<T: Clone> FdTables<T> {
         }
     }
 
+    /// The fds a `pipe`/`pipe2`/`socketpair` created: the decoded `[r, w]`
+    /// array, or, when the argument is a raw pointer, a prediction: the
+    /// kernel hands out the two lowest free numbers, and free here means not
+    /// in the table and not stdin/stdout/stderr.
+    pub(crate) fn new_pair(&self, sc: &JsonSyscall) -> Option<(i64, i64)> {
+        success(sc)?;
+        let arg = if sc.name == "socketpair" { 3 } else { 0 };
+        if let Some(pair) = sc.args.get(arg).and_then(|a| fd_pair(a)) {
+            return Some(pair);
+        }
+        let table = self.tables.get(&sc.pid);
+        let mut free = (3..).filter(|fd| table.is_none_or(|t| !t.contains_key(fd)));
+        Some((free.next()?, free.next()?))
+    }
+
     /// Applies the descriptor-table effects of `sc`; returns whether it was
     /// one of the calls handled here.
     pub(crate) fn apply_common(&mut self, sc: &JsonSyscall) -> bool {
@@ -94,7 +111,7 @@ impl<T: Clone> FdTables<T> {
                 // a struct: copying for a thread too is harmless, no record
                 // carries a thread id as its pid.
                 let thread =
-                    sc.name == "clone" && int_arg(sc, 0).is_some_and(|f| f & CLONE_THREAD != 0);
+                    sc.name == "clone" && clone_flags(sc).is_some_and(|f| f & CLONE_THREAD != 0);
                 if let (false, Some(child)) = (thread, success(sc))
                     && let Ok(child) = u32::try_from(child)
                     && child > 0
@@ -107,6 +124,13 @@ impl<T: Clone> FdTables<T> {
         }
         true
     }
+}
+
+/// `[3, 4]` as strace prints the fds of `pipe`/`socketpair`.
+pub(crate) fn fd_pair(arg: &str) -> Option<(i64, i64)> {
+    let inner = arg.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let mut parts = inner.split(',').map(parse_int);
+    Some((parts.next()??, parts.next()??))
 }
 
 /// `1.234 ms`, `56.0 µs`, `2.50 s`.

@@ -1,5 +1,12 @@
 //! The `renacer.v1.Tracer` gRPC service.
-use std::{pin::Pin, sync::Arc, time::Duration};
+use std::{
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering as AtomicOrdering},
+    },
+    time::Duration,
+};
 
 use renacer_proto::v1::{
     self as pb, CaptureRequest, CaptureResponse, StartCaptureRequest, StartCaptureResponse,
@@ -146,6 +153,7 @@ impl Tracer for TracerService {
         let pid = validate_pid(request.pid)?;
         let duration = validate_duration(request.duration)?;
         let (item_tx, item_rx) = mpsc::channel::<StreamItem>(STREAM_QUEUE_BATCHES);
+        let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);
         let command = if request.command.is_empty() {
             crate::registry::read_cmdline(pid)
@@ -155,7 +163,7 @@ impl Tracer for TracerService {
         let (id, trace_id, tree_exit) = self.registry.start(
             pid,
             command.clone(),
-            Sink::stream(item_tx, request.summary_only),
+            Sink::stream(item_tx, Arc::clone(&queued), request.summary_only),
         )?;
         info!(capture_id = id, pid, "streaming capture");
         let started = CaptureResponse {
@@ -196,7 +204,12 @@ impl Tracer for TracerService {
         // Started first, then syscall batches until the session drops its
         // sender, then the end message (or error) from the control channel.
         let stream = tokio_stream::once(Ok(started))
-            .chain(ReceiverStream::new(item_rx).map(|item| Ok(stream_item_to_proto(item))))
+            .chain(ReceiverStream::new(item_rx).map(move |item| {
+                if let StreamItem::Syscalls(records) = &item {
+                    queued.fetch_sub(records.len(), AtomicOrdering::Relaxed);
+                }
+                Ok(stream_item_to_proto(item))
+            }))
             .chain(ReceiverStream::new(control_rx));
         Ok(Response::new(Box::pin(stream)))
     }
