@@ -632,6 +632,16 @@ mod tests {
         pipes.sort_unstable();
         // "ab" from the first write; "cd" ends in the second; "e" too.
         assert_eq!(pipes, [(3, 7), (4, 8), (4, 9)]);
+        // With the fd array as a raw pointer the ends are predicted as the
+        // lowest free fds, which they are here.
+        let mut raw = t.clone();
+        raw.syscalls[0].args[0] = "0x7ffd0000".to_owned();
+        let raw_pipes = happens_before(&raw)
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Pipe)
+            .count();
+        assert_eq!(raw_pipes, 3);
         // The long blocking read counts only after the second write: the
         // path runs through the writer.
         let path = critical_path(&t);

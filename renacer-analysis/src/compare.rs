@@ -35,12 +35,15 @@
 //! memfds and other fds created inside the traced tree are internal
 //! communication, and are skipped when the creating call's result is known.
 //!
-//! Noise paths never count, even when written: the dynamic loader's and
-//! libraries' files (`/etc/ld.so*`, `/lib*`, `/usr/lib*` which includes the
-//! Python stdlib, `*.so`, `*.so.N`), Python's byte-code caches and packages
-//! (`__pycache__`, `*.pyc`, `site-packages`, `dist-packages`), `/proc`,
-//! `/sys`, `/dev/null`, `/dev/[u]random`, locale data and the nscd socket,
-//! plus [`CompareOptions::ignore_paths`] prefixes. Allocator and runtime
+//! The dynamic loader's probes (`access`/`openat`/`stat` of `ld.so.cache`,
+//! `libc.so.6`...) and an interpreter's reads of its own sources are
+//! read-only, so never effects. Noise paths never count even when written:
+//! the loader's and libraries' trees (`/etc/ld.so*`, `/lib*`, `/usr/lib*`
+//! which holds the Python stdlib, `/usr/local/lib/python*`), Python's
+//! byte-code caches and packages (`__pycache__`, `*.pyc` and its temporary
+//! `*.pyc.NNN`, `site-packages`, `dist-packages`), `/proc`, `/sys`,
+//! `/dev/null`, `/dev/[u]random`, locale data and the nscd socket, plus
+//! [`CompareOptions::ignore_paths`] prefixes. Allocator and runtime
 //! calls (`mmap`, `brk`, `futex`, `rt_sigaction`, ... see
 //! [`IGNORED_SYSCALLS`]) are never effects; they show up only in the
 //! informational per-syscall count deltas.
@@ -697,7 +700,6 @@ const INTERNAL_FD_CREATORS: &[&str] = &[
     "io_uring_setup",
 ];
 
-
 impl<'a> Extractor<'a> {
     fn run(trace: &'a TraceFile, opts: &'a CompareOptions) -> Self {
         let order = time_order(trace);
@@ -1049,7 +1051,7 @@ pub fn is_noise_path(path: &[u8]) -> bool {
         b"/usr/lib/",
         b"/usr/lib32/",
         b"/usr/lib64/",
-        b"/usr/local/lib/",
+        b"/usr/local/lib/python",
         b"/usr/share/locale",
         b"/proc/",
         b"/sys/",
@@ -1069,19 +1071,11 @@ pub fn is_noise_path(path: &[u8]) -> bool {
     }
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     // `x.pyc`, and CPython's temporary `x.pyc.140234` before the rename.
-    let pyc = name.ends_with(b".pyc")
+    name.ends_with(b".pyc")
         || name
             .windows(5)
             .position(|w| w == b".pyc.")
-            .is_some_and(|p| name[p + 5..].iter().all(u8::is_ascii_digit));
-    // `libc.so`, `libc.so.6`, `ld-linux-x86-64.so.2`.
-    let shared_object = name.windows(3).enumerate().any(|(p, w)| {
-        w == b".so"
-            && name[p + 3..]
-                .iter()
-                .all(|&b| b == b'.' || b.is_ascii_digit())
-    });
-    pyc || shared_object
+            .is_some_and(|p| name[p + 5..].iter().all(u8::is_ascii_digit))
 }
 
 // ---------------------------------------------------------------------------
@@ -1267,12 +1261,7 @@ fn change_detail(a: &Effect, b: &Effect) -> String {
     {
         let n = va.iter().zip(vb).take_while(|(x, y)| x == y).count();
         let show = |v: &[Vec<u8>]| v.get(n).map_or_else(|| "<none>".to_owned(), |x| quote(x));
-        return format!(
-            "execve {}: argv[{n}] {} vs {} (A: {a} | B: {b})",
-            show_path(pa),
-            show(va),
-            show(vb)
-        );
+        return format!("argv[{n}] {} vs {} (A: {a} | B: {b})", show(va), show(vb));
     }
     format!("A: {a} | B: {b}")
 }
@@ -1674,8 +1663,10 @@ mod tests {
         .call(pid, "unlink", &[&q("/tmp/stale.lock")], 0);
         let child = pid + 7;
         // subprocess: a vfork-style spawn with a close-on-exec error pipe.
-        b.call(pid, "pipe2", &["[6, 7]", "O_CLOEXEC"], 0)
+        // The fd array as a raw pointer: the ends are predicted (3 and 5).
+        b.call(pid, "pipe2", &["0x7ffd0000", "O_CLOEXEC"], 0)
             .call(pid, "vfork", &[], i64::from(child))
+            .call(child, "write", &["5", &q("\x00"), "1"], 1)
             .call(
                 child,
                 "execve",
@@ -1688,7 +1679,7 @@ mod tests {
             )
             .call(child, "write", &["1", &q("a\nb\n"), "4"], 4)
             .exit(child, 0)
-            .call(pid, "read", &["6", &q(""), "50000"], 0)
+            .call(pid, "read", &["3", &q(""), "50000"], 0)
             .call(
                 pid,
                 "wait4",
@@ -2035,7 +2026,6 @@ mod tests {
             "/etc/ld.so.cache",
             "/lib/x86_64-linux-gnu/libc.so.6",
             "/usr/lib/python3.12/os.py",
-            "/opt/app/libfoo.so",
             "/home/u/__pycache__/m.cpython-312.pyc",
             "/home/u/m.pyc",
             "/home/u/m.pyc.12345",
@@ -2048,7 +2038,8 @@ mod tests {
         for p in [
             "/tmp/out.txt",
             "/home/u/prog.py",
-            "/home/u/song.sof",
+            "/build/libfoo.so",
+            "/usr/local/lib/libbar.so.1",
             "/data/x.pyc.bak",
         ] {
             assert!(!is_noise_path(p.as_bytes()), "{p}");

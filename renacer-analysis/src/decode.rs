@@ -171,7 +171,11 @@ pub fn parse_int(arg: &str) -> Option<i64> {
 /// The flags of a `clone`: strace's named `flags=` argument, or the first
 /// (raw) argument.
 pub(crate) fn clone_flags(sc: &JsonSyscall) -> Option<i64> {
-    match sc.args.iter().find(|a| a.trim_start().starts_with("flags=")) {
+    match sc
+        .args
+        .iter()
+        .find(|a| a.trim_start().starts_with("flags="))
+    {
         Some(a) => parse_int(a),
         None => int_arg(sc, 0),
     }
@@ -416,7 +420,10 @@ mod tests {
         assert_eq!(parse_int("0x7ffd0000"), Some(0x7ffd_0000));
         assert_eq!(parse_int("0x5 /* MAP_??? */"), Some(5));
         assert_eq!(parse_int("SOCK_STREAM|0x100 /* SOCK_??? */"), Some(0x100));
-        assert_eq!(parse_int("MAP_PRIVATE|MAP_ANONYMOUS|16<<MAP_HUGE_SHIFT"), Some(0x22));
+        assert_eq!(
+            parse_int("MAP_PRIVATE|MAP_ANONYMOUS|16<<MAP_HUGE_SHIFT"),
+            Some(0x22)
+        );
         assert_eq!(parse_int("S_IFREG|0644"), Some(0o644));
         assert_eq!(parse_int("flags=CLONE_THREAD|SIGCHLD"), Some(0x10011));
         assert_eq!(parse_int("child_stack=NULL"), Some(0));

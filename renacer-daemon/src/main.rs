@@ -33,8 +33,9 @@ struct Args {
     /// Also serve on this TCP address (loopback only), e.g. 127.0.0.1:50051.
     #[arg(long)]
     listen: Option<SocketAddr>,
-    /// How the raw_syscalls programs attach.
-    #[arg(long, value_enum, default_value = "raw-tracepoint")]
+    /// How the raw_syscalls programs attach (classic tracepoints measured
+    /// cheapest here: they hand over the arguments without a probe read).
+    #[arg(long, value_enum, default_value = "tracepoint")]
     attach: AttachMode,
     /// Log filter (tracing EnvFilter syntax), e.g. info or renacer_daemon=debug.
     #[arg(long, env = "RENACER_LOG", default_value = "info")]

@@ -71,14 +71,20 @@ const CLONE_CHILD_CLEARTID: u64 = 0x200000;
 const CLONE_CHILD_SETTID: u64 = 0x1000000;
 const STATX_SYNC_MASK: u64 = 0x6000;
 const S_IFMT: u64 = 0o170000;
+const S_IFCHR: u64 = 0o020000;
+const S_IFBLK: u64 = 0o060000;
+const PR_GET_DUMPABLE: u64 = 3;
 
 // Syscall numbers with argument layouts the table alone cannot express.
 const NR_OPEN: u32 = 2;
 const NR_CLONE: u32 = 56;
 const NR_FCNTL: u32 = 72;
+const NR_MKNOD: u32 = 133;
+const NR_PRCTL: u32 = 157;
 const NR_FUTEX: u32 = 202;
 const NR_MQ_OPEN: u32 = 240;
 const NR_OPENAT: u32 = 257;
+const NR_MKNODAT: u32 = 259;
 
 // fcntl commands whose third argument strace leaves out.
 const F_GETFD: u64 = 1;
@@ -91,12 +97,20 @@ const F_GET_SEALS: u64 = 1034;
 
 /// NULL or hex, as strace's `printaddr`.
 fn ptr(v: u64) -> String {
-    if v == 0 { "NULL".to_owned() } else { format!("{v:#x}") }
+    if v == 0 {
+        "NULL".to_owned()
+    } else {
+        format!("{v:#x}")
+    }
 }
 
 /// C's `%#03o`: `0644`, `000`, `004`.
 fn octal_mode(v: u64) -> String {
-    let s = if v == 0 { "0".to_owned() } else { format!("0{v:o}") };
+    let s = if v == 0 {
+        "0".to_owned()
+    } else {
+        format!("0{v:o}")
+    };
     format!("{s:0>3}")
 }
 
@@ -204,6 +218,13 @@ fn file_mode(v: u64) -> String {
     out
 }
 
+/// glibc's `makedev` split: `makedev(0x1, 0x3)`.
+fn dev(v: u64) -> String {
+    let major = ((v >> 8) & 0xfff) | ((v >> 32) & !0xfff);
+    let minor = (v & 0xff) | ((v >> 12) & !0xff & 0xffff_ffff);
+    format!("makedev({}, {})", hex(major), hex(minor))
+}
+
 /// ioctl request: the known name or `_IOC(dir, type, nr, size)`.
 fn ioctl_cmd(v: u64) -> String {
     let v = low32(v);
@@ -226,7 +247,13 @@ fn enum_or_hex(table: &Xlat, v: u64) -> String {
 
 /// The val3 word of FUTEX_WAKE_OP.
 fn futex_wake_op(val3: u64) -> String {
-    const OPS: [&str; 5] = ["FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR"];
+    const OPS: [&str; 5] = [
+        "FUTEX_OP_SET",
+        "FUTEX_OP_ADD",
+        "FUTEX_OP_OR",
+        "FUTEX_OP_ANDN",
+        "FUTEX_OP_XOR",
+    ];
     const CMPS: [&str; 6] = [
         "FUTEX_OP_CMP_EQ",
         "FUTEX_OP_CMP_NE",
@@ -235,7 +262,10 @@ fn futex_wake_op(val3: u64) -> String {
         "FUTEX_OP_CMP_GT",
         "FUTEX_OP_CMP_GE",
     ];
-    let name = |table: &[&str], v: u64, unknown: &str| match usize::try_from(v).ok().and_then(|i| table.get(i)) {
+    let name = |table: &[&str], v: u64, unknown: &str| match usize::try_from(v)
+        .ok()
+        .and_then(|i| table.get(i))
+    {
         Some(n) => (*n).to_owned(),
         None => format!("{} /* {unknown} */", hex(v)),
     };
@@ -354,7 +384,8 @@ impl Ctx<'_, '_, '_> {
             ArgType::SockAddr { len_arg } => self
                 .buffer(i)
                 .and_then(|b| {
-                    let addrlen = usize::try_from(low32(self.arg_value(len_arg))).unwrap_or(usize::MAX);
+                    let addrlen =
+                        usize::try_from(low32(self.arg_value(len_arg))).unwrap_or(usize::MAX);
                     sockaddr::sockaddr(b.bytes, addrlen)
                 })
                 .unwrap_or_else(|| ptr(v)),
@@ -377,6 +408,7 @@ impl Ctx<'_, '_, '_> {
             ArgType::StatxFlags => statx_flags(v),
             ArgType::Mode => octal_mode(v & 0xffff),
             ArgType::FileMode => file_mode(v),
+            ArgType::Dev => dev(v),
             ArgType::AccessMode => xlat::ACCESS.format_flags(low32(v)),
             ArgType::ProtFlags => xlat::PROT.format_flags(v),
             ArgType::MapFlags => map_flags(v),
@@ -391,6 +423,7 @@ impl Ctx<'_, '_, '_> {
             ArgType::IoctlCmd => ioctl_cmd(v),
             ArgType::Whence => xlat::WHENCE.format_enum(low32(v)),
             ArgType::FutexOp => xlat::FUTEX.format_enum(low32(v)),
+            ArgType::PrctlOp => xlat::PR.format_enum(low32(v)),
             ArgType::Flags(table) => table.format_flags(low32(v)),
             ArgType::Enum(table) => table.format_enum(low32(v)),
         }
@@ -402,7 +435,10 @@ impl Ctx<'_, '_, '_> {
             2 | 10 => xlat::IPPROTO.format_enum(low32(v)),
             16 => xlat::NETLINK.format_enum(low32(v)),
             // The protocol is in network byte order.
-            17 => format!("htons({})", xlat::ETH_P.format_enum(u64::from((v as u16).swap_bytes()))),
+            17 => format!(
+                "htons({})",
+                xlat::ETH_P.format_enum(u64::from((v as u16).swap_bytes()))
+            ),
             _ => v.to_string(),
         }
     }
@@ -414,6 +450,7 @@ impl Ctx<'_, '_, '_> {
             1 => &xlat::SO,
             6 => &xlat::TCP_OPT,
             41 => &xlat::IPV6_OPT,
+            270 => &xlat::NETLINK_OPT,
             _ => return (v as u32).to_string(),
         };
         table.format_enum(low32(v))
@@ -446,6 +483,14 @@ impl Ctx<'_, '_, '_> {
                 }
             }
             NR_MQ_OPEN if self.arg_value(1) & O_CREAT == 0 => 2,
+            // The device only matters for device nodes.
+            NR_MKNOD | NR_MKNODAT => {
+                let mode_at = usize::from(self.rec.nr == NR_MKNODAT) + 1;
+                match self.arg_value(mode_at) & S_IFMT {
+                    S_IFCHR | S_IFBLK => n,
+                    _ => mode_at + 1,
+                }
+            }
             NR_FCNTL => match low32(self.arg_value(1)) {
                 F_GETFD | F_GETFL | F_GETOWN | F_GETSIG | F_GETLEASE | F_GETPIPE_SZ
                 | F_GET_SEALS => 2,
@@ -463,7 +508,11 @@ impl Ctx<'_, '_, '_> {
         let rest: Vec<String> = match a(1) & 127 {
             0 => vec![val(), ptr(a(3))],
             6 | 13 => vec![ptr(a(3))],
-            9 => vec![val(), ptr(a(3)), enum_or_hex(&xlat::FUTEX_BITSET, low32(a(5)))],
+            9 => vec![
+                val(),
+                ptr(a(3)),
+                enum_or_hex(&xlat::FUTEX_BITSET, low32(a(5))),
+            ],
             10 => vec![val(), enum_or_hex(&xlat::FUTEX_BITSET, low32(a(5)))],
             3 => vec![val(), val2(), ptr(a(4))],
             4 | 12 => vec![val(), val2(), ptr(a(4)), low32(a(5)).to_string()],
@@ -472,6 +521,40 @@ impl Ctx<'_, '_, '_> {
             1 | 2 => vec![val()],
             7 | 8 => vec![],
             _ => vec![val(), ptr(a(3)), ptr(a(4)), hex(low32(a(5)))],
+        };
+        out.extend(rest);
+        out
+    }
+
+    /// prctl(2), whose arguments depend on the option (strace's prctl.c);
+    /// options without a dedicated form show all four in hex.
+    fn prctl(&self) -> Vec<String> {
+        let a = |i| self.arg_value(i);
+        let option = low32(a(0));
+        let mut out = vec![xlat::PR.format_enum(option)];
+        let rest: Vec<String> = match option {
+            // No arguments, or only a result.
+            3 | 7 | 13 | 21 | 27 | 30 | 31 | 32 => vec![],
+            // A pointer the kernel fills, or a name pointer.
+            1 | 5 | 9 | 11 | 15 | 16 | 19 | 25 | 37 => vec![ptr(a(1))],
+            8 | 10 | 12 | 14 | 20 | 36 => vec![a(1).to_string()],
+            29 => vec![(a(1) as i64).to_string()],
+            38 | 41 | 57 => vec![a(1).to_string(), hex(a(2)), hex(a(3)), hex(a(4))],
+            2 if a(1) > 128 => vec![a(1).to_string()],
+            2 => vec![xlat::signal(int(a(1)))],
+            4 => vec![xlat::SUID_DUMP.format_enum(a(1))],
+            22 => match a(1) {
+                1 => vec![xlat::SECCOMP_MODE.format_enum(1)],
+                2 => vec![xlat::SECCOMP_MODE.format_enum(2), ptr(a(2))],
+                m => vec![
+                    xlat::SECCOMP_MODE.format_enum(m),
+                    hex(a(2)),
+                    hex(a(3)),
+                    hex(a(4)),
+                ],
+            },
+            23 | 24 => vec![xlat::CAP.format_enum(a(1))],
+            _ => (1..5).map(|i| hex(a(i))).collect(),
         };
         out.extend(rest);
         out
@@ -502,6 +585,7 @@ impl Ctx<'_, '_, '_> {
         match self.rec.nr {
             NR_FUTEX => self.futex(),
             NR_CLONE => self.clone(),
+            NR_PRCTL => self.prctl(),
             _ => (0..self.visible_args()).map(|i| self.arg(i)).collect(),
         }
     }
@@ -512,7 +596,7 @@ impl Ctx<'_, '_, '_> {
         if self.rec.nr == NR_CLONE {
             return decoded.min(2);
         }
-        if self.rec.nr == NR_FUTEX {
+        if matches!(self.rec.nr, NR_FUTEX | NR_PRCTL) {
             return decoded;
         }
         self.sig
@@ -543,10 +627,19 @@ fn ctx<'r, 'c, 'a>(
 /// than the kernel takes (`openat` without `O_CREAT` has no mode, `fcntl`
 /// getters no third argument); `clone` uses strace's `name=value` form.
 /// Unknown syscalls show all six registers in hex.
-pub fn decode_args(rec: &SyscallRecord, captured: &Captured<'_>, opts: &DecodeOptions) -> Vec<String> {
+pub fn decode_args(
+    rec: &SyscallRecord,
+    captured: &Captured<'_>,
+    opts: &DecodeOptions,
+) -> Vec<String> {
     match signatures::signature(rec.nr) {
         Some(sig) => ctx(rec, sig, captured, opts).decode(),
-        None => rec.args.iter().take(arg_count(rec.nr)).map(|&v| hex(v)).collect(),
+        None => rec
+            .args
+            .iter()
+            .take(arg_count(rec.nr))
+            .map(|&v| hex(v))
+            .collect(),
     }
 }
 
@@ -568,16 +661,25 @@ pub fn decode_return(rec: &SyscallRecord) -> String {
         let cmd = low32(rec.args[1]);
         match cmd {
             F_GETFL => return format!("{} (flags {})", hex(u), open_flags(u)),
-            F_GETFD if u != 0 => return format!("{} (flags {})", hex(u), xlat::FD_FLAGS.format_flags(u)),
+            F_GETFD if u != 0 => {
+                return format!("{} (flags {})", hex(u), xlat::FD_FLAGS.format_flags(u));
+            }
             F_GETLEASE => {
                 return match xlat::LEASE.name(u) {
                     Some(n) => format!("{} ({n})", hex(u)),
                     None => hex(u),
                 };
             }
-            F_GET_SEALS if u != 0 => return format!("{} (seals {})", hex(u), xlat::SEALS.format_flags(u)),
+            F_GET_SEALS if u != 0 => {
+                return format!("{} (seals {})", hex(u), xlat::SEALS.format_flags(u));
+            }
             F_GETSIG if u != 0 => return format!("{ret} ({})", xlat::signal(int(u))),
             _ => {}
+        }
+    }
+    if rec.nr == NR_PRCTL && low32(rec.args[0]) == PR_GET_DUMPABLE {
+        if let Some(name) = xlat::SUID_DUMP.name(u) {
+            return format!("{ret} ({name})");
         }
     }
     match signatures::signature(rec.nr).map(|s| s.ret) {
@@ -607,8 +709,9 @@ pub fn format_decoded_line(
     let args = decode_args(rec, captured, dopts);
     match rec.result {
         SyscallResult::Unfinished => {
-            let shown = signatures::signature(rec.nr)
-                .map_or(args.len(), |sig| ctx(rec, sig, captured, dopts).enter_args(args.len()));
+            let shown = signatures::signature(rec.nr).map_or(args.len(), |sig| {
+                ctx(rec, sig, captured, dopts).enter_args(args.len())
+            });
             line.push_str(&args[..shown].join(", "));
             // strace has already printed the separator before an exit-time
             // argument, but clone's exit-time arguments are optional.

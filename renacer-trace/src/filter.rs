@@ -144,7 +144,10 @@ pub enum FilterError {
     },
     #[error("invalid file descriptor '{token}' in {expr}; expected a non-negative number")]
     BadFd { token: String, expr: String },
-    #[error("unknown qualifier '{name}' in -e {expr}{}; expected trace, status or trace-fds", did_you_mean(suggestion))]
+    #[error(
+        "unknown qualifier '{name}' in -e {expr}{}; expected trace, status or trace-fds",
+        did_you_mean(suggestion)
+    )]
     UnknownQualifier {
         name: String,
         expr: String,
@@ -245,10 +248,18 @@ fn resolve_token(token: &str, expr: &str) -> Result<SyscallSet, FilterError> {
     // strace: leading '?' makes a token that matches nothing acceptable.
     let optional = token.starts_with('?');
     let token = token.trim_start_matches('?');
-    let missing = |err: FilterError| if optional { Ok(SyscallSet::empty()) } else { Err(err) };
+    let missing = |err: FilterError| {
+        if optional {
+            Ok(SyscallSet::empty())
+        } else {
+            Err(err)
+        }
+    };
 
     if token.is_empty() {
-        return Err(FilterError::Empty { expr: expr.to_owned() });
+        return Err(FilterError::Empty {
+            expr: expr.to_owned(),
+        });
     }
     if token == "all" {
         return Ok(SyscallSet::full());
@@ -262,7 +273,13 @@ fn resolve_token(token: &str, expr: &str) -> Result<SyscallSet, FilterError> {
         let re = Regex::new(pattern).map_err(|e| FilterError::BadRegex {
             pattern: pattern.to_owned(),
             expr: expr.to_owned(),
-            message: e.to_string().lines().last().unwrap_or_default().trim().to_owned(),
+            message: e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
         })?;
         let set: SyscallSet = syscalls::TABLE
             .iter()
@@ -294,7 +311,13 @@ fn resolve_token(token: &str, expr: &str) -> Result<SyscallSet, FilterError> {
         return missing(FilterError::UnknownClass {
             name: token.to_owned(),
             expr: expr.to_owned(),
-            suggestion: nearest(token, CLASSES.iter().map(|&(n, _)| n).filter(|n| n.starts_with('%'))),
+            suggestion: nearest(
+                token,
+                CLASSES
+                    .iter()
+                    .map(|&(n, _)| n)
+                    .filter(|n| n.starts_with('%')),
+            ),
         });
     }
     match syscalls::number(token) {
@@ -304,10 +327,12 @@ fn resolve_token(token: &str, expr: &str) -> Result<SyscallSet, FilterError> {
             expr: expr.to_owned(),
             suggestion: nearest(
                 token,
-                syscalls::TABLE
-                    .iter()
-                    .map(|&(_, n)| n)
-                    .chain(CLASSES.iter().map(|&(n, _)| n).filter(|n| !n.starts_with('%'))),
+                syscalls::TABLE.iter().map(|&(_, n)| n).chain(
+                    CLASSES
+                        .iter()
+                        .map(|&(n, _)| n)
+                        .filter(|n| !n.starts_with('%')),
+                ),
             ),
         }),
     }
@@ -321,14 +346,21 @@ fn split_negation(value: &str) -> (bool, &str) {
 }
 
 fn parse_trace_value(value: &str, expr: &str) -> Result<SyscallSet, FilterError> {
-    let (invert, body) = split_negation(value);
+    let (mut invert, mut body) = split_negation(value);
+    // "!read,!write" is no strace expression (strace rejects '!' inside a
+    // list); read it as the user surely means it, two negated items.
+    if value.len() - body.len() == 1 && body.split(',').skip(1).any(|t| t.starts_with('!')) {
+        (invert, body) = (false, value);
+    }
     let set = match body {
         "none" => SyscallSet::empty(),
         "all" => SyscallSet::full(),
         _ => {
             let tokens: Vec<&str> = body.split(',').filter(|t| !t.is_empty()).collect();
             if tokens.is_empty() {
-                return Err(FilterError::Empty { expr: expr.to_owned() });
+                return Err(FilterError::Empty {
+                    expr: expr.to_owned(),
+                });
             }
             // Items with their own '!' are removed from the rest (a renacer
             // extension: "%file,!openat"); only negated items means "all but".
@@ -344,7 +376,11 @@ fn parse_trace_value(value: &str, expr: &str) -> Result<SyscallSet, FilterError>
                     }
                 }
             }
-            let base = if any_include { include } else { SyscallSet::full() };
+            let base = if any_include {
+                include
+            } else {
+                SyscallSet::full()
+            };
             base.difference(&exclude)
         }
     };
@@ -354,8 +390,10 @@ fn parse_trace_value(value: &str, expr: &str) -> Result<SyscallSet, FilterError>
 /// Parses the value of `-e trace=EXPR`: comma-separated syscall names,
 /// numbers, `%classes` (strace's), bare classes (`file`, `network`,
 /// `process`, `memory`, `desc`, `signal`, `ipc`), `/regex/` on names, `all`,
-/// `none`; a leading `!` negates the whole expression, `!item` removes an
-/// item, `?item` tolerates items matching nothing.
+/// `none`. A leading `!` negates the whole expression (strace: `!open,close`
+/// is everything but those two); `!item` further on removes an item
+/// (`%file,!openat`), and when several items carry one each they are all
+/// removed (`!read,!write`); `?item` tolerates items matching nothing.
 pub fn parse_trace_expr(expr: &str) -> Result<SyscallSet, FilterError> {
     parse_trace_value(expr, &format!("trace={expr}"))
 }
@@ -433,7 +471,9 @@ impl StatusFilter {
                     bits |= status.1.bit();
                 }
                 if bits == 0 {
-                    return Err(FilterError::Empty { expr: expr.to_owned() });
+                    return Err(FilterError::Empty {
+                        expr: expr.to_owned(),
+                    });
                 }
                 bits
             }
@@ -482,7 +522,9 @@ impl FdFilter {
                     })
                     .collect::<Result<BTreeSet<u32>, _>>()?;
                 if fds.is_empty() {
-                    return Err(FilterError::Empty { expr: expr.to_owned() });
+                    return Err(FilterError::Empty {
+                        expr: expr.to_owned(),
+                    });
                 }
                 (fds, invert)
             }
@@ -543,7 +585,7 @@ impl Filter {
     }
 }
 
-const QUALIFIERS: [&str; 8] = ["trace", "t", "status", "trace-fds", "trace-fd", "fd", "fds", "e"];
+const QUALIFIERS: [&str; 7] = ["trace", "t", "status", "trace-fds", "trace-fd", "fd", "fds"];
 
 /// Parses `-e` arguments: `trace=openat,read`, `status=failed`,
 /// `trace-fds=3`, or a bare `openat,read` (meaning `trace=`). As in strace,
@@ -560,12 +602,14 @@ pub fn parse_filter_args(exprs: &[String]) -> Result<Filter, FilterError> {
         match qualifier {
             "trace" | "t" => filter.trace = parse_trace_value(value, &shown)?,
             "status" => filter.status = StatusFilter::parse_in(value, &shown)?,
-            "trace-fds" | "trace-fd" | "fd" | "fds" => filter.fds = Some(FdFilter::parse_in(value, &shown)?),
+            "trace-fds" | "trace-fd" | "fd" | "fds" => {
+                filter.fds = Some(FdFilter::parse_in(value, &shown)?)
+            }
             _ => {
                 return Err(FilterError::UnknownQualifier {
                     name: qualifier.to_owned(),
                     expr: expr.clone(),
-                    suggestion: nearest(qualifier, QUALIFIERS.iter().copied().filter(|&q| q != "e")),
+                    suggestion: nearest(qualifier, QUALIFIERS),
                 });
             }
         }

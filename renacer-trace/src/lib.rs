@@ -1,5 +1,6 @@
 //! Pure trace logic shared by the renacer daemon and CLI: the x86_64 syscall
-//! table, errno names, the trace model and its text, summary and JSON forms.
+//! table and typed signatures, errno names, the trace model and its text,
+//! summary and JSON forms, strace-style argument decoding and `-e` filters.
 //! Nothing here needs privileges or does I/O.
 
 pub mod decode;

@@ -63,6 +63,8 @@ pub enum ArgType {
     Mode,
     /// A mode with file type bits (`S_IFREG|0644`), as for mknod.
     FileMode,
+    /// A device number: `makedev(0x1, 0x3)`.
+    Dev,
     /// access(2) mode: `F_OK` or `R_OK|W_OK|X_OK`.
     AccessMode,
     /// `PROT_*` flags.
@@ -91,6 +93,8 @@ pub enum ArgType {
     Whence,
     /// A futex(2) operation; the remaining arguments depend on it.
     FutexOp,
+    /// A prctl(2) option; the remaining arguments depend on it.
+    PrctlOp,
     /// A flag set from an `xlat` table.
     Flags(&'static Xlat),
     /// One value from an `xlat` table.
@@ -352,7 +356,7 @@ const SIGNATURES: &[Signature] = &[
     s(130, "rt_sigsuspend", &[Ptr, Size], RInt, S),
     s(131, "sigaltstack", &[Ptr, OutPtr], RInt, S),
     s(132, "utime", &[Path, Ptr], RInt, F),
-    s(133, "mknod", &[Path, FileMode, Hex], RInt, F),
+    s(133, "mknod", &[Path, FileMode, Dev], RInt, F),
     s(134, "uselib", &[Path], RInt, F),
     s(135, "personality", &[Hex], RHex, NONE),
     s(136, "ustat", &[Hex, OutPtr], RInt, SFA),
@@ -376,7 +380,7 @@ const SIGNATURES: &[Signature] = &[
     s(154, "modify_ldt", &[Int, Ptr, Size], RInt, NONE),
     s(155, "pivot_root", &[Path, Path], RInt, F),
     s(156, "_sysctl", &[Ptr], RInt, NONE),
-    s(157, "prctl", &[Enum(&x::PR), Hex, Hex, Hex, Hex], RInt, C),
+    s(157, "prctl", &[PrctlOp, Hex, Hex, Hex, Hex], RInt, C),
     s(158, "arch_prctl", &[Enum(&x::ARCH), Ptr], RInt, NONE),
     s(159, "adjtimex", &[Ptr], RInt, CL),
     s(160, "setrlimit", &[Enum(&x::RLIMIT), Ptr], RInt, NONE),
@@ -456,8 +460,8 @@ const SIGNATURES: &[Signature] = &[
     s(234, "tgkill", &[Int, Int, Signal], RInt, S.or(P)),
     s(235, "utimes", &[Path, Ptr], RInt, F),
     s(236, "vserver", &[Hex, Hex, Hex, Hex, Hex], RInt, NONE),
-    s(237, "mbind", &[Ptr, Size, Int, Ptr, Size, Hex], RInt, M),
-    s(238, "set_mempolicy", &[Int, Ptr, Size], RInt, M),
+    s(237, "mbind", &[Ptr, Size, Enum(&x::MPOL), Ptr, Size, Hex], RInt, M),
+    s(238, "set_mempolicy", &[Enum(&x::MPOL), Ptr, Size], RInt, M),
     s(239, "get_mempolicy", &[OutPtr, OutPtr, Size, Ptr, Hex], RInt, M),
     s(240, "mq_open", &[Path, OpenFlags, Mode, Ptr], RFd, D),
     s(241, "mq_unlink", &[Path], RInt, NONE),
@@ -478,7 +482,7 @@ const SIGNATURES: &[Signature] = &[
     s(256, "migrate_pages", &[Int, Size, Ptr, Ptr], RInt, M),
     s(257, "openat", &[DirFd, Path, OpenFlags, Mode], RFd, D.or(F)),
     s(258, "mkdirat", &[DirFd, Path, Mode], RInt, D.or(F)),
-    s(259, "mknodat", &[DirFd, Path, FileMode, Hex], RInt, D.or(F)),
+    s(259, "mknodat", &[DirFd, Path, FileMode, Dev], RInt, D.or(F)),
     s(260, "fchownat", &[DirFd, Path, Uid, Uid, AtFlags], RInt, D.or(F)),
     s(261, "futimesat", &[DirFd, Path, Ptr], RInt, D.or(F)),
     s(262, "newfstatat", &[DirFd, Path, OutPtr, AtFlags], RInt, D.or(F).or(FST).or(STA)),
@@ -720,7 +724,9 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                 plan.argv_arg.get_or_insert(i);
                 None
             }
-            Buf { len_arg } | SockAddr { len_arg } => Some((CaptureAt::Enter, CaptureLen::Arg(len_arg))),
+            Buf { len_arg } | SockAddr { len_arg } => {
+                Some((CaptureAt::Enter, CaptureLen::Arg(len_arg)))
+            }
             OutBuf | OutBufHex | OutPath => Some((CaptureAt::Exit, CaptureLen::Return)),
             SockAddrOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SOCKADDR_STORAGE_SIZE))),
             Timespec => Some((CaptureAt::Enter, CaptureLen::Fixed(TIMESPEC_SIZE))),
@@ -805,26 +811,46 @@ mod tests {
         assert_eq!(plan("execve").argv_arg, Some(1));
         assert_eq!(plan("execve").string_args, 1);
 
-        let w = BufferCapture { arg: 1, at: CaptureAt::Enter, len: CaptureLen::Arg(2) };
+        let w = BufferCapture {
+            arg: 1,
+            at: CaptureAt::Enter,
+            len: CaptureLen::Arg(2),
+        };
         assert_eq!(plan("write").buffer, Some(w));
         assert_eq!(plan("pwrite64").buffer, Some(w));
         assert_eq!(plan("sendto").buffer, Some(w));
         assert_eq!(plan("connect").buffer, Some(w));
-        let r = BufferCapture { arg: 1, at: CaptureAt::Exit, len: CaptureLen::Return };
+        let r = BufferCapture {
+            arg: 1,
+            at: CaptureAt::Exit,
+            len: CaptureLen::Return,
+        };
         assert_eq!(plan("read").buffer, Some(r));
         assert_eq!(plan("pread64").buffer, Some(r));
         assert_eq!(plan("recvfrom").buffer, Some(r));
         assert_eq!(
             plan("accept").buffer,
-            Some(BufferCapture { arg: 1, at: CaptureAt::Exit, len: CaptureLen::Fixed(128) })
+            Some(BufferCapture {
+                arg: 1,
+                at: CaptureAt::Exit,
+                len: CaptureLen::Fixed(128)
+            })
         );
         assert_eq!(
             plan("nanosleep").buffer,
-            Some(BufferCapture { arg: 0, at: CaptureAt::Enter, len: CaptureLen::Fixed(16) })
+            Some(BufferCapture {
+                arg: 0,
+                at: CaptureAt::Enter,
+                len: CaptureLen::Fixed(16)
+            })
         );
         assert_eq!(
             plan("clock_gettime").buffer,
-            Some(BufferCapture { arg: 1, at: CaptureAt::Exit, len: CaptureLen::Fixed(16) })
+            Some(BufferCapture {
+                arg: 1,
+                at: CaptureAt::Exit,
+                len: CaptureLen::Fixed(16)
+            })
         );
         assert_eq!(plan("sendmsg"), CapturePlan::default());
         assert!(plan("getpid").is_empty());

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::SyscallResult;
 use crate::record::SyscallRecord;
+use crate::record::SyscallResult;
 use crate::syscalls;
 
 /// One line of the summary table.

@@ -519,3 +519,19 @@ fn sigterm_ends_open_streams_with_an_error() {
         thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// golden_traces/syscalls_workload.json is the reference capture of the
+/// deterministic workload: a fresh capture must make the same calls.
+#[test]
+fn workload_matches_its_golden_trace() {
+    let daemon = Daemon::start();
+    let exe = workload();
+    let (trace, out) = daemon.capture_json(&[exe.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let golden_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden_traces/syscalls_workload.json");
+    let golden = TraceFile::parse(&std::fs::read_to_string(golden_path).unwrap()).unwrap();
+    assert_eq!(trace.statistics.syscall_counts, golden.statistics.syscall_counts);
+    let names = |t: &TraceFile| t.syscalls.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&trace), names(&golden), "same calls in the same order");
+}

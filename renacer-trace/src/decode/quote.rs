@@ -62,7 +62,12 @@ fn until_nul(bytes: &[u8]) -> (&[u8], bool) {
 
 /// A data buffer of `real_len` bytes (write, read): at most `limit` bytes
 /// shown, `...` when any byte of the real data is not shown.
-pub(crate) fn buffer(data: CapturedBytes<'_>, real_len: u64, limit: usize, all_hex: bool) -> String {
+pub(crate) fn buffer(
+    data: CapturedBytes<'_>,
+    real_len: u64,
+    limit: usize,
+    all_hex: bool,
+) -> String {
     let shown = data
         .bytes
         .len()
@@ -101,8 +106,14 @@ mod tests {
         assert_eq!(quote(b"a\"b\\c", false), r#""a\"b\\c""#);
         assert_eq!(quote(b"\t\r\x0b\x0c", false), r#""\t\r\v\f""#);
         // Shortest octal, but three digits before an octal digit.
-        assert_eq!(quote(b"\x01\x023\t\n\r\x0b\x0c\0a", false), r#""\1\0023\t\n\r\v\f\0a""#);
-        assert_eq!(quote(b"hi\0\x01\x7f\xff\"\\ok", false), r#""hi\0\1\177\377\"\\ok""#);
+        assert_eq!(
+            quote(b"\x01\x023\t\n\r\x0b\x0c\0a", false),
+            r#""\1\0023\t\n\r\v\f\0a""#
+        );
+        assert_eq!(
+            quote(b"hi\0\x01\x7f\xff\"\\ok", false),
+            r#""hi\0\1\177\377\"\\ok""#
+        );
         assert_eq!(quote(b"\x008", false), r#""\08""#);
         assert_eq!(quote(b"\x007", false), r#""\0007""#);
         assert_eq!(quote(b"\x7fELF\x02\x01", false), r#""\177ELF\2\1""#);
@@ -133,11 +144,20 @@ mod tests {
 
     #[test]
     fn cstrings() {
-        assert_eq!(cstring(cb(b"/etc/ld.so.cache\0junk", false), None), r#""/etc/ld.so.cache""#);
-        assert_eq!(cstring(cb(b"/etc/ld.so.cache", false), None), r#""/etc/ld.so.cache""#);
+        assert_eq!(
+            cstring(cb(b"/etc/ld.so.cache\0junk", false), None),
+            r#""/etc/ld.so.cache""#
+        );
+        assert_eq!(
+            cstring(cb(b"/etc/ld.so.cache", false), None),
+            r#""/etc/ld.so.cache""#
+        );
         assert_eq!(cstring(cb(b"/very/long", true), None), r#""/very/long"..."#);
         assert_eq!(
-            cstring(cb(b"ls -l /tmp >/dev/null; sleep 0.01; echo hi\0", false), Some(32)),
+            cstring(
+                cb(b"ls -l /tmp >/dev/null; sleep 0.01; echo hi\0", false),
+                Some(32)
+            ),
             r#""ls -l /tmp >/dev/null; sleep 0.0"..."#
         );
         // Exactly at the limit: complete, no ellipsis.

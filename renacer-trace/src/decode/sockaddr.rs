@@ -75,7 +75,10 @@ fn push_un(out: &mut String, b: &[u8]) {
 fn push_in(out: &mut String, b: &[u8]) -> Option<()> {
     let port = u16_be(b, 2)?;
     let addr = Ipv4Addr::from(u32_be(b, 4)?);
-    let _ = write!(out, "sin_port=htons({port}), sin_addr=inet_addr(\"{addr}\")");
+    let _ = write!(
+        out,
+        "sin_port=htons({port}), sin_addr=inet_addr(\"{addr}\")"
+    );
     Some(())
 }
 
@@ -179,15 +182,28 @@ mod tests {
                 r#"{sa_family=AF_INET6, sin6_port=htons(9), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}"#
             )
         );
-        let mapped = sa_in6(80, "::ffff:1.2.3.4".parse().unwrap_or(Ipv6Addr::UNSPECIFIED), 0);
+        let mapped = sa_in6(
+            80,
+            "::ffff:1.2.3.4".parse().unwrap_or(Ipv6Addr::UNSPECIFIED),
+            0,
+        );
         assert!(sockaddr(&mapped, 28).is_some_and(|s| s.contains(r#""::ffff:1.2.3.4""#)));
         let ll = sa_in6(9, "fe80::1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED), 2);
-        assert!(sockaddr(&ll, 28).is_some_and(|s| s.ends_with(r#""fe80::1", &sin6_addr), sin6_scope_id=2}"#)));
+        assert!(
+            sockaddr(&ll, 28)
+                .is_some_and(|s| s.ends_with(r#""fe80::1", &sin6_addr), sin6_scope_id=2}"#))
+        );
         // Without the scope id field.
         assert!(sockaddr(&lo, 24).is_some_and(|s| s.ends_with("&sin6_addr)}")));
-        assert_eq!(inet6_ntop(&"::1.2.3.4".parse().unwrap_or(Ipv6Addr::UNSPECIFIED)), "::1.2.3.4");
+        assert_eq!(
+            inet6_ntop(&"::1.2.3.4".parse().unwrap_or(Ipv6Addr::UNSPECIFIED)),
+            "::1.2.3.4"
+        );
         assert_eq!(inet6_ntop(&Ipv6Addr::UNSPECIFIED), "::");
-        assert_eq!(inet6_ntop(&"2001:db8::1:0:0:1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED)), "2001:db8::1:0:0:1");
+        assert_eq!(
+            inet6_ntop(&"2001:db8::1:0:0:1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED)),
+            "2001:db8::1:0:0:1"
+        );
     }
 
     #[test]
@@ -207,7 +223,10 @@ mod tests {
             sockaddr(b"\x01\x00\x00abc\x00", 7).as_deref(),
             Some(r#"{sa_family=AF_UNIX, sun_path=@"abc\0"}"#)
         );
-        assert_eq!(sockaddr(b"\x01\x00", 2).as_deref(), Some("{sa_family=AF_UNIX}"));
+        assert_eq!(
+            sockaddr(b"\x01\x00", 2).as_deref(),
+            Some("{sa_family=AF_UNIX}")
+        );
     }
 
     #[test]
@@ -231,7 +250,10 @@ mod tests {
     fn timespecs() {
         let mut b = 1i64.to_le_bytes().to_vec();
         b.extend_from_slice(&10_000_000i64.to_le_bytes());
-        assert_eq!(timespec(&b).as_deref(), Some("{tv_sec=1, tv_nsec=10000000}"));
+        assert_eq!(
+            timespec(&b).as_deref(),
+            Some("{tv_sec=1, tv_nsec=10000000}")
+        );
         assert_eq!(timespec(&b[..8]), None);
     }
 }

@@ -52,9 +52,23 @@ const AT_FDCWD_ARG: u64 = (-100i64) as u64;
 fn openat_and_paths() {
     let r = rec(257, [AT_FDCWD_ARG, 0x5555, 0o2000000, 0, 0, 0], ok(3));
     let c = with_string(1, b"/etc/ld.so.cache\0");
-    assert_eq!(line(&r, &c), r#"openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3"#);
+    assert_eq!(
+        line(&r, &c),
+        r#"openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3"#
+    );
     // The fd as int, mode only with O_CREAT, unknown bits appended.
-    let r = rec(257, [0xffff_ffff_0000_0005, 0x5555, 0o1101 | 0o2000000 | 0x800000, 0o644, 0, 0], ok(5));
+    let r = rec(
+        257,
+        [
+            0xffff_ffff_0000_0005,
+            0x5555,
+            0o1101 | 0o2000000 | 0x800000,
+            0o644,
+            0,
+            0,
+        ],
+        ok(5),
+    );
     let c = with_string(1, b"/tmp/zz");
     assert_eq!(
         line(&r, &c),
@@ -62,13 +76,23 @@ fn openat_and_paths() {
     );
     // Uncaptured path: the pointer. NULL path: NULL.
     let r = rec(2, [0x5555, 2, 0, 0, 0, 0], ok(-2));
-    assert_eq!(line(&r, &Captured::default()), "open(0x5555, O_RDWR) = -1 ENOENT (No such file or directory)");
+    assert_eq!(
+        line(&r, &Captured::default()),
+        "open(0x5555, O_RDWR) = -1 ENOENT (No such file or directory)"
+    );
     let r = rec(2, [0, 0o20200000 | 2, 0o600, 0, 0, 0], ok(-22));
     assert_eq!(args(&r), ["NULL", "O_RDWR|O_TMPFILE", "0600"]);
     // A truncated path capture.
     let mut c = Captured::default();
     c.strings[0] = Some(CapturedBytes::new(b"/very/long/pa", true));
-    assert_eq!(decode_args(&rec(87, [1, 0, 0, 0, 0, 0], ok(0)), &c, &DecodeOptions::default()), [r#""/very/long/pa"..."#]);
+    assert_eq!(
+        decode_args(
+            &rec(87, [1, 0, 0, 0, 0, 0], ok(0)),
+            &c,
+            &DecodeOptions::default()
+        ),
+        [r#""/very/long/pa"..."#]
+    );
 }
 
 #[test]
@@ -77,9 +101,15 @@ fn two_paths_and_at_flags() {
     c.strings[1] = Some(CapturedBytes::new(b"a", false));
     c.strings[3] = Some(CapturedBytes::new(b"b", false));
     let r = rec(265, [AT_FDCWD_ARG, 1, 3, 1, 0x1400, 0], ok(0));
-    assert_eq!(line(&r, &c), r#"linkat(AT_FDCWD, "a", 3, "b", AT_SYMLINK_FOLLOW|AT_EMPTY_PATH) = 0"#);
+    assert_eq!(
+        line(&r, &c),
+        r#"linkat(AT_FDCWD, "a", 3, "b", AT_SYMLINK_FOLLOW|AT_EMPTY_PATH) = 0"#
+    );
     let r = rec(262, [3, 1, 0x7ffd_0000, 0x1000, 0, 0], ok(0));
-    assert_eq!(line(&r, &with_string(1, b"")), r#"newfstatat(3, "", 0x7ffd0000, AT_EMPTY_PATH) = 0"#);
+    assert_eq!(
+        line(&r, &with_string(1, b"")),
+        r#"newfstatat(3, "", 0x7ffd0000, AT_EMPTY_PATH) = 0"#
+    );
     let r = rec(263, [AT_FDCWD_ARG, 1, 0x10200, 0, 0, 0], ok(0));
     assert_eq!(args(&r)[2], "AT_REMOVEDIR|0x10000");
     let r = rec(263, [AT_FDCWD_ARG, 1, 0, 0, 0, 0], ok(0));
@@ -92,7 +122,10 @@ fn two_paths_and_at_flags() {
             "STATX_MODE|STATX_NLINK|STATX_UID|STATX_GID|STATX_MTIME|STATX_SIZE"
         ]
     );
-    assert_eq!(args(&rec(332, [0, 0, 0x1000, 0x7ff, 0, 0], ok(0)))[2..4], ["AT_STATX_SYNC_AS_STAT|AT_EMPTY_PATH", "STATX_BASIC_STATS"]);
+    assert_eq!(
+        args(&rec(332, [0, 0, 0x1000, 0x7ff, 0, 0], ok(0)))[2..4],
+        ["AT_STATX_SYNC_AS_STAT|AT_EMPTY_PATH", "STATX_BASIC_STATS"]
+    );
     let r = rec(439, [AT_FDCWD_ARG, 0, 6, 0x200, 0, 0], ok(0));
     assert_eq!(args(&r)[2..], ["R_OK|W_OK", "AT_EACCESS"]);
 }
@@ -109,14 +142,26 @@ fn access_and_modes() {
     assert_eq!(args(&rec(83, [0, 0, 0, 0, 0, 0], ok(0)))[1], "000");
     assert_eq!(args(&rec(83, [0, 0o4, 0, 0, 0, 0], ok(0)))[1], "004");
     assert_eq!(args(&rec(90, [0, 0o4755, 0, 0, 0, 0], ok(0)))[1], "04755");
-    assert_eq!(args(&rec(133, [0, 0o100644, 0, 0, 0, 0], ok(0)))[1], "S_IFREG|0644");
-    assert_eq!(args(&rec(133, [0, 0o22666, 0, 0, 0, 0], ok(0)))[1], "S_IFCHR|S_ISGID|0666");
-    assert_eq!(args(&rec(133, [0, 0o1644, 0, 0, 0, 0], ok(0)))[1], "S_ISVTX|0644");
+    assert_eq!(
+        args(&rec(133, [0, 0o100644, 0, 0, 0, 0], ok(0)))[1],
+        "S_IFREG|0644"
+    );
+    assert_eq!(
+        args(&rec(133, [0, 0o22666, 0, 0, 0, 0], ok(0)))[1],
+        "S_IFCHR|S_ISGID|0666"
+    );
+    assert_eq!(
+        args(&rec(133, [0, 0o1644, 0, 0, 0, 0], ok(0)))[1],
+        "S_ISVTX|0644"
+    );
     let r = rec(95, [0o22, 0, 0, 0, 0, 0], ok(0o77));
     assert_eq!(line(&r, &Captured::default()), "umask(022) = 077");
     assert_eq!(decode_return(&rec(95, [0; 6], ok(0))), "0");
     // uid -1 means "unchanged".
-    assert_eq!(args(&rec(93, [3, 0xffff_ffff, 1000, 0, 0, 0], ok(0))), ["3", "-1", "1000"]);
+    assert_eq!(
+        args(&rec(93, [3, 0xffff_ffff, 1000, 0, 0, 0], ok(0))),
+        ["3", "-1", "1000"]
+    );
 }
 
 #[test]
@@ -126,35 +171,73 @@ fn mmap_family() {
         line(&r, &Captured::default()),
         "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7fa8a97e1000"
     );
-    let r = rec(9, [0x7fa8_a961_c000, 1_400_832, 5, 0x812, 3, 0x26000], ok(0x7fa8_a961_c000));
+    let r = rec(
+        9,
+        [0x7fa8_a961_c000, 1_400_832, 5, 0x812, 3, 0x26000],
+        ok(0x7fa8_a961_c000),
+    );
     assert_eq!(
         line(&r, &Captured::default()),
         "mmap(0x7fa8a961c000, 1400832, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 0x26000) = 0x7fa8a961c000"
     );
     // Unknown prot bit, huge page size, unknown map type.
     let r = rec(9, [0, 4096, 0x100001, 0x4000_0022, u64::MAX, 0], ok(0x7000));
-    assert_eq!(args(&r)[2..4], ["PROT_READ|0x100000", "MAP_PRIVATE|MAP_ANONYMOUS|16<<MAP_HUGE_SHIFT"]);
-    assert_eq!(args(&rec(9, [0, 1, 0, 0x5, 0, 0], ok(0)))[2..4], ["PROT_NONE", "0x5 /* MAP_??? */"]);
-    assert_eq!(args(&rec(9, [0, 1, 0x100000, 0, 0, 0], ok(0)))[2..4], ["0x100000 /* PROT_??? */", "MAP_FILE"]);
-    assert_eq!(line(&rec(12, [0; 6], ok(0x5618_a40f_5000)), &Captured::default()), "brk(NULL) = 0x5618a40f5000");
-    assert_eq!(args(&rec(28, [0x1000, 4096, 4, 0, 0, 0], ok(0)))[2], "MADV_DONTNEED");
-    assert_eq!(args(&rec(28, [0x1000, 4096, 77, 0, 0, 0], ok(0)))[2], "0x4d /* MADV_??? */");
-    assert_eq!(decode_return(&rec(9, [0; 6], ok(-12))), "-1 ENOMEM (Cannot allocate memory)");
+    assert_eq!(
+        args(&r)[2..4],
+        [
+            "PROT_READ|0x100000",
+            "MAP_PRIVATE|MAP_ANONYMOUS|16<<MAP_HUGE_SHIFT"
+        ]
+    );
+    assert_eq!(
+        args(&rec(9, [0, 1, 0, 0x5, 0, 0], ok(0)))[2..4],
+        ["PROT_NONE", "0x5 /* MAP_??? */"]
+    );
+    assert_eq!(
+        args(&rec(9, [0, 1, 0x100000, 0, 0, 0], ok(0)))[2..4],
+        ["0x100000 /* PROT_??? */", "MAP_FILE"]
+    );
+    assert_eq!(
+        line(&rec(12, [0; 6], ok(0x5618_a40f_5000)), &Captured::default()),
+        "brk(NULL) = 0x5618a40f5000"
+    );
+    assert_eq!(
+        args(&rec(28, [0x1000, 4096, 4, 0, 0, 0], ok(0)))[2],
+        "MADV_DONTNEED"
+    );
+    assert_eq!(
+        args(&rec(28, [0x1000, 4096, 77, 0, 0, 0], ok(0)))[2],
+        "0x4d /* MADV_??? */"
+    );
+    assert_eq!(
+        decode_return(&rec(9, [0; 6], ok(-12))),
+        "-1 ENOMEM (Cannot allocate memory)"
+    );
 }
 
 #[test]
 fn read_write_buffers() {
     let opts = DecodeOptions::default();
     let r = rec(0, [3, 0x7ffd, 4096, 0, 0, 0], ok(3));
-    assert_eq!(line(&r, &with_buffer(b"vm\n")), r#"read(3, "vm\n", 4096) = 3"#);
-    let elf = b"\x7fELF\x02\x01\x01\x03\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0\x10t\x02\0\0\0\0\0\0\0\0\0";
+    assert_eq!(
+        line(&r, &with_buffer(b"vm\n")),
+        r#"read(3, "vm\n", 4096) = 3"#
+    );
+    let elf =
+        b"\x7fELF\x02\x01\x01\x03\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0\x10t\x02\0\0\0\0\0\0\0\0\0";
     let r = rec(0, [3, 0x7ffd, 832, 0, 0, 0], ok(832));
     assert_eq!(
         line(&r, &with_buffer(elf)),
         r#"read(3, "\177ELF\2\1\1\3\0\0\0\0\0\0\0\0\3\0>\0\1\0\0\0\20t\2\0\0\0\0\0"..., 832) = 832"#
     );
     // End of file, with or without a capture.
-    assert_eq!(line(&rec(0, [3, 0x7ffd, 4096, 0, 0, 0], ok(0)), &Captured::default()), r#"read(3, "", 4096) = 0"#);
+    assert_eq!(
+        line(
+            &rec(0, [3, 0x7ffd, 4096, 0, 0, 0], ok(0)),
+            &Captured::default()
+        ),
+        r#"read(3, "", 4096) = 0"#
+    );
     // A failed read shows the address, not stale bytes.
     let r = rec(0, [3, 0x7ffd, 10, 0, 0, 0], ok(-11));
     assert_eq!(
@@ -162,14 +245,23 @@ fn read_write_buffers() {
         "read(3, 0x7ffd, 10) = -1 EAGAIN (Resource temporarily unavailable)"
     );
     let r = rec(1, [1, 0x5000, 10, 0, 0, 0], ok(10));
-    assert_eq!(line(&r, &with_buffer(b"\x01\x023\t\n\r\x0b\x0c\0a")), r#"write(1, "\1\0023\t\n\r\v\f\0a", 10) = 10"#);
+    assert_eq!(
+        line(&r, &with_buffer(b"\x01\x023\t\n\r\x0b\x0c\0a")),
+        r#"write(1, "\1\0023\t\n\r\v\f\0a", 10) = 10"#
+    );
     // A failed write still shows what was passed in.
     let r = rec(1, [1, 0x5000, 2, 0, 0, 0], ok(-32));
-    assert_eq!(line(&r, &with_buffer(b"hi")), r#"write(1, "hi", 2) = -1 EPIPE (Broken pipe)"#);
+    assert_eq!(
+        line(&r, &with_buffer(b"hi")),
+        r#"write(1, "hi", 2) = -1 EPIPE (Broken pipe)"#
+    );
     // -s 4
     let short = DecodeOptions { string_limit: 4 };
     let r = rec(18, [3, 0x5000, 10, 64, 0, 0], ok(10));
-    assert_eq!(decode_args(&r, &with_buffer(b"0123456789"), &short), [r#"3"#, r#""0123"..."#, "10", "64"]);
+    assert_eq!(
+        decode_args(&r, &with_buffer(b"0123456789"), &short),
+        [r#"3"#, r#""0123"..."#, "10", "64"]
+    );
     // The kernel capture was cut short of the -s limit.
     let c = Captured {
         buffer: Some(CapturedBytes::new(b"abc", true)),
@@ -189,7 +281,10 @@ fn read_write_buffers() {
         r#"readlink("/proc/self/exe", "/root/.pyenv/versions/3.11.7/bin"..., 4096) = 43"#
     );
     let r = rec(79, [0x7000, 1024, 0, 0, 0, 0], ok(5));
-    assert_eq!(line(&r, &with_buffer(b"/tmp\0")), r#"getcwd("/tmp", 1024) = 5"#);
+    assert_eq!(
+        line(&r, &with_buffer(b"/tmp\0")),
+        r#"getcwd("/tmp", 1024) = 5"#
+    );
 }
 
 #[test]
@@ -197,10 +292,19 @@ fn strings_are_cut_at_the_limit() {
     let r = rec(188, [1, 2, 3, 4, 1, 0], ok(0));
     let mut c = Captured::default();
     c.strings[0] = Some(CapturedBytes::new(b"/tmp/f", false));
-    c.strings[1] = Some(CapturedBytes::new(b"user.a-rather-long-attribute-name-here\0", false));
+    c.strings[1] = Some(CapturedBytes::new(
+        b"user.a-rather-long-attribute-name-here\0",
+        false,
+    ));
     assert_eq!(
         decode_args(&r, &c, &DecodeOptions::default()),
-        [r#""/tmp/f""#, r#""user.a-rather-long-attribute-nam"..."#, "0x3", "4", "XATTR_CREATE"]
+        [
+            r#""/tmp/f""#,
+            r#""user.a-rather-long-attribute-nam"..."#,
+            "0x3",
+            "4",
+            "XATTR_CREATE"
+        ]
     );
 }
 
@@ -208,8 +312,14 @@ fn strings_are_cut_at_the_limit() {
 fn execve_argv() {
     let r = rec(59, [0x1000, 0x2000, 0x7fff_b50d_de80, 0, 0, 0], ok(0));
     let mut c = with_string(0, b"/usr/bin/ls");
-    c.argv = vec![CapturedBytes::new(b"ls", false), CapturedBytes::new(b"-l", false)];
-    assert_eq!(line(&r, &c), r#"execve("/usr/bin/ls", ["ls", "-l"], 0x7fffb50dde80) = 0"#);
+    c.argv = vec![
+        CapturedBytes::new(b"ls", false),
+        CapturedBytes::new(b"-l", false),
+    ];
+    assert_eq!(
+        line(&r, &c),
+        r#"execve("/usr/bin/ls", ["ls", "-l"], 0x7fffb50dde80) = 0"#
+    );
     c.argv = vec![
         CapturedBytes::new(b"sh", false),
         CapturedBytes::new(b"-c", false),
@@ -232,21 +342,42 @@ fn execve_argv() {
     c.argv_truncated = true;
     assert_eq!(decode_args(&r, &c, &two)[1], r#"["sh", ...]"#);
     assert_eq!(args(&r)[1], "0x2000");
-    assert_eq!(args(&rec(59, [0, 0, 0, 0, 0, 0], ok(-14)))[..2], ["NULL", "NULL"]);
+    assert_eq!(
+        args(&rec(59, [0, 0, 0, 0, 0, 0], ok(-14)))[..2],
+        ["NULL", "NULL"]
+    );
 }
 
 #[test]
 fn sockets() {
     assert_eq!(
-        line(&rec(41, [1, 0o2004001, 0, 0, 0, 0], ok(3)), &Captured::default()),
+        line(
+            &rec(41, [1, 0o2004001, 0, 0, 0, 0], ok(3)),
+            &Captured::default()
+        ),
         "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0) = 3"
     );
-    assert_eq!(args(&rec(41, [2, 0o2000002, 0, 0, 0, 0], ok(3))), ["AF_INET", "SOCK_DGRAM|SOCK_CLOEXEC", "IPPROTO_IP"]);
+    assert_eq!(
+        args(&rec(41, [2, 0o2000002, 0, 0, 0, 0], ok(3))),
+        ["AF_INET", "SOCK_DGRAM|SOCK_CLOEXEC", "IPPROTO_IP"]
+    );
     assert_eq!(args(&rec(41, [10, 1, 6, 0, 0, 0], ok(3)))[2], "IPPROTO_TCP");
-    assert_eq!(args(&rec(41, [16, 3, 0, 0, 0, 0], ok(3)))[..3], ["AF_NETLINK", "SOCK_RAW", "NETLINK_ROUTE"]);
-    assert_eq!(args(&rec(41, [17, 3, 0x0300, 0, 0, 0], ok(3)))[2], "htons(ETH_P_ALL)");
-    assert_eq!(args(&rec(41, [99, 0xf, 0, 0, 0, 0], ok(-97)))[..2], ["0x63 /* AF_??? */", "0xf /* SOCK_??? */"]);
-    assert_eq!(args(&rec(41, [2, 0x101, 0, 0, 0, 0], ok(3)))[1], "SOCK_STREAM|0x100 /* SOCK_??? */");
+    assert_eq!(
+        args(&rec(41, [16, 3, 0, 0, 0, 0], ok(3)))[..3],
+        ["AF_NETLINK", "SOCK_RAW", "NETLINK_ROUTE"]
+    );
+    assert_eq!(
+        args(&rec(41, [17, 3, 0x0300, 0, 0, 0], ok(3)))[2],
+        "htons(ETH_P_ALL)"
+    );
+    assert_eq!(
+        args(&rec(41, [99, 0xf, 0, 0, 0, 0], ok(-97)))[..2],
+        ["0x63 /* AF_??? */", "0xf /* SOCK_??? */"]
+    );
+    assert_eq!(
+        args(&rec(41, [2, 0x101, 0, 0, 0, 0], ok(3)))[1],
+        "SOCK_STREAM|0x100 /* SOCK_??? */"
+    );
 
     let mut un = vec![1, 0];
     un.extend_from_slice(b"/var/run/nscd/socket\0");
@@ -287,11 +418,26 @@ fn sockets() {
         r#"accept(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("127.0.0.1")}, 0x2000) = 5"#
     );
     let r = rec(288, [3, 0, 0, 0o2004000, 0, 0], ok(-11));
-    assert_eq!(args(&r), ["3", "NULL", "NULL", "SOCK_CLOEXEC|SOCK_NONBLOCK"]);
-    assert_eq!(args(&rec(54, [3, 1, 2, 0x10, 4, 0], ok(0)))[1..3], ["SOL_SOCKET", "SO_REUSEADDR"]);
-    assert_eq!(args(&rec(54, [3, 6, 1, 0x10, 4, 0], ok(0)))[1..3], ["SOL_TCP", "TCP_NODELAY"]);
-    assert_eq!(args(&rec(54, [3, 1, 999, 0x10, 4, 0], ok(0)))[2], "0x3e7 /* SO_??? */");
-    assert_eq!(args(&rec(54, [3, 999, 5, 0x10, 4, 0], ok(0)))[1..3], ["0x3e7 /* SOL_??? */", "5"]);
+    assert_eq!(
+        args(&r),
+        ["3", "NULL", "NULL", "SOCK_CLOEXEC|SOCK_NONBLOCK"]
+    );
+    assert_eq!(
+        args(&rec(54, [3, 1, 2, 0x10, 4, 0], ok(0)))[1..3],
+        ["SOL_SOCKET", "SO_REUSEADDR"]
+    );
+    assert_eq!(
+        args(&rec(54, [3, 6, 1, 0x10, 4, 0], ok(0)))[1..3],
+        ["SOL_TCP", "TCP_NODELAY"]
+    );
+    assert_eq!(
+        args(&rec(54, [3, 1, 999, 0x10, 4, 0], ok(0)))[2],
+        "0x3e7 /* SO_??? */"
+    );
+    assert_eq!(
+        args(&rec(54, [3, 999, 5, 0x10, 4, 0], ok(0)))[1..3],
+        ["0x3e7 /* SOL_??? */", "5"]
+    );
     assert_eq!(args(&rec(48, [3, 2, 0, 0, 0, 0], ok(0)))[1], "SHUT_RDWR");
 }
 
@@ -305,9 +451,15 @@ fn time_arguments() {
         "clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=10000000}, 0x7fffbc1a3a30) = 0"
     );
     let r = rec(35, [0x1000, 0, 0, 0, 0, 0], ok(0));
-    assert_eq!(line(&r, &with_buffer(&ts)), "nanosleep({tv_sec=0, tv_nsec=10000000}, NULL) = 0");
+    assert_eq!(
+        line(&r, &with_buffer(&ts)),
+        "nanosleep({tv_sec=0, tv_nsec=10000000}, NULL) = 0"
+    );
     let r = rec(228, [1, 0x1000, 0, 0, 0, 0], ok(0));
-    assert_eq!(line(&r, &with_buffer(&ts)), "clock_gettime(CLOCK_MONOTONIC, {tv_sec=0, tv_nsec=10000000}) = 0");
+    assert_eq!(
+        line(&r, &with_buffer(&ts)),
+        "clock_gettime(CLOCK_MONOTONIC, {tv_sec=0, tv_nsec=10000000}) = 0"
+    );
     let r = rec(228, [99, 0x1000, 0, 0, 0, 0], ok(-22));
     assert_eq!(
         line(&r, &with_buffer(&ts)),
@@ -315,21 +467,51 @@ fn time_arguments() {
     );
     // A short capture falls back to the pointer.
     assert_eq!(args(&rec(35, [0x1000, 0, 0, 0, 0, 0], ok(0)))[0], "0x1000");
-    assert_eq!(decode_args(&r, &with_buffer(&ts[..4]), &DecodeOptions::default())[1], "0x1000");
+    assert_eq!(
+        decode_args(&r, &with_buffer(&ts[..4]), &DecodeOptions::default())[1],
+        "0x1000"
+    );
 }
 
 #[test]
 fn signals_and_processes() {
-    assert_eq!(line(&rec(62, [1234, 15, 0, 0, 0, 0], ok(0)), &Captured::default()), "kill(1234, SIGTERM) = 0");
+    assert_eq!(
+        line(
+            &rec(62, [1234, 15, 0, 0, 0, 0], ok(0)),
+            &Captured::default()
+        ),
+        "kill(1234, SIGTERM) = 0"
+    );
     assert_eq!(args(&rec(62, [1234, 0, 0, 0, 0, 0], ok(0)))[1], "0");
     assert_eq!(args(&rec(234, [1, 2, 35, 0, 0, 0], ok(0)))[2], "SIGRT_3");
-    assert_eq!(args(&rec(13, [17, 0x1000, 0, 8, 0, 0], ok(0))), ["SIGCHLD", "0x1000", "NULL", "8"]);
-    assert_eq!(args(&rec(14, [2, 0x1000, 0, 8, 0, 0], ok(0)))[0], "SIG_SETMASK");
-    assert_eq!(args(&rec(61, [u64::MAX, 0x7ffc, 1, 0, 0, 0], ok(-10))), ["-1", "0x7ffc", "WNOHANG", "NULL"]);
-    assert_eq!(args(&rec(61, [u64::MAX, 0, 0x4000_0000, 0, 0, 0], ok(1)))[2], "__WALL");
-    assert_eq!(args(&rec(158, [0x1002, 0x7fa8_a95f_3740, 0, 0, 0, 0], ok(0))), ["ARCH_SET_FS", "0x7fa8a95f3740"]);
-    assert_eq!(args(&rec(302, [0, 3, 0, 0x7ff, 0, 0], ok(0))), ["0", "RLIMIT_STACK", "NULL", "0x7ff"]);
-    assert_eq!(args(&rec(98, [0xffff_ffff, 0x10, 0, 0, 0, 0], ok(0)))[0], "RUSAGE_CHILDREN");
+    assert_eq!(
+        args(&rec(13, [17, 0x1000, 0, 8, 0, 0], ok(0))),
+        ["SIGCHLD", "0x1000", "NULL", "8"]
+    );
+    assert_eq!(
+        args(&rec(14, [2, 0x1000, 0, 8, 0, 0], ok(0)))[0],
+        "SIG_SETMASK"
+    );
+    assert_eq!(
+        args(&rec(61, [u64::MAX, 0x7ffc, 1, 0, 0, 0], ok(-10))),
+        ["-1", "0x7ffc", "WNOHANG", "NULL"]
+    );
+    assert_eq!(
+        args(&rec(61, [u64::MAX, 0, 0x4000_0000, 0, 0, 0], ok(1)))[2],
+        "__WALL"
+    );
+    assert_eq!(
+        args(&rec(158, [0x1002, 0x7fa8_a95f_3740, 0, 0, 0, 0], ok(0))),
+        ["ARCH_SET_FS", "0x7fa8a95f3740"]
+    );
+    assert_eq!(
+        args(&rec(302, [0, 3, 0, 0x7ff, 0, 0], ok(0))),
+        ["0", "RLIMIT_STACK", "NULL", "0x7ff"]
+    );
+    assert_eq!(
+        args(&rec(98, [0xffff_ffff, 0x10, 0, 0, 0, 0], ok(0)))[0],
+        "RUSAGE_CHILDREN"
+    );
 }
 
 #[test]
@@ -340,7 +522,18 @@ fn clone_flags_and_exit_signal() {
         "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f000a10) = 4242"
     );
     let threads = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x80000 | 0x100000 | 0x200000;
-    let r = rec(56, [threads, 0x7f00_1000, 0x7f00_2000, 0x7f00_2000, 0x7f00_3000, 0], ok(4243));
+    let r = rec(
+        56,
+        [
+            threads,
+            0x7f00_1000,
+            0x7f00_2000,
+            0x7f00_2000,
+            0x7f00_3000,
+            0,
+        ],
+        ok(4243),
+    );
     assert_eq!(
         args(&r),
         [
@@ -351,11 +544,24 @@ fn clone_flags_and_exit_signal() {
             "child_tidptr=0x7f002000",
         ]
     );
-    assert_eq!(args(&rec(56, [17, 0, 0, 0, 0, 0], ok(1)))[1], "flags=SIGCHLD");
+    assert_eq!(
+        args(&rec(56, [17, 0, 0, 0, 0, 0], ok(1)))[1],
+        "flags=SIGCHLD"
+    );
     assert_eq!(args(&rec(56, [0, 0, 0, 0, 0, 0], ok(1)))[1], "flags=0");
-    assert_eq!(args(&rec(56, [0x400_0000_0100 | 17, 0, 0, 0, 0, 0], ok(1)))[1], "flags=CLONE_VM|0x40000000000|SIGCHLD");
-    assert_eq!(args(&rec(272, [0x2_0000 | 0x4000_0000, 0, 0, 0, 0, 0], ok(0)))[0], "CLONE_NEWNS|CLONE_NEWNET");
-    let r = rec(56, [0x0120_0011, 0, 0, 0x7f00_0a10, 0, 0], SyscallResult::Unfinished);
+    assert_eq!(
+        args(&rec(56, [0x400_0000_0100 | 17, 0, 0, 0, 0, 0], ok(1)))[1],
+        "flags=CLONE_VM|0x40000000000|SIGCHLD"
+    );
+    assert_eq!(
+        args(&rec(272, [0x2_0000 | 0x4000_0000, 0, 0, 0, 0, 0], ok(0)))[0],
+        "CLONE_NEWNS|CLONE_NEWNET"
+    );
+    let r = rec(
+        56,
+        [0x0120_0011, 0, 0, 0x7f00_0a10, 0, 0],
+        SyscallResult::Unfinished,
+    );
     assert_eq!(
         line(&r, &Captured::default()),
         "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>"
@@ -364,65 +570,205 @@ fn clone_flags_and_exit_signal() {
 
 #[test]
 fn fcntl_forms() {
-    assert_eq!(line(&rec(72, [1, 0, 10, 0, 0, 0], ok(11)), &Captured::default()), "fcntl(1, F_DUPFD, 10) = 11");
-    assert_eq!(line(&rec(72, [11, 2, 1, 0, 0, 0], ok(0)), &Captured::default()), "fcntl(11, F_SETFD, FD_CLOEXEC) = 0");
     assert_eq!(
-        line(&rec(72, [3, 3, 0x7777, 0, 0, 0], ok(0x8002)), &Captured::default()),
+        line(&rec(72, [1, 0, 10, 0, 0, 0], ok(11)), &Captured::default()),
+        "fcntl(1, F_DUPFD, 10) = 11"
+    );
+    assert_eq!(
+        line(&rec(72, [11, 2, 1, 0, 0, 0], ok(0)), &Captured::default()),
+        "fcntl(11, F_SETFD, FD_CLOEXEC) = 0"
+    );
+    assert_eq!(
+        line(
+            &rec(72, [3, 3, 0x7777, 0, 0, 0], ok(0x8002)),
+            &Captured::default()
+        ),
         "fcntl(3, F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE)"
     );
-    assert_eq!(decode_return(&rec(72, [3, 3, 0, 0, 0, 0], ok(0))), "0 (flags O_RDONLY)");
-    assert_eq!(decode_return(&rec(72, [3, 1, 0, 0, 0, 0], ok(1))), "0x1 (flags FD_CLOEXEC)");
+    assert_eq!(
+        decode_return(&rec(72, [3, 3, 0, 0, 0, 0], ok(0))),
+        "0 (flags O_RDONLY)"
+    );
+    assert_eq!(
+        decode_return(&rec(72, [3, 1, 0, 0, 0, 0], ok(1))),
+        "0x1 (flags FD_CLOEXEC)"
+    );
     assert_eq!(decode_return(&rec(72, [3, 1, 0, 0, 0, 0], ok(0))), "0");
-    assert_eq!(decode_return(&rec(72, [3, 3, 0, 0, 0, 0], ok(-9))), "-1 EBADF (Bad file descriptor)");
-    assert_eq!(args(&rec(72, [3, 4, 0o4002, 0, 0, 0], ok(0)))[2], "O_RDWR|O_NONBLOCK");
+    assert_eq!(
+        decode_return(&rec(72, [3, 3, 0, 0, 0, 0], ok(-9))),
+        "-1 EBADF (Bad file descriptor)"
+    );
+    assert_eq!(
+        args(&rec(72, [3, 4, 0o4002, 0, 0, 0], ok(0)))[2],
+        "O_RDWR|O_NONBLOCK"
+    );
     assert_eq!(args(&rec(72, [3, 10, 10, 0, 0, 0], ok(0)))[2], "SIGUSR1");
-    assert_eq!(args(&rec(72, [3, 6, 0x7ffc, 0, 0, 0], ok(0)))[1..], ["F_SETLK", "0x7ffc"]);
-    assert_eq!(args(&rec(72, [3, 999, 0, 0, 0, 0], ok(-22)))[1..], ["0x3e7 /* F_??? */", "0"]);
+    assert_eq!(
+        args(&rec(72, [3, 6, 0x7ffc, 0, 0, 0], ok(0)))[1..],
+        ["F_SETLK", "0x7ffc"]
+    );
+    assert_eq!(
+        args(&rec(72, [3, 999, 0, 0, 0, 0], ok(-22)))[1..],
+        ["0x3e7 /* F_??? */", "0"]
+    );
 }
 
 #[test]
 fn ioctl_and_lseek() {
     assert_eq!(
-        line(&rec(16, [1, 0x5401, 0x7fff_a228_2a70, 0, 0, 0], ok(-25)), &Captured::default()),
+        line(
+            &rec(16, [1, 0x5401, 0x7fff_a228_2a70, 0, 0, 0], ok(-25)),
+            &Captured::default()
+        ),
         "ioctl(1, TCGETS, 0x7fffa2282a70) = -1 ENOTTY (Inappropriate ioctl for device)"
     );
-    assert_eq!(args(&rec(16, [3, 0x8008_1272, 0, 0, 0, 0], ok(0)))[1], "BLKGETSIZE64");
-    assert_eq!(args(&rec(16, [3, 0xc008_ab12, 0, 0, 0, 0], ok(0)))[1], "_IOC(_IOC_READ|_IOC_WRITE, 0xab, 0x12, 0x8)");
-    assert_eq!(args(&rec(16, [3, 0xab00, 0, 0, 0, 0], ok(0)))[1], "_IOC(_IOC_NONE, 0xab, 0, 0)");
-    assert_eq!(line(&rec(8, [3, 0, 0, 0, 0, 0], ok(0)), &Captured::default()), "lseek(3, 0, SEEK_SET) = 0");
-    assert_eq!(args(&rec(8, [5, 5, 1, 0, 0, 0], ok(5)))[1..], ["5", "SEEK_CUR"]);
-    assert_eq!(args(&rec(8, [5, (-3i64) as u64, 9, 0, 0, 0], ok(5)))[1..], ["-3", "0x9 /* SEEK_??? */"]);
+    assert_eq!(
+        args(&rec(16, [3, 0x8008_1272, 0, 0, 0, 0], ok(0)))[1],
+        "BLKGETSIZE64"
+    );
+    assert_eq!(
+        args(&rec(16, [3, 0xc008_ab12, 0, 0, 0, 0], ok(0)))[1],
+        "_IOC(_IOC_READ|_IOC_WRITE, 0xab, 0x12, 0x8)"
+    );
+    assert_eq!(
+        args(&rec(16, [3, 0xab00, 0, 0, 0, 0], ok(0)))[1],
+        "_IOC(_IOC_NONE, 0xab, 0, 0)"
+    );
+    assert_eq!(
+        line(&rec(8, [3, 0, 0, 0, 0, 0], ok(0)), &Captured::default()),
+        "lseek(3, 0, SEEK_SET) = 0"
+    );
+    assert_eq!(
+        args(&rec(8, [5, 5, 1, 0, 0, 0], ok(5)))[1..],
+        ["5", "SEEK_CUR"]
+    );
+    assert_eq!(
+        args(&rec(8, [5, (-3i64) as u64, 9, 0, 0, 0], ok(5)))[1..],
+        ["-3", "0x9 /* SEEK_??? */"]
+    );
 }
 
 #[test]
 fn futex_forms() {
     assert_eq!(
-        line(&rec(202, [0x7fa8_a97c_aa4c, 129, 2_147_483_647, 0, 0, 0], ok(0)), &Captured::default()),
+        line(
+            &rec(202, [0x7fa8_a97c_aa4c, 129, 2_147_483_647, 0, 0, 0], ok(0)),
+            &Captured::default()
+        ),
         "futex(0x7fa8a97caa4c, FUTEX_WAKE_PRIVATE, 2147483647) = 0"
     );
-    assert_eq!(args(&rec(202, [0x10, 128, 2, 0, 0, 0], ok(0))), ["0x10", "FUTEX_WAIT_PRIVATE", "2", "NULL"]);
+    assert_eq!(
+        args(&rec(202, [0x10, 128, 2, 0, 0, 0], ok(0))),
+        ["0x10", "FUTEX_WAIT_PRIVATE", "2", "NULL"]
+    );
     assert_eq!(
         args(&rec(202, [0x10, 393, 0, 0x20, 0, 0xffff_ffff], ok(0))),
-        ["0x10", "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME", "0", "0x20", "FUTEX_BITSET_MATCH_ANY"]
+        [
+            "0x10",
+            "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME",
+            "0",
+            "0x20",
+            "FUTEX_BITSET_MATCH_ANY"
+        ]
     );
     assert_eq!(
         args(&rec(202, [0x10, 133, 1, 1, 0x20, 0x0400_1000], ok(1)))[5],
         "FUTEX_OP_SET<<28|0x1<<12|FUTEX_OP_CMP_GT<<24|0"
     );
-    assert_eq!(args(&rec(202, [0x10, 99, 1, 2, 3, 4], ok(0)))[1], "0x63 /* FUTEX_??? */");
+    assert_eq!(
+        args(&rec(202, [0x10, 99, 1, 2, 3, 4], ok(0)))[1],
+        "0x63 /* FUTEX_??? */"
+    );
+}
+
+#[test]
+fn prctl_forms() {
+    assert_eq!(
+        args(&rec(157, [23, 0x20, 0, 0x7fff, 0x7f00, 0], ok(1))),
+        ["PR_CAPBSET_READ", "CAP_MAC_OVERRIDE"]
+    );
+    assert_eq!(
+        args(&rec(157, [23, 0x30, 0, 0, 0, 0], ok(-22)))[1],
+        "0x30 /* CAP_??? */"
+    );
+    assert_eq!(
+        args(&rec(157, [38, 1, 0, 0, 0, 0], ok(0))),
+        ["PR_SET_NO_NEW_PRIVS", "1", "0", "0", "0"]
+    );
+    assert_eq!(args(&rec(157, [1, 0x10, 0, 0, 0, 0], ok(0))).len(), 2);
+    assert_eq!(args(&rec(157, [2, 9, 0, 0, 0, 0], ok(0)))[1], "SIGKILL");
+    assert_eq!(
+        args(&rec(157, [22, 2, 0x1000, 0, 0, 0], ok(0)))[1..],
+        ["SECCOMP_MODE_FILTER", "0x1000"]
+    );
+    assert_eq!(
+        line(&rec(157, [3, 0, 0, 0, 0, 0], ok(1)), &Captured::default()),
+        "prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)"
+    );
+    assert_eq!(
+        args(&rec(157, [999, 1, 2, 3, 4, 0], ok(-22))),
+        ["0x3e7 /* PR_??? */", "0x1", "0x2", "0x3", "0x4"]
+    );
+}
+
+#[test]
+fn device_nodes() {
+    let r = rec(259, [AT_FDCWD_ARG, 0x10, 0o10644, 0, 0, 0], ok(0));
+    assert_eq!(
+        line(&r, &with_string(1, b"/tmp/zzf")),
+        r#"mknodat(AT_FDCWD, "/tmp/zzf", S_IFIFO|0644) = 0"#
+    );
+    let r = rec(133, [0x10, 0o20666, 0x103, 0, 0, 0], ok(0));
+    assert_eq!(args(&r)[1..], ["S_IFCHR|0666", "makedev(0x1, 0x3)"]);
+    assert_eq!(
+        args(&rec(133, [0x10, 0o60600, 0x2001_0345, 0, 0, 0], ok(0)))[2],
+        "makedev(0x103, 0x20045)"
+    );
+    assert_eq!(
+        args(&rec(133, [0x10, 0o60600, 0, 0, 0, 0], ok(0)))[2],
+        "makedev(0, 0)"
+    );
 }
 
 #[test]
 fn misc_flag_arguments() {
-    assert_eq!(args(&rec(293, [0x1000, 0o2004000, 0, 0, 0, 0], ok(0)))[1], "O_NONBLOCK|O_CLOEXEC");
-    assert_eq!(args(&rec(291, [0o2000000, 0, 0, 0, 0, 0], ok(3)))[0], "EPOLL_CLOEXEC");
-    assert_eq!(args(&rec(290, [0, 0o2000001, 0, 0, 0, 0], ok(3)))[1], "EFD_SEMAPHORE|EFD_CLOEXEC");
-    assert_eq!(args(&rec(221, [3, 0, 0, 2, 0, 0], ok(0)))[3], "POSIX_FADV_SEQUENTIAL");
-    assert_eq!(args(&rec(233, [4, 1, 5, 0x10, 0, 0], ok(0)))[1], "EPOLL_CTL_ADD");
-    assert_eq!(args(&rec(73, [3, 6, 0, 0, 0, 0], ok(0)))[1], "LOCK_EX|LOCK_NB");
-    assert_eq!(args(&rec(285, [3, 3, 0, 10, 0, 0], ok(0)))[1], "FALLOC_FL_KEEP_SIZE|FALLOC_FL_PUNCH_HOLE");
+    assert_eq!(
+        args(&rec(293, [0x1000, 0o2004000, 0, 0, 0, 0], ok(0)))[1],
+        "O_NONBLOCK|O_CLOEXEC"
+    );
+    assert_eq!(
+        args(&rec(291, [0o2000000, 0, 0, 0, 0, 0], ok(3)))[0],
+        "EPOLL_CLOEXEC"
+    );
+    assert_eq!(
+        args(&rec(290, [0, 0o2000001, 0, 0, 0, 0], ok(3)))[1],
+        "EFD_SEMAPHORE|EFD_CLOEXEC"
+    );
+    assert_eq!(
+        args(&rec(221, [3, 0, 0, 2, 0, 0], ok(0)))[3],
+        "POSIX_FADV_SEQUENTIAL"
+    );
+    assert_eq!(
+        args(&rec(233, [4, 1, 5, 0x10, 0, 0], ok(0)))[1],
+        "EPOLL_CTL_ADD"
+    );
+    assert_eq!(
+        args(&rec(73, [3, 6, 0, 0, 0, 0], ok(0)))[1],
+        "LOCK_EX|LOCK_NB"
+    );
+    assert_eq!(
+        args(&rec(285, [3, 3, 0, 10, 0, 0], ok(0)))[1],
+        "FALLOC_FL_KEEP_SIZE|FALLOC_FL_PUNCH_HOLE"
+    );
     assert_eq!(args(&rec(285, [3, 0, 0, 10, 0, 0], ok(0)))[1], "0");
-    assert_eq!(args(&rec(334, [0x7fa8_a95f_4060, 0x20, 0, 0x5305_3053, 0, 0], ok(0))), ["0x7fa8a95f4060", "0x20", "0", "0x53053053"]);
+    assert_eq!(
+        args(&rec(
+            334,
+            [0x7fa8_a95f_4060, 0x20, 0, 0x5305_3053, 0, 0],
+            ok(0)
+        )),
+        ["0x7fa8a95f4060", "0x20", "0", "0x53053053"]
+    );
 }
 
 #[test]
@@ -437,22 +783,43 @@ fn unknown_syscall_and_no_return() {
         show_pid: true,
         show_duration: true,
     };
-    assert_eq!(format_decoded_line(&r, &Captured::default(), &all, &DecodeOptions::default()), "[pid 101] exit_group(0) = ?");
+    assert_eq!(
+        format_decoded_line(&r, &Captured::default(), &all, &DecodeOptions::default()),
+        "[pid 101] exit_group(0) = ?"
+    );
     let r = rec(39, [0; 6], ok(10969));
     assert_eq!(
         format_decoded_line(&r, &Captured::default(), &all, &DecodeOptions::default()),
         "[pid 101] getpid() = 10969 <0.000012>"
     );
-    assert_eq!(decode_return(&rec(0, [3, 1, 1, 0, 0, 0], ok(-512))), "? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+    assert_eq!(
+        decode_return(&rec(0, [3, 1, 1, 0, 0, 0], ok(-512))),
+        "? ERESTARTSYS (To be restarted if SA_RESTART is set)"
+    );
 }
 
 #[test]
 fn unfinished_lines_stop_before_exit_values() {
     let u = SyscallResult::Unfinished;
-    assert_eq!(line(&rec(0, [3, 0x10, 4096, 0, 0, 0], u), &Captured::default()), "read(3,  <unfinished ...>");
-    assert_eq!(line(&rec(61, [u64::MAX, 0x10, 0, 0, 0, 0], u), &Captured::default()), "wait4(-1,  <unfinished ...>");
-    assert_eq!(line(&rec(58, [0; 6], u), &Captured::default()), "vfork( <unfinished ...>");
-    assert_eq!(line(&rec(22, [0x10, 0, 0, 0, 0, 0], u), &Captured::default()), "pipe( <unfinished ...>");
+    assert_eq!(
+        line(&rec(0, [3, 0x10, 4096, 0, 0, 0], u), &Captured::default()),
+        "read(3,  <unfinished ...>"
+    );
+    assert_eq!(
+        line(
+            &rec(61, [u64::MAX, 0x10, 0, 0, 0, 0], u),
+            &Captured::default()
+        ),
+        "wait4(-1,  <unfinished ...>"
+    );
+    assert_eq!(
+        line(&rec(58, [0; 6], u), &Captured::default()),
+        "vfork( <unfinished ...>"
+    );
+    assert_eq!(
+        line(&rec(22, [0x10, 0, 0, 0, 0, 0], u), &Captured::default()),
+        "pipe( <unfinished ...>"
+    );
     let mut c = with_string(0, b"/usr/bin/ls");
     c.argv = vec![CapturedBytes::new(b"ls", false)];
     assert_eq!(
