@@ -677,10 +677,11 @@ pub fn decode_return(rec: &SyscallRecord) -> String {
             _ => {}
         }
     }
-    if rec.nr == NR_PRCTL && low32(rec.args[0]) == PR_GET_DUMPABLE {
-        if let Some(name) = xlat::SUID_DUMP.name(u) {
-            return format!("{ret} ({name})");
-        }
+    if rec.nr == NR_PRCTL
+        && low32(rec.args[0]) == PR_GET_DUMPABLE
+        && let Some(name) = xlat::SUID_DUMP.name(u)
+    {
+        return format!("{ret} ({name})");
     }
     match signatures::signature(rec.nr).map(|s| s.ret) {
         Some(RetType::Ptr) => hex(u),
