@@ -17,33 +17,8 @@ use renacer_trace::json::{
     Drops, FORMAT, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// Malformed JSON or a document that does not fit the schema.
-    #[error("invalid trace file at line {line}, column {column}: {message}")]
-    Parse {
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error("unsupported trace format {found:?} (expected {FORMAT:?})")]
-    UnsupportedFormat { found: String },
-}
-
-impl From<serde_json::Error> for LoadError {
-    fn from(e: serde_json::Error) -> Self {
-        let (line, column) = (e.line(), e.column());
-        // serde_json appends the position to its message; it is reported separately.
-        let full = e.to_string();
-        let suffix = format!(" at line {line} column {column}");
-        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
-        Self::Parse {
-            line,
-            column,
-            message,
-        }
-    }
-}
+/// Errors are renacer-trace's own JSON errors: one type, one message format.
+pub use renacer_trace::json::JsonError as LoadError;
 
 /// Parses a trace file, accepting plain-string and `[name, value]` arguments.
 /// `statistics` may be absent (it is then recomputed from the records).
