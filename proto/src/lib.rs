@@ -39,6 +39,9 @@ pub mod convert {
                 tid: record.tid,
                 cpu: record.cpu,
                 lamport: record.lamport,
+                // Filled in by the daemon, which has the captured bytes.
+                decoded_args: Vec::new(),
+                captured: Vec::new(),
             }
         }
     }

@@ -277,6 +277,7 @@ impl Tracer for TracerService {
                 summary: Some(pb::Summary::from(&session.summary)),
                 drops: Some(drops),
                 reason: end_reason_to_proto(reason).into(),
+                json: String::new(),
             }),
         }))
     }
@@ -299,7 +300,37 @@ impl Tracer for TracerService {
             active_captures: self.registry.active_captures() as u32,
             attach_mode,
             daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
+            continuous: false,
+            otlp_unsent: 0,
         }))
+    }
+
+    async fn compare(
+        &self,
+        _request: Request<pb::CompareRequest>,
+    ) -> Result<Response<pb::CompareResponse>, Status> {
+        Err(Status::unimplemented("Compare is not implemented yet"))
+    }
+
+    async fn assert(
+        &self,
+        _request: Request<pb::AssertRequest>,
+    ) -> Result<Response<pb::AssertResponse>, Status> {
+        Err(Status::unimplemented("Assert is not implemented yet"))
+    }
+
+    async fn set_continuous(
+        &self,
+        _request: Request<pb::SetContinuousRequest>,
+    ) -> Result<Response<pb::SetContinuousResponse>, Status> {
+        Err(Status::unimplemented("continuous profiling is not implemented yet"))
+    }
+
+    async fn stats(
+        &self,
+        _request: Request<pb::StatsRequest>,
+    ) -> Result<Response<pb::StatsResponse>, Status> {
+        Err(Status::unimplemented("continuous profiling is not implemented yet"))
     }
 }
 

@@ -186,6 +186,7 @@ async fn stream_capture(
             .map_err(|err| anyhow!("duration out of range: {err}"))?,
         command: args.command.clone(),
         summary_only: args.summary && args.format == Format::Text,
+        ..CaptureRequest::default()
     };
     let mut stream = client
         .capture(request)
