@@ -1,0 +1,175 @@
+//! The harness every root-only end-to-end test shares: a private daemon per
+//! test, stopped by PID when its guard drops (also when the test fails), and
+//! helpers to read what renacerctl wrote.
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output},
+    sync::atomic::{AtomicU32, Ordering},
+    thread,
+    time::{Duration, Instant},
+};
+
+use renacer_trace::json::TraceFile;
+
+pub fn require_root() {
+    // SAFETY: plain syscall.
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "these tests load eBPF programs: run them as root (`sudo -E cargo xtask test`)"
+    );
+}
+
+pub fn bin(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_renacerctl")).with_file_name(name)
+}
+
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "renacer-test-{}-{tag}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub struct Daemon {
+    pub child: Child,
+    pub socket: PathBuf,
+}
+
+impl Daemon {
+    pub fn start() -> Self {
+        require_root();
+        let dir = scratch_dir("daemon");
+        let socket = dir.join("renacer.sock");
+        let child = Command::new(bin("renacer-daemon"))
+            .arg("--socket")
+            .arg(&socket)
+            .env("RENACER_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let mut daemon = Self { child, socket };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::os::unix::net::UnixStream::connect(&daemon.socket).is_err() {
+            if let Some(status) = daemon.child.try_wait().unwrap() {
+                panic!("renacer-daemon exited during start-up: {status}");
+            }
+            assert!(Instant::now() < deadline, "daemon did not start within 20s");
+            thread::sleep(Duration::from_millis(50));
+        }
+        daemon
+    }
+
+    pub fn ctl(&self) -> Command {
+        let mut cmd = Command::new(bin("renacerctl"));
+        cmd.arg("--socket").arg(&self.socket);
+        cmd
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn assert_serving(&self) {
+        let out = self.ctl().arg("status").output().unwrap();
+        assert!(out.status.success(), "daemon stopped serving: {out:?}");
+    }
+
+    /// `capture --format json -- CMD`: the trace and renacerctl's output.
+    pub fn capture_json(&self, command: &[&str]) -> (TraceFile, Output) {
+        let dir = scratch_dir("trace");
+        let path = dir.join("trace.json");
+        let out = self
+            .ctl()
+            .args(["capture", "--format", "json", "-o"])
+            .arg(&path)
+            .arg("--")
+            .args(command)
+            .output()
+            .unwrap();
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("no trace written ({err}); renacerctl said {out:?}"));
+        (TraceFile::parse(&text).unwrap(), out)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.pid(), libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn count(trace: &TraceFile, name: &str) -> usize {
+    trace.syscalls.iter().filter(|s| s.name == name).count()
+}
+
+pub fn is_fork(name: &str) -> bool {
+    matches!(name, "clone" | "clone3" | "fork" | "vfork")
+}
+
+pub fn returned(syscall: &renacer_trace::json::JsonSyscall) -> Option<i64> {
+    match syscall.result {
+        renacer_trace::json::JsonResult::Returned(value) => Some(value),
+        renacer_trace::json::JsonResult::Marker(_) => None,
+    }
+}
+
+/// wait4 calls that reaped a child (dash also polls with WNOHANG and gets ECHILD).
+pub fn reaping_waits(trace: &TraceFile) -> usize {
+    trace
+        .syscalls
+        .iter()
+        .filter(|s| s.name == "wait4" && returned(s).is_some_and(|pid| pid > 0))
+        .count()
+}
+
+/// Compiles the deterministic C workload (static: no loader noise).
+pub fn workload() -> PathBuf {
+    let dir = scratch_dir("workload");
+    let exe = dir.join("syscalls");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/workloads/syscalls.c");
+    let status = Command::new("cc")
+        .args(["-O1", "-static", "-o"])
+        .arg(&exe)
+        .arg(source)
+        .status()
+        .unwrap();
+    assert!(status.success(), "compiling the workload failed");
+    exe
+}
+
+/// Parses a `strace -c` table (ours or strace's) into name -> (calls, errors).
+pub fn parse_summary(table: &str) -> BTreeMap<String, (u64, u64)> {
+    table
+        .lines()
+        .filter(|line| !line.starts_with('%') && !line.starts_with('-'))
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (name, numbers) = fields.split_last()?;
+            if *name == "total" || numbers.len() < 4 {
+                return None;
+            }
+            let calls = numbers[3].parse().ok()?;
+            let errors = numbers.get(4).map_or(Some(0), |e| e.parse().ok())?;
+            Some(((*name).to_owned(), (calls, errors)))
+        })
+        .collect()
+}
+
