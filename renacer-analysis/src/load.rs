@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use renacer_trace::json::{
-    Drops, FORMAT, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
+    Drops, FORMAT, JsonCaptured, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
 };
 
 /// Errors are renacer-trace's own JSON errors: one type, one message format.
@@ -82,6 +82,10 @@ struct LenientFile {
 struct LenientSyscall {
     name: String,
     args: Vec<Arg>,
+    #[serde(default)]
+    raw_args: Vec<u64>,
+    #[serde(default)]
+    captured: Vec<JsonCaptured>,
     result: JsonResult,
     #[serde(default)]
     errno: Option<String>,
@@ -97,6 +101,8 @@ impl From<LenientSyscall> for JsonSyscall {
         Self {
             name: s.name,
             args: s.args.into_iter().map(|a| a.0).collect(),
+            raw_args: s.raw_args,
+            captured: s.captured,
             result: s.result,
             errno: s.errno,
             duration_nanos: s.duration_nanos,

@@ -367,6 +367,9 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
             syscalls.push(JsonSyscall {
                 name: strings[key.name].clone(),
                 args: key.args.iter().map(|&a| strings[a].clone()).collect(),
+                // Compaction keeps the decoded form only.
+                raw_args: Vec::new(),
+                captured: Vec::new(),
                 result: key.result,
                 errno: key.errno.map(|e| strings[e].clone()),
                 duration_nanos: 0,

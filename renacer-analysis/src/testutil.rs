@@ -101,6 +101,8 @@ impl TraceBuilder {
         self.syscalls.push(JsonSyscall {
             name: name.to_owned(),
             args: args.iter().map(|s| (*s).to_owned()).collect(),
+            raw_args: Vec::new(),
+            captured: Vec::new(),
             result,
             errno,
             duration_nanos: dur,

@@ -23,6 +23,59 @@ pub mod kind {
     pub const FORK: u16 = 2;
     pub const EXEC: u16 = 3;
     pub const EXIT: u16 = 4;
+    /// Bytes read from the tracee for the next syscall record of the same
+    /// thread ([`PayloadHeader`] followed by the data).
+    pub const PAYLOAD: u16 = 5;
+}
+
+/// Largest string or buffer the kernel reads for one argument (`-s`, path limit).
+pub const MAX_CAPTURE_BYTES: u32 = 4096;
+/// execve argv elements read; more are marked with [`payload::ARGV_MORE`].
+pub const MAX_ARGV_CAPTURED: u32 = 16;
+/// Syscall numbers covered by the per-capture bitmap and the capture plans.
+pub const SYSCALL_SLOTS: u32 = 512;
+/// Data area of the per-CPU scratch record: a power of two above
+/// `MAX_CAPTURE_BYTES + 2`, so that masking with `SCRATCH_DATA_BYTES - 1`
+/// bounds every length for the verifier.
+pub const SCRATCH_DATA_BYTES: usize = 8192;
+
+/// `CaptureConfig::flags` bits.
+pub mod config {
+    /// Read strings and buffers per the syscall's [`super::SyscallCapturePlan`].
+    pub const DECODE: u32 = 1;
+    /// Numbers past the bitmap (`SYSCALL_SLOTS` and up) are traced too.
+    pub const ALL_SYSCALLS: u32 = 2;
+}
+
+/// `PayloadHeader::kind` and `flags` values.
+pub mod payload {
+    /// A NUL-terminated string argument (the NUL is not sent).
+    pub const STRING: u8 = 1;
+    /// A data buffer, socket address or timespec.
+    pub const BUFFER: u8 = 2;
+    /// One element of a string array (execve argv), `index` = position.
+    pub const ARGV: u8 = 3;
+    /// Flag: the string or buffer went on past what was read.
+    pub const TRUNCATED: u8 = 1;
+    /// Flag on an empty ARGV record: the array had more elements.
+    pub const ARGV_MORE: u8 = 2;
+}
+
+/// `SyscallCapturePlan::buffer_at` values.
+pub mod capture_at {
+    pub const NONE: u8 = 0;
+    pub const ENTER: u8 = 1;
+    pub const EXIT: u8 = 2;
+}
+
+/// `SyscallCapturePlan::buffer_len` values: where the buffer's length comes from.
+pub mod capture_len {
+    /// Argument `buffer_len_arg`.
+    pub const ARG: u8 = 1;
+    /// The return value.
+    pub const RETURN: u8 = 2;
+    /// `buffer_max` bytes.
+    pub const FIXED: u8 = 3;
 }
 
 /// `SyscallEvent::flags` bits.
@@ -86,6 +139,72 @@ pub struct InflightSyscall {
     pub args: [u64; 6],
 }
 
+/// Per-capture settings, indexed by capture id; checked right after the
+/// `TRACED` lookup.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CaptureConfig {
+    /// Bit `nr % 64` of word `nr / 64`: syscall `nr` is recorded.
+    pub syscalls: [u64; 8],
+    /// Longest path or string read, in bytes (at most `MAX_CAPTURE_BYTES`).
+    pub path_limit: u32,
+    /// Longest data buffer read, in bytes (at most `MAX_CAPTURE_BYTES`).
+    pub buffer_limit: u32,
+    pub flags: u32,
+    pub _pad: u32,
+}
+
+/// What to read from user memory for one syscall number (from
+/// `renacer_trace::signatures::strings_to_capture`, filled in by the daemon).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyscallCapturePlan {
+    /// Bit `i`: argument `i` is a NUL-terminated string, read at enter.
+    pub string_args: u8,
+    /// The argument holding a string array (argv), or 0xff.
+    pub argv_arg: u8,
+    /// The argument holding the buffer's address.
+    pub buffer_arg: u8,
+    /// One of `capture_at`.
+    pub buffer_at: u8,
+    /// One of `capture_len`.
+    pub buffer_len: u8,
+    pub buffer_len_arg: u8,
+    pub _pad: u16,
+    /// Most bytes to read (0: the capture's `buffer_limit`).
+    pub buffer_max: u32,
+}
+
+/// Starts a [`kind::PAYLOAD`] record; `len` bytes of data follow it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PayloadHeader {
+    pub header: EventHeader,
+    pub capture_id: u32,
+    pub tid: u32,
+    pub nr: u16,
+    /// The argument the data was read through.
+    pub arg: u8,
+    /// One of `payload::{STRING, BUFFER, ARGV}`.
+    pub kind: u8,
+    /// Position in the array for ARGV.
+    pub index: u8,
+    /// `payload::{TRUNCATED, ARGV_MORE}`.
+    pub flags: u8,
+    pub _pad: u16,
+    pub len: u32,
+    pub _pad2: u32,
+}
+
+/// Per-CPU staging area where a payload record is assembled before it is
+/// copied into the ring buffer with its real length.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct PayloadScratch {
+    pub header: PayloadHeader,
+    pub data: [u8; SCRATCH_DATA_BYTES],
+}
+
 /// Load-time configuration: byte offsets of classic tracepoint fields, read by
 /// the daemon from tracefs `format` files because they differ between kernels.
 #[repr(C)]
@@ -100,6 +219,14 @@ const _: () = assert!(core::mem::size_of::<SyscallEvent>() == 96);
 const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 32);
 const _: () = assert!(core::mem::size_of::<InflightSyscall>() == 72);
 const _: () = assert!(core::mem::size_of::<TracepointOffsets>() == 8);
+const _: () = assert!(core::mem::size_of::<CaptureConfig>() == 80);
+const _: () = assert!(core::mem::size_of::<SyscallCapturePlan>() == 12);
+const _: () = assert!(core::mem::size_of::<PayloadHeader>() == 40);
+const _: () = assert!(
+    core::mem::size_of::<PayloadScratch>() == 40 + SCRATCH_DATA_BYTES
+);
+const _: () = assert!(SCRATCH_DATA_BYTES.is_power_of_two());
+const _: () = assert!(SCRATCH_DATA_BYTES >= MAX_CAPTURE_BYTES as usize + 2);
 
 #[cfg(feature = "user")]
 mod pod {
@@ -109,4 +236,7 @@ mod pod {
     unsafe impl aya::Pod for super::ProcessEvent {}
     unsafe impl aya::Pod for super::InflightSyscall {}
     unsafe impl aya::Pod for super::TracepointOffsets {}
+    unsafe impl aya::Pod for super::CaptureConfig {}
+    unsafe impl aya::Pod for super::SyscallCapturePlan {}
+    unsafe impl aya::Pod for super::PayloadHeader {}
 }

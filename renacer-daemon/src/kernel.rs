@@ -5,10 +5,10 @@ use std::{fs, io, path::Path};
 
 use aya::{
     Ebpf, EbpfLoader,
-    maps::{HashMap, MapData, MapError, PerCpuArray, PerCpuValues, RingBuf},
+    maps::{Array, HashMap, MapData, MapError, PerCpuArray, PerCpuValues, RingBuf},
     programs::{ProgramError, RawTracePoint, TracePoint},
 };
-use renacer_common::InflightSyscall;
+use renacer_common::{CaptureConfig, InflightSyscall, SYSCALL_SLOTS};
 use tracing::{debug, info};
 
 /// The compiled eBPF object, built by build.rs from `renacer-ebpf`.
@@ -162,6 +162,7 @@ pub struct Kernel {
     traced: HashMap<MapData, u32, u32>,
     inflight: HashMap<MapData, u32, InflightSyscall>,
     drops: PerCpuArray<MapData, u64>,
+    config: Array<MapData, CaptureConfig>,
     programs: Vec<String>,
     mode: AttachMode,
 }
@@ -251,6 +252,17 @@ impl Kernel {
             ebpf.take_map("DROPS")
                 .ok_or(KernelError::MissingMap("DROPS"))?,
         )?;
+        let config = Array::try_from(
+            ebpf.take_map("CONFIG")
+                .ok_or(KernelError::MissingMap("CONFIG"))?,
+        )?;
+        let mut plans = Array::try_from(
+            ebpf.take_map("PLANS")
+                .ok_or(KernelError::MissingMap("PLANS"))?,
+        )?;
+        for nr in 0..SYSCALL_SLOTS {
+            plans.set(nr, crate::decoding::kernel_plan(nr), 0)?;
+        }
         let events = RingBuf::try_from(
             ebpf.take_map("EVENTS")
                 .ok_or(KernelError::MissingMap("EVENTS"))?,
@@ -262,6 +274,7 @@ impl Kernel {
                 traced,
                 inflight,
                 drops,
+                config,
                 programs,
                 mode,
             },
@@ -275,6 +288,11 @@ impl Kernel {
 
     pub fn mode(&self) -> AttachMode {
         self.mode
+    }
+
+    /// Sets what `capture_id` records and reads; must precede `track`.
+    pub fn configure(&mut self, capture_id: u32, config: &CaptureConfig) -> Result<(), MapError> {
+        self.config.set(capture_id, config, 0)
     }
 
     /// Starts tracing thread group `pid` for `capture_id`. Fails with

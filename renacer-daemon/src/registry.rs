@@ -12,11 +12,14 @@ use std::{
 };
 
 use aya::maps::{MapData, RingBuf};
-use renacer_common::{EventHeader, MAX_CAPTURES, ProcessEvent, SyscallEvent, kind};
+use renacer_common::{
+    EventHeader, MAX_CAPTURES, PayloadHeader, ProcessEvent, SyscallEvent, kind,
+};
 use tokio::sync::{oneshot, watch};
 use tracing::{debug, warn};
 
 use crate::{
+    decoding::CaptureSettings,
     kernel::{CaptureRemains, Kernel, KernelError},
     session::{EndReason, Session, Sink},
 };
@@ -173,6 +176,7 @@ impl Registry {
         pid: u32,
         command: Vec<String>,
         sink: Sink,
+        settings: CaptureSettings,
     ) -> Result<(u32, String, oneshot::Receiver<EndReason>), StartError> {
         if self.is_shutting_down() {
             return Err(StartError::ShuttingDown);
@@ -193,6 +197,10 @@ impl Registry {
         let (exit_tx, exit_rx) = oneshot::channel();
         // Drops left over by an earlier capture with this id are not ours.
         let _ = self.kernel().take_drops(id)?;
+        // The kernel must know what to record before the first event.
+        self.kernel()
+            .configure(id, &settings.kernel_config())
+            .map_err(KernelError::from)?;
         sessions.by_id.insert(
             id,
             Session::new(
@@ -203,7 +211,8 @@ impl Registry {
                 self.epoch_offset_nanos,
                 sink,
                 exit_tx,
-            ),
+            )
+            .with_settings(settings),
         );
         let tracked = self.kernel().track(pid, id).map_err(KernelError::from);
         match tracked {
@@ -354,6 +363,18 @@ impl Registry {
                     match sessions.by_id.get_mut(&event.capture_id) {
                         Some(session) => session.apply_process(&event),
                         None => self.orphan(),
+                    }
+                }
+            }
+            kind::PAYLOAD => {
+                if let Some(payload) = read_pod::<PayloadHeader>(bytes) {
+                    let data = bytes
+                        .get(size_of::<PayloadHeader>()..)
+                        .and_then(|rest| rest.get(..payload.len as usize));
+                    match (sessions.by_id.get_mut(&payload.capture_id), data) {
+                        (Some(session), Some(data)) => session.apply_payload(&payload, data),
+                        (None, _) => self.orphan(),
+                        (Some(_), None) => warn!(len = bytes.len(), "short payload record"),
                     }
                 }
             }

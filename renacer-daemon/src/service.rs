@@ -19,6 +19,7 @@ use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
 use crate::{
+    decoding::{CaptureSettings, SettingsError, to_proto},
     registry::{FinishedCapture, Registry, StartError},
     session::{EndReason, ProcessEventKind, ProcessRecord, STREAM_QUEUE_BATCHES, Sink, StreamItem},
 };
@@ -48,6 +49,12 @@ impl From<StartError> for Status {
             }
             StartError::Kernel(_) => Status::internal(message),
         }
+    }
+}
+
+impl From<SettingsError> for Status {
+    fn from(err: SettingsError) -> Self {
+        Status::invalid_argument(err.to_string())
     }
 }
 
@@ -108,10 +115,13 @@ fn drops_to_proto(finished: &FinishedCapture) -> pb::Drops {
     }
 }
 
-fn stream_item_to_proto(item: StreamItem) -> CaptureResponse {
+fn stream_item_to_proto(item: StreamItem, settings: &CaptureSettings) -> CaptureResponse {
     let event = match item {
-        StreamItem::Syscalls(records) => Event::Syscalls(pb::SyscallBatch {
-            records: records.iter().map(pb::SyscallRecord::from).collect(),
+        StreamItem::Syscalls(calls) => Event::Syscalls(pb::SyscallBatch {
+            records: calls
+                .iter()
+                .map(|call| to_proto(&call.record, call.captured.as_deref(), settings))
+                .collect(),
         }),
         StreamItem::Process(record) => Event::Process(process_to_proto(&record)),
     };
@@ -152,6 +162,11 @@ impl Tracer for TracerService {
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
         let duration = validate_duration(request.duration)?;
+        let settings = CaptureSettings::from_request(
+            request.filter.as_ref(),
+            request.decode.as_ref(),
+            request.summary_only,
+        )?;
         let (item_tx, item_rx) = mpsc::channel::<StreamItem>(STREAM_QUEUE_BATCHES);
         let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);
@@ -164,6 +179,7 @@ impl Tracer for TracerService {
             pid,
             command.clone(),
             Sink::stream(item_tx, Arc::clone(&queued), request.summary_only),
+            settings.clone(),
         )?;
         info!(capture_id = id, pid, "streaming capture");
         let started = CaptureResponse {
@@ -208,7 +224,7 @@ impl Tracer for TracerService {
                 if let StreamItem::Syscalls(records) = &item {
                     queued.fetch_sub(records.len(), AtomicOrdering::Relaxed);
                 }
-                Ok(stream_item_to_proto(item))
+                Ok(stream_item_to_proto(item, &settings))
             }))
             .chain(ReceiverStream::new(control_rx));
         Ok(Response::new(Box::pin(stream)))
@@ -221,9 +237,14 @@ impl Tracer for TracerService {
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
         let duration = validate_duration(request.duration)?;
+        let settings = CaptureSettings::from_request(
+            request.filter.as_ref(),
+            request.decode.as_ref(),
+            false,
+        )?;
         let (id, trace_id, tree_exit) =
             self.registry
-                .start(pid, request.command, Sink::buffer())?;
+                .start(pid, request.command, Sink::buffer(), settings)?;
         info!(capture_id = id, pid, "background capture started");
         let registry = Arc::clone(&self.registry);
         tokio::spawn(async move {
@@ -254,7 +275,10 @@ impl Tracer for TracerService {
         let session = finished.session;
         let (syscalls, processes) = match &session.sink {
             Sink::Buffer { records, processes } => (
-                records.iter().map(pb::SyscallRecord::from).collect(),
+                records
+                    .iter()
+                    .map(|call| to_proto(&call.record, call.captured.as_deref(), &session.settings))
+                    .collect(),
                 processes.iter().map(process_to_proto).collect(),
             ),
             Sink::Stream { .. } => {

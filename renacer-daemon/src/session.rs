@@ -5,18 +5,21 @@
 //! and hands records to its sink without ever blocking the reader: a streaming
 //! subscriber has a bounded queue and what does not fit is counted as dropped.
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
     },
 };
 
-use renacer_common::{ProcessEvent, SyscallEvent, flags, kind};
-use renacer_trace::{SyscallRecord, SyscallResult, summary::Summary};
+use renacer_common::{PayloadHeader, ProcessEvent, SyscallEvent, flags, kind};
+use renacer_trace::{SyscallRecord, SyscallResult, decode::CapturedData, summary::Summary};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::lamport::LamportClocks;
+use crate::{
+    decoding::{CaptureSettings, add_payload},
+    lamport::LamportClocks,
+};
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
 pub const STREAM_BATCH: usize = 4096;
@@ -59,11 +62,19 @@ pub struct ProcessRecord {
     pub lamport: u64,
 }
 
+/// A syscall with the bytes the kernel read for it (decoded lazily, when
+/// converted for a client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedCall {
+    pub record: SyscallRecord,
+    pub captured: Option<Box<CapturedData>>,
+}
+
 /// What a streaming subscriber receives, before conversion to protobuf (done
 /// on the gRPC task, not on the reader thread).
 #[derive(Debug)]
 pub enum StreamItem {
-    Syscalls(Vec<SyscallRecord>),
+    Syscalls(Vec<TracedCall>),
     Process(ProcessRecord),
 }
 
@@ -81,11 +92,11 @@ pub enum Sink {
         tx: mpsc::Sender<StreamItem>,
         /// Records queued and not yet taken by the gRPC task.
         queued: Arc<AtomicUsize>,
-        pending: Vec<SyscallRecord>,
+        pending: Vec<TracedCall>,
         summary_only: bool,
     },
     Buffer {
-        records: Vec<SyscallRecord>,
+        records: Vec<TracedCall>,
         processes: Vec<ProcessRecord>,
     },
 }
@@ -130,6 +141,9 @@ pub struct Session {
     /// Kernel drops collected when recording stopped before the capture ended.
     pub kernel_drops_at_stop: u64,
     on_tree_exit: Option<oneshot::Sender<EndReason>>,
+    pub settings: CaptureSettings,
+    /// Bytes read at enter (or exit) per tid, waiting for the syscall's record.
+    payloads: HashMap<u32, (u32, CapturedData)>,
 }
 
 impl Session {
@@ -156,6 +170,38 @@ impl Session {
             recording: true,
             kernel_drops_at_stop: 0,
             on_tree_exit: Some(on_tree_exit),
+            settings: CaptureSettings::default(),
+            payloads: HashMap::new(),
+        }
+    }
+
+    pub fn with_settings(mut self, settings: CaptureSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Bytes the kernel read for the next record of `header.tid`.
+    pub fn apply_payload(&mut self, header: &PayloadHeader, bytes: &[u8]) {
+        if !self.recording {
+            return;
+        }
+        let nr = u32::from(header.nr);
+        let entry = self
+            .payloads
+            .entry(header.tid)
+            .or_insert_with(|| (nr, CapturedData::default()));
+        // Left over from a call whose record was lost (counted as a kernel drop).
+        if entry.0 != nr {
+            *entry = (nr, CapturedData::default());
+        }
+        add_payload(&mut entry.1, header, bytes);
+    }
+
+    /// The payload waiting for `tid`, if it belongs to syscall `nr`.
+    fn take_payload(&mut self, tid: u32, nr: u32) -> Option<Box<CapturedData>> {
+        match self.payloads.remove(&tid) {
+            Some((for_nr, data)) if for_nr == nr && !data.is_empty() => Some(Box::new(data)),
+            _ => None,
         }
     }
 
@@ -187,7 +233,8 @@ impl Session {
             cpu: event.header.cpu,
             lamport,
         };
-        self.push(record);
+        let captured = self.take_payload(record.tid, nr);
+        self.push(TracedCall { record, captured });
     }
 
     /// A syscall still in flight when the capture ended.
@@ -203,11 +250,15 @@ impl Session {
             cpu: state.cpu,
             lamport: self.clocks.tick(state.pid),
         };
-        self.push(record);
+        let captured = self.take_payload(tid, state.nr);
+        self.push(TracedCall { record, captured });
     }
 
-    fn push(&mut self, record: SyscallRecord) {
-        self.summary.add(&record);
+    fn push(&mut self, record: TracedCall) {
+        if !self.settings.keeps(&record.record) {
+            return;
+        }
+        self.summary.add(&record.record);
         match &mut self.sink {
             Sink::Stream {
                 pending,
@@ -382,10 +433,10 @@ mod tests {
         )
     }
 
-    fn records(session: &Session) -> &[SyscallRecord] {
+    fn records(session: &Session) -> Vec<SyscallRecord> {
         match &session.sink {
-            Sink::Buffer { records, .. } => records,
-            Sink::Stream { .. } => &[],
+            Sink::Buffer { records, .. } => records.iter().map(|c| c.record.clone()).collect(),
+            Sink::Stream { .. } => Vec::new(),
         }
     }
 

@@ -7,24 +7,34 @@
 //!   [`TRACED`] and tell user space about process lifetimes.
 //!
 //! The hot path for a process that is not traced is one hash lookup keyed by
-//! tgid; nothing else runs before it.
+//! tgid; nothing else runs before it. A traced process then pays one array
+//! lookup and one bit test ([`CONFIG`]) for a syscall its capture filters out,
+//! and nothing is stored or sent for it.
+//!
+//! Captures that decode arguments also read strings and buffers from the
+//! tracee's memory per [`PLANS`] and send them as [`kind::PAYLOAD`] records
+//! ahead of the syscall's own record; calls with nothing to read keep the
+//! small fixed-size event.
 #![no_std]
 #![no_main]
 
 use aya_ebpf::{
     EbpfContext as _, Global,
     bindings::{BPF_ANY, BPF_NOEXIST, BPF_RB_AVAIL_DATA, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP},
+    cty::c_void,
     helpers::{
         bpf_get_current_pid_tgid, bpf_get_smp_processor_id, bpf_ktime_get_ns,
-        bpf_probe_read_kernel,
+        bpf_probe_read_kernel, bpf_probe_read_user, generated,
     },
     macros::{map, raw_tracepoint, tracepoint},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::{Array, HashMap, PerCpuArray, RingBuf},
     programs::{RawTracePointContext, TracePointContext},
 };
 use renacer_common::{
-    EventHeader, InflightSyscall, MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_TRACED_PROCESSES,
-    ProcessEvent, RING_BUFFER_BYTES, SyscallEvent, WAKEUP_THRESHOLD_BYTES, flags, kind,
+    CaptureConfig, EventHeader, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
+    MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_TRACED_PROCESSES, PayloadHeader, PayloadScratch,
+    ProcessEvent, RING_BUFFER_BYTES, SCRATCH_DATA_BYTES, SYSCALL_SLOTS, SyscallCapturePlan,
+    SyscallEvent, WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload,
 };
 
 /// tgid -> capture id of every traced thread group (plus the tids of traced
@@ -45,6 +55,19 @@ static EVENTS: RingBuf = RingBuf::with_byte_size(RING_BUFFER_BYTES, 0);
 /// Events lost in the kernel, per capture id (ring buffer full, in-flight map full).
 #[map]
 static DROPS: PerCpuArray<u64> = PerCpuArray::with_max_entries(MAX_CAPTURES, 0);
+
+/// Capture id -> its syscall bitmap, string limits and flags (set by the
+/// daemon before the capture's first process is tracked).
+#[map]
+static CONFIG: Array<CaptureConfig> = Array::with_max_entries(MAX_CAPTURES, 0);
+
+/// Syscall number -> which arguments to read from user memory.
+#[map]
+static PLANS: Array<SyscallCapturePlan> = Array::with_max_entries(SYSCALL_SLOTS, 0);
+
+/// Per-CPU staging area for payload records (too large for the 512-byte stack).
+#[map]
+static SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0);
 
 /// Field offsets of the sched tracepoints, read from tracefs by the daemon.
 #[unsafe(no_mangle)]
@@ -133,8 +156,340 @@ fn emit_no_return(capture_id: u32, tgid: u32, tid: u32, nr: u64, args: [u64; 6])
     entry.submit(wakeup_flags());
 }
 
+/// The capture's settings; a missing entry (never for a tracked capture)
+/// records nothing.
 #[inline(always)]
-fn on_enter(capture_id: u32, tgid: u32, tid: u32, nr: u64, args: [u64; 6]) {
+fn capture_config(capture_id: u32) -> Option<&'static CaptureConfig> {
+    CONFIG.get(capture_id)
+}
+
+/// The filter push-down: one bit test per syscall of a traced process.
+#[inline(always)]
+fn wants(cfg: &CaptureConfig, nr: u64) -> bool {
+    if nr >= u64::from(SYSCALL_SLOTS) {
+        return cfg.flags & config::ALL_SYSCALLS != 0;
+    }
+    (cfg.syscalls[(nr >> 6) as usize & 7] >> (nr & 63)) & 1 != 0
+}
+
+/// Argument `i` without a bounds check the verifier would see as a branch to a panic.
+#[inline(always)]
+fn arg_at(args: &[u64; 6], i: u8) -> u64 {
+    match i {
+        0 => args[0],
+        1 => args[1],
+        2 => args[2],
+        3 => args[3],
+        4 => args[4],
+        5 => args[5],
+        _ => 0,
+    }
+}
+
+/// Copies the staged header plus `len` data bytes into the ring buffer.
+#[inline(always)]
+#[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
+fn send_payload(
+    scratch: *mut PayloadScratch,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    arg: u8,
+    payload_kind: u8,
+    index: u8,
+    payload_flags: u8,
+    len: u32,
+) {
+    // The mask bounds the length for the verifier; callers never exceed it.
+    let len = len as usize & (SCRATCH_DATA_BYTES - 1);
+    let size = size_of::<PayloadHeader>() + len;
+    // SAFETY: `scratch` is this CPU's staging record; nothing else runs on
+    // this CPU until the program returns.
+    unsafe {
+        (*scratch).header = PayloadHeader {
+            header: EventHeader {
+                kind: kind::PAYLOAD,
+                size: size as u16,
+                cpu: 0,
+                timestamp_ns: 0,
+            },
+            capture_id,
+            tid,
+            nr: nr as u16,
+            arg,
+            kind: payload_kind,
+            index,
+            flags: payload_flags,
+            _pad: 0,
+            len: len as u32,
+            _pad2: 0,
+        };
+    }
+    // SAFETY: `size` is at most the size of the staging record.
+    let bytes = unsafe { core::slice::from_raw_parts(scratch.cast::<u8>(), size) };
+    if EVENTS.output::<[u8]>(bytes, wakeup_flags()).is_err() {
+        count_drop(capture_id);
+    }
+}
+
+/// Reads a NUL-terminated string of at most `limit` bytes. One byte more is
+/// read so that a string of exactly `limit` bytes is not marked truncated.
+#[inline(always)]
+#[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
+fn emit_string(
+    scratch: *mut PayloadScratch,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    arg: u8,
+    payload_kind: u8,
+    index: u8,
+    src: u64,
+    limit: u32,
+) {
+    if src == 0 {
+        return;
+    }
+    let limit = if limit > MAX_CAPTURE_BYTES {
+        MAX_CAPTURE_BYTES
+    } else {
+        limit
+    };
+    let size = (limit as usize + 2) & (SCRATCH_DATA_BYTES - 1);
+    // SAFETY: the destination is this CPU's staging area and `size` fits it;
+    // the helper checks the user address.
+    let read = unsafe {
+        generated::bpf_probe_read_user_str(
+            (*scratch).data.as_mut_ptr().cast::<c_void>(),
+            size as u32,
+            src as *const c_void,
+        )
+    };
+    if read <= 0 {
+        // Unreadable: user space prints the address, as strace does.
+        return;
+    }
+    let chars = (read - 1) as u32;
+    let (len, truncated) = if chars > limit {
+        (limit, payload::TRUNCATED)
+    } else {
+        (chars, 0)
+    };
+    send_payload(
+        scratch,
+        capture_id,
+        tid,
+        nr,
+        arg,
+        payload_kind,
+        index,
+        truncated,
+        len,
+    );
+}
+
+/// execve's argv: up to `MAX_ARGV_CAPTURED` strings, then a marker when more follow.
+#[inline(always)]
+fn emit_argv(
+    scratch: *mut PayloadScratch,
+    cfg: &CaptureConfig,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    arg: u8,
+    base: u64,
+) {
+    if base == 0 {
+        return;
+    }
+    for i in 0..MAX_ARGV_CAPTURED {
+        // SAFETY: probe_read checks the user address.
+        let Ok(element) = (unsafe { bpf_probe_read_user((base + u64::from(i) * 8) as *const u64) })
+        else {
+            return;
+        };
+        if element == 0 {
+            return;
+        }
+        emit_string(
+            scratch,
+            capture_id,
+            tid,
+            nr,
+            arg,
+            payload::ARGV,
+            i as u8,
+            element,
+            cfg.buffer_limit,
+        );
+    }
+    // SAFETY: as above.
+    let more = unsafe {
+        bpf_probe_read_user((base + u64::from(MAX_ARGV_CAPTURED) * 8) as *const u64)
+    };
+    if more.is_ok_and(|element| element != 0) {
+        send_payload(
+            scratch,
+            capture_id,
+            tid,
+            nr,
+            arg,
+            payload::ARGV,
+            MAX_ARGV_CAPTURED as u8,
+            payload::ARGV_MORE,
+            0,
+        );
+    }
+}
+
+/// The plan's data buffer: at enter with `ret` 0, at exit with the result.
+#[inline(always)]
+#[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
+fn emit_buffer(
+    scratch: *mut PayloadScratch,
+    cfg: &CaptureConfig,
+    plan: &SyscallCapturePlan,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    args: &[u64; 6],
+    ret: i64,
+) {
+    let src = arg_at(args, plan.buffer_arg);
+    if src == 0 {
+        return;
+    }
+    let wanted = match plan.buffer_len {
+        capture_len::ARG => arg_at(args, plan.buffer_len_arg),
+        capture_len::RETURN if ret > 0 => ret as u64,
+        capture_len::FIXED => u64::from(plan.buffer_max),
+        _ => return,
+    };
+    let max = if plan.buffer_max != 0 {
+        plan.buffer_max
+    } else {
+        cfg.buffer_limit
+    };
+    let max = if max > MAX_CAPTURE_BYTES {
+        MAX_CAPTURE_BYTES
+    } else {
+        max
+    };
+    let (len, truncated) = if wanted > u64::from(max) {
+        (max, payload::TRUNCATED)
+    } else {
+        (wanted as u32, 0)
+    };
+    if len == 0 {
+        return;
+    }
+    let size = len as usize & (SCRATCH_DATA_BYTES - 1);
+    // SAFETY: the destination is this CPU's staging area and `size` fits it;
+    // the helper checks the user address.
+    let rc = unsafe {
+        generated::bpf_probe_read_user(
+            (*scratch).data.as_mut_ptr().cast::<c_void>(),
+            size as u32,
+            src as *const c_void,
+        )
+    };
+    if rc != 0 {
+        return;
+    }
+    send_payload(
+        scratch,
+        capture_id,
+        tid,
+        nr,
+        plan.buffer_arg,
+        payload::BUFFER,
+        0,
+        truncated,
+        len,
+    );
+}
+
+#[inline(always)]
+fn capture_plan(nr: u64) -> Option<SyscallCapturePlan> {
+    if nr >= u64::from(SYSCALL_SLOTS) {
+        return None;
+    }
+    PLANS.get(nr as u32).copied()
+}
+
+/// Strings, argv and enter-time buffers, sent before the syscall's record.
+#[inline(always)]
+fn capture_at_enter(cfg: &CaptureConfig, capture_id: u32, tid: u32, nr: u64, args: &[u64; 6]) {
+    let Some(plan) = capture_plan(nr) else {
+        return;
+    };
+    if plan.string_args == 0 && plan.argv_arg > 5 && plan.buffer_at != capture_at::ENTER {
+        return;
+    }
+    let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
+        return;
+    };
+    for i in 0..6u8 {
+        if plan.string_args & (1 << i) != 0 {
+            emit_string(
+                scratch,
+                capture_id,
+                tid,
+                nr,
+                i,
+                payload::STRING,
+                0,
+                arg_at(args, i),
+                cfg.path_limit,
+            );
+        }
+    }
+    if plan.argv_arg <= 5 {
+        emit_argv(
+            scratch,
+            cfg,
+            capture_id,
+            tid,
+            nr,
+            plan.argv_arg,
+            arg_at(args, plan.argv_arg),
+        );
+    }
+    if plan.buffer_at == capture_at::ENTER {
+        emit_buffer(scratch, cfg, &plan, capture_id, tid, nr, args, 0);
+    }
+}
+
+/// Exit-time buffers (read, recvfrom, accept's address), only on success.
+#[inline(always)]
+fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: i64) {
+    if ret < 0 {
+        return;
+    }
+    let nr = u64::from(state.nr);
+    let Some(plan) = capture_plan(nr) else {
+        return;
+    };
+    if plan.buffer_at != capture_at::EXIT {
+        return;
+    }
+    let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
+        return;
+    };
+    emit_buffer(
+        scratch,
+        cfg,
+        &plan,
+        state.capture_id,
+        tid,
+        nr,
+        &state.args,
+        ret,
+    );
+}
+
+#[inline(always)]
+fn on_enter(cfg: &CaptureConfig, capture_id: u32, tgid: u32, tid: u32, nr: u64, args: [u64; 6]) {
     if nr == NR_EXIT || nr == NR_EXIT_GROUP {
         emit_no_return(capture_id, tgid, tid, nr, args);
         return;
@@ -152,11 +507,15 @@ fn on_enter(capture_id: u32, tgid: u32, tid: u32, nr: u64, args: [u64; 6]) {
         unsafe { *slot = state };
     } else if INFLIGHT.insert(&tid, &state, BPF_ANY as u64).is_err() {
         count_drop(capture_id);
+        return;
+    }
+    if cfg.flags & config::DECODE != 0 {
+        capture_at_enter(cfg, capture_id, tid, nr, &args);
     }
 }
 
 #[inline(always)]
-fn on_exit(tid: u32, ret: i64) {
+fn on_exit(cfg: &CaptureConfig, tid: u32, ret: i64) {
     let Some(slot) = INFLIGHT.get_ptr_mut(&tid) else {
         return;
     };
@@ -168,6 +527,9 @@ fn on_exit(tid: u32, ret: i64) {
     let now = now_ns();
     let enter_ns = state.enter_ns;
     state.enter_ns = 0;
+    if cfg.flags & config::DECODE != 0 {
+        capture_at_exit(cfg, state, tid, ret);
+    }
     let Some(mut entry) = EVENTS.reserve::<SyscallEvent>(0) else {
         count_drop(state.capture_id);
         return;
@@ -186,7 +548,7 @@ fn on_exit(tid: u32, ret: i64) {
     entry.submit(wakeup_flags());
 }
 
-// ---- raw tracepoints: the default attachment (no perf record preparation, no tracefs) ----
+// ---- raw tracepoints: same logic, selectable with --attach raw-tracepoint ----
 
 #[raw_tracepoint(tracepoint = "sys_enter")]
 pub fn renacer_sys_enter_raw(ctx: RawTracePointContext) -> i32 {
@@ -194,8 +556,14 @@ pub fn renacer_sys_enter_raw(ctx: RawTracePointContext) -> i32 {
     let Some(capture_id) = traced_capture(tgid) else {
         return 0;
     };
-    let regs: *const u8 = ctx.arg(0);
     let nr: u64 = ctx.arg(1);
+    let Some(cfg) = capture_config(capture_id) else {
+        return 0;
+    };
+    if !wants(cfg, nr) {
+        return 0;
+    }
+    let regs: *const u8 = ctx.arg(0);
     // r10, r9, r8, ax, cx, dx, si, di
     // SAFETY: `regs` is the kernel's pt_regs of this syscall; probe_read checks the access.
     let Ok(r) = (unsafe { bpf_probe_read_kernel(regs.add(PT_REGS_R10_OFFSET).cast::<[u64; 8]>()) })
@@ -203,21 +571,25 @@ pub fn renacer_sys_enter_raw(ctx: RawTracePointContext) -> i32 {
         count_drop(capture_id);
         return 0;
     };
-    on_enter(capture_id, tgid, tid, nr, [r[7], r[6], r[5], r[0], r[2], r[1]]);
+    on_enter(cfg, capture_id, tgid, tid, nr, [r[7], r[6], r[5], r[0], r[2], r[1]]);
     0
 }
 
 #[raw_tracepoint(tracepoint = "sys_exit")]
 pub fn renacer_sys_exit_raw(ctx: RawTracePointContext) -> i32 {
     let (tgid, tid) = current_ids();
-    if traced_capture(tgid).is_none() {
+    let Some(capture_id) = traced_capture(tgid) else {
         return 0;
-    }
-    on_exit(tid, ctx.arg(1));
+    };
+    let Some(cfg) = capture_config(capture_id) else {
+        return 0;
+    };
+    // A filtered-out call left no in-flight state: on_exit finds a free slot.
+    on_exit(cfg, tid, ctx.arg(1));
     0
 }
 
-// ---- classic tracepoints: same logic, kept to measure the attachment cost ----
+// ---- classic tracepoints: the default (measured cheaper on this kernel) ----
 
 /// Reads a field of the classic tracepoint record at a constant offset (a direct
 /// context load: the verifier allows it and it avoids a probe_read helper call).
@@ -234,6 +606,12 @@ pub fn renacer_sys_enter_tp(ctx: TracePointContext) -> u32 {
         return 0;
     };
     let nr: u64 = tp_field(&ctx, 8);
+    let Some(cfg) = capture_config(capture_id) else {
+        return 0;
+    };
+    if !wants(cfg, nr) {
+        return 0;
+    }
     let args = [
         tp_field(&ctx, 16),
         tp_field(&ctx, 24),
@@ -242,17 +620,25 @@ pub fn renacer_sys_enter_tp(ctx: TracePointContext) -> u32 {
         tp_field(&ctx, 48),
         tp_field(&ctx, 56),
     ];
-    on_enter(capture_id, tgid, tid, nr, args);
+    on_enter(cfg, capture_id, tgid, tid, nr, args);
     0
 }
 
 #[tracepoint(category = "raw_syscalls", name = "sys_exit")]
 pub fn renacer_sys_exit_tp(ctx: TracePointContext) -> u32 {
     let (tgid, tid) = current_ids();
-    if traced_capture(tgid).is_none() {
+    let Some(capture_id) = traced_capture(tgid) else {
+        return 0;
+    };
+    let Some(cfg) = capture_config(capture_id) else {
+        return 0;
+    };
+    // The record carries the number too: a filtered-out call returns here,
+    // without touching INFLIGHT.
+    if !wants(cfg, tp_field(&ctx, 8)) {
         return 0;
     }
-    on_exit(tid, tp_field(&ctx, 16));
+    on_exit(cfg, tid, tp_field(&ctx, 16));
     0
 }
 

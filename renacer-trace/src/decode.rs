@@ -701,17 +701,23 @@ pub fn format_decoded_line(
     opts: &TextOptions,
     dopts: &DecodeOptions,
 ) -> String {
+    format_line_with_args(rec, &decode_args(rec, captured, dopts), opts)
+}
+
+/// [`format_decoded_line`] for arguments decoded elsewhere (by the daemon,
+/// from [`decode_args`]).
+pub fn format_line_with_args(rec: &SyscallRecord, args: &[String], opts: &TextOptions) -> String {
     let mut line = String::with_capacity(128);
     if opts.show_pid {
         let _ = write!(line, "[pid {}] ", rec.tid);
     }
     line.push_str(&rec.name());
     line.push('(');
-    let args = decode_args(rec, captured, dopts);
     match rec.result {
         SyscallResult::Unfinished => {
+            let nothing = Captured::default();
             let shown = signatures::signature(rec.nr).map_or(args.len(), |sig| {
-                ctx(rec, sig, captured, dopts).enter_args(args.len())
+                ctx(rec, sig, &nothing, &DecodeOptions::default()).enter_args(args.len())
             });
             line.push_str(&args[..shown].join(", "));
             // strace has already printed the separator before an exit-time
@@ -736,6 +742,54 @@ pub fn format_decoded_line(
         text::push_duration(&mut line, rec.duration_nanos);
     }
     line
+}
+
+/// Bytes as strace quotes them (`"ab\n\0"`), for captured data in JSON.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    quote::quote(bytes, false)
+}
+
+/// Owned bytes read from the tracee (see [`CapturedBytes`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct OwnedBytes {
+    pub bytes: Vec<u8>,
+    pub truncated: bool,
+}
+
+impl OwnedBytes {
+    pub fn borrowed(&self) -> CapturedBytes<'_> {
+        CapturedBytes::new(&self.bytes, self.truncated)
+    }
+}
+
+/// The owned form of [`Captured`], assembled by the daemon from the kernel's
+/// payload records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CapturedData {
+    pub strings: [Option<OwnedBytes>; 6],
+    pub buffer: Option<(usize, OwnedBytes)>,
+    pub argv: Vec<OwnedBytes>,
+    /// The argument the argv array was read through.
+    pub argv_arg: usize,
+    pub argv_truncated: bool,
+}
+
+impl CapturedData {
+    pub fn is_empty(&self) -> bool {
+        self.strings.iter().all(Option::is_none)
+            && self.buffer.is_none()
+            && self.argv.is_empty()
+            && !self.argv_truncated
+    }
+
+    pub fn borrowed(&self) -> Captured<'_> {
+        Captured {
+            strings: std::array::from_fn(|i| self.strings[i].as_ref().map(OwnedBytes::borrowed)),
+            buffer: self.buffer.as_ref().map(|(_, b)| b.borrowed()),
+            argv: self.argv.iter().map(OwnedBytes::borrowed).collect(),
+            argv_truncated: self.argv_truncated,
+        }
+    }
 }
 
 #[cfg(test)]

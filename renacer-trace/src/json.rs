@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::decode::{Captured, DecodeOptions, decode_args};
 use crate::errno;
 use crate::record::{SyscallRecord, SyscallResult, arg_count};
-use crate::text::format_arg;
 
 /// Value of [`TraceFile::format`].
 pub const FORMAT: &str = "renacer-json-v1";
@@ -55,8 +55,16 @@ pub struct Drops {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonSyscall {
     pub name: String,
-    /// Arguments rendered as in the text format.
+    /// Arguments decoded as strace shows them (`AT_FDCWD`, `"/etc/hosts"`,
+    /// `O_RDONLY|O_CLOEXEC`). Files from older versions hold hex here.
     pub args: Vec<String>,
+    /// The raw argument registers, as many as the syscall takes (absent in
+    /// files from older versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raw_args: Vec<u64>,
+    /// Bytes the kernel read from the tracee for this call, strace-escaped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captured: Vec<JsonCaptured>,
     pub result: JsonResult,
     /// Errno name (`ENOENT`) when the call failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,6 +74,18 @@ pub struct JsonSyscall {
     pub tid: u32,
     pub lamport: u64,
     pub timestamp_nanos: u64,
+}
+
+/// Strings or buffers read through one argument.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonCaptured {
+    /// The argument (0-5) the bytes were read through.
+    pub arg: u32,
+    /// One escaped string per item (`"hello\n"`); several for execve's argv.
+    pub items: Vec<String>,
+    /// More data followed than was read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// A return value, or a marker string for calls that did not return.
@@ -105,16 +125,23 @@ impl From<JsonResult> for SyscallResult {
     }
 }
 
+/// Without captured memory: strings and buffers show as addresses.
 impl From<&SyscallRecord> for JsonSyscall {
     fn from(rec: &SyscallRecord) -> Self {
+        let args = decode_args(rec, &Captured::default(), &DecodeOptions::default());
+        Self::decoded(rec, args, Vec::new())
+    }
+}
+
+impl JsonSyscall {
+    /// A record with arguments decoded elsewhere (by the daemon) and the
+    /// bytes they were decoded from.
+    pub fn decoded(rec: &SyscallRecord, args: Vec<String>, captured: Vec<JsonCaptured>) -> Self {
         Self {
             name: rec.name().into_owned(),
-            args: rec
-                .args
-                .iter()
-                .take(arg_count(rec.nr))
-                .map(|&a| format_arg(a))
-                .collect(),
+            args,
+            raw_args: rec.args.iter().take(arg_count(rec.nr)).copied().collect(),
+            captured,
             result: rec.result.into(),
             errno: rec
                 .result
@@ -172,23 +199,38 @@ impl TraceFile {
         records: &[SyscallRecord],
         drops: Drops,
     ) -> Self {
+        Self::from_syscalls(
+            trace_id,
+            process,
+            records.iter().map(JsonSyscall::from).collect(),
+            drops,
+        )
+    }
+
+    /// Builds the file for records already in their JSON form.
+    pub fn from_syscalls(
+        trace_id: String,
+        process: ProcessInfo,
+        syscalls: Vec<JsonSyscall>,
+        drops: Drops,
+    ) -> Self {
         let mut syscall_counts = BTreeMap::new();
         let mut total_duration_nanos = 0u64;
-        for rec in records {
-            *syscall_counts.entry(rec.name().into_owned()).or_insert(0) += 1;
-            total_duration_nanos = total_duration_nanos.saturating_add(rec.duration_nanos);
+        for call in &syscalls {
+            *syscall_counts.entry(call.name.clone()).or_insert(0) += 1;
+            total_duration_nanos = total_duration_nanos.saturating_add(call.duration_nanos);
         }
         Self {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             format: FORMAT.to_owned(),
             trace_id,
             process,
-            syscalls: records.iter().map(JsonSyscall::from).collect(),
             statistics: Statistics {
-                total_syscalls: records.len() as u64,
+                total_syscalls: syscalls.len() as u64,
                 total_duration_nanos,
                 syscall_counts,
             },
+            syscalls,
             drops,
         }
     }
@@ -256,10 +298,13 @@ mod tests {
         assert_eq!(t.statistics.total_syscalls, 4);
         assert_eq!(t.statistics.total_duration_nanos, 2_000);
         assert_eq!(t.statistics.syscall_counts.get("read"), Some(&2));
-        assert_eq!(t.syscalls[0].args, ["0x3", "0x7ffd0000", "0x340"]);
-        assert_eq!(t.syscalls[1].args, ["0x3", "0x7ffd0000", "0x340", "0"]);
+        // Decoded, with no captured memory: buffers and paths are addresses.
+        assert_eq!(t.syscalls[0].args, ["3", "0x7ffd0000", "832"]);
+        assert_eq!(t.syscalls[0].raw_args, [3, 0x7ffd_0000, 0x340]);
+        assert_eq!(t.syscalls[1].args, ["3", "0x7ffd0000", "O_RDONLY|O_EXCL|O_NOCTTY"]);
+        assert_eq!(t.syscalls[1].raw_args, [3, 0x7ffd_0000, 0x340, 0]);
         assert_eq!(t.syscalls[1].errno.as_deref(), Some("ENOENT"));
-        assert_eq!(t.syscalls[3].args, ["0x3"]);
+        assert_eq!(t.syscalls[3].args, ["3"]);
     }
 
     #[test]
@@ -291,6 +336,36 @@ mod tests {
                 SyscallResult::NoReturn,
             ]
         );
+    }
+
+    #[test]
+    fn captured_bytes_round_trip() {
+        let mut t = sample();
+        t.syscalls[0].captured = vec![JsonCaptured {
+            arg: 1,
+            items: vec![crate::decode::escape_bytes(b"hi\n\0")],
+            truncated: true,
+        }];
+        let json = t.to_json_pretty();
+        let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(v["syscalls"][0]["captured"][0]["items"][0], r#""hi\n\0""#);
+        assert_eq!(v["syscalls"][0]["captured"][0]["truncated"], true);
+        assert_eq!(v["syscalls"][0]["raw_args"][2], 0x340);
+        assert!(v["syscalls"][1].get("captured").is_none());
+        assert_eq!(TraceFile::parse(&json).expect("parses"), t);
+    }
+
+    #[test]
+    fn older_files_without_raw_values_still_load() {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&sample().to_json_pretty()).expect("valid JSON");
+        for call in v["syscalls"].as_array_mut().expect("array") {
+            if let Some(call) = call.as_object_mut() {
+                call.remove("raw_args");
+            }
+        }
+        let parsed = TraceFile::parse(&v.to_string()).expect("parses");
+        assert!(parsed.syscalls.iter().all(|c| c.raw_args.is_empty()));
     }
 
     #[test]

@@ -8,12 +8,13 @@ use std::{
 
 use anyhow::{Context as _, anyhow, bail};
 use renacer_proto::v1::{self as pb, CaptureRequest, capture_response::Event};
-use renacer_trace::{SyscallRecord, json::ProcessInfo, summary::Summary};
+use renacer_trace::{json::ProcessInfo, summary::Summary};
 
 use crate::{
     client::{connect, status_error},
     duration,
     output::{Ending, Format, Renderer, report_drops},
+    trace_filter::FilterArgs,
 };
 
 #[derive(Debug, clap::Args)]
@@ -34,6 +35,8 @@ pub struct CaptureArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    #[command(flatten)]
+    filter: FilterArgs,
     /// The command to run and trace from its execve on.
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
@@ -186,6 +189,8 @@ async fn stream_capture(
             .map_err(|err| anyhow!("duration out of range: {err}"))?,
         command: args.command.clone(),
         summary_only: args.summary && args.format == Format::Text,
+        filter: args.filter.filter(),
+        decode: args.filter.decode(),
         ..CaptureRequest::default()
     };
     let mut stream = client
@@ -212,7 +217,7 @@ async fn stream_capture(
             }
             Some(Event::Syscalls(batch)) => {
                 for record in &batch.records {
-                    renderer.record(SyscallRecord::from(record))?;
+                    renderer.record(record)?;
                 }
             }
             Some(Event::Process(process)) => {

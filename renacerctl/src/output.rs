@@ -2,9 +2,11 @@
 //! renacer-json-v1 trace at the end.
 use std::io::{self, Write};
 
+use renacer_proto::v1 as pb;
 use renacer_trace::{
     SyscallRecord,
-    json::{Drops, ProcessInfo, TraceFile},
+    decode::{escape_bytes, format_line_with_args},
+    json::{Drops, JsonCaptured, JsonSyscall, ProcessInfo, TraceFile},
     summary::{Summary, render_table},
     text::{TextOptions, format_line},
 };
@@ -22,7 +24,7 @@ pub struct Renderer {
     format: Format,
     summary_only: bool,
     text: TextOptions,
-    records: Vec<SyscallRecord>,
+    records: Vec<JsonSyscall>,
 }
 
 /// What the daemon reports when the capture ends.
@@ -64,14 +66,29 @@ impl Renderer {
         self.text.show_pid = true;
     }
 
-    pub fn record(&mut self, record: SyscallRecord) -> io::Result<()> {
+    pub fn record(&mut self, wire: &pb::SyscallRecord) -> io::Result<()> {
+        let record = SyscallRecord::from(wire);
         match self.format {
             Format::Text if !self.summary_only => {
-                let line = format_line(&record, &self.text);
+                // Daemons that do not decode send raw values only.
+                let line = if wire.decoded_args.is_empty() {
+                    format_line(&record, &self.text)
+                } else {
+                    format_line_with_args(&record, &wire.decoded_args, &self.text)
+                };
                 writeln!(self.out, "{line}")
             }
             Format::Json => {
-                self.records.push(record);
+                let call = if wire.decoded_args.is_empty() {
+                    JsonSyscall::from(&record)
+                } else {
+                    JsonSyscall::decoded(
+                        &record,
+                        wire.decoded_args.clone(),
+                        wire.captured.iter().map(captured_to_json).collect(),
+                    )
+                };
+                self.records.push(call);
                 Ok(())
             }
             Format::Text => Ok(()),
@@ -90,16 +107,24 @@ impl Renderer {
                     kernel: ending.kernel_drops,
                     daemon: ending.subscriber_drops + ending.buffer_drops,
                 };
-                let file = TraceFile::from_records(
+                let file = TraceFile::from_syscalls(
                     ending.trace_id.clone(),
                     ending.process.clone(),
-                    &self.records,
+                    std::mem::take(&mut self.records),
                     drops,
                 );
                 writeln!(self.out, "{}", file.to_json_pretty())?;
             }
         }
         self.out.flush()
+    }
+}
+
+fn captured_to_json(captured: &pb::CapturedArg) -> JsonCaptured {
+    JsonCaptured {
+        arg: captured.arg,
+        items: captured.items.iter().map(|item| escape_bytes(item)).collect(),
+        truncated: captured.truncated,
     }
 }
 
