@@ -55,6 +55,8 @@ pub mod payload {
     pub const BUFFER: u8 = 2;
     /// One element of a string array (execve argv), `index` = position.
     pub const ARGV: u8 = 3;
+    /// A socket address besides the buffer (sendto's destination).
+    pub const ADDRESS: u8 = 4;
     /// Flag: the string or buffer went on past what was read.
     pub const TRUNCATED: u8 = 1;
     /// Flag on an empty ARGV record: the array had more elements.
@@ -137,6 +139,10 @@ pub struct InflightSyscall {
     pub nr: u32,
     pub cpu: u32,
     pub args: [u64; 6],
+    /// Bit `i`: string argument `i` could not be read at enter (its page was
+    /// not resident yet); it is read again at exit, once the kernel faulted it in.
+    pub retry_strings: u32,
+    pub _pad: u32,
 }
 
 /// Per-capture settings, indexed by capture id; checked right after the
@@ -170,7 +176,9 @@ pub struct SyscallCapturePlan {
     /// One of `capture_len`.
     pub buffer_len: u8,
     pub buffer_len_arg: u8,
-    pub _pad: u16,
+    /// A second socket address read at enter (sendto's destination), or 0xff.
+    pub address_arg: u8,
+    pub address_len_arg: u8,
     /// Most bytes to read (0: the capture's `buffer_limit`).
     pub buffer_max: u32,
 }
@@ -217,7 +225,7 @@ pub struct TracepointOffsets {
 const _: () = assert!(core::mem::size_of::<EventHeader>() == 16);
 const _: () = assert!(core::mem::size_of::<SyscallEvent>() == 96);
 const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 32);
-const _: () = assert!(core::mem::size_of::<InflightSyscall>() == 72);
+const _: () = assert!(core::mem::size_of::<InflightSyscall>() == 80);
 const _: () = assert!(core::mem::size_of::<TracepointOffsets>() == 8);
 const _: () = assert!(core::mem::size_of::<CaptureConfig>() == 80);
 const _: () = assert!(core::mem::size_of::<SyscallCapturePlan>() == 12);

@@ -117,8 +117,13 @@ pub fn kernel_plan(nr: u32) -> SyscallCapturePlan {
         argv_arg: plan.argv_arg.map_or(NO_ARG, |arg| arg as u8),
         buffer_arg: NO_ARG,
         buffer_at: capture_at::NONE,
+        address_arg: NO_ARG,
         ..SyscallCapturePlan::default()
     };
+    if let Some((arg, len_arg)) = plan.address {
+        kernel.address_arg = arg as u8;
+        kernel.address_len_arg = len_arg as u8;
+    }
     if let Some(buffer) = plan.buffer {
         kernel.buffer_arg = buffer.arg as u8;
         kernel.buffer_at = match buffer.at {
@@ -153,6 +158,7 @@ pub fn add_payload(data: &mut CapturedData, header: &PayloadHeader, bytes: &[u8]
             }
         }
         payload::BUFFER => data.buffer = Some((arg, bytes)),
+        payload::ADDRESS => data.address = Some((arg, bytes)),
         payload::ARGV => {
             data.argv_arg = arg;
             if header.flags & payload::ARGV_MORE != 0 {
@@ -202,7 +208,7 @@ fn captured_to_proto(data: &CapturedData) -> Vec<pb::CapturedArg> {
             truncated: data.argv_truncated || data.argv.iter().any(|item| item.truncated),
         });
     }
-    if let Some((arg, buffer)) = &data.buffer {
+    for (arg, buffer) in data.buffer.iter().chain(&data.address) {
         out.push(pb::CapturedArg {
             arg: *arg as u32,
             items: vec![buffer.bytes.clone()],
@@ -272,9 +278,13 @@ mod tests {
             (nanosleep.buffer_len, nanosleep.buffer_max),
             (capture_len::FIXED, 16)
         );
+        let sendto = kernel_plan(nr("sendto"));
+        assert_eq!((sendto.address_arg, sendto.address_len_arg), (4, 5));
+        assert_eq!(connect.address_arg, NO_ARG);
         assert_eq!(kernel_plan(nr("getpid")), SyscallCapturePlan {
             argv_arg: NO_ARG,
             buffer_arg: NO_ARG,
+            address_arg: NO_ARG,
             ..SyscallCapturePlan::default()
         });
         assert_eq!(kernel_plan(511).string_args, 0);

@@ -75,6 +75,8 @@ static FORK_CHILD_PID_OFFSET: Global<u32> = Global::new(20);
 #[unsafe(no_mangle)]
 static EXIT_GROUP_DEAD_OFFSET: Global<u32> = Global::new(32);
 
+/// `sizeof(struct sockaddr_storage)`.
+const SOCKADDR_MAX: u32 = 128;
 const NR_EXIT: u64 = 60;
 const NR_EXIT_GROUP: u64 = 231;
 
@@ -186,6 +188,14 @@ fn arg_at(args: &[u64; 6], i: u8) -> u64 {
     }
 }
 
+/// Bounds a length for the verifier. The mask comes after an optimisation
+/// barrier: LLVM drops masks it can prove redundant from earlier clamps, and
+/// the verifier does not follow that proof across registers.
+#[inline(always)]
+fn bounded(len: u32) -> usize {
+    core::hint::black_box(len) as usize & (SCRATCH_DATA_BYTES - 1)
+}
+
 /// Copies the staged header plus `len` data bytes into the ring buffer.
 #[inline(always)]
 #[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
@@ -201,7 +211,7 @@ fn send_payload(
     len: u32,
 ) {
     // The mask bounds the length for the verifier; callers never exceed it.
-    let len = len as usize & (SCRATCH_DATA_BYTES - 1);
+    let len = bounded(len);
     let size = size_of::<PayloadHeader>() + len;
     // SAFETY: `scratch` is this CPU's staging record; nothing else runs on
     // this CPU until the program returns.
@@ -246,16 +256,16 @@ fn emit_string(
     index: u8,
     src: u64,
     limit: u32,
-) {
+) -> bool {
     if src == 0 {
-        return;
+        return true;
     }
     let limit = if limit > MAX_CAPTURE_BYTES {
         MAX_CAPTURE_BYTES
     } else {
         limit
     };
-    let size = (limit as usize + 2) & (SCRATCH_DATA_BYTES - 1);
+    let size = bounded(limit + 2);
     // SAFETY: the destination is this CPU's staging area and `size` fits it;
     // the helper checks the user address.
     let read = unsafe {
@@ -266,8 +276,8 @@ fn emit_string(
         )
     };
     if read <= 0 {
-        // Unreadable: user space prints the address, as strace does.
-        return;
+        // Unreadable now (bad address, or a page not yet resident).
+        return false;
     }
     let chars = (read - 1) as u32;
     let (len, truncated) = if chars > limit {
@@ -286,6 +296,7 @@ fn emit_string(
         truncated,
         len,
     );
+    true
 }
 
 /// execve's argv: up to `MAX_ARGV_CAPTURED` strings, then a marker when more follow.
@@ -342,34 +353,26 @@ fn emit_argv(
     }
 }
 
-/// The plan's data buffer: at enter with `ret` 0, at exit with the result.
+/// Reads `wanted` bytes (at most `max`, or the capture's buffer limit when
+/// `max` is 0) from user address `src`.
 #[inline(always)]
 #[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
-fn emit_buffer(
+fn emit_bytes(
     scratch: *mut PayloadScratch,
     cfg: &CaptureConfig,
-    plan: &SyscallCapturePlan,
     capture_id: u32,
     tid: u32,
     nr: u64,
-    args: &[u64; 6],
-    ret: i64,
+    arg: u8,
+    payload_kind: u8,
+    src: u64,
+    wanted: u64,
+    max: u32,
 ) {
-    let src = arg_at(args, plan.buffer_arg);
     if src == 0 {
         return;
     }
-    let wanted = match plan.buffer_len {
-        capture_len::ARG => arg_at(args, plan.buffer_len_arg),
-        capture_len::RETURN if ret > 0 => ret as u64,
-        capture_len::FIXED => u64::from(plan.buffer_max),
-        _ => return,
-    };
-    let max = if plan.buffer_max != 0 {
-        plan.buffer_max
-    } else {
-        cfg.buffer_limit
-    };
+    let max = if max != 0 { max } else { cfg.buffer_limit };
     let max = if max > MAX_CAPTURE_BYTES {
         MAX_CAPTURE_BYTES
     } else {
@@ -383,7 +386,7 @@ fn emit_buffer(
     if len == 0 {
         return;
     }
-    let size = len as usize & (SCRATCH_DATA_BYTES - 1);
+    let size = bounded(len);
     // SAFETY: the destination is this CPU's staging area and `size` fits it;
     // the helper checks the user address.
     let rc = unsafe {
@@ -401,12 +404,77 @@ fn emit_buffer(
         capture_id,
         tid,
         nr,
-        plan.buffer_arg,
-        payload::BUFFER,
+        arg,
+        payload_kind,
         0,
         truncated,
         len,
     );
+}
+
+/// The plan's data buffer: at enter with `ret` 0, at exit with the result.
+#[inline(always)]
+#[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
+fn emit_buffer(
+    scratch: *mut PayloadScratch,
+    cfg: &CaptureConfig,
+    plan: &SyscallCapturePlan,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    args: &[u64; 6],
+    ret: i64,
+) {
+    let wanted = match plan.buffer_len {
+        capture_len::ARG => arg_at(args, plan.buffer_len_arg),
+        capture_len::RETURN if ret > 0 => ret as u64,
+        capture_len::FIXED => u64::from(plan.buffer_max),
+        _ => return,
+    };
+    emit_bytes(
+        scratch,
+        cfg,
+        capture_id,
+        tid,
+        nr,
+        plan.buffer_arg,
+        payload::BUFFER,
+        arg_at(args, plan.buffer_arg),
+        wanted,
+        plan.buffer_max,
+    );
+}
+
+/// String arguments; returns the bits of those that could not be read.
+#[inline(always)]
+fn emit_strings(
+    scratch: *mut PayloadScratch,
+    cfg: &CaptureConfig,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    string_args: u8,
+    args: &[u64; 6],
+) -> u32 {
+    let mut failed = 0;
+    for i in 0..6u8 {
+        if string_args & (1 << i) != 0
+            && !emit_string(
+                scratch,
+                capture_id,
+                tid,
+                nr,
+                i,
+                payload::STRING,
+                0,
+                arg_at(args, i),
+                cfg.path_limit,
+            )
+        {
+            failed |= 1 << i;
+        }
+    }
+    failed
 }
 
 #[inline(always)]
@@ -418,32 +486,29 @@ fn capture_plan(nr: u64) -> Option<SyscallCapturePlan> {
 }
 
 /// Strings, argv and enter-time buffers, sent before the syscall's record.
+/// Returns the string arguments to read again at exit.
 #[inline(always)]
-fn capture_at_enter(cfg: &CaptureConfig, capture_id: u32, tid: u32, nr: u64, args: &[u64; 6]) {
+fn capture_at_enter(
+    cfg: &CaptureConfig,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    args: &[u64; 6],
+) -> u32 {
     let Some(plan) = capture_plan(nr) else {
-        return;
+        return 0;
     };
-    if plan.string_args == 0 && plan.argv_arg > 5 && plan.buffer_at != capture_at::ENTER {
-        return;
+    if plan.string_args == 0
+        && plan.argv_arg > 5
+        && plan.buffer_at != capture_at::ENTER
+        && plan.address_arg > 5
+    {
+        return 0;
     }
     let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
-        return;
+        return 0;
     };
-    for i in 0..6u8 {
-        if plan.string_args & (1 << i) != 0 {
-            emit_string(
-                scratch,
-                capture_id,
-                tid,
-                nr,
-                i,
-                payload::STRING,
-                0,
-                arg_at(args, i),
-                cfg.path_limit,
-            );
-        }
-    }
+    let failed = emit_strings(scratch, cfg, capture_id, tid, nr, plan.string_args, args);
     if plan.argv_arg <= 5 {
         emit_argv(
             scratch,
@@ -458,34 +523,61 @@ fn capture_at_enter(cfg: &CaptureConfig, capture_id: u32, tid: u32, nr: u64, arg
     if plan.buffer_at == capture_at::ENTER {
         emit_buffer(scratch, cfg, &plan, capture_id, tid, nr, args, 0);
     }
+    if plan.address_arg <= 5 {
+        emit_bytes(
+            scratch,
+            cfg,
+            capture_id,
+            tid,
+            nr,
+            plan.address_arg,
+            payload::ADDRESS,
+            arg_at(args, plan.address_arg),
+            arg_at(args, plan.address_len_arg),
+            SOCKADDR_MAX,
+        );
+    }
+    // After a successful execve the old addresses mean nothing: no retry.
+    if plan.argv_arg <= 5 { 0 } else { failed }
 }
 
-/// Exit-time buffers (read, recvfrom, accept's address), only on success.
+/// Exit-time buffers (read, recvfrom, accept's address), only on success,
+/// and strings that were not resident at enter.
 #[inline(always)]
 fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: i64) {
-    if ret < 0 {
-        return;
-    }
     let nr = u64::from(state.nr);
     let Some(plan) = capture_plan(nr) else {
         return;
     };
-    if plan.buffer_at != capture_at::EXIT {
+    if plan.buffer_at != capture_at::EXIT && state.retry_strings == 0 {
         return;
     }
     let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
         return;
     };
-    emit_buffer(
-        scratch,
-        cfg,
-        &plan,
-        state.capture_id,
-        tid,
-        nr,
-        &state.args,
-        ret,
-    );
+    if state.retry_strings != 0 {
+        emit_strings(
+            scratch,
+            cfg,
+            state.capture_id,
+            tid,
+            nr,
+            state.retry_strings as u8,
+            &state.args,
+        );
+    }
+    if plan.buffer_at == capture_at::EXIT && ret >= 0 {
+        emit_buffer(
+            scratch,
+            cfg,
+            &plan,
+            state.capture_id,
+            tid,
+            nr,
+            &state.args,
+            ret,
+        );
+    }
 }
 
 #[inline(always)]
@@ -494,23 +586,28 @@ fn on_enter(cfg: &CaptureConfig, capture_id: u32, tgid: u32, tid: u32, nr: u64, 
         emit_no_return(capture_id, tgid, tid, nr, args);
         return;
     }
+    let enter_ns = now_ns();
+    // Payloads go first so that user space holds them when the record comes.
+    let retry_strings = if cfg.flags & config::DECODE != 0 {
+        capture_at_enter(cfg, capture_id, tid, nr, &args)
+    } else {
+        0
+    };
     let state = InflightSyscall {
-        enter_ns: now_ns(),
+        enter_ns,
         capture_id,
         pid: tgid,
         nr: nr as u32,
         cpu: cpu(),
         args,
+        retry_strings,
+        _pad: 0,
     };
     if let Some(slot) = INFLIGHT.get_ptr_mut(&tid) {
         // SAFETY: the slot belongs to this thread; nothing else writes it meanwhile.
         unsafe { *slot = state };
     } else if INFLIGHT.insert(&tid, &state, BPF_ANY as u64).is_err() {
         count_drop(capture_id);
-        return;
-    }
-    if cfg.flags & config::DECODE != 0 {
-        capture_at_enter(cfg, capture_id, tid, nr, &args);
     }
 }
 

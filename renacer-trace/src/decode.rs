@@ -41,6 +41,8 @@ pub struct Captured<'a> {
     pub argv: Vec<CapturedBytes<'a>>,
     /// The array had more elements than were captured.
     pub argv_truncated: bool,
+    /// The plan's second socket address (sendto's destination).
+    pub address: Option<CapturedBytes<'a>>,
 }
 
 /// Decoding knobs.
@@ -314,6 +316,15 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
+    /// The captured second address, if it belongs to argument `i`.
+    fn address(&self, i: usize) -> Option<CapturedBytes<'_>> {
+        let plan = signatures::strings_to_capture(self.rec.nr);
+        match plan.address {
+            Some((arg, _)) if arg == i && self.arg_value(i) != 0 => self.captured.address,
+            _ => None,
+        }
+    }
+
     /// The successful return value, the only time exit data is meaningful.
     fn success(&self) -> Option<u64> {
         match self.rec.result {
@@ -383,6 +394,7 @@ impl Ctx<'_, '_, '_> {
             ArgType::StrArray => self.argv(i),
             ArgType::SockAddr { len_arg } => self
                 .buffer(i)
+                .or_else(|| self.address(i))
                 .and_then(|b| {
                     let addrlen =
                         usize::try_from(low32(self.arg_value(len_arg))).unwrap_or(usize::MAX);
@@ -772,6 +784,7 @@ pub struct CapturedData {
     /// The argument the argv array was read through.
     pub argv_arg: usize,
     pub argv_truncated: bool,
+    pub address: Option<(usize, OwnedBytes)>,
 }
 
 impl CapturedData {
@@ -780,6 +793,7 @@ impl CapturedData {
             && self.buffer.is_none()
             && self.argv.is_empty()
             && !self.argv_truncated
+            && self.address.is_none()
     }
 
     pub fn borrowed(&self) -> Captured<'_> {
@@ -788,6 +802,7 @@ impl CapturedData {
             buffer: self.buffer.as_ref().map(|(_, b)| b.borrowed()),
             argv: self.argv.iter().map(OwnedBytes::borrowed).collect(),
             argv_truncated: self.argv_truncated,
+            address: self.address.as_ref().map(|(_, b)| b.borrowed()),
         }
     }
 }

@@ -687,6 +687,9 @@ pub struct CapturePlan {
     /// The argument holding a NULL-terminated string array (execve argv),
     /// read at enter.
     pub argv_arg: Option<usize>,
+    /// A socket address passed in besides the buffer (sendto's destination):
+    /// (address argument, length argument), read at enter.
+    pub address: Option<(usize, usize)>,
 }
 
 impl CapturePlan {
@@ -697,7 +700,10 @@ impl CapturePlan {
 
     /// Whether nothing needs to be captured.
     pub fn is_empty(&self) -> bool {
-        self.string_args == 0 && self.buffer.is_none() && self.argv_arg.is_none()
+        self.string_args == 0
+            && self.buffer.is_none()
+            && self.argv_arg.is_none()
+            && self.address.is_none()
     }
 }
 
@@ -733,8 +739,14 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             TimespecOut => Some((CaptureAt::Exit, CaptureLen::Fixed(TIMESPEC_SIZE))),
             _ => None,
         };
-        if let (None, Some((at, len))) = (plan.buffer, buffer) {
-            plan.buffer = Some(BufferCapture { arg: i, at, len });
+        match (plan.buffer, buffer) {
+            (None, Some((at, len))) => plan.buffer = Some(BufferCapture { arg: i, at, len }),
+            (Some(_), Some(_)) => {
+                if let SockAddr { len_arg } = ty {
+                    plan.address.get_or_insert((i, len_arg));
+                }
+            }
+            _ => {}
         }
     }
     plan
@@ -819,6 +831,8 @@ mod tests {
         assert_eq!(plan("write").buffer, Some(w));
         assert_eq!(plan("pwrite64").buffer, Some(w));
         assert_eq!(plan("sendto").buffer, Some(w));
+        assert_eq!(plan("sendto").address, Some((4, 5)));
+        assert_eq!(plan("connect").address, None);
         assert_eq!(plan("connect").buffer, Some(w));
         let r = BufferCapture {
             arg: 1,

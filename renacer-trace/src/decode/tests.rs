@@ -391,13 +391,21 @@ fn sockets() {
         "connect(3, 0x7ffd, 110) = -1 ENOENT (No such file or directory)"
     );
 
-    // sendto: the data buffer is the one captured; the address is a pointer.
+    // sendto: the data buffer, and the destination when it was captured too.
     let r = rec(44, [3, 0x1000, 10, 0x4040, 0x2000, 16], ok(10));
     assert_eq!(
         line(&r, &with_buffer(b"hi\0\x01\x7f\xff\"\\ok")),
         r#"sendto(3, "hi\0\1\177\377\"\\ok", 10, MSG_DONTWAIT|MSG_NOSIGNAL, 0x2000, 16) = 10"#
     );
     let sin = [2u8, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+    let c = Captured {
+        address: Some(CapturedBytes::new(&sin, false)),
+        ..with_buffer(b"ping")
+    };
+    assert_eq!(
+        line(&r, &c),
+        r#"sendto(3, "ping"..., 10, MSG_DONTWAIT|MSG_NOSIGNAL, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("127.0.0.1")}, 16) = 10"#
+    );
     let r = rec(49, [3, 0x1000, 16, 0, 0, 0], ok(0));
     assert_eq!(
         line(&r, &with_buffer(&sin)),
