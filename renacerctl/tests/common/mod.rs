@@ -142,9 +142,15 @@ pub fn reaping_waits(trace: &TraceFile) -> usize {
 
 /// Compiles the deterministic C workload (static: no loader noise).
 pub fn workload() -> PathBuf {
+    compile_workload("syscalls")
+}
+
+/// Compiles tests/workloads/NAME.c, statically linked.
+pub fn compile_workload(name: &str) -> PathBuf {
     let dir = scratch_dir("workload");
-    let exe = dir.join("syscalls");
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/workloads/syscalls.c");
+    let exe = dir.join(name);
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/workloads/{name}.c"));
     let status = Command::new("cc")
         .args(["-O1", "-static", "-o"])
         .arg(&exe)

@@ -1,0 +1,323 @@
+//! strace-grade decoding and kernel filters, end to end: renacer's decoded
+//! lines are compared line for line with `strace -f` on deterministic
+//! programs, and filters are checked to work in the kernel. Root only: each
+//! test starts its own daemon, which loads the real eBPF programs.
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+use std::{collections::BTreeSet, path::Path, process::Command};
+
+use regex::Regex;
+use renacer_proto::v1::{CaptureRequest, Filter, StatusRequest};
+
+mod common;
+use common::*;
+
+/// What legitimately differs between two runs or two tracers, replaced by
+/// placeholders on both sides:
+/// * the pid column `strace -f -o` writes (`[pid N] ` in renacer);
+/// * strace's column padding before `= `, renacer's ` <secs>` durations,
+///   strace's `+++ exited +++` lines and `/* N vars */` comments;
+/// * addresses (hex of 7+ digits: ASLR, brk of static binaries) and getrandom's random bytes;
+/// * pids and tids (from set_tid_address's result);
+/// * structs renacer does not decode (stat, rlimit: strace's `{st_mode=...}`),
+///   which it prints as the address, as strace does for unreadable memory.
+fn normalise(trace: &str) -> Vec<String> {
+    let pid_column = Regex::new(r"^(\d+ +|\[pid \d+\] )").unwrap();
+    let padding = Regex::new(r"\)\s+= ").unwrap();
+    let duration = Regex::new(r" <\d+\.\d+>$").unwrap();
+    let vars = Regex::new(r" /\* \d+ vars \*/").unwrap();
+    let opaque_struct = Regex::new(r"\{(st_|rlim_)[^{}]*\}").unwrap();
+    let address = Regex::new(r"0x[0-9a-f]{7,}").unwrap();
+    let random = Regex::new(r#"getrandom\("[^"]*""#).unwrap();
+    let tid = Regex::new(r"set_tid_address\(\S+\)\s+= (\d+)").unwrap();
+    let tids: BTreeSet<String> = tid
+        .captures_iter(trace)
+        .map(|c| c[1].to_owned())
+        .collect();
+    trace
+        .lines()
+        .map(|line| pid_column.replace(line, ""))
+        .filter(|line| !line.starts_with("+++") && !line.starts_with("---"))
+        .map(|line| {
+            let line = padding.replace_all(&line, ") = ");
+            let line = duration.replace(&line, "");
+            let line = vars.replace(&line, "");
+            let line = opaque_struct.replace_all(&line, "PTR");
+            let line = address.replace_all(&line, "PTR");
+            let mut line = random.replace(&line, r#"getrandom("RANDOM""#).into_owned();
+            for tid in &tids {
+                line = Regex::new(&format!(r"\b{tid}\b"))
+                    .unwrap()
+                    .replace_all(&line, "TID")
+                    .into_owned();
+            }
+            line
+        })
+        .collect()
+}
+
+/// renacer's text trace of `command` (extra capture flags first).
+fn renacer_lines(daemon: &Daemon, flags: &[&str], command: &[&str], cwd: &Path) -> Vec<String> {
+    let path = scratch_dir("renacer").join("trace.txt");
+    let out = daemon
+        .ctl()
+        .arg("capture")
+        .args(flags)
+        .arg("-o")
+        .arg(&path)
+        .arg("--")
+        .args(command)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "renacerctl failed: {out:?}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("events lost"),
+        "{out:?}"
+    );
+    normalise(&std::fs::read_to_string(&path).unwrap())
+}
+
+fn strace_lines(command: &[&str], cwd: &Path) -> Vec<String> {
+    let path = scratch_dir("strace").join("trace.txt");
+    let out = Command::new("strace")
+        .arg("-f")
+        .arg("-o")
+        .arg(&path)
+        .args(command)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "strace failed: {out:?}");
+    normalise(&std::fs::read_to_string(&path).unwrap())
+}
+
+/// Equal line for line; on failure, shows the first differing lines.
+fn assert_same_lines(renacer: &[String], strace: &[String]) {
+    for (i, (ours, theirs)) in renacer.iter().zip(strace).enumerate() {
+        assert_eq!(
+            ours, theirs,
+            "line {} differs\nrenacer: {ours}\nstrace:  {theirs}",
+            i + 1
+        );
+    }
+    assert_eq!(
+        renacer.len(),
+        strace.len(),
+        "same lines, but not as many:\nrenacer:\n{}\nstrace:\n{}",
+        renacer.join("\n"),
+        strace.join("\n")
+    );
+}
+
+#[test]
+fn cat_matches_strace_line_for_line() {
+    let daemon = Daemon::start();
+    let dir = scratch_dir("cat");
+    std::fs::write(dir.join("known.txt"), "first line\n\tsecond \"quoted\" line\n\x01\x7f\n").unwrap();
+    let command = ["cat", "known.txt"];
+    let ours = renacer_lines(&daemon, &[], &command, &dir);
+    let theirs = strace_lines(&command, &dir);
+    assert_same_lines(&ours, &theirs);
+    // The decoded forms the comparison covers.
+    for expected in [
+        r#"openat(AT_FDCWD, "known.txt", O_RDONLY) = 3"#,
+        r#"read(3, "first line\n\tsecond \"quoted\" line"..., 131072) = 36"#,
+        r#"write(1, "first line\n\tsecond \"quoted\" line"..., 36) = 36"#,
+        r#"openat(AT_FDCWD, "/usr/lib/locale/locale-archive", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)"#,
+        "exit_group(0) = ?",
+    ] {
+        assert!(ours.iter().any(|l| l == expected), "no line {expected}");
+    }
+}
+
+#[test]
+fn file_and_socket_workload_matches_strace_line_for_line() {
+    let daemon = Daemon::start();
+    let exe = compile_workload("file_net");
+    let dir = scratch_dir("file-net");
+    let exe = exe.display().to_string();
+    let work = dir.display().to_string();
+    let command = [exe.as_str(), work.as_str()];
+    let ours = renacer_lines(&daemon, &[], &command, &dir);
+    let theirs = strace_lines(&command, &dir);
+    assert_same_lines(&ours, &theirs);
+    // strace -s 32 cuts the link's target too.
+    let target = if exe.len() > 32 {
+        format!("{}\"...", &exe[..32])
+    } else {
+        format!("{exe}\"")
+    };
+    for expected in [
+        format!(r#"readlink("/proc/self/exe", "{target}, 4096) = {}"#, exe.len()),
+        format!(r#"chdir("{work}") = 0"#),
+        r#"openat(AT_FDCWD, "data.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3"#.to_owned(),
+        r#"write(3, "renacer golden line\n\ttab\1end", 28) = 28"#.to_owned(),
+        r#"read(3, "renacer golden line\n\ttab\1end", 64) = 28"#.to_owned(),
+        r#"rename("data.txt", "moved.txt") = 0"#.to_owned(),
+        r#"unlink("missing.txt") = -1 ENOENT (No such file or directory)"#.to_owned(),
+        r#"connect(3, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused)"#.to_owned(),
+        r#"sendto(3, "ping", 4, 0, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = 4"#.to_owned(),
+        "clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1000000}, NULL) = 0".to_owned(),
+    ] {
+        assert!(ours.contains(&expected), "no line {expected}");
+    }
+}
+
+#[test]
+fn trace_openat_gives_only_openat_with_exact_count() {
+    let daemon = Daemon::start();
+    let exe = compile_workload("file_net");
+    let dir = scratch_dir("openat");
+    let exe = exe.display().to_string();
+    let work = dir.display().to_string();
+    let ours = renacer_lines(&daemon, &["-e", "trace=openat"], &[&exe, &work], &dir);
+    assert_eq!(
+        ours,
+        [
+            r#"openat(AT_FDCWD, "data.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3"#,
+            r#"openat(AT_FDCWD, "data.txt", O_RDONLY) = 3"#,
+        ]
+    );
+    // Classes, negation, regex and status combine as in strace.
+    let ours = renacer_lines(
+        &daemon,
+        &["-e", "trace=%file,!openat,/^sendto$/", "-e", "status=failed"],
+        &[&exe, &work],
+        &dir,
+    );
+    assert_eq!(
+        ours,
+        [r#"unlink("missing.txt") = -1 ENOENT (No such file or directory)"#]
+    );
+    let ours = renacer_lines(&daemon, &["-e", "trace-fds=1", "-e", "write"], &[&exe, &work], &dir);
+    assert_eq!(ours, [r#"write(1, "renacer golden line\n\ttab\1end", 28) = 28"#]);
+}
+
+fn events_seen(daemon: &Daemon) -> u64 {
+    let socket = daemon.socket.display().to_string();
+    renacerctl::run_async(async move {
+        let mut client = renacerctl::client::connect(&socket).await?;
+        Ok(client.status(StatusRequest {}).await?.into_inner().events_seen)
+    })
+    .unwrap()
+}
+
+/// A storm of 40,000 read/write calls filtered to `trace=openat`: the ring
+/// buffer carries the openat records and the process events, nothing else.
+#[test]
+fn filtered_storm_puts_nothing_else_in_the_ring_buffer() {
+    let daemon = Daemon::start();
+    let before = events_seen(&daemon);
+    let out = daemon
+        .ctl()
+        .args(["capture", "-c", "-e", "trace=openat", "--"])
+        .args(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=20000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let after = events_seen(&daemon);
+    let table = String::from_utf8_lossy(&out.stderr);
+    let summary = parse_summary(&table);
+    assert_eq!(summary.keys().collect::<Vec<_>>(), ["openat"], "{table}");
+    let openat = summary["openat"].0;
+    assert!(openat >= 2, "dd opens its input and output: {table}");
+    // One record per openat, plus dd's exec and exit process events.
+    assert_eq!(after - before, openat + 2, "{table}");
+    assert!(!table.contains("events lost"), "{table}");
+}
+
+#[test]
+fn bad_filter_names_the_nearest_and_the_daemon_stays_up() {
+    let daemon = Daemon::start();
+    let out = daemon
+        .ctl()
+        .args(["capture", "-e", "trace=opnat", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("unknown syscall 'opnat'") && stderr.contains("did you mean 'openat'"),
+        "{stderr}"
+    );
+    let out = daemon
+        .ctl()
+        .args(["capture", "-e", "trace=%netwrk", "--", "true"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean '%network'"), "{stderr}");
+
+    // API clients get INVALID_ARGUMENT with the same message.
+    let socket = daemon.socket.display().to_string();
+    let status = renacerctl::run_async(async move {
+        let mut client = renacerctl::client::connect(&socket).await?;
+        let request = CaptureRequest {
+            pid: std::process::id(),
+            filter: Some(Filter {
+                expressions: vec!["status=faild".to_owned()],
+            }),
+            ..CaptureRequest::default()
+        };
+        Ok(client.capture(request).await.expect_err("bad filter"))
+    })
+    .unwrap();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(status.message().contains("'faild'"), "{}", status.message());
+    assert!(status.message().contains("'failed'"), "{}", status.message());
+    daemon.assert_serving();
+}
+
+#[test]
+fn string_limit_truncates_with_ellipsis_and_goes_to_4096() {
+    let daemon = Daemon::start();
+    let dir = scratch_dir("limit");
+    let text = "0123456789".repeat(600);
+    std::fs::write(dir.join("big.txt"), &text).unwrap();
+    let ours = renacer_lines(&daemon, &["-e", "trace=write", "-s", "8"], &["cat", "big.txt"], &dir);
+    assert_eq!(ours, [r#"write(1, "01234567"..., 6000) = 6000"#]);
+    let ours = renacer_lines(
+        &daemon,
+        &["-e", "trace=write", "-s", "4096"],
+        &["cat", "big.txt"],
+        &dir,
+    );
+    assert_eq!(ours, [format!(r#"write(1, "{}"..., 6000) = 6000"#, &text[..4096])]);
+    let out = daemon
+        .ctl()
+        .args(["capture", "-s", "5000", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "clap rejects it: {out:?}");
+}
+
+/// A call still in flight when the capture ends prints as strace prints it,
+/// with its enter-time arguments decoded.
+#[test]
+fn unfinished_calls_are_marked_like_strace() {
+    let daemon = Daemon::start();
+    let mut target = Command::new("sh")
+        .args(["-c", "sleep 1; exec sleep 30"])
+        .spawn()
+        .unwrap();
+    // Attach while sh waits for the first sleep: the exec'd `sleep 30` is traced.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = target.id().to_string();
+    let out = daemon
+        .ctl()
+        .args(["capture", "-e", "trace=clock_nanosleep", "--duration", "2500ms", "--pid"])
+        .arg(&pid)
+        .output()
+        .unwrap();
+    let _ = target.kill();
+    let _ = target.wait();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        ["clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=30, tv_nsec=0},  <unfinished ...>"],
+        "{text}"
+    );
+}
