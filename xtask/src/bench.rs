@@ -27,6 +27,11 @@ pub struct BenchArgs {
     strace_rounds: usize,
 }
 
+const FILTERED_MODE: &str = "renacer -e trace=openat (classic tp)";
+const BPFTRACE_MODE: &str = "bpftrace count map (system-wide)";
+/// Issue 3: a capture filtered to openat adds at most 10% to the read/write storm.
+const FILTERED_TARGET: f64 = 1.10;
+
 struct Mode {
     name: &'static str,
     argv: Vec<String>,
@@ -137,7 +142,24 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             times: vec![],
         },
         Mode {
-            name: "bpftrace count map (system-wide)",
+            name: "renacer full trace (classic tracepoint)",
+            argv: ctl_capture(&classic.socket, &["-o", "/dev/null"], &workload),
+            rounds: args.rounds,
+            times: vec![],
+        },
+        // The filter push-down: read/write cost one bit test in the kernel.
+        Mode {
+            name: FILTERED_MODE,
+            argv: ctl_capture(
+                &classic.socket,
+                &["-e", "trace=openat", "-o", "/dev/null"],
+                &workload,
+            ),
+            rounds: args.rounds,
+            times: vec![],
+        },
+        Mode {
+            name: BPFTRACE_MODE,
             argv: vec![
                 "sh".into(),
                 "-c".into(),
@@ -161,12 +183,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         },
     ];
     // bpftrace needs tracefs and may be missing features; leave it out if it cannot run.
-    if time_once(&modes[4].argv).is_err() {
+    if let Some(i) = modes.iter().position(|mode| mode.name == BPFTRACE_MODE)
+        && time_once(&modes[i].argv).is_err()
+    {
         eprintln!("bench: bpftrace does not run here; leaving it out");
-        modes.remove(4);
+        modes.remove(i);
     }
 
     let (kernel_before, daemon_before) = drops(&raw.socket)?;
+    let (classic_kernel_before, classic_daemon_before) = drops(&classic.socket)?;
     let max_rounds = modes.iter().map(|m| m.rounds).max().unwrap_or(0);
     for round in 0..max_rounds {
         for mode in modes.iter_mut().filter(|mode| round < mode.rounds) {
@@ -176,6 +201,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         eprintln!("bench: round {} of {max_rounds} done", round + 1);
     }
     let (kernel_after, daemon_after) = drops(&raw.socket)?;
+    let (classic_kernel_after, classic_daemon_after) = drops(&classic.socket)?;
 
     let base = median(&modes[0].times);
     println!(
@@ -204,6 +230,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         kernel_after - kernel_before,
         daemon_after - daemon_before
     );
+    println!(
+        "drops during the classic tracepoint runs: kernel {}, daemon {}",
+        classic_kernel_after - classic_kernel_before,
+        classic_daemon_after - classic_daemon_before
+    );
+    if let Some(filtered) = modes.iter().find(|mode| mode.name == FILTERED_MODE) {
+        let ratio = median(&filtered.times) / base;
+        let verdict = if ratio <= FILTERED_TARGET { "met" } else { "MISSED" };
+        println!("filter push-down: {ratio:.2}x untraced (target {FILTERED_TARGET:.2}x): {verdict}");
+    }
     drop(raw);
     drop(classic);
     let _ = std::fs::remove_dir_all(&dir);
