@@ -1,7 +1,9 @@
 //! renacer-daemon: loads the eBPF programs, follows traced PID trees, stamps
 //! Lamport clocks and serves capture sessions over gRPC.
+pub mod continuous;
 pub mod kernel;
 pub mod lamport;
+pub mod profile;
 pub mod registry;
 pub mod service;
 pub mod session;

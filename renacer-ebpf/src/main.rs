@@ -10,6 +10,11 @@
 //! tgid; nothing else runs before it.
 #![no_std]
 #![no_main]
+// Atomic adds on map values: core's Atomic* types need primitives BPF lacks.
+#![feature(core_intrinsics)]
+#![expect(internal_features, reason = "atomic_xadd is the only way to emit a BPF atomic add")]
+
+mod aggregate;
 
 use aya_ebpf::{
     EbpfContext as _, Global,
