@@ -8,7 +8,7 @@ use std::{
     collections::{HashMap, VecDeque},
     fs,
     os::unix::fs::MetadataExt as _,
-    path::{Component, Path},
+    path::{Component, Path, PathBuf},
     sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
@@ -35,7 +35,20 @@ use crate::{
     registry::Registry,
 };
 
-const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+/// Where cgroup v2 is mounted: /sys/fs/cgroup on a unified system,
+/// /sys/fs/cgroup/unified on a hybrid one.
+fn cgroup2_root() -> Option<PathBuf> {
+    let mounts = fs::read_to_string("/proc/self/mounts").ok()?;
+    cgroup2_mount(&mounts)
+}
+
+fn cgroup2_mount(mounts: &str) -> Option<PathBuf> {
+    mounts.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let (_, target, fstype) = (fields.next()?, fields.next()?, fields.next()?);
+        (fstype == "cgroup2").then(|| PathBuf::from(target))
+    })
+}
 /// Rows per table when the request says 0.
 const DEFAULT_LIMIT: usize = 20;
 
@@ -55,7 +68,8 @@ pub struct ContinuousArgs {
     /// Only this process and its descendants (default: system-wide).
     #[arg(long, conflicts_with = "continuous_cgroup")]
     pub continuous_pid: Option<u32>,
-    /// Only this cgroup v2 and its descendants, relative to /sys/fs/cgroup.
+    /// Only this cgroup v2 and its descendants, relative to the cgroup2 mount
+    /// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).
     #[arg(long)]
     pub continuous_cgroup: Option<String>,
 }
@@ -95,24 +109,29 @@ impl Scope {
 
 fn resolve_cgroup(path: &str) -> Result<Scope, ContinuousError> {
     let relative = path.trim_start_matches('/');
-    let root = Path::new(CGROUP_ROOT);
-    if !root.join("cgroup.controllers").exists() {
-        return Err(ContinuousError::NoCgroupV2);
-    }
+    let root = cgroup2_root().ok_or(ContinuousError::NoCgroupV2)?;
     let full = root.join(relative);
     let mut level = 0;
     for component in Path::new(relative).components() {
         match component {
             Component::Normal(_) => level += 1,
             Component::CurDir => {}
-            _ => return Err(ContinuousError::NoSuchCgroup(path.to_owned())),
+            _ => {
+                return Err(ContinuousError::NoSuchCgroup {
+                    path: path.to_owned(),
+                    root,
+                });
+            }
         }
     }
     // A cgroup v2 id is the inode number of its directory.
     let metadata = fs::metadata(&full)
         .ok()
         .filter(|metadata| metadata.is_dir() && full.join("cgroup.procs").exists())
-        .ok_or_else(|| ContinuousError::NoSuchCgroup(path.to_owned()))?;
+        .ok_or_else(|| ContinuousError::NoSuchCgroup {
+            path: path.to_owned(),
+            root: root.clone(),
+        })?;
     Ok(Scope::Cgroup {
         path: relative.to_owned(),
         id: metadata.ino(),
@@ -125,10 +144,10 @@ pub enum ContinuousError {
     #[error("no process with pid {0}")]
     NoSuchProcess(u32),
     #[error(
-        "no cgroup {0} under {CGROUP_ROOT}: pass a cgroup v2 path relative to it, e.g. system.slice/cron.service"
+        "no cgroup {path} under {}: pass a cgroup v2 path relative to it, e.g. system.slice/cron.service", root.display()
     )]
-    NoSuchCgroup(String),
-    #[error("{CGROUP_ROOT} is not a cgroup v2 mount; cgroup scope needs the unified hierarchy")]
+    NoSuchCgroup { path: String, root: PathBuf },
+    #[error("no cgroup v2 hierarchy is mounted; mount it with `mount -t cgroup2 none /sys/fs/cgroup/unified`")]
     NoCgroupV2,
     #[error("choose one scope: a pid or a cgroup, not both")]
     TwoScopes,
@@ -146,7 +165,7 @@ impl From<ContinuousError> for Status {
     fn from(err: ContinuousError) -> Self {
         let message = err.to_string();
         match err {
-            ContinuousError::NoSuchProcess(_) | ContinuousError::NoSuchCgroup(_) => {
+            ContinuousError::NoSuchProcess(_) | ContinuousError::NoSuchCgroup { .. } => {
                 Status::not_found(message)
             }
             ContinuousError::TwoScopes => Status::invalid_argument(message),
@@ -626,7 +645,11 @@ impl Inner {
 
 fn syscall_to_proto(tables: &Top, nr: u32, counters: &Counters) -> pb::SyscallStats {
     pb::SyscallStats {
-        name: renacer_trace::syscalls::display_name(nr).into_owned(),
+        name: if nr == profile::OTHER_SYSCALLS {
+            "(other syscalls)".to_owned()
+        } else {
+            renacer_trace::syscalls::display_name(nr).into_owned()
+        },
         calls: counters.calls,
         errors: counters.errors,
         total_nanos: counters.total_ns,
@@ -696,7 +719,20 @@ pub fn stats(continuous: &Continuous, request: &pb::StatsRequest) -> Result<pb::
 
 #[cfg(test)]
 mod tests {
-    use super::parent_pid;
+    use super::{cgroup2_mount, parent_pid};
+
+    #[test]
+    fn finds_the_cgroup2_mount_on_hybrid_systems() {
+        let hybrid = "tmpfs /sys/fs/cgroup tmpfs rw 0 0
+cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0
+cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0
+";
+        assert_eq!(
+            cgroup2_mount(hybrid).as_deref(),
+            Some(std::path::Path::new("/sys/fs/cgroup/unified"))
+        );
+        assert_eq!(cgroup2_mount("proc /proc proc rw 0 0\n"), None);
+    }
 
     #[test]
     fn parent_pid_skips_odd_commands() {

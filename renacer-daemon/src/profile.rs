@@ -11,12 +11,18 @@ use std::{
 
 use renacer_common::aggregate::{AggregateValue, HISTOGRAM_BUCKETS};
 
-/// Rows kept per sample: the busiest (process, syscall) pairs exactly, the
-/// rest merged per syscall into an "other processes" row. Together with the
-/// sample count this caps the history's memory.
-pub const MAX_ROWS_PER_SAMPLE: usize = 256;
+/// Rows kept exactly per sample: the busiest (process, syscall) pairs. The
+/// rest are merged per syscall into [`OTHER_PROCESSES`] rows, at most
+/// [`MAX_MERGED_ROWS_PER_SAMPLE`] of them, the last of which takes every
+/// remaining syscall as [`OTHER_SYSCALLS`]. So a sample has a fixed maximum size.
+pub const MAX_ROWS_PER_SAMPLE: usize = 128;
+pub const MAX_MERGED_ROWS_PER_SAMPLE: usize = 64;
+/// The history never takes more than this, whatever span and interval ask for.
+pub const MAX_HISTORY_BYTES: usize = 64 << 20;
 /// Command shown for the merged tail of a sample.
 pub const OTHER_PROCESSES: &str = "(other)";
+/// Syscall number of the row that takes the syscalls beyond the merged rows.
+pub const OTHER_SYSCALLS: u32 = u32::MAX;
 
 /// Counts of one (process, syscall) over some span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,20 +131,27 @@ pub struct Sample {
 }
 
 /// Keeps the busiest `max_rows` rows and merges the rest per syscall into
-/// [`OTHER_PROCESSES`] rows (whose count is bounded by the syscall table).
-pub fn cap_rows(mut rows: Vec<Row>, max_rows: usize) -> Vec<Row> {
+/// at most `max_merged` [`OTHER_PROCESSES`] rows.
+pub fn cap_rows(mut rows: Vec<Row>, max_rows: usize, max_merged: usize) -> Vec<Row> {
     if rows.len() <= max_rows {
         return rows;
     }
     rows.sort_by(|a, b| b.counters.calls.cmp(&a.counters.calls));
     let tail = rows.split_off(max_rows);
-    let other: Arc<str> = Arc::from(OTHER_PROCESSES);
-    let mut merged: HashMap<u32, Counters> = HashMap::new();
+    let mut by_nr: HashMap<u32, Counters> = HashMap::new();
     for row in tail {
-        merged.entry(row.nr).or_default().add(&row.counters);
+        by_nr.entry(row.nr).or_default().add(&row.counters);
     }
-    let mut merged: Vec<(u32, Counters)> = merged.into_iter().collect();
-    merged.sort_by_key(|&(nr, _)| nr);
+    let mut merged: Vec<(u32, Counters)> = by_nr.into_iter().collect();
+    merged.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(&b.0)));
+    if merged.len() > max_merged.max(1) {
+        let mut rest = Counters::default();
+        for (_, counters) in merged.split_off(max_merged.max(1) - 1) {
+            rest.add(&counters);
+        }
+        merged.push((OTHER_SYSCALLS, rest));
+    }
+    let other: Arc<str> = Arc::from(OTHER_PROCESSES);
     rows.extend(merged.into_iter().map(|(nr, counters)| Row {
         pid: 0,
         command: Arc::clone(&other),
@@ -157,13 +170,19 @@ pub struct History {
 }
 
 impl History {
-    /// Enough samples to cover `span` at `interval` (at least one).
+    /// Enough samples to cover `span` at `interval` (at least one), but no
+    /// more than fit in [`MAX_HISTORY_BYTES`].
     pub fn new(span: Duration, interval: Duration) -> Self {
-        let capacity = (span.as_secs_f64() / interval.as_secs_f64().max(1e-3)).ceil() as usize;
+        let wanted = (span.as_secs_f64() / interval.as_secs_f64().max(1e-3)).ceil() as usize;
         Self {
             samples: VecDeque::new(),
-            capacity: capacity.max(1),
+            capacity: wanted.clamp(1, MAX_HISTORY_BYTES / Self::sample_cap_bytes()),
         }
+    }
+
+    /// The most a sample's rows take in memory.
+    pub fn sample_cap_bytes() -> usize {
+        (MAX_ROWS_PER_SAMPLE + MAX_MERGED_ROWS_PER_SAMPLE) * size_of::<Row>()
     }
 
     pub fn capacity(&self) -> usize {
@@ -178,15 +197,13 @@ impl History {
         self.samples.is_empty()
     }
 
-    /// Upper bound of the memory the rows of a full history take, in bytes
-    /// (the merged tail adds at most one row per syscall number).
+    /// Upper bound of the memory the rows of a full history take, in bytes.
     pub fn memory_cap_bytes(&self) -> usize {
-        let rows = MAX_ROWS_PER_SAMPLE + renacer_trace::syscalls::TABLE.len();
-        self.capacity * rows * size_of::<Row>()
+        self.capacity * Self::sample_cap_bytes()
     }
 
     pub fn push(&mut self, mut sample: Sample) {
-        sample.rows = cap_rows(sample.rows, MAX_ROWS_PER_SAMPLE);
+        sample.rows = cap_rows(sample.rows, MAX_ROWS_PER_SAMPLE, MAX_MERGED_ROWS_PER_SAMPLE);
         if self.samples.len() == self.capacity {
             self.samples.pop_front();
         }
@@ -314,6 +331,7 @@ pub fn comm_to_string(comm: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
     use super::*;
 
     fn timed(calls: u64, errors: u64, bucket: usize) -> Counters {
@@ -409,7 +427,11 @@ mod tests {
         // Everything kept: samples 3, 4, 5.
         let all = top(history.recent(Some(Duration::from_secs(3600)), now), 10);
         assert_eq!(all.processes[0].total.calls, 12);
-        assert!(history.memory_cap_bytes() < 4 << 20);
+        assert_eq!(history.memory_cap_bytes(), 3 * History::sample_cap_bytes());
+        // One hour at 1 ms would be 3.6M samples: the byte cap wins.
+        let capped = History::new(Duration::from_secs(3600), Duration::from_millis(1));
+        assert!(capped.memory_cap_bytes() <= MAX_HISTORY_BYTES);
+        assert!(capped.capacity() > 100);
     }
 
     #[test]
@@ -450,7 +472,7 @@ mod tests {
         let rows: Vec<Row> = (0..10u32)
             .map(|pid| row(pid + 1, "p", false, pid % 2, timed(u64::from(pid) + 1, 0, 4)))
             .collect();
-        let capped = cap_rows(rows, 4);
+        let capped = cap_rows(rows, 4, 8);
         assert_eq!(capped.len(), 6);
         assert_eq!(capped[0].pid, 10);
         let other: Vec<&Row> = capped.iter().filter(|r| r.pid == 0).collect();
@@ -471,6 +493,20 @@ mod tests {
         // The merged tail (pids 1..=6) outweighs pid 10.
         assert_eq!(&*limited.processes[0].command, OTHER_PROCESSES);
         assert_eq!(limited.processes[0].total.calls, 21);
+    }
+
+    #[test]
+    fn merged_rows_are_bounded_too() {
+        // 20 processes with one distinct syscall each; keep 2 exact, 3 merged.
+        let rows: Vec<Row> = (0..20u32)
+            .map(|i| row(i + 1, "p", false, i, timed(u64::from(i) + 1, 0, 4)))
+            .collect();
+        let capped = cap_rows(rows, 2, 3);
+        assert_eq!(capped.len(), 5);
+        assert_eq!(capped.iter().map(|r| r.counters.calls).sum::<u64>(), 210);
+        let last = capped.last().unwrap();
+        assert_eq!((last.pid, last.nr), (0, OTHER_SYSCALLS));
+        assert_eq!(last.counters.calls, (1..=16).sum::<u64>());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod capture;
 pub mod client;
 pub mod duration;
 pub mod output;
+pub mod top;
 
 pub const DEFAULT_SOCKET: &str = "/run/renacer/renacer.sock";
 
