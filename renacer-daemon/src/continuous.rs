@@ -9,7 +9,8 @@ use std::{
     fs,
     os::unix::fs::MetadataExt as _,
     path::{Component, Path, PathBuf},
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, mpsc},
+    thread,
     time::{Duration, Instant},
 };
 
@@ -27,7 +28,7 @@ use renacer_common::aggregate::{
 };
 use renacer_proto::v1 as pb;
 use tonic::Status;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::{
     kernel::{KernelError, classify_program_error},
@@ -398,7 +399,10 @@ struct Inner {
     commands: HashMap<u32, Arc<str>>,
     history: History,
     map_entries: u64,
-    sampler: Option<tokio::task::JoinHandle<()>>,
+    /// Scratch space for one read of the aggregate map.
+    entries: Vec<(AggregateKey, AggregateValue)>,
+    /// Dropping it stops the sampler thread.
+    sampler: Option<mpsc::Sender<()>>,
 }
 
 fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
@@ -430,6 +434,7 @@ impl Continuous {
                 commands: HashMap::new(),
                 history,
                 map_entries: 0,
+                entries: Vec::new(),
                 sampler: None,
             }),
         })
@@ -480,18 +485,31 @@ impl Continuous {
         inner.scope = Some(scope);
         inner.last_sample = Instant::now();
         if inner.sampler.is_none() {
-            let this = Arc::clone(self);
-            let period = self.interval;
-            inner.sampler = Some(tokio::spawn(async move {
-                let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    ticks.tick().await;
-                    lock(&this.inner).commit_sample();
-                }
-            }));
+            inner.sampler = Some(self.spawn_sampler()?);
         }
         Ok(())
+    }
+
+    /// Reads the maps every interval on its own thread: map reads are blocking
+    /// syscalls, kept off the async workers. Ends when its sender is dropped.
+    fn spawn_sampler(self: &Arc<Self>) -> Result<mpsc::Sender<()>, ContinuousError> {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let this = Arc::downgrade(self);
+        let period = self.interval;
+        thread::Builder::new()
+            .name("renacer-sampler".into())
+            .spawn(move || {
+                let mut next = Instant::now() + period;
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(next.saturating_duration_since(Instant::now()))
+                {
+                    let Some(this) = this.upgrade() else { return };
+                    lock(&this.inner).commit_sample();
+                    next = (next + period).max(Instant::now());
+                }
+            })
+            .map_err(|err| ContinuousError::Kernel(KernelError::Io(err)))?;
+        Ok(stop)
     }
 
     /// Turns continuous mode off: detaches, keeps a final sample, empties the maps.
@@ -509,17 +527,13 @@ impl Continuous {
         inner.last.clear();
         inner.commands.clear();
         inner.scope = None;
-        if let Some(sampler) = inner.sampler.take() {
-            sampler.abort();
-        }
+        inner.sampler = None;
         info!("continuous mode off");
     }
 
-    /// Stops the sampler (it holds the registry) before the daemon exits.
+    /// Stops the sampler before the daemon exits.
     pub fn shutdown(&self) {
-        if let Some(sampler) = lock(&self.inner).sampler.take() {
-            sampler.abort();
-        }
+        lock(&self.inner).sampler = None;
     }
 
     /// The aggregates over `window` (None: the newest sample), up to now.
@@ -554,6 +568,13 @@ impl Inner {
         if let Some(sample) = self.sample(true) {
             self.history.push(sample);
         }
+        debug!(
+            baseline = self.last.len(),
+            commands = self.commands.len(),
+            samples = self.history.len(),
+            map_entries = self.map_entries,
+            "sample committed"
+        );
     }
 
     /// Reads the maps into a sample of what changed since the last committed
@@ -575,8 +596,11 @@ impl Inner {
                 (pid, command)
             })
             .collect();
-        let entries: Vec<(AggregateKey, AggregateValue)> =
-            maps.stats.iter().filter_map(Result::ok).collect();
+        // Reused between samples: a fresh vector of every entry each time
+        // fragments the heap of a long-running daemon.
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.clear();
+        entries.extend(maps.stats.iter().filter_map(Result::ok));
         self.map_entries = entries.len() as u64;
         let mut gone: HashMap<u32, Arc<str>> = HashMap::new();
         let mut rows = Vec::new();
@@ -631,6 +655,7 @@ impl Inner {
                 .filter(|(key, _)| gone.contains_key(&key.pid))
                 .count() as u64;
         }
+        self.entries = entries;
         let span = now.saturating_duration_since(self.last_sample);
         if commit {
             self.last_sample = now;

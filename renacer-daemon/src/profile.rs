@@ -204,6 +204,7 @@ impl History {
 
     pub fn push(&mut self, mut sample: Sample) {
         sample.rows = cap_rows(sample.rows, MAX_ROWS_PER_SAMPLE, MAX_MERGED_ROWS_PER_SAMPLE);
+        sample.rows.shrink_to_fit();
         if self.samples.len() == self.capacity {
             self.samples.pop_front();
         }
