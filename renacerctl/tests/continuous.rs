@@ -218,11 +218,12 @@ fn cgroup_scope_counts_only_that_cgroup() {
     assert_eq!(stats.processes.len(), 1, "{:#?}", stats.processes);
 }
 
-fn vm_rss_kib(pid: i32) -> u64 {
+/// A `/proc/PID/status` memory field in KiB, e.g. "VmRSS:".
+fn status_kib(pid: i32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }
@@ -242,10 +243,12 @@ fn memory_and_maps_stay_flat_over_10k_short_lived_processes() {
             assert!(Command::new(&true_exe).status().unwrap().success());
         }
     };
-    // Warm up: allocator arenas, the history ring filled to its cap.
-    spawn(2000);
+    // Warm up until the allocator's arenas reach their working size (about
+    // 5k processes here) and the history ring is at its cap.
+    spawn(5000);
     thread::sleep(Duration::from_secs(3));
-    let before_rss = vm_rss_kib(daemon.pid());
+    let before_rss = status_kib(daemon.pid(), "VmRSS:");
+    let before_anon = status_kib(daemon.pid(), "RssAnon:");
     let before = stats(&daemon);
 
     let started = Instant::now();
@@ -253,15 +256,18 @@ fn memory_and_maps_stay_flat_over_10k_short_lived_processes() {
     let spawning = started.elapsed();
     thread::sleep(Duration::from_secs(3));
 
-    let after_rss = vm_rss_kib(daemon.pid());
+    let after_rss = status_kib(daemon.pid(), "VmRSS:");
+    let after_anon = status_kib(daemon.pid(), "RssAnon:");
     let after = stats(&daemon);
     eprintln!(
-        "10k spawns in {spawning:?}: daemon VmRSS {before_rss} -> {after_rss} KiB, aggregate map {} -> {} entries",
+        "10k spawns in {spawning:?}: daemon VmRSS {before_rss} -> {after_rss} KiB (anonymous {before_anon} -> {after_anon} KiB), aggregate map {} -> {} entries",
         before.map_entries, after.map_entries
     );
     assert_eq!(after.map_full_drops, 0, "no update lost to a full map");
+    // Without deletion 10k processes would leave over 100k entries (each
+    // makes a dozen distinct syscalls); what stays is the live system's.
     assert!(
-        after.map_entries <= before.map_entries + 200,
+        after.map_entries < 2000,
         "exited processes are deleted from the map: {} -> {}",
         before.map_entries,
         after.map_entries
@@ -271,6 +277,11 @@ fn memory_and_maps_stay_flat_over_10k_short_lived_processes() {
         after_rss <= before_rss + 8192,
         "daemon RSS grew by {} KiB over 10k processes",
         after_rss.saturating_sub(before_rss)
+    );
+    assert!(
+        after_anon <= before_anon + 4096,
+        "daemon heap grew by {} KiB over 10k processes",
+        after_anon.saturating_sub(before_anon)
     );
     daemon.assert_serving();
 }
