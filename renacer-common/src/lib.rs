@@ -5,6 +5,8 @@
 //! so both sides agree on the layout byte for byte.
 #![no_std]
 
+pub mod aggregate;
+
 /// Capture ids index per-capture arrays in the kernel; 0 means "no capture".
 pub const MAX_CAPTURES: u32 = 1024;
 /// Capacity of the traced thread-group map (processes under capture at once).

@@ -77,7 +77,7 @@ fn classify_load_error(err: aya::EbpfError) -> KernelError {
     }
 }
 
-fn classify_program_error(name: &'static str, source: ProgramError) -> KernelError {
+pub(crate) fn classify_program_error(name: &'static str, source: ProgramError) -> KernelError {
     let text = format!("{source:#}").to_lowercase();
     if text.contains("operation not permitted") || text.contains("permission denied") {
         KernelError::PermissionDenied(format!("{name}: {source}"))
@@ -158,7 +158,7 @@ fn raise_memlock_limit() {
 /// The loaded, attached programs and the maps the daemon manages.
 pub struct Kernel {
     /// Owns the programs and their links: dropping it detaches everything.
-    _ebpf: Ebpf,
+    ebpf: Ebpf,
     traced: HashMap<MapData, u32, u32>,
     inflight: HashMap<MapData, u32, InflightSyscall>,
     drops: PerCpuArray<MapData, u64>,
@@ -270,7 +270,7 @@ impl Kernel {
         info!(mode = mode.as_str(), ?programs, "eBPF programs attached");
         Ok((
             Self {
-                _ebpf: ebpf,
+                ebpf,
                 traced,
                 inflight,
                 drops,
@@ -280,6 +280,11 @@ impl Kernel {
             },
             events,
         ))
+    }
+
+    /// The loaded object, for programs attached on demand (continuous mode).
+    pub fn ebpf_mut(&mut self) -> &mut Ebpf {
+        &mut self.ebpf
     }
 
     pub fn programs(&self) -> &[String] {

@@ -1,8 +1,10 @@
 //! renacer-daemon: loads the eBPF programs, follows traced PID trees, stamps
 //! Lamport clocks and serves capture sessions over gRPC.
+pub mod continuous;
 pub mod decoding;
 pub mod kernel;
 pub mod lamport;
+pub mod profile;
 pub mod registry;
 pub mod service;
 pub mod session;

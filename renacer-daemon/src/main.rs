@@ -12,6 +12,7 @@ use std::{
 use anyhow::{Context as _, bail};
 use clap::Parser;
 use renacer_daemon::{
+    continuous::{Continuous, ContinuousArgs},
     kernel::{AttachMode, Kernel},
     registry::{Reader, Registry},
     service::TracerService,
@@ -40,6 +41,8 @@ struct Args {
     /// Log filter (tracing EnvFilter syntax), e.g. info or renacer_daemon=debug.
     #[arg(long, env = "RENACER_LOG", default_value = "info")]
     log: String,
+    #[command(flatten)]
+    continuous: ContinuousArgs,
 }
 
 fn main() -> ExitCode {
@@ -113,7 +116,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .context("building the reflection service")?;
-    let tracer = TracerServer::new(TracerService::new(Arc::clone(&registry)));
+    let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous)?;
+    let tracer = TracerServer::new(TracerService::with_continuous(
+        Arc::clone(&registry),
+        Arc::clone(&continuous),
+    ));
 
     let shutdown = {
         let registry = Arc::clone(&registry);
@@ -167,6 +174,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         _ => {}
     }
     reader.stop();
+    continuous.shutdown();
     // Dropping the registry drops the Kernel, which detaches the programs.
     drop(registry);
     result.context("serving gRPC")?;

@@ -20,6 +20,7 @@ use tracing::{info, warn};
 
 use crate::{
     decoding::{CaptureSettings, SettingsError, to_proto},
+    continuous::{self, Continuous},
     registry::{FinishedCapture, Registry, StartError},
     session::{EndReason, ProcessEventKind, ProcessRecord, STREAM_QUEUE_BATCHES, Sink, StreamItem},
 };
@@ -27,11 +28,24 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct TracerService {
     registry: Arc<Registry>,
+    continuous: Arc<Continuous>,
 }
 
 impl TracerService {
     pub fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+        let continuous = Continuous::new(
+            Arc::clone(&registry),
+            Duration::from_secs(10),
+            Duration::from_secs(3600),
+        );
+        Self::with_continuous(registry, continuous)
+    }
+
+    pub fn with_continuous(registry: Arc<Registry>, continuous: Arc<Continuous>) -> Self {
+        Self {
+            registry,
+            continuous,
+        }
     }
 }
 
@@ -324,7 +338,7 @@ impl Tracer for TracerService {
             active_captures: self.registry.active_captures() as u32,
             attach_mode,
             daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
-            continuous: false,
+            continuous: self.continuous.is_enabled(),
             otlp_unsent: 0,
         }))
     }
@@ -345,16 +359,16 @@ impl Tracer for TracerService {
 
     async fn set_continuous(
         &self,
-        _request: Request<pb::SetContinuousRequest>,
+        request: Request<pb::SetContinuousRequest>,
     ) -> Result<Response<pb::SetContinuousResponse>, Status> {
-        Err(Status::unimplemented("continuous profiling is not implemented yet"))
+        continuous::set_continuous(&self.continuous, request.into_inner()).map(Response::new)
     }
 
     async fn stats(
         &self,
-        _request: Request<pb::StatsRequest>,
+        request: Request<pb::StatsRequest>,
     ) -> Result<Response<pb::StatsResponse>, Status> {
-        Err(Status::unimplemented("continuous profiling is not implemented yet"))
+        continuous::stats(&self.continuous, request.get_ref()).map(Response::new)
     }
 }
 

@@ -17,6 +17,11 @@
 //! small fixed-size event.
 #![no_std]
 #![no_main]
+// Atomic adds on map values: core's Atomic* types need primitives BPF lacks.
+#![feature(core_intrinsics)]
+#![expect(internal_features, reason = "atomic_xadd is the only way to emit a BPF atomic add")]
+
+mod aggregate;
 
 use aya_ebpf::{
     EbpfContext as _, Global,

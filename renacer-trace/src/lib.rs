@@ -4,6 +4,7 @@
 //! Nothing here needs privileges or does I/O.
 
 pub mod decode;
+pub mod duration;
 pub mod errno;
 pub mod filter;
 pub mod json;

@@ -63,5 +63,6 @@ pub async fn status(socket: String) -> anyhow::Result<()> {
     println!("kernel drops:    {}", status.kernel_drops);
     println!("daemon drops:    {}", status.daemon_drops);
     println!("active captures: {}", status.active_captures);
+    println!("continuous:      {}", if status.continuous { "on" } else { "off" });
     Ok(())
 }

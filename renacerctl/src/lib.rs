@@ -6,6 +6,7 @@ pub mod client;
 pub mod duration;
 pub mod output;
 pub mod trace_filter;
+pub mod top;
 
 pub const DEFAULT_SOCKET: &str = "/run/renacer/renacer.sock";
 

@@ -6,7 +6,7 @@
 use std::{io, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use renacerctl::{DEFAULT_SOCKET, capture, client, run_async};
+use renacerctl::{DEFAULT_SOCKET, capture, client, run_async, top};
 
 /// Control renacer-daemon: capture the syscalls of process trees via eBPF.
 #[derive(Debug, Parser)]
@@ -25,6 +25,10 @@ enum Command {
     Capture(capture::CaptureArgs),
     /// Show the daemon's version, attached programs and counters.
     Status,
+    /// Live table of the busiest processes and syscalls (continuous mode).
+    Top(top::TopArgs),
+    /// Turn continuous profiling (in-kernel aggregates) on or off.
+    Continuous(top::ContinuousArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +39,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Capture(args) => capture::run(&cli.socket, args),
         Command::Status => run_async(client::status(cli.socket.clone())).map(|()| 0),
+        Command::Top(args) => run_async(top::top(cli.socket.clone(), args)).map(|()| 0),
+        Command::Continuous(args) => {
+            run_async(top::continuous(cli.socket.clone(), args)).map(|()| 0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
