@@ -2,6 +2,7 @@
 //! Lamport clocks and serves capture sessions over gRPC.
 pub mod kernel;
 pub mod lamport;
+pub mod otlp;
 pub mod registry;
 pub mod service;
 pub mod session;

@@ -37,6 +37,8 @@ struct Args {
     /// cheapest here: they hand over the arguments without a probe read).
     #[arg(long, value_enum, default_value = "tracepoint")]
     attach: AttachMode,
+    #[command(flatten)]
+    otlp: renacer_daemon::otlp::OtlpArgs,
     /// Log filter (tracing EnvFilter syntax), e.g. info or renacer_daemon=debug.
     #[arg(long, env = "RENACER_LOG", default_value = "info")]
     log: String,
@@ -113,7 +115,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .context("building the reflection service")?;
-    let tracer = TracerServer::new(TracerService::new(Arc::clone(&registry)));
+    let tracer =
+        TracerServer::new(TracerService::new(Arc::clone(&registry)).with_otlp(args.otlp.clone()));
 
     let shutdown = {
         let registry = Arc::clone(&registry);

@@ -19,6 +19,7 @@ use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
 use crate::{
+    otlp::{self, DaemonOtlp, OtlpArgs, TraceRequest},
     registry::{FinishedCapture, Registry, StartError},
     session::{EndReason, ProcessEventKind, ProcessRecord, STREAM_QUEUE_BATCHES, Sink, StreamItem},
 };
@@ -26,11 +27,23 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct TracerService {
     registry: Arc<Registry>,
+    otlp: Arc<DaemonOtlp>,
 }
 
 impl TracerService {
     pub fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+        Self {
+            registry,
+            otlp: Arc::default(),
+        }
+    }
+
+    /// Daemon-wide OTLP export settings (`--otlp-endpoint` and friends).
+    pub fn with_otlp(self, args: OtlpArgs) -> Self {
+        Self {
+            otlp: Arc::new(DaemonOtlp::new(args)),
+            ..self
+        }
     }
 }
 
@@ -100,11 +113,12 @@ fn end_reason_to_proto(reason: EndReason) -> pb::EndReason {
     }
 }
 
-fn drops_to_proto(finished: &FinishedCapture) -> pb::Drops {
+fn drops_to_proto(finished: &FinishedCapture, otlp_unsent: u64) -> pb::Drops {
     pb::Drops {
         kernel: finished.kernel_drops,
         subscriber: finished.session.drops.subscriber,
         buffer: finished.session.drops.buffer,
+        otlp_unsent,
     }
 }
 
@@ -160,10 +174,15 @@ impl Tracer for TracerService {
         } else {
             request.command
         };
+        let trace = otlp::prepare(&self.otlp, pid, &command, TraceRequest {
+            trace_parent: &request.trace_parent,
+            otlp: request.otlp.as_ref(),
+        })?;
         let (id, trace_id, tree_exit) = self.registry.start(
             pid,
             command.clone(),
             Sink::stream(item_tx, Arc::clone(&queued), request.summary_only),
+            trace,
         )?;
         info!(capture_id = id, pid, "streaming capture");
         let started = CaptureResponse {
@@ -178,10 +197,11 @@ impl Tracer for TracerService {
         let client_closed = control_tx.clone();
         tokio::spawn(async move {
             let reason = wait_for_end(&registry, tree_exit, duration, client_closed.closed()).await;
-            let Some(finished) = registry.finish(id).await else {
+            let Some(mut finished) = registry.finish(id).await else {
                 return;
             };
             info!(capture_id = id, ?reason, "capture ended");
+            let otlp_unsent = otlp::finish_session(&mut finished.session).await;
             let message = if reason == EndReason::DaemonShutdown {
                 Err(Status::unavailable(
                     "renacer-daemon is shutting down; the capture is incomplete",
@@ -191,7 +211,7 @@ impl Tracer for TracerService {
                     event: Some(Event::End(pb::CaptureEnd {
                         reason: end_reason_to_proto(reason).into(),
                         summary: Some(pb::Summary::from(&finished.session.summary)),
-                        drops: Some(drops_to_proto(&finished)),
+                        drops: Some(drops_to_proto(&finished, otlp_unsent)),
                         total_syscalls: finished.session.summary.total_calls(),
                     })),
                 })
@@ -221,9 +241,18 @@ impl Tracer for TracerService {
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
         let duration = validate_duration(request.duration)?;
+        let command = if request.command.is_empty() {
+            crate::registry::read_cmdline(pid)
+        } else {
+            request.command
+        };
+        let trace = otlp::prepare(&self.otlp, pid, &command, TraceRequest {
+            trace_parent: &request.trace_parent,
+            otlp: request.otlp.as_ref(),
+        })?;
         let (id, trace_id, tree_exit) =
             self.registry
-                .start(pid, request.command, Sink::buffer())?;
+                .start(pid, command, Sink::buffer(), trace)?;
         info!(capture_id = id, pid, "background capture started");
         let registry = Arc::clone(&self.registry);
         tokio::spawn(async move {
@@ -247,10 +276,11 @@ impl Tracer for TracerService {
         if !self.registry.contains(id) {
             return Err(Status::not_found(format!("no capture with id {id}")));
         }
-        let Some(finished) = self.registry.finish(id).await else {
+        let Some(mut finished) = self.registry.finish(id).await else {
             return Err(Status::not_found(format!("no capture with id {id}")));
         };
-        let drops = drops_to_proto(&finished);
+        let otlp_unsent = otlp::finish_session(&mut finished.session).await;
+        let drops = drops_to_proto(&finished, otlp_unsent);
         let session = finished.session;
         let (syscalls, processes) = match &session.sink {
             Sink::Buffer { records, processes } => (
@@ -301,7 +331,7 @@ impl Tracer for TracerService {
             attach_mode,
             daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
             continuous: false,
-            otlp_unsent: 0,
+            otlp_unsent: self.otlp.unsent(),
         }))
     }
 

@@ -16,7 +16,7 @@ use renacer_common::{ProcessEvent, SyscallEvent, flags, kind};
 use renacer_trace::{SyscallRecord, SyscallResult, summary::Summary};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::lamport::LamportClocks;
+use crate::{lamport::LamportClocks, otlp::CaptureExport};
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
 pub const STREAM_BATCH: usize = 4096;
@@ -129,6 +129,8 @@ pub struct Session {
     pub recording: bool,
     /// Kernel drops collected when recording stopped before the capture ended.
     pub kernel_drops_at_stop: u64,
+    /// OTLP span export, when on for this capture.
+    pub otlp: Option<CaptureExport>,
     on_tree_exit: Option<oneshot::Sender<EndReason>>,
 }
 
@@ -155,6 +157,7 @@ impl Session {
             drops: DaemonDrops::default(),
             recording: true,
             kernel_drops_at_stop: 0,
+            otlp: None,
             on_tree_exit: Some(on_tree_exit),
         }
     }
@@ -208,6 +211,9 @@ impl Session {
 
     fn push(&mut self, record: SyscallRecord) {
         self.summary.add(&record);
+        if let Some(otlp) = &mut self.otlp {
+            otlp.syscall(&record);
+        }
         match &mut self.sink {
             Sink::Stream {
                 pending,
@@ -272,6 +278,9 @@ impl Session {
             timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
             lamport,
         };
+        if let Some(otlp) = &mut self.otlp {
+            otlp.process(&record);
+        }
         if let Sink::Buffer { processes, .. } = &mut self.sink {
             processes.push(record);
         } else {
