@@ -4,6 +4,7 @@ use std::{io, path::PathBuf};
 pub mod capture;
 pub mod client;
 pub mod duration;
+pub mod otlp;
 pub mod output;
 
 pub const DEFAULT_SOCKET: &str = "/run/renacer/renacer.sock";
