@@ -300,9 +300,8 @@ impl CaptureExport {
                     .fork(record.pid, record.child_pid, record.timestamp_nanos);
             }
             ProcessEventKind::Exec => {
-                // The new program's command line; the process may be gone already.
-                let command = crate::registry::read_cmdline(record.pid);
-                self.model.exec(record.pid, command, record.timestamp_nanos);
+                self.model
+                    .exec(record.pid, exec_command(record.pid), record.timestamp_nanos);
             }
             ProcessEventKind::Exit => {
                 if let Some(span) = self.model.exit(
@@ -326,6 +325,19 @@ impl CaptureExport {
         let export = self.queue.finish().await;
         CaptureExportReport { made, export }
     }
+}
+
+/// The command line a process runs after its exec, read as soon as the
+/// exec event arrives (the kernel event carries no file name). A process that
+/// already exited has no command line but keeps its `comm` until reaped.
+fn exec_command(pid: u32) -> Vec<String> {
+    let command = crate::registry::read_cmdline(pid);
+    if !command.is_empty() {
+        return command;
+    }
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|comm| vec![comm.trim_end().to_owned()])
+        .unwrap_or_default()
 }
 
 /// Flushes an ended session's export, if any: the spans not sent.

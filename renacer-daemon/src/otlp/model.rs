@@ -175,12 +175,9 @@ impl SpanModel {
         self.forked.insert(child, (parent, timestamp_nanos));
     }
 
-    /// `pid` now runs `command`.
+    /// `pid` now runs `command` (empty: unknown, the span is named by pid).
     pub fn exec(&mut self, pid: u32, command: Vec<String>, timestamp_nanos: u64) {
-        let process = self.process(pid, timestamp_nanos);
-        if !command.is_empty() {
-            process.command = command;
-        }
+        self.process(pid, timestamp_nanos).command = command;
     }
 
     /// Task `tid` of `pid` exited; with `group_dead` the process is gone and
