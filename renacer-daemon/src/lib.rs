@@ -5,6 +5,7 @@ pub mod decoding;
 pub mod kernel;
 pub mod lamport;
 pub mod profile;
+pub mod otlp;
 pub mod registry;
 pub mod service;
 pub mod session;

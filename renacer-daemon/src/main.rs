@@ -38,6 +38,8 @@ struct Args {
     /// cheapest here: they hand over the arguments without a probe read).
     #[arg(long, value_enum, default_value = "tracepoint")]
     attach: AttachMode,
+    #[command(flatten)]
+    otlp: renacer_daemon::otlp::OtlpArgs,
     /// Log filter (tracing EnvFilter syntax), e.g. info or renacer_daemon=debug.
     #[arg(long, env = "RENACER_LOG", default_value = "info")]
     log: String,
@@ -117,10 +119,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .build_v1()
         .context("building the reflection service")?;
     let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous)?;
-    let tracer = TracerServer::new(TracerService::with_continuous(
-        Arc::clone(&registry),
-        Arc::clone(&continuous),
-    ));
+    let tracer = TracerServer::new(
+        TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))
+            .with_otlp(args.otlp.clone()),
+    );
 
     let shutdown = {
         let registry = Arc::clone(&registry);

@@ -21,6 +21,7 @@ use tracing::{debug, warn};
 use crate::{
     decoding::CaptureSettings,
     kernel::{CaptureRemains, Kernel, KernelError},
+    otlp::CaptureTrace,
     session::{EndReason, Session, Sink},
 };
 
@@ -99,19 +100,6 @@ fn epoch_offset_nanos() -> u64 {
     now(libc::CLOCK_REALTIME).saturating_sub(now(libc::CLOCK_MONOTONIC))
 }
 
-/// 128 random bits as 32 lowercase hex characters (a W3C trace id).
-pub fn new_trace_id() -> String {
-    let mut bytes = [0u8; 16];
-    // SAFETY: writes at most 16 bytes into a 16-byte buffer.
-    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
-    if n != 16 {
-        // Never all-zero (invalid in W3C): fall back to time and pid.
-        let seed = epoch_offset_nanos() ^ u64::from(std::process::id()) << 32 | 1;
-        bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The thread-group id of `pid`, or None when no such task exists.
 fn tgid_of(pid: u32) -> Option<u32> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -177,6 +165,7 @@ impl Registry {
         command: Vec<String>,
         sink: Sink,
         settings: CaptureSettings,
+        trace: CaptureTrace,
     ) -> Result<(u32, String, oneshot::Receiver<EndReason>), StartError> {
         if self.is_shutting_down() {
             return Err(StartError::ShuttingDown);
@@ -193,7 +182,7 @@ impl Registry {
         };
         let mut sessions = lock(&self.sessions);
         let id = sessions.allocate_id()?;
-        let trace_id = new_trace_id();
+        let CaptureTrace { trace_id, export } = trace;
         let (exit_tx, exit_rx) = oneshot::channel();
         // Drops left over by an earlier capture with this id are not ours.
         let _ = self.kernel().take_drops(id)?;
@@ -201,19 +190,18 @@ impl Registry {
         self.kernel()
             .configure(id, &settings.kernel_config())
             .map_err(KernelError::from)?;
-        sessions.by_id.insert(
+        let mut session = Session::new(
             id,
-            Session::new(
-                id,
-                trace_id.clone(),
-                pid,
-                command,
-                self.epoch_offset_nanos,
-                sink,
-                exit_tx,
-            )
-            .with_settings(settings),
-        );
+            trace_id.clone(),
+            pid,
+            command,
+            self.epoch_offset_nanos,
+            sink,
+            exit_tx,
+        )
+        .with_settings(settings);
+        session.otlp = export;
+        sessions.by_id.insert(id, session);
         let tracked = self.kernel().track(pid, id).map_err(KernelError::from);
         match tracked {
             Ok(true) => {}

@@ -19,8 +19,9 @@ use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
 use crate::{
-    decoding::{CaptureSettings, SettingsError, to_proto},
     continuous::{self, Continuous},
+    decoding::{CaptureSettings, SettingsError, to_proto},
+    otlp::{self, DaemonOtlp, OtlpArgs, TraceRequest},
     registry::{FinishedCapture, Registry, StartError},
     session::{EndReason, ProcessEventKind, ProcessRecord, STREAM_QUEUE_BATCHES, Sink, StreamItem},
 };
@@ -29,6 +30,7 @@ use crate::{
 pub struct TracerService {
     registry: Arc<Registry>,
     continuous: Arc<Continuous>,
+    otlp: Arc<DaemonOtlp>,
 }
 
 impl TracerService {
@@ -45,6 +47,15 @@ impl TracerService {
         Self {
             registry,
             continuous,
+            otlp: Arc::default(),
+        }
+    }
+
+    /// Daemon-wide OTLP export settings (`--otlp-endpoint` and friends).
+    pub fn with_otlp(self, args: OtlpArgs) -> Self {
+        Self {
+            otlp: Arc::new(DaemonOtlp::new(args)),
+            ..self
         }
     }
 }
@@ -121,11 +132,12 @@ fn end_reason_to_proto(reason: EndReason) -> pb::EndReason {
     }
 }
 
-fn drops_to_proto(finished: &FinishedCapture) -> pb::Drops {
+fn drops_to_proto(finished: &FinishedCapture, otlp_unsent: u64) -> pb::Drops {
     pb::Drops {
         kernel: finished.kernel_drops,
         subscriber: finished.session.drops.subscriber,
         buffer: finished.session.drops.buffer,
+        otlp_unsent,
     }
 }
 
@@ -189,11 +201,16 @@ impl Tracer for TracerService {
         } else {
             request.command
         };
+        let trace = otlp::prepare(&self.otlp, pid, &command, TraceRequest {
+            trace_parent: &request.trace_parent,
+            otlp: request.otlp.as_ref(),
+        })?;
         let (id, trace_id, tree_exit) = self.registry.start(
             pid,
             command.clone(),
             Sink::stream(item_tx, Arc::clone(&queued), request.summary_only),
             settings.clone(),
+            trace,
         )?;
         info!(capture_id = id, pid, "streaming capture");
         let started = CaptureResponse {
@@ -208,10 +225,11 @@ impl Tracer for TracerService {
         let client_closed = control_tx.clone();
         tokio::spawn(async move {
             let reason = wait_for_end(&registry, tree_exit, duration, client_closed.closed()).await;
-            let Some(finished) = registry.finish(id).await else {
+            let Some(mut finished) = registry.finish(id).await else {
                 return;
             };
             info!(capture_id = id, ?reason, "capture ended");
+            let otlp_unsent = otlp::finish_session(&mut finished.session).await;
             let message = if reason == EndReason::DaemonShutdown {
                 Err(Status::unavailable(
                     "renacer-daemon is shutting down; the capture is incomplete",
@@ -221,7 +239,7 @@ impl Tracer for TracerService {
                     event: Some(Event::End(pb::CaptureEnd {
                         reason: end_reason_to_proto(reason).into(),
                         summary: Some(pb::Summary::from(&finished.session.summary)),
-                        drops: Some(drops_to_proto(&finished)),
+                        drops: Some(drops_to_proto(&finished, otlp_unsent)),
                         total_syscalls: finished.session.summary.total_calls(),
                     })),
                 })
@@ -256,9 +274,18 @@ impl Tracer for TracerService {
             request.decode.as_ref(),
             false,
         )?;
+        let command = if request.command.is_empty() {
+            crate::registry::read_cmdline(pid)
+        } else {
+            request.command
+        };
+        let trace = otlp::prepare(&self.otlp, pid, &command, TraceRequest {
+            trace_parent: &request.trace_parent,
+            otlp: request.otlp.as_ref(),
+        })?;
         let (id, trace_id, tree_exit) =
             self.registry
-                .start(pid, request.command, Sink::buffer(), settings)?;
+                .start(pid, command, Sink::buffer(), settings, trace)?;
         info!(capture_id = id, pid, "background capture started");
         let registry = Arc::clone(&self.registry);
         tokio::spawn(async move {
@@ -282,10 +309,11 @@ impl Tracer for TracerService {
         if !self.registry.contains(id) {
             return Err(Status::not_found(format!("no capture with id {id}")));
         }
-        let Some(finished) = self.registry.finish(id).await else {
+        let Some(mut finished) = self.registry.finish(id).await else {
             return Err(Status::not_found(format!("no capture with id {id}")));
         };
-        let drops = drops_to_proto(&finished);
+        let otlp_unsent = otlp::finish_session(&mut finished.session).await;
+        let drops = drops_to_proto(&finished, otlp_unsent);
         let session = finished.session;
         let (syscalls, processes) = match &session.sink {
             Sink::Buffer { records, processes } => (
@@ -339,7 +367,7 @@ impl Tracer for TracerService {
             attach_mode,
             daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
             continuous: self.continuous.is_enabled(),
-            otlp_unsent: 0,
+            otlp_unsent: self.otlp.unsent(),
         }))
     }
 

@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     decoding::{CaptureSettings, add_payload},
     lamport::LamportClocks,
+    otlp::CaptureExport,
 };
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
@@ -140,6 +141,8 @@ pub struct Session {
     pub recording: bool,
     /// Kernel drops collected when recording stopped before the capture ended.
     pub kernel_drops_at_stop: u64,
+    /// OTLP span export, when on for this capture.
+    pub otlp: Option<CaptureExport>,
     on_tree_exit: Option<oneshot::Sender<EndReason>>,
     pub settings: CaptureSettings,
     /// Bytes read at enter (or exit) per tid, waiting for the syscall's record.
@@ -169,6 +172,7 @@ impl Session {
             drops: DaemonDrops::default(),
             recording: true,
             kernel_drops_at_stop: 0,
+            otlp: None,
             on_tree_exit: Some(on_tree_exit),
             settings: CaptureSettings::default(),
             payloads: HashMap::new(),
@@ -259,6 +263,9 @@ impl Session {
             return;
         }
         self.summary.add(&record.record);
+        if let Some(otlp) = &mut self.otlp {
+            otlp.syscall(&record.record, record.captured.as_deref());
+        }
         match &mut self.sink {
             Sink::Stream {
                 pending,
@@ -323,6 +330,9 @@ impl Session {
             timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
             lamport,
         };
+        if let Some(otlp) = &mut self.otlp {
+            otlp.process(&record);
+        }
         if let Sink::Buffer { processes, .. } = &mut self.sink {
             processes.push(record);
         } else {

@@ -13,6 +13,7 @@ pub mod signatures;
 pub mod summary;
 pub mod syscalls;
 pub mod text;
+pub mod traceparent;
 pub mod xlat;
 
 pub use record::{SyscallRecord, SyscallResult};

@@ -37,6 +37,8 @@ pub struct CaptureArgs {
     format: Format,
     #[command(flatten)]
     filter: FilterArgs,
+    #[command(flatten)]
+    otlp: crate::otlp::OtlpCaptureArgs,
     /// The command to run and trace from its execve on.
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
@@ -150,6 +152,9 @@ fn resolve_program(name: &str) -> anyhow::Result<PathBuf> {
 }
 
 pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
+    // Bad flags fail before any command runs.
+    args.otlp.export()?;
+    args.otlp.trace_parent(args.pid.is_none())?;
     if let Some(pid) = args.pid {
         if pid == 0 {
             bail!("--pid must be a process id greater than 0");
@@ -191,6 +196,8 @@ async fn stream_capture(
         summary_only: args.summary && args.format == Format::Text,
         filter: args.filter.filter(),
         decode: args.filter.decode(),
+        otlp: args.otlp.export()?,
+        trace_parent: args.otlp.trace_parent(child.is_some())?,
         ..CaptureRequest::default()
     };
     let mut stream = client
@@ -231,6 +238,7 @@ async fn stream_capture(
                 ending.kernel_drops = drops.kernel;
                 ending.subscriber_drops = drops.subscriber;
                 ending.buffer_drops = drops.buffer;
+                ending.otlp_unsent = drops.otlp_unsent;
                 renderer.finish(&ending)?;
                 return Ok(ending);
             }

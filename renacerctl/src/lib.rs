@@ -4,6 +4,7 @@ use std::{io, path::PathBuf};
 pub mod capture;
 pub mod client;
 pub mod duration;
+pub mod otlp;
 pub mod output;
 pub mod trace_filter;
 pub mod top;

@@ -36,6 +36,8 @@ pub struct Ending {
     pub kernel_drops: u64,
     pub subscriber_drops: u64,
     pub buffer_drops: u64,
+    /// OTLP spans that did not reach the collector.
+    pub otlp_unsent: u64,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -135,6 +137,12 @@ pub fn report_drops(ending: &Ending) {
         eprintln!(
             "renacerctl: {lost} events lost (kernel {}, slow subscriber {}, buffer limit {})",
             ending.kernel_drops, ending.subscriber_drops, ending.buffer_drops
+        );
+    }
+    if ending.otlp_unsent > 0 {
+        eprintln!(
+            "renacerctl: {} OTLP spans not delivered to the collector (see the daemon's log)",
+            ending.otlp_unsent
         );
     }
 }

@@ -103,6 +103,20 @@ fn drops(socket: &Path) -> anyhow::Result<(u64, u64)> {
     Ok((field("kernel drops:"), field("daemon drops:")))
 }
 
+/// `OTLP unsent:` of `renacerctl status`.
+fn otlp_unsent(socket: &Path) -> anyhow::Result<u64> {
+    let out = Command::new(renacerctl())
+        .arg("--socket")
+        .arg(socket)
+        .arg("status")
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("OTLP unsent:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0))
+}
+
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     ensure_debian_packages(&["strace", "bpftrace"])?;
     let workload = storm(args.count);
@@ -182,6 +196,19 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             times: vec![],
         },
     ];
+    let phoenix = crate::phoenix::PhoenixGuard::start()?;
+    for (name, flags) in crate::phoenix::bench_modes(&phoenix)? {
+        let flags: Vec<&str> = ["-c", "-o", "/dev/null"]
+            .into_iter()
+            .chain(flags.iter().map(String::as_str))
+            .collect();
+        modes.push(Mode {
+            name,
+            argv: ctl_capture(&classic.socket, &flags, &workload),
+            rounds: args.rounds,
+            times: vec![],
+        });
+    }
     // bpftrace needs tracefs and may be missing features; leave it out if it cannot run.
     if let Some(i) = modes.iter().position(|mode| mode.name == BPFTRACE_MODE)
         && time_once(&modes[i].argv).is_err()
@@ -240,8 +267,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let verdict = if ratio <= FILTERED_TARGET { "met" } else { "MISSED" };
         println!("filter push-down: {ratio:.2}x untraced (target {FILTERED_TARGET:.2}x): {verdict}");
     }
+    println!("OTLP spans not delivered (classic daemon): {}", otlp_unsent(&classic.socket)?);
     drop(raw);
     drop(classic);
+    drop(phoenix);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

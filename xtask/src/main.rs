@@ -4,6 +4,7 @@
 //! when everything is present, so the README's two commands are the whole
 //! set-up on a fresh machine.
 mod bench;
+mod phoenix;
 
 use std::{
     env,
@@ -150,6 +151,7 @@ fn setup() -> anyhow::Result<()> {
             .env("LLVM_PREFIX", "/usr/lib/llvm-22")
             .env("PATH", path))?;
     }
+    phoenix::ensure()?;
     eprintln!(
         "xtask: setup complete ({:.1}s)",
         started.elapsed().as_secs_f64()
