@@ -554,6 +554,29 @@ fn evaluate_one(a: &Assertion, trace: &TraceFile) -> AssertionOutcome {
     out
 }
 
+/// The report `renacerctl assert` prints: one line per assertion, then the tally.
+pub fn report(outcomes: &[AssertionOutcome]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut tally = [0usize; 4];
+    for o in outcomes {
+        let _ = writeln!(out, "{o}");
+        tally[match o.severity {
+            Severity::Pass => 0,
+            Severity::Fail => 1,
+            Severity::Warn => 2,
+            Severity::Skipped => 3,
+        }] += 1;
+    }
+    let verdict = if exit_code(outcomes) == 0 { "PASS" } else { "FAIL" };
+    let _ = writeln!(
+        out,
+        "{verdict}: {} passed, {} failed, {} warned, {} skipped",
+        tally[0], tally[1], tally[2], tally[3]
+    );
+    out
+}
+
 /// The process exit code for CI: 1 when an enabled assertion with
 /// `fail_on_violation` failed, else 0.
 pub fn exit_code(outcomes: &[AssertionOutcome]) -> i32 {

@@ -62,7 +62,7 @@ use crate::decode::{
     int_arg, iov_data, parse_string, parse_string_list, quote, socket_address, string_arg,
     struct_field, success,
 };
-use crate::util::{FdTables, end_nanos, root_pid, time_order};
+use crate::util::{FdTables, root_pid, time_order, wall_span_nanos};
 
 /// Calls that never have an effect on the outside world (loader, allocator,
 /// threading and signal set-up, metadata queries). Documentation of the
@@ -143,6 +143,27 @@ impl Default for CompareOptions {
             fail_on_count_drift: false,
             ignore_paths: Vec::new(),
         }
+    }
+}
+
+impl CompareOptions {
+    /// Options for a tolerance given in percent, as renacerctl's
+    /// `--tolerance` and the Compare RPC take it. An explicit tolerance is a
+    /// budget: drift beyond it fails. Without one the totals are checked
+    /// against the default 5% for information only, since two
+    /// implementations legitimately make different numbers of calls.
+    pub fn with_tolerance_percent(percent: Option<f64>) -> Result<Self, String> {
+        let mut options = Self::default();
+        if let Some(percent) = percent {
+            if !(percent.is_finite() && percent >= 0.0) {
+                return Err(format!(
+                    "the tolerance must be a non-negative percentage (got {percent})"
+                ));
+            }
+            options.tolerance = percent / 100.0;
+            options.fail_on_count_drift = true;
+        }
+        Ok(options)
     }
 }
 
@@ -440,11 +461,7 @@ fn count_deltas(a: &TraceFile, b: &TraceFile) -> BTreeMap<String, CountDelta> {
 }
 
 fn runtime(a: &TraceFile, b: &TraceFile) -> Runtime {
-    let span = |t: &TraceFile| {
-        let start = t.syscalls.iter().map(|s| s.timestamp_nanos).min()?;
-        let end = t.syscalls.iter().map(end_nanos).max()?;
-        (start > 0 && end > start).then(|| end - start)
-    };
+    let span = wall_span_nanos;
     let summed = |t: &TraceFile| {
         t.syscalls
             .iter()

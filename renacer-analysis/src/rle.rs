@@ -43,6 +43,11 @@ pub enum RleError {
     Corrupt(String),
 }
 
+/// Whether `data` is a compressed trace (rather than JSON text).
+pub fn is_compressed(data: &[u8]) -> bool {
+    data.starts_with(MAGIC)
+}
+
 /// Encodes `trace` losslessly; see the module documentation.
 pub fn compress(trace: &TraceFile) -> Vec<u8> {
     let body = encode(trace);

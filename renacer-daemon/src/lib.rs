@@ -1,5 +1,6 @@
 //! renacer-daemon: loads the eBPF programs, follows traced PID trees, stamps
 //! Lamport clocks and serves capture sessions over gRPC.
+pub mod analysis;
 pub mod kernel;
 pub mod lamport;
 pub mod registry;

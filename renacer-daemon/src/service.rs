@@ -26,11 +26,16 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct TracerService {
     registry: Arc<Registry>,
+    /// Stopped background traces, for Compare/Assert by capture id.
+    traces: Arc<crate::analysis::TraceStore>,
 }
 
 impl TracerService {
     pub fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+        Self {
+            registry,
+            traces: Arc::default(),
+        }
     }
 }
 
@@ -267,6 +272,7 @@ impl Tracer for TracerService {
         } else {
             EndReason::TreeExited
         };
+        let json = crate::analysis::keep_stopped(&self.traces, &session, &drops);
         Ok(Response::new(StopCaptureResponse {
             trace: Some(pb::Trace {
                 trace_id: session.trace_id.clone(),
@@ -277,7 +283,7 @@ impl Tracer for TracerService {
                 summary: Some(pb::Summary::from(&session.summary)),
                 drops: Some(drops),
                 reason: end_reason_to_proto(reason).into(),
-                json: String::new(),
+                json,
             }),
         }))
     }
@@ -307,16 +313,20 @@ impl Tracer for TracerService {
 
     async fn compare(
         &self,
-        _request: Request<pb::CompareRequest>,
+        request: Request<pb::CompareRequest>,
     ) -> Result<Response<pb::CompareResponse>, Status> {
-        Err(Status::unimplemented("Compare is not implemented yet"))
+        crate::analysis::compare_rpc(&self.traces, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn assert(
         &self,
-        _request: Request<pb::AssertRequest>,
+        request: Request<pb::AssertRequest>,
     ) -> Result<Response<pb::AssertResponse>, Status> {
-        Err(Status::unimplemented("Assert is not implemented yet"))
+        crate::analysis::assert_rpc(&self.traces, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn set_continuous(
