@@ -190,7 +190,17 @@ fn run_case(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<Captured
     Ok(run)
 }
 
+/// Variables that change where the loader looks, and so the examples'
+/// syscalls (`cargo test` sets `LD_LIBRARY_PATH`, for one). Golden runs do
+/// without them so that a trace does not depend on who ran it.
+const LOADER_VARIABLES: &[&str] = &["LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT"];
+
 pub fn golden_command(socket: &str, args: GoldenArgs) -> u8 {
+    for name in LOADER_VARIABLES {
+        // SAFETY: renacerctl is single-threaded here (its async runtimes
+        // are current-thread and start later); the examples inherit this.
+        unsafe { std::env::remove_var(name) };
+    }
     exit_code((|| {
         let paths = Paths::new(&args)?;
         match &args.action {
