@@ -4,6 +4,7 @@
 //! when everything is present, so the README's two commands are the whole
 //! set-up on a fresh machine.
 mod bench;
+mod python;
 
 use std::{
     env,
@@ -85,7 +86,7 @@ pub fn run(cmd: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn succeeds(cmd: &mut Command) -> bool {
+pub fn succeeds(cmd: &mut Command) -> bool {
     cmd.stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -186,7 +187,8 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         .args(["test"])
         .args(args)
         .current_dir(workspace_root())
-        .env("PATH", build_path()))
+        .env("PATH", build_path()))?;
+    python::run_ci_runner_test()
 }
 
 /// A daemon started by xtask, stopped by PID when dropped.
