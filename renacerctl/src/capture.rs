@@ -34,6 +34,10 @@ pub struct CaptureArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// With --format json: write the compact form (run-length encoded and
+    /// deflated; every renacerctl command that reads traces detects it).
+    #[arg(long)]
+    compress: bool,
     /// The command to run and trace from its execve on.
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
@@ -177,6 +181,12 @@ async fn stream_capture(
     let out = crate::open_output(args.output.as_ref(), args.format == Format::Json)
         .with_context(|| format!("opening {}", args.output.as_ref().map_or_else(String::new, |p| p.display().to_string())))?;
     let mut renderer = Renderer::new(out, args.format, args.summary);
+    if args.compress {
+        if args.format != Format::Json {
+            bail!("--compress applies to traces: add --format json");
+        }
+        renderer.compress();
+    }
     let request = CaptureRequest {
         pid,
         duration: args

@@ -17,11 +17,28 @@ pub const INPUT_ERROR: u8 = 2;
 
 /// Reports an error of a CI command and turns it into exit code 2, so that
 /// CI can tell "the check failed" (1) from "the check could not run" (2).
+/// A closed output pipe (`renacerctl compare ... | head`) is not an error.
 pub fn exit_code(result: anyhow::Result<u8>) -> u8 {
     result.unwrap_or_else(|err| {
+        let broken_pipe = err.chain().any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        });
+        if broken_pipe {
+            return 0;
+        }
         eprintln!("renacerctl: {err:#}");
         INPUT_ERROR
     })
+}
+
+/// Writes a report to stdout; errors (a closed pipe) are returned, not panics.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,7 +68,7 @@ pub fn compare_command(args: CompareArgs) -> u8 {
         report_drops(&baseline, &args.baseline.display().to_string());
         report_drops(&candidate, &args.candidate.display().to_string());
         let report = compare(&baseline, &candidate, &options);
-        print!("{report}");
+        emit(&report.to_string())?;
         Ok(u8::from(!report.passed))
     })())
 }
@@ -91,7 +108,7 @@ pub fn assert_command(socket: &str, args: AssertArgs) -> u8 {
         };
         report_drops(&trace, "trace");
         let outcomes = assertions::evaluate(&config, &trace);
-        print!("{}", assertions::report(&outcomes));
+        emit(&assertions::report(&outcomes))?;
         Ok(u8::from(assertions::exit_code(&outcomes) != 0))
     })())
 }
@@ -110,7 +127,7 @@ pub fn analyze_command(args: AnalyzeArgs) -> u8 {
         let trace = read_trace(&args.trace)?;
         report_drops(&trace, &args.trace.display().to_string());
         if args.critical_path {
-            print!("{}", critical_path(&trace));
+            emit(&critical_path(&trace).to_string())?;
         }
         Ok(0)
     })())

@@ -13,7 +13,7 @@ use renacer_trace::{json::TraceFile, summary::render_table};
 
 use crate::{
     background::{CapturedRun, capture_command, report_drops},
-    ci::exit_code,
+    ci::{emit, exit_code},
     traces::encode_trace,
 };
 
@@ -235,16 +235,16 @@ fn bless_all(socket: &str, paths: &Paths, cases: &[&Case]) -> anyhow::Result<u8>
         let summary = paths.dir.join(format!("{}_summary.txt", case.name));
         std::fs::write(&summary, render_table(&run.summary))
             .with_context(|| format!("writing {}", summary.display()))?;
-        println!(
-            "blessed {} ({} syscalls)",
+        emit(&format!(
+            "blessed {} ({} syscalls)\n",
             json.display(),
             run.trace.syscalls.len()
-        );
+        ))?;
     }
     let analysis = paths.dir.join("ANALYSIS.md");
     std::fs::write(&analysis, analysis_markdown(&paths.dir)?)
         .with_context(|| format!("writing {}", analysis.display()))?;
-    println!("wrote {}", analysis.display());
+    emit(&format!("wrote {}\n", analysis.display()))?;
     Ok(0)
 }
 
@@ -266,17 +266,18 @@ fn check_all(socket: &str, paths: &Paths, cases: &[&Case], tolerance: f64) -> an
             CompareOptions::with_tolerance_percent(tolerance).map_err(anyhow::Error::msg)?;
         let report = compare(&golden, &run.trace, &options);
         let verdict = if report.passed { "PASS" } else { "FAIL" };
-        println!("golden {} vs {}: {verdict}", case.name, case.golden);
+        let mut text = format!("golden {} vs {}: {verdict}\n", case.name, case.golden);
         for line in report.to_string().lines() {
-            println!("    {line}");
+            let _ = writeln!(text, "    {line}");
         }
+        emit(&text)?;
         if report.passed {
             passed += 1;
         } else {
             failed += 1;
         }
     }
-    println!("golden check: {passed} passed, {failed} failed");
+    emit(&format!("golden check: {passed} passed, {failed} failed\n"))?;
     Ok(u8::from(failed > 0))
 }
 

@@ -23,6 +23,8 @@ pub struct Renderer {
     summary_only: bool,
     text: TextOptions,
     records: Vec<SyscallRecord>,
+    /// Write JSON traces in the compact form.
+    compressed: bool,
 }
 
 /// What the daemon reports when the capture ends.
@@ -56,7 +58,13 @@ impl Renderer {
                 show_duration: true,
             },
             records: Vec::new(),
+            compressed: false,
         }
+    }
+
+    /// JSON output is written in the `--compress` form.
+    pub fn compress(&mut self) {
+        self.compressed = true;
     }
 
     /// More than one process is traced from now on: prefix lines with the pid.
@@ -96,7 +104,8 @@ impl Renderer {
                     &self.records,
                     drops,
                 );
-                writeln!(self.out, "{}", file.to_json_pretty())?;
+                self.out
+                    .write_all(&crate::traces::encode_trace(&file, self.compressed))?;
             }
         }
         self.out.flush()

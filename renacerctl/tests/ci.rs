@@ -452,6 +452,18 @@ fn compressed_trace_round_trips_and_is_10x_smaller() {
     let ratio = json_size as f64 / packed_size as f64;
     eprintln!("compression: {json_size} B JSON -> {packed_size} B ({ratio:.1}x) for {} syscalls", original.syscalls.len());
     assert!(ratio >= 10.0, "only {ratio:.1}x smaller");
+    // capture --compress writes the compact form directly.
+    let direct = scratch_dir("direct").join("trace.rnz");
+    let out = daemon
+        .ctl()
+        .args(["capture", "--format", "json", "--compress", "-o"])
+        .arg(&direct)
+        .args(["--", "dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=20000", "status=none"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(renacer_analysis::is_compressed(&std::fs::read(&direct).unwrap()));
+    assert_eq!(count(&read(&direct), "write"), 20_000);
     // Every reader takes the compressed form.
     let out = ctl_compare(&daemon, &json, &packed, &["--tolerance", "0"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
