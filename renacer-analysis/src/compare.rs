@@ -220,6 +220,9 @@ pub enum DivergenceKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Divergence {
     pub kind: DivergenceKind,
+    /// Stable identifier of what diverged, as the Compare RPC reports it:
+    /// `write-data`, `write-length`, `file-opened`, `process-spawned`...
+    pub id: &'static str,
     /// The destination or effect kind: `stdout`, `"/tmp/out"`, `execve`...
     pub target: String,
     /// The syscall in A at the divergence, when A has one.
@@ -547,6 +550,24 @@ fn show_path(p: &Option<Vec<u8>>) -> String {
 }
 
 impl Effect {
+    /// The stable identifier of [`Divergence::id`].
+    fn id(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "file-opened",
+            Self::Rename { .. } => "file-renamed",
+            Self::Link { .. } => "file-linked",
+            Self::Symlink { .. } => "symlink-created",
+            Self::Unlink { .. } => "file-unlinked",
+            Self::Rmdir { .. } => "directory-removed",
+            Self::Mkdir { .. } => "directory-created",
+            Self::Truncate { .. } => "file-truncated",
+            Self::Exec { .. } => "process-spawned",
+            Self::Connect { .. } => "network-connect",
+            Self::Bind { .. } => "network-bind",
+            Self::SendTo { .. } => "network-peer",
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Self::Open { .. } => "open",
@@ -1227,6 +1248,7 @@ fn diff_effects(
                     used[n] = true;
                     Divergence {
                         kind: DivergenceKind::Changed,
+                        id: ea[i].id(),
                         target: ea[i].kind().to_owned(),
                         a: Some(SyscallRef::of(ta, a[i].1)),
                         b: Some(SyscallRef::of(tb, b[j].1)),
@@ -1236,6 +1258,7 @@ fn diff_effects(
                 }
                 None => Divergence {
                     kind: DivergenceKind::MissingInB,
+                    id: ea[i].id(),
                     target: ea[i].kind().to_owned(),
                     a: Some(SyscallRef::of(ta, a[i].1)),
                     b: None,
@@ -1249,6 +1272,7 @@ fn diff_effects(
             if !used[n] {
                 let d = Divergence {
                     kind: DivergenceKind::ExtraInB,
+                    id: eb[j].id(),
                     target: eb[j].kind().to_owned(),
                     a: None,
                     b: Some(SyscallRef::of(tb, b[j].1)),
@@ -1368,6 +1392,10 @@ fn compare_streams(
     let at = |t: &TraceFile, s: &Stream| chunk_at(s, offset).map(|c| SyscallRef::of(t, c.index));
     Some(Divergence {
         kind,
+        id: match kind {
+            DivergenceKind::DataMismatch => "write-data",
+            _ => "write-length",
+        },
         target: key.to_string(),
         a: at(ta, a),
         b: at(tb, b),

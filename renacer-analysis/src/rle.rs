@@ -26,6 +26,9 @@ const CODEC_STORED: u8 = 0;
 const CODEC_DEFLATE: u8 = 1;
 /// miniz's default level: compressing is linear and fast enough here.
 const DEFLATE_LEVEL: u8 = 6;
+/// Largest inflated body accepted: a corrupt or hostile file must not
+/// exhaust memory (a million-record trace inflates to about 30 MiB).
+const MAX_BODY_BYTES: usize = 1 << 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RleError {
@@ -70,7 +73,7 @@ pub fn decompress(data: &[u8]) -> Result<TraceFile, RleError> {
     match codec {
         CODEC_STORED => decode(rest),
         CODEC_DEFLATE => {
-            let body = miniz_oxide::inflate::decompress_to_vec(rest)
+            let body = miniz_oxide::inflate::decompress_to_vec_with_limit(rest, MAX_BODY_BYTES)
                 .map_err(|e| RleError::Inflate(format!("{:?}", e.status)))?;
             decode(&body)
         }

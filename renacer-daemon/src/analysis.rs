@@ -8,7 +8,7 @@ use std::{
 
 use renacer_analysis::{
     CompareOptions, assertions, compare,
-    compare::{CompareReport, DivergenceKind},
+    compare::CompareReport,
     load_trace,
 };
 use renacer_proto::v1::{self as pb, trace_source::Source};
@@ -120,16 +120,6 @@ pub async fn compare_rpc(
     Ok(compare_response(&report))
 }
 
-fn divergence_kind(d: &renacer_analysis::compare::Divergence) -> String {
-    match d.kind {
-        DivergenceKind::DataMismatch => "write-data".to_owned(),
-        DivergenceKind::DataLength => "write-length".to_owned(),
-        DivergenceKind::MissingInB => format!("{}-missing", d.target),
-        DivergenceKind::ExtraInB => format!("{}-extra", d.target),
-        DivergenceKind::Changed => format!("{}-changed", d.target),
-    }
-}
-
 pub fn compare_response(report: &CompareReport) -> pb::CompareResponse {
     pb::CompareResponse {
         equivalent: report.passed,
@@ -137,7 +127,7 @@ pub fn compare_response(report: &CompareReport) -> pb::CompareResponse {
             .divergences
             .iter()
             .map(|d| pb::Divergence {
-                kind: divergence_kind(d),
+                kind: d.id.to_owned(),
                 target: d.target.clone(),
                 detail: d.to_string(),
                 baseline_index: d.a.as_ref().map(|r| r.index as u64),

@@ -180,6 +180,17 @@ def test_seeded_divergence_fails_at_the_write(r, grpc, tmp):
     assert at.name == "write" and at.ret == 13, at
 
 
+def test_extra_child_is_a_spawned_process(r, grpc, tmp):
+    a_id, _ = r.run_job([example("forktree"), "1", "2"], tmp)
+    b_id, b_trace = r.run_job([example("forktree"), "1", "2", "3"], tmp)
+    resp = r.stub.Compare(r.pb.CompareRequest(baseline=r.by_id(a_id), candidate=r.by_id(b_id)))
+    assert not resp.equivalent, resp.report
+    spawned = [d for d in resp.divergences if d.kind == "process-spawned"]
+    assert len(spawned) == 1, resp.report
+    assert not spawned[0].HasField("baseline_index")
+    assert b_trace.syscalls[spawned[0].candidate_index].name == "execve", spawned[0]
+
+
 def test_assert_budgets_pass_and_fail(r, grpc, tmp):
     capture_id, _ = r.run_job([example("fileio")], tmp)
     config = ('[[assertion]]\nname = "writes"\ntype = "span_count"\n'
