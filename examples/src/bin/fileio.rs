@@ -38,11 +38,5 @@ fn run() -> io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("fileio: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    renacer_examples::finish("fileio", run(), 1)
 }

@@ -57,11 +57,5 @@ fn run() -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("forktree: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    renacer_examples::finish("forktree", run(), 1)
 }

@@ -40,11 +40,5 @@ fn run() -> io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("threads: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    renacer_examples::finish("threads", run(), 1)
 }

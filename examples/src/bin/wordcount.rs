@@ -27,11 +27,5 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("wordcount: {err}");
-            ExitCode::from(2)
-        }
-    }
+    renacer_examples::finish("wordcount", run(), 2)
 }
