@@ -498,7 +498,7 @@ mod tests {
         let mut b = TraceBuilder::new(7);
         // Pseudo-random timing (xorshift) so that only the structure repeats.
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..100_000 {
+        for _ in 0..20_000 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
@@ -512,7 +512,7 @@ mod tests {
         let packed = compress(&t);
         let ratio = json.len() as f64 / packed.len() as f64;
         eprintln!(
-            "rle: 100000 write records: pretty JSON {} bytes, run-length body {} bytes ({:.1}x), deflated {} bytes ({ratio:.1}x)",
+            "rle: 20000 write records: pretty JSON {} bytes, run-length body {} bytes ({:.1}x), deflated {} bytes ({ratio:.1}x)",
             json.len(),
             rle_only.len(),
             json.len() as f64 / rle_only.len() as f64,
