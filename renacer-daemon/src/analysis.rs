@@ -20,6 +20,9 @@ use crate::session::{Session, Sink};
 /// Stopped background traces kept for Compare/Assert by capture id.
 pub const KEPT_TRACES: usize = 8;
 
+/// Largest request the daemon accepts: a Compare carries two traces as JSON.
+pub const MAX_REQUEST_BYTES: usize = 256 << 20;
+
 /// The last [`KEPT_TRACES`] traces returned by StopCapture, oldest first.
 #[derive(Debug, Default)]
 pub struct TraceStore {

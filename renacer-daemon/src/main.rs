@@ -113,7 +113,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .context("building the reflection service")?;
-    let tracer = TracerServer::new(TracerService::new(Arc::clone(&registry)));
+    // Compare/Assert take whole traces as JSON: golden traces run to megabytes.
+    let tracer = TracerServer::new(TracerService::new(Arc::clone(&registry)))
+        .max_decoding_message_size(renacer_daemon::analysis::MAX_REQUEST_BYTES);
 
     let shutdown = {
         let registry = Arc::clone(&registry);

@@ -79,6 +79,23 @@ class Daemon:
                 self.proc.wait()
 
 
+def wait_until_parked(pid):
+    """Waits until the shell blocks in read(2) on its stdin, so that the
+    capture starts at the same point of every run (not in the middle of the
+    shell's own start-up)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            # /proc/PID/syscall: the number of the call it is blocked in, then its args.
+            fields = Path(f"/proc/{pid}/syscall").read_text().split()
+        except OSError:
+            fields = []
+        if fields[:2] == ["0", "0x0"]:
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"job {pid} did not block reading its stdin within 10s")
+
+
 class Runner:
     """What a CI runner does around one job."""
 
@@ -94,6 +111,7 @@ class Runner:
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=cwd, env=JOB_ENV,
         )
         try:
+            wait_until_parked(job.pid)
             started = self.stub.StartCapture(self.pb.StartCaptureRequest(
                 pid=job.pid, command=list(argv),
                 decode=self.pb.DecodeOptions(buffer_limit=4096),
@@ -260,6 +278,19 @@ def test_unknown_and_evicted_capture_ids_are_not_found(r, grpc, tmp):
             raise AssertionError(f"capture id {missing} was found")
 
 
+def test_multi_megabyte_traces_go_both_ways(r, grpc, tmp):
+    # 20000 one-byte copies: a trace of about 10 MB of JSON, over gRPC's
+    # default 4 MB message limit in both directions.
+    argv = ["/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=20000", "status=none"]
+    a_id, a_trace = r.run_job(argv, tmp)
+    assert len(a_trace.json) > 4 << 20, len(a_trace.json)
+    b_id, _ = r.run_job(argv, tmp)
+    resp = r.stub.Compare(r.pb.CompareRequest(
+        baseline=r.by_json(a_trace.json), candidate=r.by_id(b_id), tolerance_percent=1))
+    assert resp.equivalent, resp.report
+    assert resp.baseline_total == resp.candidate_total, resp.report
+
+
 def main():
     if os.geteuid() != 0:
         print("test_ci_runner: needs root (the daemon loads eBPF programs)", file=sys.stderr)
@@ -276,8 +307,12 @@ def main():
         try:
             # The default authority of a unix: target is the socket path,
             # which is not a valid HTTP/2 :authority for the daemon's server.
-            channel = grpc.insecure_channel(
-                f"unix:{daemon.socket}", options=[("grpc.default_authority", "localhost")])
+            channel = grpc.insecure_channel(f"unix:{daemon.socket}", options=[
+                ("grpc.default_authority", "localhost"),
+                # Whole traces travel in one message.
+                ("grpc.max_receive_message_length", 256 << 20),
+                ("grpc.max_send_message_length", 256 << 20),
+            ])
             runner = Runner(pb, pb_grpc.TracerStub(channel))
             print(f"\nrunning {len(selected)} tests (python CI runner over gRPC)")
             for name, fn in selected:
