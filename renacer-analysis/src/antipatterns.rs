@@ -6,7 +6,11 @@
 //!   `select`, `pselect6`, `epoll_wait`, `epoll_pwait`, `epoll_pwait2`:
 //!   nothing ready; `read`, `readv`, `pread64`, `recvfrom`, `recvmsg`:
 //!   nothing read); or it only waits (`sched_yield`, `nanosleep`,
-//!   `clock_nanosleep`). The value is the run length.
+//!   `clock_nanosleep`). Runs shorter than [`MIN_TIGHT_LOOP_RUN`] calls are
+//!   ordinary retries, not loops. The value is the run's share of its
+//!   thread's calls, in `[0, 1]` (renacer.toml thresholds are fractions, as
+//!   for the other patterns): 0.9 flags a thread that spent 90% of its
+//!   calls spinning.
 //! * **GodProcess** — in a capture with two or more processes, the largest
 //!   share any one process holds of *both* the syscalls and the syscall
 //!   time: `min(count share, time share)`, in `[0, 1]`. With one process it
@@ -53,18 +57,30 @@ pub fn is_no_progress(sc: &JsonSyscall) -> bool {
         )
 }
 
-/// The longest no-progress run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Consecutive no-progress calls that make a tight loop.
+pub const MIN_TIGHT_LOOP_RUN: u64 = 10;
+
+/// The worst no-progress run.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TightLoop {
     pub length: u64,
     pub tid: u32,
     pub name: String,
     /// Index of the run's first record.
     pub first_index: usize,
+    /// All calls of the thread.
+    pub thread_calls: u64,
+    /// `length / thread_calls`.
+    pub share: f64,
 }
 
-/// The longest run of no-progress calls; `None` when there is none.
+/// The no-progress run of at least [`MIN_TIGHT_LOOP_RUN`] calls with the
+/// largest share of its thread's calls; `None` when there is none.
 pub fn tight_loop(trace: &TraceFile) -> Option<TightLoop> {
+    let mut thread_calls: HashMap<u32, u64> = HashMap::new();
+    for sc in &trace.syscalls {
+        *thread_calls.entry(sc.tid).or_default() += 1;
+    }
     // Per thread: (name, length, first index) of the current run.
     let mut runs: HashMap<u32, (String, u64, usize)> = HashMap::new();
     let mut best: Option<TightLoop> = None;
@@ -81,12 +97,19 @@ pub fn tight_loop(trace: &TraceFile) -> Option<TightLoop> {
             *run = (sc.name.clone(), 0, i);
         }
         run.1 += 1;
-        if best.as_ref().is_none_or(|b| run.1 > b.length) {
+        let calls = thread_calls.get(&sc.tid).copied().unwrap_or(run.1);
+        let share = run.1 as f64 / calls as f64;
+        let better = best
+            .as_ref()
+            .is_none_or(|b| (share, run.1) > (b.share, b.length));
+        if run.1 >= MIN_TIGHT_LOOP_RUN && better {
             best = Some(TightLoop {
                 length: run.1,
                 tid: sc.tid,
                 name: run.0.clone(),
                 first_index: run.2,
+                thread_calls: calls,
+                share,
             });
         }
     }
@@ -184,12 +207,12 @@ mod tests {
     #[test]
     fn tight_loop_finds_longest_run() {
         let mut b = TraceBuilder::new(1);
-        for _ in 0..3 {
+        for _ in 0..12 {
             b.call_tid(1, 1, "read", &["3", "0x7ffd0000", "4096"], -11);
         }
         // Progress breaks the run.
         b.call_tid(1, 1, "read", &["3", &q("x"), "4096"], 1);
-        for _ in 0..5 {
+        for _ in 0..15 {
             b.call_tid(1, 2, "epoll_wait", &["4", "[]", "64", "0"], 0);
             // Another thread's calls do not break thread 2's run.
             b.call_tid(1, 1, "write", &["1", &q("."), "1"], 1);
@@ -198,13 +221,25 @@ mod tests {
         let t = b.build();
         let found = tight_loop(&t).expect("a loop");
         assert_eq!(
-            (found.length, found.tid, found.name.as_str()),
-            (5, 2, "epoll_wait")
+            (
+                found.length,
+                found.tid,
+                found.name.as_str(),
+                found.thread_calls
+            ),
+            (15, 2, "epoll_wait", 16)
         );
+        assert!((found.share - 15.0 / 16.0).abs() < 1e-9);
         assert_eq!(t.syscalls[found.first_index].name, "epoll_wait");
         let mut quiet = TraceBuilder::new(1);
         quiet.call(1, "write", &["1", &q("x"), "1"], 1);
         assert_eq!(tight_loop(&quiet.build()), None);
+        // A few retries are not a loop.
+        let mut retries = TraceBuilder::new(1);
+        for _ in 0..MIN_TIGHT_LOOP_RUN - 1 {
+            retries.call(1, "futex", &["0x7ffd0000", "FUTEX_WAIT", "0", "NULL"], -11);
+        }
+        assert_eq!(tight_loop(&retries.build()), None);
     }
 
     #[test]

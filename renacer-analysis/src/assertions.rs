@@ -15,7 +15,7 @@
 //! | `critical_path` | `max_duration_ms`, `trace_name_pattern`? | length of the [critical path](crate::causality) in ms; skipped when the regex matches neither the command line (joined by spaces) nor the trace id |
 //! | `span_count` | `max_spans`, `span_name_pattern`? | number of syscall records (spans) whose name matches the regex (all without one) |
 //! | `memory_usage` | `max_bytes`, `tracking_mode` = `"allocations"` (default) \| `"rss"` | [peak estimate](crate::memory) in bytes |
-//! | `anti_pattern` | `pattern` = `"TightLoop"` \| `"GodProcess"` \| `"PcieBottleneck"`, `threshold` | [detector value](crate::antipatterns) |
+//! | `anti_pattern` | `pattern` = `"TightLoop"` \| `"GodProcess"` \| `"PcieBottleneck"`, `threshold` (a fraction), `process_name_pattern`? | [detector value](crate::antipatterns), in `[0, 1]`; skipped when the regex does not match the command line |
 //!
 //! Every assertion passes when its value is at most its budget. Unknown
 //! keys, unknown types, fields of another type, missing fields, bad values
@@ -68,6 +68,7 @@ pub enum AssertionKind {
     AntiPattern {
         pattern: AntiPattern,
         threshold: f64,
+        process_name_pattern: Option<Regex>,
     },
 }
 
@@ -142,6 +143,7 @@ struct RawAssertion {
     tracking_mode: Option<Spanned<String>>,
     pattern: Option<Spanned<String>>,
     threshold: Option<Spanned<f64>>,
+    process_name_pattern: Option<Spanned<String>>,
 }
 
 const TYPES: &str = "critical_path, span_count, memory_usage, anti_pattern";
@@ -165,6 +167,7 @@ impl RawAssertion {
         field!(tracking_mode);
         field!(pattern);
         field!(threshold);
+        field!(process_name_pattern);
         out
     }
 }
@@ -211,7 +214,7 @@ fn convert(text: &str, table: Range<usize>, raw: RawAssertion) -> Result<Asserti
         "critical_path" => &["max_duration_ms", "trace_name_pattern"],
         "span_count" => &["max_spans", "span_name_pattern"],
         "memory_usage" => &["max_bytes", "tracking_mode"],
-        "anti_pattern" => &["pattern", "threshold"],
+        "anti_pattern" => &["pattern", "threshold", "process_name_pattern"],
         other => {
             return Err(err(
                 kind_name.span(),
@@ -343,7 +346,11 @@ fn convert(text: &str, table: Range<usize>, raw: RawAssertion) -> Result<Asserti
                 .map(|v| non_negative(v, "threshold"))
                 .transpose()?
                 .unwrap_or_default();
-            AssertionKind::AntiPattern { pattern, threshold }
+            AssertionKind::AntiPattern {
+                pattern,
+                threshold,
+                process_name_pattern: regex(&raw.process_name_pattern)?,
+            }
         }
     };
     Ok(Assertion {
@@ -451,10 +458,7 @@ fn budget_and_unit(kind: &AssertionKind) -> (f64, Unit) {
         } => (*max_duration_ms, Unit::Millis),
         AssertionKind::SpanCount { max_spans, .. } => (*max_spans as f64, Unit::Count),
         AssertionKind::MemoryUsage { max_bytes, .. } => (*max_bytes as f64, Unit::Bytes),
-        AssertionKind::AntiPattern { pattern, threshold } => match pattern {
-            AntiPattern::TightLoop => (*threshold, Unit::Count),
-            AntiPattern::GodProcess | AntiPattern::PcieBottleneck => (*threshold, Unit::Ratio),
-        },
+        AssertionKind::AntiPattern { threshold, .. } => (*threshold, Unit::Ratio),
     }
 }
 
@@ -465,12 +469,7 @@ fn measure(kind: &AssertionKind, trace: &TraceFile) -> Result<(f64, Option<Strin
         AssertionKind::CriticalPath {
             trace_name_pattern, ..
         } => {
-            if let Some(re) = trace_name_pattern
-                && !re.is_match(&trace.process.command.join(" "))
-                && !re.is_match(&trace.trace_id)
-            {
-                return Err(format!("trace does not match /{}/", re.as_str()));
-            }
+            applies(trace_name_pattern.as_ref(), trace)?;
             (critical_path(trace).total_nanos as f64 / 1e6, None)
         }
         AssertionKind::SpanCount {
@@ -490,32 +489,57 @@ fn measure(kind: &AssertionKind, trace: &TraceFile) -> Result<(f64, Option<Strin
         AssertionKind::MemoryUsage { tracking_mode, .. } => {
             (peak_bytes(trace, *tracking_mode) as f64, None)
         }
-        AssertionKind::AntiPattern { pattern, .. } => match pattern {
-            AntiPattern::TightLoop => match tight_loop(trace) {
-                Some(l) => (
-                    l.length as f64,
-                    Some(format!(
-                        "{} x{} in tid {} from #{}",
-                        l.name, l.length, l.tid, l.first_index
-                    )),
-                ),
-                None => (0.0, None),
-            },
-            AntiPattern::GodProcess => match god_process(trace) {
-                Some(p) => (
-                    p.share,
-                    Some(format!(
-                        "pid {}: {:.0}% of syscalls, {:.0}% of time",
-                        p.pid,
-                        p.syscall_share * 100.0,
-                        p.time_share * 100.0
-                    )),
-                ),
-                None => (0.0, Some("single process".to_owned())),
-            },
-            AntiPattern::PcieBottleneck => (pcie_share(trace), None),
-        },
+        AssertionKind::AntiPattern {
+            pattern,
+            process_name_pattern,
+            ..
+        } => {
+            applies(process_name_pattern.as_ref(), trace)?;
+            anti_pattern_value(*pattern, trace)
+        }
     })
+}
+
+/// A detector's value and where it found the pattern.
+fn anti_pattern_value(pattern: AntiPattern, trace: &TraceFile) -> (f64, Option<String>) {
+    match pattern {
+        AntiPattern::TightLoop => match tight_loop(trace) {
+            Some(l) => (
+                l.share,
+                Some(format!(
+                    "{} x{} in tid {} from #{}, of its {} calls",
+                    l.name, l.length, l.tid, l.first_index, l.thread_calls
+                )),
+            ),
+            None => (0.0, None),
+        },
+        AntiPattern::GodProcess => match god_process(trace) {
+            Some(p) => (
+                p.share,
+                Some(format!(
+                    "pid {}: {:.0}% of syscalls, {:.0}% of time",
+                    p.pid,
+                    p.syscall_share * 100.0,
+                    p.time_share * 100.0
+                )),
+            ),
+            None => (0.0, Some("single process".to_owned())),
+        },
+        AntiPattern::PcieBottleneck => (pcie_share(trace), None),
+    }
+}
+
+/// `Err` with the reason when `pattern` matches neither the traced command
+/// line (joined by spaces) nor the trace id.
+fn applies(pattern: Option<&Regex>, trace: &TraceFile) -> Result<(), String> {
+    match pattern {
+        Some(re)
+            if !re.is_match(&trace.process.command.join(" ")) && !re.is_match(&trace.trace_id) =>
+        {
+            Err(format!("trace does not match /{}/", re.as_str()))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn evaluate_one(a: &Assertion, trace: &TraceFile) -> AssertionOutcome {
@@ -551,6 +575,33 @@ fn evaluate_one(a: &Assertion, trace: &TraceFile) -> AssertionOutcome {
         (false, true) => Severity::Fail,
         (false, false) => Severity::Warn,
     };
+    out
+}
+
+/// The report `renacerctl assert` prints: one line per assertion, then the tally.
+pub fn report(outcomes: &[AssertionOutcome]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut tally = [0usize; 4];
+    for o in outcomes {
+        let _ = writeln!(out, "{o}");
+        tally[match o.severity {
+            Severity::Pass => 0,
+            Severity::Fail => 1,
+            Severity::Warn => 2,
+            Severity::Skipped => 3,
+        }] += 1;
+    }
+    let verdict = if exit_code(outcomes) == 0 {
+        "PASS"
+    } else {
+        "FAIL"
+    };
+    let _ = writeln!(
+        out,
+        "{verdict}: {} passed, {} failed, {} warned, {} skipped",
+        tally[0], tally[1], tally[2], tally[3]
+    );
     out
 }
 
@@ -687,7 +738,7 @@ mod tests {
         }
         b.call(2, "write", &["1", &q("x"), "1"], 1);
         let t = b.build();
-        let tight = |threshold: u32| {
+        let tight = |threshold: f64| {
             outcome(
                 &format!(
                     "[[assertion]]\nname = \"spin\"\ntype = \"anti_pattern\"\npattern = \"TightLoop\"\nthreshold = {threshold}\n"
@@ -695,8 +746,9 @@ mod tests {
                 &t,
             )
         };
-        assert_eq!((tight(100).passed, tight(100).actual), (true, Some(50.0)));
-        let fail = tight(10);
+        // All 50 calls of thread 1 spin.
+        assert_eq!((tight(1.0).passed, tight(1.0).actual), (true, Some(1.0)));
+        let fail = tight(0.9);
         assert_eq!(fail.severity, Severity::Fail);
         assert!(fail.to_string().contains("recvfrom x50 in tid 1"), "{fail}");
         let god = |threshold: f64| {
@@ -771,6 +823,64 @@ enabled = false
     fn empty_config() {
         assert!(config("").assertions.is_empty());
         assert_eq!(exit_code(&[]), 0);
+    }
+
+    /// The schema renacer users already have: every type, the optional
+    /// fields, comments, and `process_name_pattern` on anti-patterns.
+    #[test]
+    fn existing_user_config() {
+        let c = config(
+            r#"
+# budgets for the nightly job
+[[assertion]]
+name = "request_latency"
+type = "critical_path"
+max_duration_ms = 250
+trace_name_pattern = "server.*"
+fail_on_violation = true
+enabled = true
+
+[[assertion]]
+name = "one_process_does_it_all"
+type = "anti_pattern"
+pattern = "GodProcess"
+threshold = 0.75
+process_name_pattern = ".*"
+
+[[assertion]]
+name = "busy_wait"
+type = "anti_pattern"
+pattern = "TightLoop"
+threshold = 0.9
+
+[[assertion]]
+name = "opens"
+type = "span_count"
+max_spans = 200
+span_name_pattern = "open.*"
+fail_on_violation = false  # warning only
+
+[[assertion]]
+name = "heap"
+type = "memory_usage"
+max_bytes = 50000000
+tracking_mode = "rss"
+enabled = false
+"#,
+        );
+        assert_eq!(c.assertions.len(), 5);
+        let t = trace();
+        let outcomes = evaluate(&c, &t);
+        // trace_name_pattern does not match `make all`: skipped.
+        assert_eq!(outcomes[0].severity, Severity::Skipped);
+        assert_eq!(outcomes[1].severity, Severity::Pass, "{}", outcomes[1]);
+        // No spinning in the sample trace.
+        assert_eq!(outcomes[2].actual, Some(0.0));
+        assert_eq!(outcomes[4].severity, Severity::Skipped);
+        let only_make = config(
+            "[[assertion]]\nname = \"g\"\ntype = \"anti_pattern\"\npattern = \"GodProcess\"\nthreshold = 0.5\nprocess_name_pattern = \"^cargo\"\n",
+        );
+        assert_eq!(evaluate(&only_make, &t)[0].severity, Severity::Skipped);
     }
 
     #[test]

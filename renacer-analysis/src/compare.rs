@@ -62,7 +62,7 @@ use crate::decode::{
     int_arg, iov_data, parse_string, parse_string_list, quote, socket_address, string_arg,
     struct_field, success,
 };
-use crate::util::{FdTables, end_nanos, root_pid, time_order};
+use crate::util::{FdTables, root_pid, time_order, wall_span_nanos};
 
 /// Calls that never have an effect on the outside world (loader, allocator,
 /// threading and signal set-up, metadata queries). Documentation of the
@@ -146,6 +146,27 @@ impl Default for CompareOptions {
     }
 }
 
+impl CompareOptions {
+    /// Options for a tolerance given in percent, as renacerctl's
+    /// `--tolerance` and the Compare RPC take it. An explicit tolerance is a
+    /// budget: drift beyond it fails. Without one the totals are checked
+    /// against the default 5% for information only, since two
+    /// implementations legitimately make different numbers of calls.
+    pub fn with_tolerance_percent(percent: Option<f64>) -> Result<Self, String> {
+        let mut options = Self::default();
+        if let Some(percent) = percent {
+            if !(percent.is_finite() && percent >= 0.0) {
+                return Err(format!(
+                    "the tolerance must be a non-negative percentage (got {percent})"
+                ));
+            }
+            options.tolerance = percent / 100.0;
+            options.fail_on_count_drift = true;
+        }
+        Ok(options)
+    }
+}
+
 /// Where a syscall sits in its trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyscallRef {
@@ -199,6 +220,9 @@ pub enum DivergenceKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Divergence {
     pub kind: DivergenceKind,
+    /// Stable identifier of what diverged, as the Compare RPC reports it:
+    /// `write-data`, `write-length`, `file-opened`, `process-spawned`...
+    pub id: &'static str,
     /// The destination or effect kind: `stdout`, `"/tmp/out"`, `execve`...
     pub target: String,
     /// The syscall in A at the divergence, when A has one.
@@ -440,11 +464,7 @@ fn count_deltas(a: &TraceFile, b: &TraceFile) -> BTreeMap<String, CountDelta> {
 }
 
 fn runtime(a: &TraceFile, b: &TraceFile) -> Runtime {
-    let span = |t: &TraceFile| {
-        let start = t.syscalls.iter().map(|s| s.timestamp_nanos).min()?;
-        let end = t.syscalls.iter().map(end_nanos).max()?;
-        (start > 0 && end > start).then(|| end - start)
-    };
+    let span = wall_span_nanos;
     let summed = |t: &TraceFile| {
         t.syscalls
             .iter()
@@ -530,6 +550,24 @@ fn show_path(p: &Option<Vec<u8>>) -> String {
 }
 
 impl Effect {
+    /// The stable identifier of [`Divergence::id`].
+    fn id(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "file-opened",
+            Self::Rename { .. } => "file-renamed",
+            Self::Link { .. } => "file-linked",
+            Self::Symlink { .. } => "symlink-created",
+            Self::Unlink { .. } => "file-unlinked",
+            Self::Rmdir { .. } => "directory-removed",
+            Self::Mkdir { .. } => "directory-created",
+            Self::Truncate { .. } => "file-truncated",
+            Self::Exec { .. } => "process-spawned",
+            Self::Connect { .. } => "network-connect",
+            Self::Bind { .. } => "network-bind",
+            Self::SendTo { .. } => "network-peer",
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Self::Open { .. } => "open",
@@ -1210,6 +1248,7 @@ fn diff_effects(
                     used[n] = true;
                     Divergence {
                         kind: DivergenceKind::Changed,
+                        id: ea[i].id(),
                         target: ea[i].kind().to_owned(),
                         a: Some(SyscallRef::of(ta, a[i].1)),
                         b: Some(SyscallRef::of(tb, b[j].1)),
@@ -1219,6 +1258,7 @@ fn diff_effects(
                 }
                 None => Divergence {
                     kind: DivergenceKind::MissingInB,
+                    id: ea[i].id(),
                     target: ea[i].kind().to_owned(),
                     a: Some(SyscallRef::of(ta, a[i].1)),
                     b: None,
@@ -1232,6 +1272,7 @@ fn diff_effects(
             if !used[n] {
                 let d = Divergence {
                     kind: DivergenceKind::ExtraInB,
+                    id: eb[j].id(),
                     target: eb[j].kind().to_owned(),
                     a: None,
                     b: Some(SyscallRef::of(tb, b[j].1)),
@@ -1351,6 +1392,10 @@ fn compare_streams(
     let at = |t: &TraceFile, s: &Stream| chunk_at(s, offset).map(|c| SyscallRef::of(t, c.index));
     Some(Divergence {
         kind,
+        id: match kind {
+            DivergenceKind::DataMismatch => "write-data",
+            _ => "write-length",
+        },
         target: key.to_string(),
         a: at(ta, a),
         b: at(tb, b),

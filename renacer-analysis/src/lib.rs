@@ -19,5 +19,6 @@ mod testutil;
 pub use assertions::{AssertionOutcome, Config, ConfigError, evaluate, exit_code, parse_config};
 pub use causality::{CriticalPath, Step, critical_path};
 pub use compare::{CompareOptions, CompareReport, compare};
-pub use load::{LoadError, load_trace};
-pub use rle::{RleError, compress, decompress};
+pub use load::{LoadError, TraceReadError, load_trace, load_trace_bytes};
+pub use rle::{RleError, compress, decompress, is_compressed};
+pub use util::{format_nanos, wall_span_nanos};

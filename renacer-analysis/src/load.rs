@@ -20,6 +20,27 @@ use renacer_trace::json::{
 /// Errors are renacer-trace's own JSON errors: one type, one message format.
 pub use renacer_trace::json::JsonError as LoadError;
 
+/// Why a trace file's bytes could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceReadError {
+    #[error(transparent)]
+    Json(#[from] LoadError),
+    #[error(transparent)]
+    Compressed(#[from] crate::rle::RleError),
+    #[error("not a trace: neither UTF-8 JSON nor a compressed renacer trace ({0})")]
+    NotText(std::str::Utf8Error),
+}
+
+/// Reads a trace file in either form, told apart by its first bytes: a
+/// `--compress`ed trace or renacer-json-v1 text.
+pub fn load_trace_bytes(data: &[u8]) -> Result<TraceFile, TraceReadError> {
+    if crate::rle::is_compressed(data) {
+        return Ok(crate::rle::decompress(data)?);
+    }
+    let text = std::str::from_utf8(data).map_err(TraceReadError::NotText)?;
+    Ok(load_trace(text)?)
+}
+
 /// Parses a trace file, accepting plain-string and `[name, value]` arguments.
 /// `statistics` may be absent (it is then recomputed from the records).
 pub fn load_trace(text: &str) -> Result<TraceFile, LoadError> {

@@ -13,6 +13,13 @@ pub(crate) fn end_nanos(sc: &JsonSyscall) -> u64 {
     sc.timestamp_nanos.saturating_add(sc.duration_nanos)
 }
 
+/// Wall time of a trace: first enter to last exit; `None` without timestamps.
+pub fn wall_span_nanos(trace: &TraceFile) -> Option<u64> {
+    let start = trace.syscalls.iter().map(|s| s.timestamp_nanos).min()?;
+    let end = trace.syscalls.iter().map(end_nanos).max()?;
+    (start > 0 && end > start).then(|| end - start)
+}
+
 /// Record indices in the order the calls were entered. Lamport clocks are per
 /// process, so only the timestamps order events across processes; ties keep
 /// the per-process Lamport order, then file order.
@@ -134,7 +141,7 @@ pub(crate) fn fd_pair(arg: &str) -> Option<(i64, i64)> {
 }
 
 /// `1.234 ms`, `56.0 µs`, `2.50 s`.
-pub(crate) fn format_nanos(nanos: u64) -> String {
+pub fn format_nanos(nanos: u64) -> String {
     let n = nanos as f64;
     if nanos >= 1_000_000_000 {
         format!("{:.2} s", n / 1e9)

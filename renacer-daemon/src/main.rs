@@ -119,10 +119,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .build_v1()
         .context("building the reflection service")?;
     let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous)?;
+    // Compare/Assert take whole traces as JSON: golden traces run to megabytes.
     let tracer = TracerServer::new(
         TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))
             .with_otlp(args.otlp.clone()),
-    );
+    )
+    .max_decoding_message_size(renacer_daemon::analysis::MAX_REQUEST_BYTES);
 
     let shutdown = {
         let registry = Arc::clone(&registry);

@@ -31,6 +31,8 @@ pub struct TracerService {
     registry: Arc<Registry>,
     continuous: Arc<Continuous>,
     otlp: Arc<DaemonOtlp>,
+    /// Stopped background traces, for Compare/Assert by capture id.
+    traces: Arc<crate::analysis::TraceStore>,
 }
 
 impl TracerService {
@@ -48,6 +50,7 @@ impl TracerService {
             registry,
             continuous,
             otlp: Arc::default(),
+            traces: Arc::default(),
         }
     }
 
@@ -333,6 +336,7 @@ impl Tracer for TracerService {
         } else {
             EndReason::TreeExited
         };
+        let json = crate::analysis::keep_stopped(&self.traces, &session, &drops);
         Ok(Response::new(StopCaptureResponse {
             trace: Some(pb::Trace {
                 trace_id: session.trace_id.clone(),
@@ -343,7 +347,7 @@ impl Tracer for TracerService {
                 summary: Some(pb::Summary::from(&session.summary)),
                 drops: Some(drops),
                 reason: end_reason_to_proto(reason).into(),
-                json: String::new(),
+                json,
             }),
         }))
     }
@@ -373,16 +377,20 @@ impl Tracer for TracerService {
 
     async fn compare(
         &self,
-        _request: Request<pb::CompareRequest>,
+        request: Request<pb::CompareRequest>,
     ) -> Result<Response<pb::CompareResponse>, Status> {
-        Err(Status::unimplemented("Compare is not implemented yet"))
+        crate::analysis::compare_rpc(&self.traces, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn assert(
         &self,
-        _request: Request<pb::AssertRequest>,
+        request: Request<pb::AssertRequest>,
     ) -> Result<Response<pb::AssertResponse>, Status> {
-        Err(Status::unimplemented("Assert is not implemented yet"))
+        crate::analysis::assert_rpc(&self.traces, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn set_continuous(

@@ -39,6 +39,10 @@ pub struct CaptureArgs {
     filter: FilterArgs,
     #[command(flatten)]
     otlp: crate::otlp::OtlpCaptureArgs,
+    /// With --format json: write the compact form (run-length encoded and
+    /// deflated; every renacerctl command that reads traces detects it).
+    #[arg(long)]
+    compress: bool,
     /// The command to run and trace from its execve on.
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
@@ -48,13 +52,13 @@ pub struct CaptureArgs {
 /// daemon tracks it, so its trace starts with its own execve: the kill that
 /// stopped it has fully returned before we ask the daemon, and nothing but
 /// execve runs after SIGCONT.
-struct ParkedChild {
-    pid: libc::pid_t,
+pub(crate) struct ParkedChild {
+    pub(crate) pid: libc::pid_t,
     released: bool,
 }
 
 impl ParkedChild {
-    fn spawn(command: &[String]) -> anyhow::Result<Self> {
+    pub(crate) fn spawn(command: &[String]) -> anyhow::Result<Self> {
         // Resolved here, as strace does, so the trace starts with one execve
         // rather than execvp's walk through PATH.
         let program = CString::new(resolve_program(&command[0])?.into_os_string().into_encoded_bytes())
@@ -96,7 +100,7 @@ impl ParkedChild {
     }
 
     /// Lets the child exec.
-    fn release(&mut self) -> io::Result<()> {
+    pub(crate) fn release(&mut self) -> io::Result<()> {
         // SAFETY: signalling our own stopped child.
         if unsafe { libc::kill(self.pid, libc::SIGCONT) } != 0 {
             return Err(io::Error::last_os_error());
@@ -106,7 +110,7 @@ impl ParkedChild {
     }
 
     /// Waits for the child and maps its status to an exit code.
-    fn wait(self) -> anyhow::Result<u8> {
+    pub(crate) fn wait(self) -> anyhow::Result<u8> {
         if !self.released {
             // The capture never started: do not let the command run untraced.
             // SAFETY: signalling our own child.
@@ -185,6 +189,12 @@ async fn stream_capture(
     let out = crate::open_output(args.output.as_ref(), args.format == Format::Json)
         .with_context(|| format!("opening {}", args.output.as_ref().map_or_else(String::new, |p| p.display().to_string())))?;
     let mut renderer = Renderer::new(out, args.format, args.summary);
+    if args.compress {
+        if args.format != Format::Json {
+            bail!("--compress applies to traces: add --format json");
+        }
+        renderer.compress();
+    }
     let request = CaptureRequest {
         pid,
         duration: args

@@ -1,13 +1,17 @@
 //! renacerctl's library: the CLI's pieces, also used by its integration tests.
 use std::{io, path::PathBuf};
 
+pub mod background;
 pub mod capture;
+pub mod ci;
 pub mod client;
 pub mod duration;
+pub mod golden;
 pub mod otlp;
 pub mod output;
-pub mod trace_filter;
 pub mod top;
+pub mod trace_filter;
+pub mod traces;
 
 pub const DEFAULT_SOCKET: &str = "/run/renacer/renacer.sock";
 

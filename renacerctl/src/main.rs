@@ -6,7 +6,7 @@
 use std::{io, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use renacerctl::{DEFAULT_SOCKET, capture, client, run_async, top};
+use renacerctl::{DEFAULT_SOCKET, capture, ci, client, golden, run_async, top};
 
 /// Control renacer-daemon: capture the syscalls of process trees via eBPF.
 #[derive(Debug, Parser)]
@@ -29,6 +29,16 @@ enum Command {
     Top(top::TopArgs),
     /// Turn continuous profiling (in-kernel aggregates) on or off.
     Continuous(top::ContinuousArgs),
+    /// Are two traces equivalent in what they did to the outside world? (exit 0 yes, 1 no, 2 error)
+    Compare(ci::CompareArgs),
+    /// Check a trace, or a command's capture, against renacer.toml budgets (exit 1 on failure).
+    Assert(ci::AssertArgs),
+    /// Analyze a trace: --critical-path.
+    Analyze(ci::AnalyzeArgs),
+    /// Convert a trace between JSON and the --compress form.
+    Convert(ci::ConvertArgs),
+    /// Golden traces of the examples: `capture --bless` or `check`.
+    Golden(golden::GoldenArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +53,11 @@ fn main() -> ExitCode {
         Command::Continuous(args) => {
             run_async(top::continuous(cli.socket.clone(), args)).map(|()| 0)
         }
+        Command::Compare(args) => Ok(ci::compare_command(args)),
+        Command::Assert(args) => Ok(ci::assert_command(&cli.socket, args)),
+        Command::Analyze(args) => Ok(ci::analyze_command(args)),
+        Command::Convert(args) => Ok(ci::convert_command(args)),
+        Command::Golden(args) => Ok(golden::golden_command(&cli.socket, args)),
     };
     match result {
         Ok(code) => ExitCode::from(code),

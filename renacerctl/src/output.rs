@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use renacer_proto::v1 as pb;
 use renacer_trace::{
     SyscallRecord,
-    decode::{escape_bytes, format_line_with_args},
-    json::{Drops, JsonCaptured, JsonSyscall, ProcessInfo, TraceFile},
+    decode::format_line_with_args,
+    json::{Drops, JsonSyscall, ProcessInfo, TraceFile},
     summary::{Summary, render_table},
     text::{TextOptions, format_line},
 };
@@ -25,6 +25,8 @@ pub struct Renderer {
     summary_only: bool,
     text: TextOptions,
     records: Vec<JsonSyscall>,
+    /// Write JSON traces in the compact form.
+    compressed: bool,
 }
 
 /// What the daemon reports when the capture ends.
@@ -60,7 +62,13 @@ impl Renderer {
                 show_duration: true,
             },
             records: Vec::new(),
+            compressed: false,
         }
+    }
+
+    /// JSON output is written in the `--compress` form.
+    pub fn compress(&mut self) {
+        self.compressed = true;
     }
 
     /// More than one process is traced from now on: prefix lines with the pid.
@@ -81,16 +89,7 @@ impl Renderer {
                 writeln!(self.out, "{line}")
             }
             Format::Json => {
-                let call = if wire.decoded_args.is_empty() {
-                    JsonSyscall::from(&record)
-                } else {
-                    JsonSyscall::decoded(
-                        &record,
-                        wire.decoded_args.clone(),
-                        wire.captured.iter().map(captured_to_json).collect(),
-                    )
-                };
-                self.records.push(call);
+                self.records.push(JsonSyscall::from(wire));
                 Ok(())
             }
             Format::Text => Ok(()),
@@ -115,18 +114,11 @@ impl Renderer {
                     std::mem::take(&mut self.records),
                     drops,
                 );
-                writeln!(self.out, "{}", file.to_json_pretty())?;
+                self.out
+                    .write_all(&crate::traces::encode_trace(&file, self.compressed))?;
             }
         }
         self.out.flush()
-    }
-}
-
-fn captured_to_json(captured: &pb::CapturedArg) -> JsonCaptured {
-    JsonCaptured {
-        arg: captured.arg,
-        items: captured.items.iter().map(|item| escape_bytes(item)).collect(),
-        truncated: captured.truncated,
     }
 }
 

@@ -5,6 +5,7 @@
 //! set-up on a fresh machine.
 mod bench;
 mod phoenix;
+mod python;
 
 use std::{
     env,
@@ -86,7 +87,7 @@ pub fn run(cmd: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn succeeds(cmd: &mut Command) -> bool {
+pub fn succeeds(cmd: &mut Command) -> bool {
     cmd.stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -188,7 +189,8 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         .args(["test"])
         .args(args)
         .current_dir(workspace_root())
-        .env("PATH", build_path()))
+        .env("PATH", build_path()))?;
+    python::run_ci_runner_test()
 }
 
 /// A daemon started by xtask, stopped by PID when dropped.

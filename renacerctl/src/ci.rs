@@ -1,0 +1,154 @@
+//! The CI commands: `compare`, `assert`, `analyze` and `convert`.
+//!
+//! Exit codes: 0 pass, 1 a divergence or failed assertion, 2 a usage or
+//! input error (reported as one line on stderr).
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use renacer_analysis::{CompareOptions, assertions, compare, critical_path};
+
+use crate::{
+    background::{capture_command, report_drops},
+    traces::{read_trace, write_trace},
+};
+
+/// Exit code of a usage or input error.
+pub const INPUT_ERROR: u8 = 2;
+
+/// Reports an error of a CI command and turns it into exit code 2, so that
+/// CI can tell "the check failed" (1) from "the check could not run" (2).
+/// A closed output pipe (`renacerctl compare ... | head`) is not an error.
+pub fn exit_code(result: anyhow::Result<u8>) -> u8 {
+    result.unwrap_or_else(|err| {
+        let broken_pipe = err.chain().any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        });
+        if broken_pipe {
+            return 0;
+        }
+        eprintln!("renacerctl: {err:#}");
+        INPUT_ERROR
+    })
+}
+
+/// Writes a report to stdout; errors (a closed pipe) are returned, not panics.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The baseline (golden) trace: renacer-json-v1 or --compress'ed.
+    baseline: PathBuf,
+    /// The trace to check against it.
+    candidate: PathBuf,
+    /// Allowed drift of the syscall totals, in percent. When given, drift
+    /// beyond it fails the comparison; without it the totals are checked
+    /// against 5% for information only.
+    #[arg(long, value_name = "PCT")]
+    tolerance: Option<f64>,
+    /// Effects on paths under this prefix are noise (repeatable).
+    #[arg(long, value_name = "PREFIX")]
+    ignore_path: Vec<String>,
+}
+
+pub fn compare_command(args: CompareArgs) -> u8 {
+    exit_code((|| {
+        let baseline = read_trace(&args.baseline)?;
+        let candidate = read_trace(&args.candidate)?;
+        let mut options = CompareOptions::with_tolerance_percent(args.tolerance)
+            .map_err(anyhow::Error::msg)
+            .context("--tolerance")?;
+        options.ignore_paths = args.ignore_path;
+        report_drops(&baseline, &args.baseline.display().to_string());
+        report_drops(&candidate, &args.candidate.display().to_string());
+        let report = compare(&baseline, &candidate, &options);
+        emit(&report.to_string())?;
+        Ok(u8::from(!report.passed))
+    })())
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(["trace", "command"])))]
+pub struct AssertArgs {
+    /// The renacer.toml with the [[assertion]] tables.
+    #[arg(long, value_name = "FILE", default_value = "renacer.toml")]
+    config: PathBuf,
+    /// A trace to check (renacer-json-v1 or --compress'ed).
+    trace: Option<PathBuf>,
+    /// Or a command to capture and check, from its execve on.
+    #[arg(last = true, value_name = "CMD")]
+    command: Vec<String>,
+}
+
+pub fn assert_command(socket: &str, args: AssertArgs) -> u8 {
+    exit_code((|| {
+        let text = std::fs::read_to_string(&args.config)
+            .with_context(|| format!("reading {}", args.config.display()))?;
+        // Checked before running anything: a bad config must not cost a run.
+        let config = assertions::parse_config(&text)
+            .with_context(|| format!("{}", args.config.display()))?;
+        let trace = match &args.trace {
+            Some(path) => read_trace(path)?,
+            None => {
+                let run = capture_command(socket, &args.command, None)?;
+                if run.exit_code != 0 {
+                    eprintln!(
+                        "renacerctl: note: {} exited with {}",
+                        args.command[0], run.exit_code
+                    );
+                }
+                run.trace
+            }
+        };
+        report_drops(&trace, "trace");
+        let outcomes = assertions::evaluate(&config, &trace);
+        emit(&assertions::report(&outcomes))?;
+        Ok(u8::from(assertions::exit_code(&outcomes) != 0))
+    })())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Print the longest weighted path through the happens-before graph.
+    #[arg(long, required = true)]
+    critical_path: bool,
+    /// The trace (renacer-json-v1 or --compress'ed).
+    trace: PathBuf,
+}
+
+pub fn analyze_command(args: AnalyzeArgs) -> u8 {
+    exit_code((|| {
+        let trace = read_trace(&args.trace)?;
+        report_drops(&trace, &args.trace.display().to_string());
+        if args.critical_path {
+            emit(&critical_path(&trace).to_string())?;
+        }
+        Ok(0)
+    })())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The trace to read, in either form (`-`: stdin).
+    input: PathBuf,
+    /// Where to write it (`-`: stdout).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Write the compact form (run-length encoded and deflated) instead of JSON.
+    #[arg(long)]
+    compress: bool,
+}
+
+pub fn convert_command(args: ConvertArgs) -> u8 {
+    exit_code((|| {
+        let trace = read_trace(&args.input)?;
+        write_trace(&args.output, &trace, args.compress)?;
+        Ok(0)
+    })())
+}

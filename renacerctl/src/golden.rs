@@ -1,0 +1,333 @@
+//! `renacerctl golden capture|check`: the golden traces of the project's
+//! example programs. `capture --bless` rewrites `golden_traces/` (never
+//! without `--bless`); `check` runs every example again and compares the new
+//! trace with its golden one semantically.
+use std::{
+    fmt::Write as _,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context as _, bail};
+use renacer_analysis::{CompareOptions, compare, format_nanos, load_trace, wall_span_nanos};
+use renacer_trace::{json::TraceFile, summary::render_table};
+
+use crate::{
+    background::{CapturedRun, capture_command, report_drops},
+    ci::{emit, exit_code},
+    traces::encode_trace,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct GoldenArgs {
+    #[command(subcommand)]
+    action: GoldenAction,
+    /// Where the golden traces live.
+    #[arg(long, global = true, value_name = "DIR", default_value = "golden_traces")]
+    dir: PathBuf,
+    /// The examples/ directory (the Python port and the input data).
+    #[arg(long, global = true, value_name = "DIR", default_value = "examples")]
+    examples: PathBuf,
+    /// Where the example binaries are (default: next to renacerctl, as cargo builds them).
+    #[arg(long, global = true, value_name = "DIR")]
+    bin_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum GoldenAction {
+    /// Capture every example and write NAME.json, NAME_summary.txt and ANALYSIS.md.
+    Capture {
+        /// Confirm that the golden traces are to be replaced.
+        #[arg(long)]
+        bless: bool,
+        /// Only these examples (default: all).
+        names: Vec<String>,
+    },
+    /// Capture every example again and compare it with its golden trace.
+    Check {
+        /// Allowed drift of the syscall total against the golden trace, in
+        /// percent (not applied across implementations).
+        #[arg(long, value_name = "PCT", default_value_t = 10.0)]
+        tolerance: f64,
+        /// Only these examples (default: all).
+        names: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Arg {
+    /// An example binary, in --bin-dir.
+    Bin(&'static str),
+    /// A file under examples/.
+    Example(&'static str),
+    /// Taken as is (resolved on PATH when it is the program).
+    Plain(&'static str),
+}
+
+/// One example run, checked against the golden trace `golden`.
+#[derive(Debug)]
+struct Case {
+    name: &'static str,
+    golden: &'static str,
+    argv: &'static [Arg],
+}
+
+impl Case {
+    /// A run of another implementation: checked, never blessed, and its
+    /// syscall counts are informational.
+    fn is_port(&self) -> bool {
+        self.name != self.golden
+    }
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "fileio",
+        golden: "fileio",
+        argv: &[Arg::Bin("fileio")],
+    },
+    Case {
+        name: "forktree",
+        golden: "forktree",
+        argv: &[Arg::Bin("forktree")],
+    },
+    Case {
+        name: "threads",
+        golden: "threads",
+        argv: &[Arg::Bin("threads")],
+    },
+    Case {
+        name: "wordcount",
+        golden: "wordcount",
+        argv: &[Arg::Bin("wordcount"), Arg::Example("data/wordcount-input.txt")],
+    },
+    Case {
+        name: "wordcount_py",
+        golden: "wordcount",
+        argv: &[
+            // The system interpreter: a pyenv shim on PATH is a shell script
+            // that execs a dozen helpers before Python starts.
+            Arg::Plain("/usr/bin/python3"),
+            Arg::Example("wordcount.py"),
+            Arg::Example("data/wordcount-input.txt"),
+        ],
+    },
+];
+
+struct Paths {
+    dir: PathBuf,
+    examples: PathBuf,
+    bin_dir: PathBuf,
+}
+
+impl Paths {
+    fn new(args: &GoldenArgs) -> anyhow::Result<Self> {
+        let absolute = |p: &Path| {
+            std::path::absolute(p).with_context(|| format!("resolving {}", p.display()))
+        };
+        let bin_dir = match &args.bin_dir {
+            Some(dir) => absolute(dir)?,
+            None => std::env::current_exe()
+                .context("locating renacerctl")?
+                .parent()
+                .map(Path::to_path_buf)
+                .context("renacerctl has no parent directory")?,
+        };
+        Ok(Self {
+            dir: absolute(&args.dir)?,
+            examples: absolute(&args.examples)?,
+            bin_dir,
+        })
+    }
+
+    fn argv(&self, case: &Case) -> anyhow::Result<Vec<String>> {
+        case.argv
+            .iter()
+            .map(|arg| {
+                let path = match arg {
+                    Arg::Plain(s) => return Ok((*s).to_owned()),
+                    Arg::Bin(name) => self.bin_dir.join(name),
+                    Arg::Example(rel) => self.examples.join(rel),
+                };
+                if !path.exists() {
+                    bail!(
+                        "{} is missing (build the examples with `cargo build`, or pass --bin-dir/--examples)",
+                        path.display()
+                    );
+                }
+                Ok(path.to_string_lossy().into_owned())
+            })
+            .collect()
+    }
+}
+
+fn selected(names: &[String]) -> anyhow::Result<Vec<&'static Case>> {
+    if let Some(unknown) = names.iter().find(|n| !CASES.iter().any(|c| c.name == *n)) {
+        let known: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+        bail!("unknown example {unknown:?} (known: {})", known.join(", "));
+    }
+    Ok(CASES
+        .iter()
+        .filter(|c| names.is_empty() || names.iter().any(|n| n == c.name))
+        .collect())
+}
+
+/// Runs one example in a fresh scratch directory, removed afterwards.
+fn run_case(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<CapturedRun> {
+    let argv = paths.argv(case)?;
+    let scratch = std::env::temp_dir().join(format!(
+        "renacer-golden-{}-{}",
+        std::process::id(),
+        case.name
+    ));
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("creating {}", scratch.display()))?;
+    let run = capture_command(socket, &argv, Some(&scratch));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let run = run.with_context(|| format!("capturing {}", case.name))?;
+    if run.exit_code != 0 {
+        bail!("{} exited with {}", case.name, run.exit_code);
+    }
+    Ok(run)
+}
+
+/// Variables that change where the loader looks, and so the examples'
+/// syscalls (`cargo test` sets `LD_LIBRARY_PATH`, for one). Golden runs do
+/// without them so that a trace does not depend on who ran it.
+const LOADER_VARIABLES: &[&str] = &["LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT"];
+
+pub fn golden_command(socket: &str, args: GoldenArgs) -> u8 {
+    for name in LOADER_VARIABLES {
+        // SAFETY: renacerctl is single-threaded here (its async runtimes
+        // are current-thread and start later); the examples inherit this.
+        unsafe { std::env::remove_var(name) };
+    }
+    exit_code((|| {
+        let paths = Paths::new(&args)?;
+        match &args.action {
+            GoldenAction::Capture { bless, names } => {
+                if !bless {
+                    bail!(
+                        "golden capture replaces the files in {}: pass --bless to confirm (`golden check` compares without writing)",
+                        paths.dir.display()
+                    );
+                }
+                bless_all(socket, &paths, &selected(names)?)
+            }
+            GoldenAction::Check { tolerance, names } => {
+                check_all(socket, &paths, &selected(names)?, *tolerance)
+            }
+        }
+    })())
+}
+
+fn bless_all(socket: &str, paths: &Paths, cases: &[&Case]) -> anyhow::Result<u8> {
+    std::fs::create_dir_all(&paths.dir)
+        .with_context(|| format!("creating {}", paths.dir.display()))?;
+    for case in cases.iter().filter(|c| !c.is_port()) {
+        let run = run_case(socket, paths, case)?;
+        let lost = run.trace.drops.kernel + run.trace.drops.daemon;
+        if lost > 0 {
+            bail!("{}: {lost} events lost; not blessing an incomplete trace", case.name);
+        }
+        let json = paths.dir.join(format!("{}.json", case.name));
+        std::fs::write(&json, encode_trace(&run.trace, false))
+            .with_context(|| format!("writing {}", json.display()))?;
+        let summary = paths.dir.join(format!("{}_summary.txt", case.name));
+        std::fs::write(&summary, render_table(&run.summary))
+            .with_context(|| format!("writing {}", summary.display()))?;
+        emit(&format!(
+            "blessed {} ({} syscalls)\n",
+            json.display(),
+            run.trace.syscalls.len()
+        ))?;
+    }
+    let analysis = paths.dir.join("ANALYSIS.md");
+    std::fs::write(&analysis, analysis_markdown(&paths.dir)?)
+        .with_context(|| format!("writing {}", analysis.display()))?;
+    emit(&format!("wrote {}\n", analysis.display()))?;
+    Ok(0)
+}
+
+fn check_all(socket: &str, paths: &Paths, cases: &[&Case], tolerance: f64) -> anyhow::Result<u8> {
+    let (mut passed, mut failed) = (0, 0);
+    for case in cases {
+        let golden_path = paths.dir.join(format!("{}.json", case.golden));
+        let text = std::fs::read_to_string(&golden_path).with_context(|| {
+            format!(
+                "reading {} (create it with `renacerctl golden capture --bless`)",
+                golden_path.display()
+            )
+        })?;
+        let golden = load_trace(&text).with_context(|| format!("{}", golden_path.display()))?;
+        let run = run_case(socket, paths, case)?;
+        report_drops(&run.trace, case.name);
+        let tolerance = (!case.is_port()).then_some(tolerance);
+        let options =
+            CompareOptions::with_tolerance_percent(tolerance).map_err(anyhow::Error::msg)?;
+        let report = compare(&golden, &run.trace, &options);
+        let verdict = if report.passed { "PASS" } else { "FAIL" };
+        let mut text = format!("golden {} vs {}: {verdict}\n", case.name, case.golden);
+        for line in report.to_string().lines() {
+            let _ = writeln!(text, "    {line}");
+        }
+        emit(&text)?;
+        if report.passed {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    emit(&format!("golden check: {passed} passed, {failed} failed\n"))?;
+    Ok(u8::from(failed > 0))
+}
+
+/// The baseline table of every golden trace in `dir`.
+fn analysis_markdown(dir: &Path) -> anyhow::Result<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut out = String::from(
+        "# Golden trace baselines\n\n\
+         Written by `renacerctl golden capture --bless` (do not edit); \
+         `renacerctl golden check` compares new runs with these traces.\n\
+         Runtime is the wall span from the first syscall's entry to the last one's exit.\n\n\
+         | trace | command | runtime | syscalls | processes | top syscall |\n\
+         | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for path in files {
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let trace = load_trace(&text).with_context(|| format!("{}", path.display()))?;
+        let name = path.file_stem().unwrap_or_default().to_string_lossy();
+        let _ = writeln!(out, "{}", baseline_row(&name, &trace));
+    }
+    Ok(out)
+}
+
+fn baseline_row(name: &str, trace: &TraceFile) -> String {
+    let command: Vec<String> = trace
+        .process
+        .command
+        .iter()
+        .map(|arg| arg.rsplit('/').next().unwrap_or(arg).to_owned())
+        .collect();
+    let runtime = wall_span_nanos(trace).map_or_else(|| "n/a".to_owned(), format_nanos);
+    let mut pids: Vec<u32> = trace.syscalls.iter().map(|s| s.pid).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let top = trace
+        .statistics
+        .syscall_counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map_or_else(|| "-".to_owned(), |(name, n)| format!("{name} ({n})"));
+    format!(
+        "| {name} | `{}` | {runtime} | {} | {} | {top} |",
+        command.join(" "),
+        trace.syscalls.len(),
+        pids.len()
+    )
+}
