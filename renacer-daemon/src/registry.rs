@@ -433,7 +433,7 @@ impl Reader {
                     registry.drained.send_modify(|epoch| *epoch += 1);
                     polls += 1;
                     // About once a second.
-                    if polls % 200 == 0 {
+                    if polls.is_multiple_of(200) {
                         registry.sweep_dead_tasks();
                     }
                 }
