@@ -462,7 +462,10 @@ mod tests {
         let child_first = &recs[2];
         let wait = &recs[4];
         assert!(child_first.lamport > clone.lamport);
-        assert!(wait.lamport > recs[3].lamport, "wait4 after the child's exit_group");
+        assert!(
+            wait.lamport > recs[3].lamport,
+            "wait4 after the child's exit_group"
+        );
         assert_eq!(recs[3].result, SyscallResult::NoReturn);
         assert_eq!(recs[0].timestamp_nanos, 1001);
         // exit_group never returns: strace -c leaves it out of the summary.
@@ -539,8 +542,8 @@ mod tests {
     #[test]
     fn status_filter_applies_before_the_summary() {
         let (session, _exited) = buffered(7);
-        let filter = renacer_trace::filter::parse_filter_args(&["status=failed".to_owned()])
-            .expect("valid");
+        let filter =
+            renacer_trace::filter::parse_filter_args(&["status=failed".to_owned()]).expect("valid");
         let mut session = session.with_settings(CaptureSettings {
             filter,
             ..CaptureSettings::default()

@@ -123,7 +123,11 @@ impl Renderer {
 fn captured_to_json(captured: &pb::CapturedArg) -> JsonCaptured {
     JsonCaptured {
         arg: captured.arg,
-        items: captured.items.iter().map(|item| escape_bytes(item)).collect(),
+        items: captured
+            .items
+            .iter()
+            .map(|item| escape_bytes(item))
+            .collect(),
         truncated: captured.truncated,
     }
 }

@@ -30,10 +30,7 @@ fn normalise(trace: &str) -> Vec<String> {
     let address = Regex::new(r"0x[0-9a-f]{7,}").unwrap();
     let random = Regex::new(r#"getrandom\("[^"]*""#).unwrap();
     let tid = Regex::new(r"set_tid_address\(\S+\)\s+= (\d+)").unwrap();
-    let tids: BTreeSet<String> = tid
-        .captures_iter(trace)
-        .map(|c| c[1].to_owned())
-        .collect();
+    let tids: BTreeSet<String> = tid.captures_iter(trace).map(|c| c[1].to_owned()).collect();
     trace
         .lines()
         .map(|line| pid_column.replace(line, ""))
@@ -96,7 +93,8 @@ fn strace_lines(command: &[&str], cwd: &Path) -> Vec<String> {
 fn assert_same_lines(renacer: &[String], strace: &[String]) {
     for (i, (ours, theirs)) in renacer.iter().zip(strace).enumerate() {
         assert_eq!(
-            ours, theirs,
+            ours,
+            theirs,
             "line {} differs\nrenacer: {ours}\nstrace:  {theirs}",
             i + 1
         );
@@ -114,7 +112,11 @@ fn assert_same_lines(renacer: &[String], strace: &[String]) {
 fn cat_matches_strace_line_for_line() {
     let daemon = Daemon::start();
     let dir = scratch_dir("cat");
-    std::fs::write(dir.join("known.txt"), "first line\n\tsecond \"quoted\" line\n\x01\x7f\n").unwrap();
+    std::fs::write(
+        dir.join("known.txt"),
+        "first line\n\tsecond \"quoted\" line\n\x01\x7f\n",
+    )
+    .unwrap();
     let command = ["cat", "known.txt"];
     let ours = renacer_lines(&daemon, &[], &command, &dir);
     let theirs = strace_lines(&command, &dir);
@@ -182,7 +184,12 @@ fn trace_openat_gives_only_openat_with_exact_count() {
     // Classes, negation, regex and status combine as in strace.
     let ours = renacer_lines(
         &daemon,
-        &["-e", "trace=%file,!openat,/^sendto$/", "-e", "status=failed"],
+        &[
+            "-e",
+            "trace=%file,!openat,/^sendto$/",
+            "-e",
+            "status=failed",
+        ],
         &[&exe, &work],
         &dir,
     );
@@ -190,15 +197,27 @@ fn trace_openat_gives_only_openat_with_exact_count() {
         ours,
         [r#"unlink("missing.txt") = -1 ENOENT (No such file or directory)"#]
     );
-    let ours = renacer_lines(&daemon, &["-e", "trace-fds=1", "-e", "write"], &[&exe, &work], &dir);
-    assert_eq!(ours, [r#"write(1, "renacer golden line\n\ttab\1end", 28) = 28"#]);
+    let ours = renacer_lines(
+        &daemon,
+        &["-e", "trace-fds=1", "-e", "write"],
+        &[&exe, &work],
+        &dir,
+    );
+    assert_eq!(
+        ours,
+        [r#"write(1, "renacer golden line\n\ttab\1end", 28) = 28"#]
+    );
 }
 
 fn events_seen(daemon: &Daemon) -> u64 {
     let socket = daemon.socket.display().to_string();
     renacerctl::run_async(async move {
         let mut client = renacerctl::client::connect(&socket).await?;
-        Ok(client.status(StatusRequest {}).await?.into_inner().events_seen)
+        Ok(client
+            .status(StatusRequest {})
+            .await?
+            .into_inner()
+            .events_seen)
     })
     .unwrap()
 }
@@ -266,7 +285,11 @@ fn bad_filter_names_the_nearest_and_the_daemon_stays_up() {
     .unwrap();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert!(status.message().contains("'faild'"), "{}", status.message());
-    assert!(status.message().contains("'failed'"), "{}", status.message());
+    assert!(
+        status.message().contains("'failed'"),
+        "{}",
+        status.message()
+    );
     daemon.assert_serving();
 }
 
@@ -276,7 +299,12 @@ fn string_limit_truncates_with_ellipsis_and_goes_to_4096() {
     let dir = scratch_dir("limit");
     let text = "0123456789".repeat(600);
     std::fs::write(dir.join("big.txt"), &text).unwrap();
-    let ours = renacer_lines(&daemon, &["-e", "trace=write", "-s", "8"], &["cat", "big.txt"], &dir);
+    let ours = renacer_lines(
+        &daemon,
+        &["-e", "trace=write", "-s", "8"],
+        &["cat", "big.txt"],
+        &dir,
+    );
     assert_eq!(ours, [r#"write(1, "01234567"..., 6000) = 6000"#]);
     let ours = renacer_lines(
         &daemon,
@@ -284,7 +312,10 @@ fn string_limit_truncates_with_ellipsis_and_goes_to_4096() {
         &["cat", "big.txt"],
         &dir,
     );
-    assert_eq!(ours, [format!(r#"write(1, "{}"..., 6000) = 6000"#, &text[..4096])]);
+    assert_eq!(
+        ours,
+        [format!(r#"write(1, "{}"..., 6000) = 6000"#, &text[..4096])]
+    );
     let out = daemon
         .ctl()
         .args(["capture", "-s", "5000", "--", "true"])
@@ -307,7 +338,14 @@ fn unfinished_calls_are_marked_like_strace() {
     let pid = target.id().to_string();
     let out = daemon
         .ctl()
-        .args(["capture", "-e", "trace=clock_nanosleep", "--duration", "2500ms", "--pid"])
+        .args([
+            "capture",
+            "-e",
+            "trace=clock_nanosleep",
+            "--duration",
+            "2500ms",
+            "--pid",
+        ])
         .arg(&pid)
         .output()
         .unwrap();
