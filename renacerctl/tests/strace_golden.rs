@@ -4,10 +4,17 @@
 //! test starts its own daemon, which loads the real eBPF programs.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
-use std::{collections::BTreeSet, path::Path, process::Command};
+use std::{
+    collections::BTreeSet,
+    io::Write as _,
+    path::Path,
+    process::{Command, Stdio},
+};
 
 use regex::Regex;
-use renacer_proto::v1::{CaptureRequest, Filter, StatusRequest};
+use renacer_proto::v1::{
+    CaptureRequest, DecodeOptions, Filter, StartCaptureRequest, StatusRequest, StopCaptureRequest,
+};
 
 mod common;
 use common::*;
@@ -358,4 +365,73 @@ fn unfinished_calls_are_marked_like_strace() {
         ["clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=30, tv_nsec=0},  <unfinished ...>"],
         "{text}"
     );
+}
+
+/// Background captures over gRPC get the same push-down and decoding: only
+/// the filtered calls come back, with decoded arguments and the raw bytes.
+#[test]
+fn start_capture_over_grpc_filters_and_decodes() {
+    let daemon = Daemon::start();
+    let dir = scratch_dir("grpc");
+    let file = dir.join("data.txt");
+    std::fs::write(&file, "abcdefgh\n").unwrap();
+    let mut target = Command::new("sh")
+        .arg("-c")
+        .arg(format!("read go; exec cat {}", file.display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = target.id();
+    let socket = daemon.socket.display().to_string();
+    let mut stdin = target.stdin.take().unwrap();
+    let trace = renacerctl::run_async(async move {
+        let mut client = renacerctl::client::connect(&socket).await?;
+        let started = client
+            .start_capture(StartCaptureRequest {
+                pid,
+                filter: Some(Filter {
+                    expressions: vec!["trace=openat,read".to_owned()],
+                }),
+                decode: Some(DecodeOptions {
+                    path_limit: 0,
+                    buffer_limit: 4,
+                }),
+                ..StartCaptureRequest::default()
+            })
+            .await?
+            .into_inner();
+        stdin.write_all(b"go\n")?;
+        drop(stdin);
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let stopped = client
+            .stop_capture(StopCaptureRequest {
+                capture_id: started.capture_id,
+            })
+            .await?
+            .into_inner();
+        Ok(stopped.trace.unwrap())
+    })
+    .unwrap();
+    target.wait().unwrap();
+    let names: BTreeSet<&str> = trace.syscalls.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["openat", "read"]));
+    let path = format!("\"{}\"", file.display());
+    let open = trace
+        .syscalls
+        .iter()
+        .find(|s| s.name == "openat" && s.decoded_args.get(1) == Some(&path))
+        .expect("the openat of the data file");
+    assert_eq!(open.decoded_args, ["AT_FDCWD", path.as_str(), "O_RDONLY"]);
+    assert_eq!(open.captured.len(), 1);
+    assert_eq!(open.captured[0].arg, 1);
+    assert_eq!(open.captured[0].items, [file.display().to_string().into_bytes()]);
+    let read = trace
+        .syscalls
+        .iter()
+        .find(|s| s.name == "read" && s.ret == 9)
+        .expect("the read of the data file");
+    assert_eq!(read.decoded_args[1], r#""abcd"..."#);
+    assert_eq!(read.captured[0].items, [b"abcd".to_vec()]);
+    assert!(read.captured[0].truncated);
 }
