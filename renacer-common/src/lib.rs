@@ -232,9 +232,7 @@ const _: () = assert!(core::mem::size_of::<TracepointOffsets>() == 8);
 const _: () = assert!(core::mem::size_of::<CaptureConfig>() == 80);
 const _: () = assert!(core::mem::size_of::<SyscallCapturePlan>() == 12);
 const _: () = assert!(core::mem::size_of::<PayloadHeader>() == 40);
-const _: () = assert!(
-    core::mem::size_of::<PayloadScratch>() == 40 + SCRATCH_DATA_BYTES
-);
+const _: () = assert!(core::mem::size_of::<PayloadScratch>() == 40 + SCRATCH_DATA_BYTES);
 const _: () = assert!(SCRATCH_DATA_BYTES.is_power_of_two());
 const _: () = assert!(SCRATCH_DATA_BYTES >= MAX_CAPTURE_BYTES as usize + 2);
 

@@ -47,7 +47,9 @@ impl Default for CaptureSettings {
 pub enum SettingsError {
     #[error("bad filter: {0}")]
     Filter(#[from] FilterError),
-    #[error("{name} {value} is too large: renacer reads at most {MAX_CAPTURE_BYTES} bytes per argument")]
+    #[error(
+        "{name} {value} is too large: renacer reads at most {MAX_CAPTURE_BYTES} bytes per argument"
+    )]
     LimitTooLarge { name: &'static str, value: u32 },
 }
 
@@ -67,8 +69,7 @@ impl CaptureSettings {
             v if v > MAX_CAPTURE_BYTES => Err(SettingsError::LimitTooLarge { name, value: v }),
             v => Ok(v),
         };
-        let (path_limit, buffer_limit) =
-            decode.map_or((0, 0), |d| (d.path_limit, d.buffer_limit));
+        let (path_limit, buffer_limit) = decode.map_or((0, 0), |d| (d.path_limit, d.buffer_limit));
         Ok(Self {
             filter,
             path_limit: limit("path_limit", path_limit, DEFAULT_PATH_LIMIT)?,
@@ -99,7 +100,11 @@ impl CaptureSettings {
     /// set was applied in the kernel.
     pub fn keeps(&self, record: &SyscallRecord) -> bool {
         self.filter.status.matches(&record.result)
-            && self.filter.fds.as_ref().is_none_or(|fds| fds.matches(record))
+            && self
+                .filter
+                .fds
+                .as_ref()
+                .is_none_or(|fds| fds.matches(record))
     }
 
     pub fn decode_options(&self) -> DecodeOptions {
@@ -230,6 +235,20 @@ mod tests {
         number(name).unwrap_or_else(|| panic!("no syscall {name}"))
     }
 
+    fn record(name: &str, args: [u64; 6], result: SyscallResult) -> SyscallRecord {
+        SyscallRecord {
+            nr: nr(name),
+            args,
+            result,
+            timestamp_nanos: 0,
+            duration_nanos: 0,
+            pid: 1,
+            tid: 1,
+            cpu: 0,
+            lamport: 0,
+        }
+    }
+
     fn header(kind: u8, arg: u8, flags: u8) -> PayloadHeader {
         PayloadHeader {
             header: EventHeader::default(),
@@ -255,7 +274,12 @@ mod tests {
 
         let write = kernel_plan(nr("write"));
         assert_eq!(
-            (write.buffer_arg, write.buffer_at, write.buffer_len, write.buffer_len_arg),
+            (
+                write.buffer_arg,
+                write.buffer_at,
+                write.buffer_len,
+                write.buffer_len_arg
+            ),
             (1, capture_at::ENTER, capture_len::ARG, 2)
         );
         assert_eq!(write.buffer_max, 0, "data buffers follow -s");
@@ -281,12 +305,15 @@ mod tests {
         let sendto = kernel_plan(nr("sendto"));
         assert_eq!((sendto.address_arg, sendto.address_len_arg), (4, 5));
         assert_eq!(connect.address_arg, NO_ARG);
-        assert_eq!(kernel_plan(nr("getpid")), SyscallCapturePlan {
-            argv_arg: NO_ARG,
-            buffer_arg: NO_ARG,
-            address_arg: NO_ARG,
-            ..SyscallCapturePlan::default()
-        });
+        assert_eq!(
+            kernel_plan(nr("getpid")),
+            SyscallCapturePlan {
+                argv_arg: NO_ARG,
+                buffer_arg: NO_ARG,
+                address_arg: NO_ARG,
+                ..SyscallCapturePlan::default()
+            }
+        );
         assert_eq!(kernel_plan(511).string_args, 0);
     }
 
@@ -315,23 +342,8 @@ mod tests {
         expected[(openat / 64) as usize] = 1 << (openat % 64);
         assert_eq!(config.syscalls, expected);
 
-        let failed = SyscallRecord {
-            nr: openat,
-            args: [0; 6],
-            result: SyscallResult::Returned(-2),
-            timestamp_nanos: 0,
-            duration_nanos: 0,
-            pid: 1,
-            tid: 1,
-            cpu: 0,
-            lamport: 0,
-        };
-        assert!(settings.keeps(&failed));
-        let ok = SyscallRecord {
-            result: SyscallResult::Returned(3),
-            ..failed.clone()
-        };
-        assert!(!settings.keeps(&ok));
+        assert!(settings.keeps(&record("openat", [0; 6], SyscallResult::Returned(-2))));
+        assert!(!settings.keeps(&record("openat", [0; 6], SyscallResult::Returned(3))));
     }
 
     #[test]
@@ -341,7 +353,10 @@ mod tests {
         };
         let err = CaptureSettings::from_request(Some(&filter), None, false).expect_err("typo");
         let text = err.to_string();
-        assert!(text.contains("'opnat'") && text.contains("openat"), "{text}");
+        assert!(
+            text.contains("'opnat'") && text.contains("openat"),
+            "{text}"
+        );
 
         let decode = pb::DecodeOptions {
             path_limit: 5000,
@@ -356,24 +371,26 @@ mod tests {
         let mut data = CapturedData::default();
         add_payload(&mut data, &header(payload::STRING, 0, 0), b"/bin/cat");
         add_payload(&mut data, &header(payload::ARGV, 1, 0), b"cat");
-        add_payload(&mut data, &header(payload::ARGV, 1, payload::TRUNCATED), b"/etc/passw");
-        add_payload(&mut data, &header(payload::ARGV, 1, payload::ARGV_MORE), b"");
+        add_payload(
+            &mut data,
+            &header(payload::ARGV, 1, payload::TRUNCATED),
+            b"/etc/passw",
+        );
+        add_payload(
+            &mut data,
+            &header(payload::ARGV, 1, payload::ARGV_MORE),
+            b"",
+        );
         assert_eq!(data.argv.len(), 2);
         assert!(data.argv_truncated);
 
-        let record = SyscallRecord {
-            nr: nr("execve"),
-            args: [0x1000, 0x2000, 0x3000, 0, 0, 0],
-            result: SyscallResult::Returned(0),
-            timestamp_nanos: 0,
-            duration_nanos: 0,
-            pid: 1,
-            tid: 1,
-            cpu: 0,
-            lamport: 0,
-        };
+        let execve = record(
+            "execve",
+            [0x1000, 0x2000, 0x3000, 0, 0, 0],
+            SyscallResult::Returned(0),
+        );
         let settings = CaptureSettings::default();
-        let wire = to_proto(&record, Some(&data), &settings);
+        let wire = to_proto(&execve, Some(&data), &settings);
         assert_eq!(
             wire.decoded_args,
             [
@@ -388,23 +405,30 @@ mod tests {
         assert!(wire.captured[1].truncated);
 
         let mut read = CapturedData::default();
-        add_payload(&mut read, &header(payload::BUFFER, 1, payload::TRUNCATED), b"hello");
-        let record = SyscallRecord {
-            nr: nr("read"),
-            args: [3, 0x5000, 4096, 0, 0, 0],
-            result: SyscallResult::Returned(12),
-            ..record
-        };
+        add_payload(
+            &mut read,
+            &header(payload::BUFFER, 1, payload::TRUNCATED),
+            b"hello",
+        );
+        let read_call = record(
+            "read",
+            [3, 0x5000, 4096, 0, 0, 0],
+            SyscallResult::Returned(12),
+        );
         let settings = CaptureSettings {
             buffer_limit: 5,
             ..CaptureSettings::default()
         };
-        let wire = to_proto(&record, Some(&read), &settings);
+        let wire = to_proto(&read_call, Some(&read), &settings);
         assert_eq!(wire.decoded_args, ["3", "\"hello\"...", "4096"]);
         let summary_only = CaptureSettings {
             decode: false,
             ..settings
         };
-        assert!(to_proto(&record, Some(&read), &summary_only).decoded_args.is_empty());
+        assert!(
+            to_proto(&read_call, Some(&read), &summary_only)
+                .decoded_args
+                .is_empty()
+        );
     }
 }

@@ -12,9 +12,7 @@ use std::{
 };
 
 use aya::maps::{MapData, RingBuf};
-use renacer_common::{
-    EventHeader, MAX_CAPTURES, PayloadHeader, ProcessEvent, SyscallEvent, kind,
-};
+use renacer_common::{EventHeader, MAX_CAPTURES, PayloadHeader, ProcessEvent, SyscallEvent, kind};
 use tokio::sync::{oneshot, watch};
 use tracing::{debug, warn};
 
@@ -83,7 +81,9 @@ struct Sessions {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves plain data behind; keep serving.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Nanoseconds to add to `bpf_ktime_get_ns()` (CLOCK_MONOTONIC) to get Unix time.
@@ -421,7 +421,7 @@ impl Reader {
                     registry.drained.send_modify(|epoch| *epoch += 1);
                     polls += 1;
                     // About once a second.
-                    if polls % 200 == 0 {
+                    if polls.is_multiple_of(200) {
                         registry.sweep_dead_tasks();
                     }
                 }

@@ -472,7 +472,10 @@ mod tests {
         let child_first = &recs[2];
         let wait = &recs[4];
         assert!(child_first.lamport > clone.lamport);
-        assert!(wait.lamport > recs[3].lamport, "wait4 after the child's exit_group");
+        assert!(
+            wait.lamport > recs[3].lamport,
+            "wait4 after the child's exit_group"
+        );
         assert_eq!(recs[3].result, SyscallResult::NoReturn);
         assert_eq!(recs[0].timestamp_nanos, 1001);
         // exit_group never returns: strace -c leaves it out of the summary.
@@ -499,6 +502,68 @@ mod tests {
         // One batch fits in the queue; the other two are counted.
         assert_eq!(session.drops.subscriber, (STREAM_BATCH * 2) as u64);
         assert_eq!(session.summary.total_calls(), (STREAM_BATCH * 3) as u64);
+    }
+
+    fn payload(tid: u32, nr: u16, arg: u8) -> PayloadHeader {
+        PayloadHeader {
+            header: EventHeader::default(),
+            capture_id: 1,
+            tid,
+            nr,
+            arg,
+            kind: renacer_common::payload::STRING,
+            index: 0,
+            flags: 0,
+            _pad: 0,
+            len: 0,
+            _pad2: 0,
+        }
+    }
+
+    fn captured(session: &Session) -> Vec<Option<Box<CapturedData>>> {
+        match &session.sink {
+            Sink::Buffer { records, .. } => records.iter().map(|c| c.captured.clone()).collect(),
+            Sink::Stream { .. } => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn payloads_join_the_next_record_of_their_thread() {
+        let (mut session, _exited) = buffered(7);
+        session.apply_payload(&payload(8, 257, 1), b"/etc/hosts");
+        session.apply_payload(&payload(7, 257, 1), b"/etc/passwd");
+        session.apply_syscall(&syscall(7, 7, 257, 3, 1));
+        // A payload whose record was lost does not stick to another call.
+        session.apply_payload(&payload(7, 2, 0), b"/lost");
+        session.apply_syscall(&syscall(7, 7, 0, 1, 2));
+        session.apply_syscall(&syscall(7, 8, 257, 4, 3));
+        let captured = captured(&session);
+        let string = |i: usize| {
+            captured[i]
+                .as_ref()
+                .and_then(|c| c.strings[1].as_ref())
+                .map(|s| s.bytes.clone())
+        };
+        assert_eq!(string(0), Some(b"/etc/passwd".to_vec()));
+        assert!(captured[1].is_none());
+        assert_eq!(string(2), Some(b"/etc/hosts".to_vec()));
+    }
+
+    #[test]
+    fn status_filter_applies_before_the_summary() {
+        let (session, _exited) = buffered(7);
+        let filter =
+            renacer_trace::filter::parse_filter_args(&["status=failed".to_owned()]).expect("valid");
+        let mut session = session.with_settings(CaptureSettings {
+            filter,
+            ..CaptureSettings::default()
+        });
+        session.apply_syscall(&syscall(7, 7, 257, 3, 1));
+        session.apply_syscall(&syscall(7, 7, 257, -2, 2));
+        let recs = records(&session);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].result, SyscallResult::Returned(-2));
+        assert_eq!(session.summary.total_calls(), 1);
     }
 
     #[test]

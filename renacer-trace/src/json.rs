@@ -301,7 +301,15 @@ mod tests {
         // Decoded, with no captured memory: buffers and paths are addresses.
         assert_eq!(t.syscalls[0].args, ["3", "0x7ffd0000", "832"]);
         assert_eq!(t.syscalls[0].raw_args, [3, 0x7ffd_0000, 0x340]);
-        assert_eq!(t.syscalls[1].args, ["3", "0x7ffd0000", "O_RDONLY|O_EXCL|O_NOCTTY"]);
+        assert_eq!(
+            t.syscalls[1].args,
+            [
+                "3",
+                "0x7ffd0000",
+                "O_RDONLY|O_CREAT|O_NOCTTY|O_TRUNC",
+                "000"
+            ]
+        );
         assert_eq!(t.syscalls[1].raw_args, [3, 0x7ffd_0000, 0x340, 0]);
         assert_eq!(t.syscalls[1].errno.as_deref(), Some("ENOENT"));
         assert_eq!(t.syscalls[3].args, ["3"]);

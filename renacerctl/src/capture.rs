@@ -199,7 +199,7 @@ async fn stream_capture(
         pid,
         duration: args
             .duration
-            .map(|d| prost_types::Duration::try_from(d))
+            .map(prost_types::Duration::try_from)
             .transpose()
             .map_err(|err| anyhow!("duration out of range: {err}"))?,
         command: args.command.clone(),
@@ -237,11 +237,10 @@ async fn stream_capture(
                     renderer.record(record)?;
                 }
             }
-            Some(Event::Process(process)) => {
-                if process.kind() == pb::ProcessEventKind::Fork {
-                    renderer.multi_process();
-                }
+            Some(Event::Process(process)) if process.kind() == pb::ProcessEventKind::Fork => {
+                renderer.multi_process();
             }
+            Some(Event::Process(_)) => {}
             Some(Event::End(end)) => {
                 let drops = end.drops.unwrap_or_default();
                 ending.summary = end.summary.as_ref().map(Summary::from).unwrap_or_default();

@@ -4,10 +4,17 @@
 //! test starts its own daemon, which loads the real eBPF programs.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
-use std::{collections::BTreeSet, path::Path, process::Command};
+use std::{
+    collections::BTreeSet,
+    io::Write as _,
+    path::Path,
+    process::{Command, Stdio},
+};
 
 use regex::Regex;
-use renacer_proto::v1::{CaptureRequest, Filter, StatusRequest};
+use renacer_proto::v1::{
+    CaptureRequest, DecodeOptions, Filter, StartCaptureRequest, StatusRequest, StopCaptureRequest,
+};
 
 mod common;
 use common::*;
@@ -30,10 +37,7 @@ fn normalise(trace: &str) -> Vec<String> {
     let address = Regex::new(r"0x[0-9a-f]{7,}").unwrap();
     let random = Regex::new(r#"getrandom\("[^"]*""#).unwrap();
     let tid = Regex::new(r"set_tid_address\(\S+\)\s+= (\d+)").unwrap();
-    let tids: BTreeSet<String> = tid
-        .captures_iter(trace)
-        .map(|c| c[1].to_owned())
-        .collect();
+    let tids: BTreeSet<String> = tid.captures_iter(trace).map(|c| c[1].to_owned()).collect();
     trace
         .lines()
         .map(|line| pid_column.replace(line, ""))
@@ -96,7 +100,8 @@ fn strace_lines(command: &[&str], cwd: &Path) -> Vec<String> {
 fn assert_same_lines(renacer: &[String], strace: &[String]) {
     for (i, (ours, theirs)) in renacer.iter().zip(strace).enumerate() {
         assert_eq!(
-            ours, theirs,
+            ours,
+            theirs,
             "line {} differs\nrenacer: {ours}\nstrace:  {theirs}",
             i + 1
         );
@@ -114,7 +119,11 @@ fn assert_same_lines(renacer: &[String], strace: &[String]) {
 fn cat_matches_strace_line_for_line() {
     let daemon = Daemon::start();
     let dir = scratch_dir("cat");
-    std::fs::write(dir.join("known.txt"), "first line\n\tsecond \"quoted\" line\n\x01\x7f\n").unwrap();
+    std::fs::write(
+        dir.join("known.txt"),
+        "first line\n\tsecond \"quoted\" line\n\x01\x7f\n",
+    )
+    .unwrap();
     let command = ["cat", "known.txt"];
     let ours = renacer_lines(&daemon, &[], &command, &dir);
     let theirs = strace_lines(&command, &dir);
@@ -182,7 +191,12 @@ fn trace_openat_gives_only_openat_with_exact_count() {
     // Classes, negation, regex and status combine as in strace.
     let ours = renacer_lines(
         &daemon,
-        &["-e", "trace=%file,!openat,/^sendto$/", "-e", "status=failed"],
+        &[
+            "-e",
+            "trace=%file,!openat,/^sendto$/",
+            "-e",
+            "status=failed",
+        ],
         &[&exe, &work],
         &dir,
     );
@@ -190,15 +204,27 @@ fn trace_openat_gives_only_openat_with_exact_count() {
         ours,
         [r#"unlink("missing.txt") = -1 ENOENT (No such file or directory)"#]
     );
-    let ours = renacer_lines(&daemon, &["-e", "trace-fds=1", "-e", "write"], &[&exe, &work], &dir);
-    assert_eq!(ours, [r#"write(1, "renacer golden line\n\ttab\1end", 28) = 28"#]);
+    let ours = renacer_lines(
+        &daemon,
+        &["-e", "trace-fds=1", "-e", "write"],
+        &[&exe, &work],
+        &dir,
+    );
+    assert_eq!(
+        ours,
+        [r#"write(1, "renacer golden line\n\ttab\1end", 28) = 28"#]
+    );
 }
 
 fn events_seen(daemon: &Daemon) -> u64 {
     let socket = daemon.socket.display().to_string();
     renacerctl::run_async(async move {
         let mut client = renacerctl::client::connect(&socket).await?;
-        Ok(client.status(StatusRequest {}).await?.into_inner().events_seen)
+        Ok(client
+            .status(StatusRequest {})
+            .await?
+            .into_inner()
+            .events_seen)
     })
     .unwrap()
 }
@@ -266,7 +292,11 @@ fn bad_filter_names_the_nearest_and_the_daemon_stays_up() {
     .unwrap();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert!(status.message().contains("'faild'"), "{}", status.message());
-    assert!(status.message().contains("'failed'"), "{}", status.message());
+    assert!(
+        status.message().contains("'failed'"),
+        "{}",
+        status.message()
+    );
     daemon.assert_serving();
 }
 
@@ -276,7 +306,12 @@ fn string_limit_truncates_with_ellipsis_and_goes_to_4096() {
     let dir = scratch_dir("limit");
     let text = "0123456789".repeat(600);
     std::fs::write(dir.join("big.txt"), &text).unwrap();
-    let ours = renacer_lines(&daemon, &["-e", "trace=write", "-s", "8"], &["cat", "big.txt"], &dir);
+    let ours = renacer_lines(
+        &daemon,
+        &["-e", "trace=write", "-s", "8"],
+        &["cat", "big.txt"],
+        &dir,
+    );
     assert_eq!(ours, [r#"write(1, "01234567"..., 6000) = 6000"#]);
     let ours = renacer_lines(
         &daemon,
@@ -284,7 +319,10 @@ fn string_limit_truncates_with_ellipsis_and_goes_to_4096() {
         &["cat", "big.txt"],
         &dir,
     );
-    assert_eq!(ours, [format!(r#"write(1, "{}"..., 6000) = 6000"#, &text[..4096])]);
+    assert_eq!(
+        ours,
+        [format!(r#"write(1, "{}"..., 6000) = 6000"#, &text[..4096])]
+    );
     let out = daemon
         .ctl()
         .args(["capture", "-s", "5000", "--", "true"])
@@ -307,7 +345,14 @@ fn unfinished_calls_are_marked_like_strace() {
     let pid = target.id().to_string();
     let out = daemon
         .ctl()
-        .args(["capture", "-e", "trace=clock_nanosleep", "--duration", "2500ms", "--pid"])
+        .args([
+            "capture",
+            "-e",
+            "trace=clock_nanosleep",
+            "--duration",
+            "2500ms",
+            "--pid",
+        ])
         .arg(&pid)
         .output()
         .unwrap();
@@ -320,4 +365,73 @@ fn unfinished_calls_are_marked_like_strace() {
         ["clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=30, tv_nsec=0},  <unfinished ...>"],
         "{text}"
     );
+}
+
+/// Background captures over gRPC get the same push-down and decoding: only
+/// the filtered calls come back, with decoded arguments and the raw bytes.
+#[test]
+fn start_capture_over_grpc_filters_and_decodes() {
+    let daemon = Daemon::start();
+    let dir = scratch_dir("grpc");
+    let file = dir.join("data.txt");
+    std::fs::write(&file, "abcdefgh\n").unwrap();
+    let mut target = Command::new("sh")
+        .arg("-c")
+        .arg(format!("read go; exec cat {}", file.display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = target.id();
+    let socket = daemon.socket.display().to_string();
+    let mut stdin = target.stdin.take().unwrap();
+    let trace = renacerctl::run_async(async move {
+        let mut client = renacerctl::client::connect(&socket).await?;
+        let started = client
+            .start_capture(StartCaptureRequest {
+                pid,
+                filter: Some(Filter {
+                    expressions: vec!["trace=openat,read".to_owned()],
+                }),
+                decode: Some(DecodeOptions {
+                    path_limit: 0,
+                    buffer_limit: 4,
+                }),
+                ..StartCaptureRequest::default()
+            })
+            .await?
+            .into_inner();
+        stdin.write_all(b"go\n")?;
+        drop(stdin);
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let stopped = client
+            .stop_capture(StopCaptureRequest {
+                capture_id: started.capture_id,
+            })
+            .await?
+            .into_inner();
+        Ok(stopped.trace.unwrap())
+    })
+    .unwrap();
+    target.wait().unwrap();
+    let names: BTreeSet<&str> = trace.syscalls.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["openat", "read"]));
+    let path = format!("\"{}\"", file.display());
+    let open = trace
+        .syscalls
+        .iter()
+        .find(|s| s.name == "openat" && s.decoded_args.get(1) == Some(&path))
+        .expect("the openat of the data file");
+    assert_eq!(open.decoded_args, ["AT_FDCWD", path.as_str(), "O_RDONLY"]);
+    assert_eq!(open.captured.len(), 1);
+    assert_eq!(open.captured[0].arg, 1);
+    assert_eq!(open.captured[0].items, [file.display().to_string().into_bytes()]);
+    let read = trace
+        .syscalls
+        .iter()
+        .find(|s| s.name == "read" && s.ret == 9)
+        .expect("the read of the data file");
+    assert_eq!(read.decoded_args[1], r#""abcd"..."#);
+    assert_eq!(read.captured[0].items, [b"abcd".to_vec()]);
+    assert!(read.captured[0].truncated);
 }

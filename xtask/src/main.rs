@@ -185,12 +185,15 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         .args(["build", "--all-targets"])
         .current_dir(workspace_root())
         .env("PATH", build_path()))?;
-    run(Command::new("cargo")
-        .args(["test"])
+    // --no-fail-fast: one failing test binary must not hide the others' results.
+    let cargo_tests = run(Command::new("cargo")
+        .args(["test", "--no-fail-fast"])
         .args(args)
         .current_dir(workspace_root())
-        .env("PATH", build_path()))?;
-    python::run_ci_runner_test()
+        .env("PATH", build_path()));
+    // The Python CI-runner test runs even when a Rust test failed.
+    let python_test = python::run_ci_runner_test();
+    cargo_tests.and(python_test)
 }
 
 /// A daemon started by xtask, stopped by PID when dropped.
