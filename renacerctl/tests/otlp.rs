@@ -173,18 +173,7 @@ impl Phoenix {
 
 impl Drop for Phoenix {
     fn drop(&mut self) {
-        let pid = self.child.id() as i32;
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_child(&mut self.child, Duration::from_secs(15));
     }
 }
 
@@ -371,8 +360,7 @@ fn phoenix_receives_the_capture_as_a_span_tree() {
     let open = trace
         .syscalls
         .iter()
-        .filter(|s| s.pid == cat_pid && s.name == "openat" && s.errno.as_deref() == Some("ENOENT"))
-        .next_back()
+        .rfind(|s| s.pid == cat_pid && s.name == "openat" && s.errno.as_deref() == Some("ENOENT"))
         .expect("cat's failed openat");
     let span = spans
         .iter()

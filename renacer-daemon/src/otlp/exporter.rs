@@ -41,7 +41,7 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub enum Target {
     /// OTLP/gRPC, `TraceService/Export`.
-    Grpc(Endpoint),
+    Grpc(Box<Endpoint>),
     /// OTLP/HTTP with binary protobuf: POST to this URL (…/v1/traces).
     Http(hyper::Uri),
 }
@@ -138,13 +138,16 @@ impl SpanQueue {
 #[derive(Debug)]
 enum Client {
     Grpc(TraceServiceClient<Channel>),
-    Http(
-        hyper::Uri,
-        hyper_util::client::legacy::Client<
-            hyper_util::client::legacy::connect::HttpConnector,
-            http_body_util::Full<bytes::Bytes>,
-        >,
-    ),
+    Http(Box<HttpClient>),
+}
+
+#[derive(Debug)]
+struct HttpClient {
+    uri: hyper::Uri,
+    client: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Full<bytes::Bytes>,
+    >,
 }
 
 impl Client {
@@ -159,13 +162,13 @@ impl Client {
             Target::Http(uri) => {
                 let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
                 connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-                Self::Http(
+                Self::Http(Box::new(HttpClient {
                     uri,
-                    hyper_util::client::legacy::Client::builder(
+                    client: hyper_util::client::legacy::Client::builder(
                         hyper_util::rt::TokioExecutor::new(),
                     )
                     .build(connector),
-                )
+                }))
             }
         }
     }
@@ -178,7 +181,8 @@ impl Client {
                 .await
                 .map(tonic::Response::into_inner)
                 .map_err(|status| format!("{}: {}", status.code(), status.message()))?,
-            Self::Http(uri, client) => {
+            Self::Http(http) => {
+                let HttpClient { uri, client } = &**http;
                 let body = http_body_util::Full::new(bytes::Bytes::from(request.encode_to_vec()));
                 let http_request = hyper::Request::post(uri.clone())
                     .header(hyper::header::CONTENT_TYPE, "application/x-protobuf")

@@ -229,7 +229,7 @@ fn target(endpoint: &str, protocol: &str) -> Result<Target, OtlpError> {
     }
     match protocol {
         "" | "grpc" => tonic::transport::Endpoint::from_shared(endpoint.to_owned())
-            .map(Target::Grpc)
+            .map(|endpoint| Target::Grpc(Box::new(endpoint)))
             .map_err(|_| bad()),
         "http/protobuf" | "http" => {
             if uri.scheme_str() == Some("https") {

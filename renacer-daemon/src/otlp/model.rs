@@ -12,7 +12,10 @@
 //! - At most `max_spans` syscall spans per capture; the rest are counted.
 //! - Every syscall, with or without its own span, is counted on its process
 //!   span: `syscall.<name>.calls`, `.errors` and `.total_ns` attributes.
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    hash::{BuildHasherDefault, Hasher},
+};
 
 use opentelemetry_proto::tonic::{
     common::v1::{AnyValue, ArrayValue, KeyValue, any_value::Value},
@@ -21,8 +24,7 @@ use opentelemetry_proto::tonic::{
 use renacer_trace::{
     SyscallRecord, SyscallResult,
     decode::{Captured, DecodeOptions, decode_args, decode_return},
-    errno,
-    summary::Summary,
+    errno, syscalls,
 };
 
 /// Which syscalls become spans.
@@ -88,6 +90,37 @@ pub struct ModelCounts {
     pub capped: u64,
 }
 
+/// Hashes a pid with one multiply: this map is looked up once per syscall
+/// on the reader thread, where SipHash costs more than everything else.
+#[derive(Debug, Default)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 << 8 | u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.0 = u64::from(value).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type PidMap<V> = HashMap<u32, V, BuildHasherDefault<PidHasher>>;
+
+/// Per-syscall totals of one process, indexed by syscall number.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    calls: u64,
+    errors: u64,
+    total_nanos: u64,
+}
+
 #[derive(Debug)]
 struct ProcessSpan {
     span_id: [u8; 8],
@@ -95,12 +128,30 @@ struct ProcessSpan {
     parent_pid: Option<u32>,
     start_nanos: u64,
     command: Vec<String>,
-    summary: Summary,
-    /// Calls that never return are not in the summary (as with strace -c).
+    /// Calls that returned, by number (as strace -c counts them).
+    by_nr: Vec<Counts>,
+    /// Calls that never returned or were unfinished: not in `by_nr`.
     no_return: u64,
     syscall_spans: u64,
     capped: u64,
     last_lamport: u64,
+}
+
+impl ProcessSpan {
+    fn count(&mut self, record: &SyscallRecord) {
+        if !matches!(record.result, SyscallResult::Returned(_)) {
+            self.no_return += 1;
+            return;
+        }
+        let index = record.nr as usize;
+        if index >= self.by_nr.len() {
+            self.by_nr.resize(index + 1, Counts::default());
+        }
+        let counts = &mut self.by_nr[index];
+        counts.calls += 1;
+        counts.errors += u64::from(record.result.is_error());
+        counts.total_nanos += record.duration_nanos;
+    }
 }
 
 /// Builds a capture's spans as its events arrive.
@@ -112,10 +163,10 @@ pub struct SpanModel {
     root_pid: u32,
     root_command: Vec<String>,
     root_start_nanos: u64,
-    processes: HashMap<u32, ProcessSpan>,
+    processes: PidMap<ProcessSpan>,
     /// Tasks forked by a traced process whose first event has not come yet:
     /// their parent and fork time. Threads also land here and leave at exit.
-    forked: HashMap<u32, (u32, u64)>,
+    forked: PidMap<(u32, u64)>,
     counts: ModelCounts,
 }
 
@@ -135,8 +186,8 @@ impl SpanModel {
             root_pid,
             root_command,
             root_start_nanos: start_nanos,
-            processes: HashMap::new(),
-            forked: HashMap::new(),
+            processes: PidMap::default(),
+            forked: PidMap::default(),
             counts: ModelCounts::default(),
         }
     }
@@ -150,10 +201,7 @@ impl SpanModel {
         let wants_span = self.policy.wants_span(record);
         let allowed = self.counts.syscall_spans < self.policy.max_spans;
         let process = self.process(record.pid, record.timestamp_nanos);
-        process.summary.add(record);
-        if record.result == SyscallResult::NoReturn {
-            process.no_return += 1;
-        }
+        process.count(record);
         process.last_lamport = process.last_lamport.max(record.lamport);
         if !wants_span {
             return None;
@@ -222,7 +270,7 @@ impl SpanModel {
                 parent_pid,
                 start_nanos,
                 command,
-                summary: Summary::default(),
+                by_nr: Vec::new(),
                 no_return: 0,
                 syscall_spans: 0,
                 capped: 0,
@@ -296,9 +344,12 @@ impl SpanModel {
             string("process.command_line", process.command.join(" ")),
             int(
                 "renacer.syscalls",
-                process.summary.total_calls() + process.no_return,
+                process.by_nr.iter().map(|c| c.calls).sum::<u64>() + process.no_return,
             ),
-            int("renacer.syscall_errors", process.summary.total_errors()),
+            int(
+                "renacer.syscall_errors",
+                process.by_nr.iter().map(|c| c.errors).sum(),
+            ),
             int("renacer.syscall_spans", process.syscall_spans),
             int("renacer.syscall_spans_capped", process.capped),
             int("renacer.lamport", process.last_lamport),
@@ -306,10 +357,14 @@ impl SpanModel {
         if let Some(parent) = process.parent_pid {
             attributes.push(int("process.parent_pid", parent.into()));
         }
-        for row in process.summary.rows() {
-            attributes.push(int(&format!("syscall.{}.calls", row.name), row.calls));
-            attributes.push(int(&format!("syscall.{}.errors", row.name), row.errors));
-            attributes.push(int(&format!("syscall.{}.total_ns", row.name), row.total_nanos));
+        for (nr, counts) in process.by_nr.iter().enumerate() {
+            if counts.calls == 0 {
+                continue;
+            }
+            let name = syscalls::display_name(nr as u32);
+            attributes.push(int(&format!("syscall.{name}.calls"), counts.calls));
+            attributes.push(int(&format!("syscall.{name}.errors"), counts.errors));
+            attributes.push(int(&format!("syscall.{name}.total_ns"), counts.total_nanos));
         }
         Span {
             trace_id: self.context.trace_id.to_vec(),
