@@ -89,6 +89,10 @@ pub enum OtlpError {
     TraceParent(#[from] TraceParentError),
     #[error("invalid OTLP endpoint '{0}': expected a URL such as http://127.0.0.1:4317")]
     Endpoint(String),
+    #[error(
+        "OTLP endpoint '{0}': TLS is not supported; use http:// (for example to a local collector)"
+    )]
+    Tls(String),
     #[error("unknown OTLP protocol '{0}': use grpc or http/protobuf")]
     Protocol(String),
     #[error("OTLP export requested but no endpoint given and the daemon has no --otlp-endpoint")]
@@ -224,19 +228,16 @@ fn export_settings(
 fn target(endpoint: &str, protocol: &str) -> Result<Target, OtlpError> {
     let bad = || OtlpError::Endpoint(endpoint.to_owned());
     let uri: hyper::Uri = endpoint.parse().map_err(|_| bad())?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-        return Err(bad());
+    match uri.scheme_str() {
+        Some("http") if uri.host().is_some() => {}
+        Some("https") => return Err(OtlpError::Tls(endpoint.to_owned())),
+        _ => return Err(bad()),
     }
     match protocol {
         "" | "grpc" => tonic::transport::Endpoint::from_shared(endpoint.to_owned())
             .map(|endpoint| Target::Grpc(Box::new(endpoint)))
             .map_err(|_| bad()),
         "http/protobuf" | "http" => {
-            if uri.scheme_str() == Some("https") {
-                return Err(OtlpError::Endpoint(format!(
-                    "{endpoint}' (https is not supported for http/protobuf; use http:// or grpc"
-                )));
-            }
             let uri = if matches!(uri.path(), "" | "/") {
                 format!("{}/v1/traces", endpoint.trim_end_matches('/'))
                     .parse()
@@ -401,6 +402,7 @@ mod tests {
         }
         assert!(matches!(target("127.0.0.1:4317", "grpc"), Err(OtlpError::Endpoint(_))));
         assert!(matches!(target("ftp://x:1", "grpc"), Err(OtlpError::Endpoint(_))));
+        assert!(matches!(target("https://x:1", "grpc"), Err(OtlpError::Tls(_))));
         assert!(matches!(target("http://x:1", "thrift"), Err(OtlpError::Protocol(_))));
     }
 

@@ -132,6 +132,7 @@ struct ProcessSpan {
     by_nr: Vec<Counts>,
     /// Calls that never returned or were unfinished: not in `by_nr`.
     no_return: u64,
+    execs: u32,
     syscall_spans: u64,
     capped: u64,
     last_lamport: u64,
@@ -223,9 +224,16 @@ impl SpanModel {
         self.forked.insert(child, (parent, timestamp_nanos));
     }
 
-    /// `pid` now runs `command` (empty: unknown, the span is named by pid).
+    /// `pid` now runs `command`; empty when it could not be read (the
+    /// process was gone): the span is then named by pid, except for the first
+    /// exec of the root process, whose command the capture was given.
     pub fn exec(&mut self, pid: u32, command: Vec<String>, timestamp_nanos: u64) {
-        self.process(pid, timestamp_nanos).command = command;
+        let is_root = pid == self.root_pid;
+        let process = self.process(pid, timestamp_nanos);
+        if !command.is_empty() || !is_root || process.execs > 0 {
+            process.command = command;
+        }
+        process.execs += 1;
     }
 
     /// Task `tid` of `pid` exited; with `group_dead` the process is gone and
@@ -272,6 +280,7 @@ impl SpanModel {
                 command,
                 by_nr: Vec::new(),
                 no_return: 0,
+                execs: 0,
                 syscall_spans: 0,
                 capped: 0,
                 last_lamport: 0,
@@ -523,9 +532,14 @@ mod tests {
         model.fork(100, 101, 3_000); // a child process
         model.fork(100, 102, 3_500); // a thread of 100
         model.exec(101, vec!["/bin/true".into()], 4_000);
+        model.fork(100, 103, 4_100); // a child that is gone when its exec is handled
+        model.exec(103, vec![], 4_200);
+        model.exec(100, vec![], 4_300); // the root's own first exec: its known command
         let child_call = model.syscall(&call(101, 257, -2, 4_500, 10)).expect("span");
         assert!(model.exit(100, 102, false, 5_000).is_none());
         let child = model.exit(101, 101, true, 6_000).expect("child span");
+        let unknown = model.exit(103, 103, true, 6_500).expect("unknown child span");
+        assert_eq!(unknown.name, "process pid 103");
         let root = model.exit(100, 100, true, 7_000).expect("root span");
         assert!(model.finish(8_000).is_empty(), "no span for the thread");
 
@@ -533,6 +547,7 @@ mod tests {
         assert_eq!(child.parent_span_id, root.span_id);
         assert_eq!(root.parent_span_id, PARENT);
         assert_eq!(child.name, "process true");
+        assert_eq!(root.name, "process cat");
         assert_eq!(child.start_time_unix_nano, 3_000, "a child starts at its fork");
         assert_eq!(attr(&child, "process.parent_pid"), Some(&Value::IntValue(100)));
         assert_ne!(child.span_id, root.span_id);
