@@ -424,6 +424,21 @@ fn unreachable_backend_counts_every_span_as_unsent() {
 }
 
 #[test]
+fn daemon_wide_endpoint_exports_captures_that_ask_for_nothing() {
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let daemon = Daemon::start_with(&["--otlp-endpoint", &endpoint]);
+    let (trace, out) = capture(&daemon, &[], &[], &["sh", "-c", &format!("cat {MISSING} || true")]);
+    assert!(out.status.success(), "{out:?}");
+    // The daemon's default policy: spans for calls of 1ms or more, failures, exit_group.
+    let unsent = expected_spans(&trace, 1_000_000);
+    assert!(
+        stderr(&out).contains(&format!("renacerctl: {unsent} OTLP spans not delivered")),
+        "expected {unsent} unsent spans reported: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn pid_capture_joins_the_trace_in_the_process_environment() {
     let daemon = Daemon::start();
     let mut sleeper = Command::new("sleep")
