@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use renacer_proto::v1::{CaptureRequest, StartCaptureRequest};
+use renacer_proto::v1::{CaptureRequest, StartCaptureRequest, StopCaptureRequest};
 use renacer_trace::json::{JsonResult, JsonSyscall, TraceFile};
 use serde_json::Value;
 
@@ -392,7 +392,63 @@ fn phoenix_receives_the_capture_as_a_span_tree() {
     assert!(expected < trace.syscalls.len(), "the default policy aggregates fast calls");
     let spans = phoenix.trace_spans(ENV_TRACE_ID, expected);
     assert_span_tree(&trace, &spans, threshold, ENV_PARENT_SPAN);
+
+    // 3. A background capture (StartCapture/StopCapture) of a running tree.
+    background_capture_exports(&daemon, &phoenix);
     daemon.assert_serving();
+}
+
+const BACKGROUND_TRACE_ID: &str = "5ce0e9a56015fec5aadfa328ae398115";
+
+fn background_capture_exports(daemon: &Daemon, phoenix: &Phoenix) {
+    let mut tree = Command::new("sh")
+        .args(["-c", &format!("sleep 0.5; cat {MISSING} || true")])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let socket = daemon.socket.to_str().unwrap().to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut client = runtime.block_on(renacerctl::client::connect(&socket)).unwrap();
+    let started = runtime.block_on(async {
+        client
+            .start_capture(StartCaptureRequest {
+                pid: tree.id(),
+                otlp: Some(renacer_proto::v1::OtlpExport {
+                    endpoint: phoenix.grpc_url(),
+                    span_threshold: Some(prost_types::Duration { seconds: 0, nanos: 1 }),
+                    ..Default::default()
+                }),
+                trace_parent: traceparent(BACKGROUND_TRACE_ID, PARENT_SPAN),
+                ..StartCaptureRequest::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    });
+    assert_eq!(started.trace_id, BACKGROUND_TRACE_ID);
+    tree.wait().unwrap();
+    let trace = runtime.block_on(async {
+        client
+            .stop_capture(StopCaptureRequest { capture_id: started.capture_id })
+            .await
+            .unwrap()
+            .into_inner()
+            .trace
+            .unwrap()
+    });
+    assert_eq!(trace.trace_id, BACKGROUND_TRACE_ID);
+    assert_eq!(trace.drops.unwrap_or_default().otlp_unsent, 0);
+    let records: Vec<JsonSyscall> = trace
+        .syscalls
+        .iter()
+        .map(|record| JsonSyscall::from(&renacer_trace::SyscallRecord::from(record)))
+        .collect();
+    assert!(records.iter().any(|r| r.name == "openat" && r.errno.as_deref() == Some("ENOENT")));
+    let pids: BTreeSet<u32> = records.iter().map(|r| r.pid).collect();
+    let expected = pids.len() + records.iter().filter(|r| gets_span(r, 1)).count();
+    let spans = phoenix.trace_spans(BACKGROUND_TRACE_ID, expected);
+    let errors = spans.iter().filter(|span| span["status_code"] == "ERROR").count();
+    assert_eq!(errors, records.iter().filter(|r| r.errno.is_some()).count());
 }
 
 #[test]
