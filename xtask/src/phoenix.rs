@@ -17,11 +17,13 @@ pub fn ensure() -> anyhow::Result<PathBuf> {
     let phoenix = venv.join("bin/phoenix");
     let python = venv.join("bin/python");
     let installed = Command::new(&python)
-        .args(["-c", "import importlib.metadata as m; print(m.version('arize-phoenix'))"])
+        .args([
+            "-c",
+            "import importlib.metadata as m; print(m.version('arize-phoenix'))",
+        ])
         .output()
         .is_ok_and(|out| {
-            out.status.success()
-                && PACKAGE.ends_with(String::from_utf8_lossy(&out.stdout).trim())
+            out.status.success() && PACKAGE.ends_with(String::from_utf8_lossy(&out.stdout).trim())
         });
     if installed && phoenix.is_file() {
         return Ok(phoenix);
@@ -39,9 +41,19 @@ pub fn ensure() -> anyhow::Result<PathBuf> {
         "/usr/bin/python3"
     };
     run(Command::new(python3).args(["-m", "venv"]).arg(&venv))?;
-    run(Command::new(&python)
-        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", PACKAGE]))?;
-    anyhow::ensure!(phoenix.is_file(), "{} missing after pip install", phoenix.display());
+    run(Command::new(&python).args([
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        PACKAGE,
+    ]))?;
+    anyhow::ensure!(
+        phoenix.is_file(),
+        "{} missing after pip install",
+        phoenix.display()
+    );
     Ok(phoenix)
 }
 
@@ -54,14 +66,22 @@ pub struct PhoenixGuard {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl PhoenixGuard {
     pub fn start() -> anyhow::Result<Self> {
-        use std::{net::TcpStream, process::Stdio, thread, time::{Duration, Instant}};
+        use std::{
+            net::TcpStream,
+            process::Stdio,
+            thread,
+            time::{Duration, Instant},
+        };
         let exe = ensure()?;
-        let dir = std::env::temp_dir().join(format!("renacer-bench-phoenix-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("renacer-bench-phoenix-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let (http_port, grpc_port) = (free_port()?, free_port()?);
         let child = Command::new(&exe)
@@ -76,7 +96,11 @@ impl PhoenixGuard {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {}", exe.display()))?;
-        let mut guard = Self { child, grpc_port, dir };
+        let mut guard = Self {
+            child,
+            grpc_port,
+            dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(180);
         while TcpStream::connect(("127.0.0.1", http_port)).is_err()
             || TcpStream::connect(("127.0.0.1", grpc_port)).is_err()
@@ -84,7 +108,10 @@ impl PhoenixGuard {
             if let Some(status) = guard.child.try_wait()? {
                 anyhow::bail!("phoenix exited during start-up: {status}");
             }
-            anyhow::ensure!(Instant::now() < deadline, "phoenix did not start within 180s");
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "phoenix did not start within 180s"
+            );
             thread::sleep(Duration::from_millis(250));
         }
         Ok(guard)
@@ -118,7 +145,12 @@ pub fn bench_modes(phoenix: &PhoenixGuard) -> anyhow::Result<Vec<(&'static str, 
         // 100k spans would load the 2 cores well into the next rows.
         (
             "-c + OTLP span per call (cap), unreachable",
-            vec!["--otlp".into(), unreachable, "--span-threshold".into(), "1ns".into()],
+            vec![
+                "--otlp".into(),
+                unreachable,
+                "--span-threshold".into(),
+                "1ns".into(),
+            ],
         ),
     ])
 }

@@ -115,8 +115,13 @@ impl SpanQueue {
             mut task,
         } = self;
         drop(tx);
-        if tokio::time::timeout(FLUSH_TIMEOUT, &mut task).await.is_err() {
-            warn!("OTLP export did not finish within {FLUSH_TIMEOUT:?}; the rest is counted as unsent");
+        if tokio::time::timeout(FLUSH_TIMEOUT, &mut task)
+            .await
+            .is_err()
+        {
+            warn!(
+                "OTLP export did not finish within {FLUSH_TIMEOUT:?}; the rest is counted as unsent"
+            );
             task.abort();
             let _ = task.await;
         }
@@ -208,9 +213,9 @@ impl Client {
                 ExportTraceServiceResponse::decode(body).unwrap_or_default()
             }
         };
-        Ok(response
-            .partial_success
-            .map_or(0, |partial| u64::try_from(partial.rejected_spans).unwrap_or(0)))
+        Ok(response.partial_success.map_or(0, |partial| {
+            u64::try_from(partial.rejected_spans).unwrap_or(0)
+        }))
     }
 }
 
@@ -266,7 +271,9 @@ impl Exporter {
                 count
             }
         };
-        self.counters.sent.fetch_add(count - failed, Ordering::Relaxed);
+        self.counters
+            .sent
+            .fetch_add(count - failed, Ordering::Relaxed);
         self.counters.failed.fetch_add(failed, Ordering::Relaxed);
         self.daemon_unsent.fetch_add(failed, Ordering::Relaxed);
     }

@@ -262,7 +262,10 @@ fn resource(pid: u32, command: &[String], service_name: Option<String>) -> Resou
         .unwrap_or_default();
     Resource {
         attributes: vec![
-            string("service.name", service_name.unwrap_or_else(|| executable.clone())),
+            string(
+                "service.name",
+                service_name.unwrap_or_else(|| executable.clone()),
+            ),
             string("host.name", host),
             int("process.pid", pid.into()),
             string("process.executable.name", executable),
@@ -390,8 +393,14 @@ mod tests {
 
     #[test]
     fn endpoints_and_protocols() {
-        assert!(matches!(target("http://127.0.0.1:4317", "grpc"), Ok(Target::Grpc(_))));
-        assert!(matches!(target("http://127.0.0.1:4317", ""), Ok(Target::Grpc(_))));
+        assert!(matches!(
+            target("http://127.0.0.1:4317", "grpc"),
+            Ok(Target::Grpc(_))
+        ));
+        assert!(matches!(
+            target("http://127.0.0.1:4317", ""),
+            Ok(Target::Grpc(_))
+        ));
         match target("http://127.0.0.1:6006", "http/protobuf") {
             Ok(Target::Http(uri)) => assert_eq!(uri.to_string(), "http://127.0.0.1:6006/v1/traces"),
             other => panic!("{other:?}"),
@@ -400,10 +409,22 @@ mod tests {
             Ok(Target::Http(uri)) => assert_eq!(uri.path(), "/custom/path"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(target("127.0.0.1:4317", "grpc"), Err(OtlpError::Endpoint(_))));
-        assert!(matches!(target("ftp://x:1", "grpc"), Err(OtlpError::Endpoint(_))));
-        assert!(matches!(target("https://x:1", "grpc"), Err(OtlpError::Tls(_))));
-        assert!(matches!(target("http://x:1", "thrift"), Err(OtlpError::Protocol(_))));
+        assert!(matches!(
+            target("127.0.0.1:4317", "grpc"),
+            Err(OtlpError::Endpoint(_))
+        ));
+        assert!(matches!(
+            target("ftp://x:1", "grpc"),
+            Err(OtlpError::Endpoint(_))
+        ));
+        assert!(matches!(
+            target("https://x:1", "grpc"),
+            Err(OtlpError::Tls(_))
+        ));
+        assert!(matches!(
+            target("http://x:1", "thrift"),
+            Err(OtlpError::Protocol(_))
+        ));
     }
 
     #[test]
@@ -411,7 +432,10 @@ mod tests {
         let daemon = DaemonOtlp::default();
         assert!(matches!(export_settings(&daemon, None), Ok(None)));
         let asked = pb::OtlpExport::default();
-        assert!(matches!(export_settings(&daemon, Some(&asked)), Err(OtlpError::NoEndpoint)));
+        assert!(matches!(
+            export_settings(&daemon, Some(&asked)),
+            Err(OtlpError::NoEndpoint)
+        ));
 
         let daemon = DaemonOtlp::new(OtlpArgs {
             otlp_endpoint: Some("http://127.0.0.1:4317".into()),
@@ -424,7 +448,10 @@ mod tests {
         assert!(policy.error_spans);
         assert_eq!(name, None);
         let asked = pb::OtlpExport {
-            span_threshold: Some(prost_types::Duration { seconds: 0, nanos: 1 }),
+            span_threshold: Some(prost_types::Duration {
+                seconds: 0,
+                nanos: 1,
+            }),
             no_error_spans: true,
             service_name: "svc".into(),
             ..pb::OtlpExport::default()
@@ -432,7 +459,10 @@ mod tests {
         let Ok(Some((_, policy, name))) = export_settings(&daemon, Some(&asked)) else {
             panic!("request settings");
         };
-        assert_eq!((policy.span_threshold_nanos, policy.error_spans), (1, false));
+        assert_eq!(
+            (policy.span_threshold_nanos, policy.error_spans),
+            (1, false)
+        );
         assert_eq!(name.as_deref(), Some("svc"));
     }
 
@@ -443,8 +473,14 @@ mod tests {
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         )
         .expect("valid");
-        assert_eq!(traceparent::hex(&context.trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert_eq!(context.parent_span_id, Some([0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]));
+        assert_eq!(
+            traceparent::hex(&context.trace_id),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(
+            context.parent_span_id,
+            Some([0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7])
+        );
         assert!(trace_context(std::process::id(), "00-zz-11-01").is_err());
         let fresh = trace_context(u32::MAX, "").expect("no such process: a new trace");
         assert_ne!(fresh.trace_id, [0; 16]);

@@ -238,7 +238,13 @@ impl SpanModel {
 
     /// Task `tid` of `pid` exited; with `group_dead` the process is gone and
     /// its span is complete.
-    pub fn exit(&mut self, pid: u32, tid: u32, group_dead: bool, timestamp_nanos: u64) -> Option<Span> {
+    pub fn exit(
+        &mut self,
+        pid: u32,
+        tid: u32,
+        group_dead: bool,
+        timestamp_nanos: u64,
+    ) -> Option<Span> {
         self.forked.remove(&tid);
         if !group_dead {
             return None;
@@ -314,7 +320,8 @@ impl SpanModel {
         ];
         let mut status = None;
         if let Some(code) = record.result.errno() {
-            let errno_name = errno::name(code).map_or_else(|| format!("errno {code}"), str::to_owned);
+            let errno_name =
+                errno::name(code).map_or_else(|| format!("errno {code}"), str::to_owned);
             attributes.push(string("syscall.errno", errno_name.clone()));
             status = Some(Status {
                 message: errno_name,
@@ -378,7 +385,10 @@ impl SpanModel {
         Span {
             trace_id: self.context.trace_id.to_vec(),
             span_id: process.span_id.to_vec(),
-            parent_span_id: process.parent_span_id.map(|id| id.to_vec()).unwrap_or_default(),
+            parent_span_id: process
+                .parent_span_id
+                .map(|id| id.to_vec())
+                .unwrap_or_default(),
             name: format!("process {executable}"),
             kind: SpanKind::Internal.into(),
             start_time_unix_nano: process.start_nanos,
@@ -407,7 +417,10 @@ pub fn string(key: &str, value: String) -> KeyValue {
 }
 
 pub fn int(key: &str, value: u64) -> KeyValue {
-    key_value(key, Value::IntValue(i64::try_from(value).unwrap_or(i64::MAX)))
+    key_value(
+        key,
+        Value::IntValue(i64::try_from(value).unwrap_or(i64::MAX)),
+    )
 }
 
 fn bool_attr(key: &str, value: bool) -> KeyValue {
@@ -468,24 +481,50 @@ mod tests {
         // read, fast and fine: aggregated only.
         assert!(model.syscall(&call(100, 0, 5, 2_000, 10)).is_none());
         // openat ENOENT, fast: an ERROR span.
-        let failed = model.syscall(&call(100, 257, -2, 3_000, 20)).expect("error span");
+        let failed = model
+            .syscall(&call(100, 257, -2, 3_000, 20))
+            .expect("error span");
         // read, slow: a span.
-        let slow = model.syscall(&call(100, 0, 5, 4_000, 5_000)).expect("slow span");
+        let slow = model
+            .syscall(&call(100, 0, 5, 4_000, 5_000))
+            .expect("slow span");
         let mut exit_group = call(100, 231, 0, 10_000, 0);
         exit_group.result = SyscallResult::NoReturn;
         let exit_span = model.syscall(&exit_group).expect("no-return span");
         let process = model.exit(100, 100, true, 11_000).expect("process span");
 
         assert_eq!(failed.name, "openat");
-        assert_eq!(failed.status.as_ref().map(|s| (s.code, s.message.as_str())), Some((StatusCode::Error.into(), "ENOENT")));
-        assert_eq!(attr(&failed, "syscall.result"), Some(&Value::StringValue("-1 ENOENT (No such file or directory)".into())));
-        assert_eq!(attr(&failed, "syscall.errno"), Some(&Value::StringValue("ENOENT".into())));
+        assert_eq!(
+            failed.status.as_ref().map(|s| (s.code, s.message.as_str())),
+            Some((StatusCode::Error.into(), "ENOENT"))
+        );
+        assert_eq!(
+            attr(&failed, "syscall.result"),
+            Some(&Value::StringValue(
+                "-1 ENOENT (No such file or directory)".into()
+            ))
+        );
+        assert_eq!(
+            attr(&failed, "syscall.errno"),
+            Some(&Value::StringValue("ENOENT".into()))
+        );
         assert_eq!(attr(&failed, "thread.id"), Some(&Value::IntValue(100)));
-        assert_eq!(attr(&failed, "renacer.lamport"), Some(&Value::IntValue(3_000)));
-        assert!(matches!(attr(&failed, "syscall.args"), Some(Value::ArrayValue(a)) if a.values.len() == 3));
-        assert_eq!((slow.start_time_unix_nano, slow.end_time_unix_nano), (4_000, 9_000));
+        assert_eq!(
+            attr(&failed, "renacer.lamport"),
+            Some(&Value::IntValue(3_000))
+        );
+        assert!(
+            matches!(attr(&failed, "syscall.args"), Some(Value::ArrayValue(a)) if a.values.len() == 3)
+        );
+        assert_eq!(
+            (slow.start_time_unix_nano, slow.end_time_unix_nano),
+            (4_000, 9_000)
+        );
         assert_eq!(slow.status, None);
-        assert_eq!(attr(&exit_span, "syscall.result"), Some(&Value::StringValue("?".into())));
+        assert_eq!(
+            attr(&exit_span, "syscall.result"),
+            Some(&Value::StringValue("?".into()))
+        );
 
         for child in [&failed, &slow, &exit_span] {
             assert_eq!(child.trace_id, TRACE);
@@ -493,35 +532,72 @@ mod tests {
         }
         assert_eq!(process.parent_span_id, PARENT);
         assert_eq!(process.name, "process cat");
-        assert_eq!((process.start_time_unix_nano, process.end_time_unix_nano), (1_000, 11_000));
-        assert_eq!(attr(&process, "syscall.read.calls"), Some(&Value::IntValue(2)));
-        assert_eq!(attr(&process, "syscall.read.total_ns"), Some(&Value::IntValue(5_010)));
-        assert_eq!(attr(&process, "syscall.openat.errors"), Some(&Value::IntValue(1)));
-        assert_eq!(attr(&process, "renacer.syscalls"), Some(&Value::IntValue(4)));
-        assert_eq!(attr(&process, "renacer.syscall_spans"), Some(&Value::IntValue(3)));
-        assert_eq!(attr(&process, "process.command_line"), Some(&Value::StringValue("/usr/bin/cat /missing".into())));
+        assert_eq!(
+            (process.start_time_unix_nano, process.end_time_unix_nano),
+            (1_000, 11_000)
+        );
+        assert_eq!(
+            attr(&process, "syscall.read.calls"),
+            Some(&Value::IntValue(2))
+        );
+        assert_eq!(
+            attr(&process, "syscall.read.total_ns"),
+            Some(&Value::IntValue(5_010))
+        );
+        assert_eq!(
+            attr(&process, "syscall.openat.errors"),
+            Some(&Value::IntValue(1))
+        );
+        assert_eq!(
+            attr(&process, "renacer.syscalls"),
+            Some(&Value::IntValue(4))
+        );
+        assert_eq!(
+            attr(&process, "renacer.syscall_spans"),
+            Some(&Value::IntValue(3))
+        );
+        assert_eq!(
+            attr(&process, "process.command_line"),
+            Some(&Value::StringValue("/usr/bin/cat /missing".into()))
+        );
         assert_eq!(
             model.counts(),
-            ModelCounts { process_spans: 1, syscall_spans: 3, capped: 0 }
+            ModelCounts {
+                process_spans: 1,
+                syscall_spans: 3,
+                capped: 0
+            }
         );
     }
 
     #[test]
     fn error_spans_can_be_turned_off() {
-        let mut model = model(Policy { error_spans: false, ..POLICY });
+        let mut model = model(Policy {
+            error_spans: false,
+            ..POLICY
+        });
         assert!(model.syscall(&call(100, 257, -2, 3_000, 20)).is_none());
     }
 
     #[test]
     fn the_cap_counts_what_it_leaves_out() {
-        let mut model = model(Policy { max_spans: 2, ..POLICY });
+        let mut model = model(Policy {
+            max_spans: 2,
+            ..POLICY
+        });
         let made = (0..5)
             .filter_map(|i| model.syscall(&call(100, 0, 1, 2_000 + i, 5_000)))
             .count();
         assert_eq!(made, 2);
         let process = model.finish(50_000).pop().expect("open process span");
-        assert_eq!(attr(&process, "renacer.syscall_spans_capped"), Some(&Value::IntValue(3)));
-        assert_eq!(attr(&process, "syscall.read.calls"), Some(&Value::IntValue(5)));
+        assert_eq!(
+            attr(&process, "renacer.syscall_spans_capped"),
+            Some(&Value::IntValue(3))
+        );
+        assert_eq!(
+            attr(&process, "syscall.read.calls"),
+            Some(&Value::IntValue(5))
+        );
         assert_eq!(model.counts().capped, 3);
     }
 
@@ -538,7 +614,9 @@ mod tests {
         let child_call = model.syscall(&call(101, 257, -2, 4_500, 10)).expect("span");
         assert!(model.exit(100, 102, false, 5_000).is_none());
         let child = model.exit(101, 101, true, 6_000).expect("child span");
-        let unknown = model.exit(103, 103, true, 6_500).expect("unknown child span");
+        let unknown = model
+            .exit(103, 103, true, 6_500)
+            .expect("unknown child span");
         assert_eq!(unknown.name, "process pid 103");
         let root = model.exit(100, 100, true, 7_000).expect("root span");
         assert!(model.finish(8_000).is_empty(), "no span for the thread");
@@ -548,15 +626,24 @@ mod tests {
         assert_eq!(root.parent_span_id, PARENT);
         assert_eq!(child.name, "process true");
         assert_eq!(root.name, "process cat");
-        assert_eq!(child.start_time_unix_nano, 3_000, "a child starts at its fork");
-        assert_eq!(attr(&child, "process.parent_pid"), Some(&Value::IntValue(100)));
+        assert_eq!(
+            child.start_time_unix_nano, 3_000,
+            "a child starts at its fork"
+        );
+        assert_eq!(
+            attr(&child, "process.parent_pid"),
+            Some(&Value::IntValue(100))
+        );
         assert_ne!(child.span_id, root.span_id);
     }
 
     #[test]
     fn without_a_traceparent_the_first_process_is_the_root() {
         let mut model = SpanModel::new(
-            TraceContext { trace_id: TRACE, parent_span_id: None },
+            TraceContext {
+                trace_id: TRACE,
+                parent_span_id: None,
+            },
             POLICY,
             SpanIds::new(7),
             100,
