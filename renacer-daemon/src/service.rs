@@ -109,6 +109,15 @@ fn validate_duration(duration: Option<prost_types::Duration>) -> Result<Option<D
     ))
 }
 
+/// The command the client gave, else the process's own from /proc.
+fn command_or_cmdline(pid: u32, command: Vec<String>) -> Vec<String> {
+    if command.is_empty() {
+        crate::registry::read_cmdline(pid)
+    } else {
+        command
+    }
+}
+
 fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
     let kind = match record.kind {
         ProcessEventKind::Fork => pb::ProcessEventKind::Fork,
@@ -199,11 +208,7 @@ impl Tracer for TracerService {
         let (item_tx, item_rx) = mpsc::channel::<StreamItem>(STREAM_QUEUE_BATCHES);
         let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);
-        let command = if request.command.is_empty() {
-            crate::registry::read_cmdline(pid)
-        } else {
-            request.command
-        };
+        let command = command_or_cmdline(pid, request.command);
         let trace = otlp::prepare(&self.otlp, pid, &command, TraceRequest {
             trace_parent: &request.trace_parent,
             otlp: request.otlp.as_ref(),
@@ -277,11 +282,7 @@ impl Tracer for TracerService {
             request.decode.as_ref(),
             false,
         )?;
-        let command = if request.command.is_empty() {
-            crate::registry::read_cmdline(pid)
-        } else {
-            request.command
-        };
+        let command = command_or_cmdline(pid, request.command);
         let trace = otlp::prepare(&self.otlp, pid, &command, TraceRequest {
             trace_parent: &request.trace_parent,
             otlp: request.otlp.as_ref(),

@@ -125,7 +125,10 @@ mod tests {
     fn parses_the_spec_example() {
         let parent = TraceParent::parse(VALID).expect("valid");
         assert_eq!(parent.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert_eq!(parent.parent_span_id, [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]);
+        assert_eq!(
+            parent.parent_span_id,
+            [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]
+        );
         assert_eq!(parent.flags, 1);
         assert!(parent.sampled());
         assert_eq!(parent.to_string(), VALID);
@@ -136,26 +139,71 @@ mod tests {
     fn rejects_what_the_spec_rejects() {
         let cases = [
             ("", "malformed"),
-            ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "malformed"),
-            ("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "malformed"),
-            ("00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01", "malformed"),
-            ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1", "malformed"),
-            ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902bz-01", "malformed"),
-            ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-", "malformed"),
-            ("0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "malformed"),
-            ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "version"),
-            ("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "version"),
-            ("00-00000000000000000000000000000000-00f067aa0ba902b7-01", "trace id"),
-            ("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", "span id"),
+            (
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+                "malformed",
+            ),
+            (
+                "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                "malformed",
+            ),
+            (
+                "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+                "malformed",
+            ),
+            (
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",
+                "malformed",
+            ),
+            (
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902bz-01",
+                "malformed",
+            ),
+            (
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",
+                "malformed",
+            ),
+            (
+                "0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "malformed",
+            ),
+            (
+                "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "version",
+            ),
+            (
+                "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "version",
+            ),
+            (
+                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                "trace id",
+            ),
+            (
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                "span id",
+            ),
         ];
         for (text, what) in cases {
             let err = TraceParent::parse(text).expect_err(text);
             let message = err.to_string();
             match what {
-                "malformed" => assert!(matches!(err, TraceParentError::Malformed(_)), "{text}: {message}"),
-                "version" => assert!(matches!(err, TraceParentError::Version(_)), "{text}: {message}"),
-                "trace id" => assert!(matches!(err, TraceParentError::ZeroTraceId(_)), "{text}: {message}"),
-                _ => assert!(matches!(err, TraceParentError::ZeroSpanId(_)), "{text}: {message}"),
+                "malformed" => assert!(
+                    matches!(err, TraceParentError::Malformed(_)),
+                    "{text}: {message}"
+                ),
+                "version" => assert!(
+                    matches!(err, TraceParentError::Version(_)),
+                    "{text}: {message}"
+                ),
+                "trace id" => assert!(
+                    matches!(err, TraceParentError::ZeroTraceId(_)),
+                    "{text}: {message}"
+                ),
+                _ => assert!(
+                    matches!(err, TraceParentError::ZeroSpanId(_)),
+                    "{text}: {message}"
+                ),
             }
             assert!(!message.contains('\n'), "one line: {message}");
         }

@@ -81,7 +81,10 @@ impl OtlpCaptureArgs {
         match std::env::var(traceparent::ENV_VAR) {
             Ok(text) if !text.trim().is_empty() => {
                 TraceParent::parse(&text).with_context(|| {
-                    format!("${} (fix or unset it, or pass --trace-parent)", traceparent::ENV_VAR)
+                    format!(
+                        "${} (fix or unset it, or pass --trace-parent)",
+                        traceparent::ENV_VAR
+                    )
                 })?;
                 Ok(text.trim().to_owned())
             }
@@ -121,10 +124,26 @@ mod tests {
         assert_eq!(export.endpoint, "http://127.0.0.1:4317");
         assert_eq!(export.protocol, "http/protobuf");
         assert_eq!(export.service_name, "svc");
-        assert_eq!(export.span_threshold, Some(prost_types::Duration { seconds: 0, nanos: 1 }));
+        assert_eq!(
+            export.span_threshold,
+            Some(prost_types::Duration {
+                seconds: 0,
+                nanos: 1
+            })
+        );
         assert!(export.no_error_spans);
-        assert!(Cli::try_parse_from(["x", "--service-name", "svc"]).is_err(), "requires --otlp");
-        assert_eq!(Cli::try_parse_from(["x"]).expect("parses").otlp.export().expect("ok"), None);
+        assert!(
+            Cli::try_parse_from(["x", "--service-name", "svc"]).is_err(),
+            "requires --otlp"
+        );
+        assert_eq!(
+            Cli::try_parse_from(["x"])
+                .expect("parses")
+                .otlp
+                .export()
+                .expect("ok"),
+            None
+        );
     }
 
     #[test]
@@ -134,6 +153,9 @@ mod tests {
         assert_eq!(cli.otlp.trace_parent(true).expect("valid"), good);
         let cli = Cli::try_parse_from(["x", "--trace-parent", "00-abc-def-01"]).expect("parses");
         let err = format!("{:#}", cli.otlp.trace_parent(false).expect_err("malformed"));
-        assert!(err.starts_with("--trace-parent: malformed traceparent"), "{err}");
+        assert!(
+            err.starts_with("--trace-parent: malformed traceparent"),
+            "{err}"
+        );
     }
 }

@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use renacer_proto::v1::{CaptureRequest, StartCaptureRequest};
+use renacer_proto::v1::{CaptureRequest, StartCaptureRequest, StopCaptureRequest};
 use renacer_trace::json::{JsonResult, JsonSyscall, TraceFile};
 use serde_json::Value;
 
@@ -49,8 +49,10 @@ struct Phoenix {
 
 impl Phoenix {
     fn start() -> Self {
-        let exe = std::env::var_os("RENACER_PHOENIX")
-            .map_or_else(|| PathBuf::from("/var/cache/renacer/phoenix-venv/bin/phoenix"), PathBuf::from);
+        let exe = std::env::var_os("RENACER_PHOENIX").map_or_else(
+            || PathBuf::from("/var/cache/renacer/phoenix-venv/bin/phoenix"),
+            PathBuf::from,
+        );
         assert!(
             exe.is_file(),
             "Arize Phoenix is not installed at {}: run `cargo xtask setup` (or set RENACER_PHOENIX)",
@@ -81,13 +83,19 @@ impl Phoenix {
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             if let Some(status) = phoenix.child.try_wait().unwrap() {
-                panic!("phoenix exited during start-up ({status}); see {}", phoenix.log.display());
+                panic!(
+                    "phoenix exited during start-up ({status}); see {}",
+                    phoenix.log.display()
+                );
             }
             let http_up = phoenix.get("/healthz").is_some_and(|(code, _)| code == 200);
             if http_up && TcpStream::connect(("127.0.0.1", grpc_port)).is_ok() {
                 return phoenix;
             }
-            assert!(Instant::now() < deadline, "phoenix did not start within 180s");
+            assert!(
+                Instant::now() < deadline,
+                "phoenix did not start within 180s"
+            );
             thread::sleep(Duration::from_millis(250));
         }
     }
@@ -103,7 +111,9 @@ impl Phoenix {
     /// A plain HTTP/1.1 GET: (status, body).
     fn get(&self, path: &str) -> Option<(u16, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.http_port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .ok()?;
         write!(
             stream,
             "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
@@ -117,7 +127,14 @@ impl Phoenix {
         let chunked = head
             .to_ascii_lowercase()
             .contains("transfer-encoding: chunked");
-        Some((code, if chunked { dechunk(body) } else { body.to_owned() }))
+        Some((
+            code,
+            if chunked {
+                dechunk(body)
+            } else {
+                body.to_owned()
+            },
+        ))
     }
 
     /// Every span of the default project.
@@ -158,7 +175,11 @@ impl Phoenix {
             if spans.len() >= expected {
                 thread::sleep(Duration::from_secs(1));
                 let spans = of_trace();
-                assert_eq!(spans.len(), expected, "spans of trace {trace_id} in phoenix");
+                assert_eq!(
+                    spans.len(),
+                    expected,
+                    "spans of trace {trace_id} in phoenix"
+                );
                 return spans;
             }
             assert!(
@@ -173,18 +194,7 @@ impl Phoenix {
 
 impl Drop for Phoenix {
     fn drop(&mut self) {
-        let pid = self.child.id() as i32;
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_child(&mut self.child, Duration::from_secs(15));
     }
 }
 
@@ -203,7 +213,12 @@ fn dechunk(body: &str) -> String {
 }
 
 /// `capture --format json [FLAGS] -- CMD`: the trace and renacerctl's output.
-fn capture(daemon: &Daemon, flags: &[&str], env: &[(&str, &str)], command: &[&str]) -> (TraceFile, Output) {
+fn capture(
+    daemon: &Daemon,
+    flags: &[&str],
+    env: &[(&str, &str)],
+    command: &[&str],
+) -> (TraceFile, Output) {
     let path = scratch_dir("otlp-trace").join("trace.json");
     let mut ctl = daemon.ctl();
     ctl.args(["capture", "--format", "json", "-o"])
@@ -236,7 +251,12 @@ fn gets_span(record: &JsonSyscall, threshold_nanos: u64) -> bool {
 /// record the policy picks.
 fn expected_spans(trace: &TraceFile, threshold_nanos: u64) -> usize {
     let processes: BTreeSet<u32> = trace.syscalls.iter().map(|s| s.pid).collect();
-    processes.len() + trace.syscalls.iter().filter(|s| gets_span(s, threshold_nanos)).count()
+    processes.len()
+        + trace
+            .syscalls
+            .iter()
+            .filter(|s| gets_span(s, threshold_nanos))
+            .count()
 }
 
 fn attr<'a>(span: &'a Value, key: &str) -> &'a Value {
@@ -248,7 +268,11 @@ fn iso_micros(text: &str) -> i64 {
     let (date, time) = text.split_once('T').unwrap();
     let time = time.trim_end_matches("+00:00").trim_end_matches('Z');
     let mut ymd = date.split('-').map(|part| part.parse::<i64>().unwrap());
-    let (y, m, d) = (ymd.next().unwrap(), ymd.next().unwrap(), ymd.next().unwrap());
+    let (y, m, d) = (
+        ymd.next().unwrap(),
+        ymd.next().unwrap(),
+        ymd.next().unwrap(),
+    );
     let (hms, fraction) = time.split_once('.').unwrap_or((time, "0"));
     let mut hms = hms.split(':').map(|part| part.parse::<i64>().unwrap());
     let seconds = hms.next().unwrap() * 3600 + hms.next().unwrap() * 60 + hms.next().unwrap();
@@ -266,7 +290,10 @@ fn iso_micros(text: &str) -> i64 {
 fn assert_close_micros(phoenix_time: &Value, unix_nanos: u64, what: &str) {
     let got = iso_micros(phoenix_time.as_str().unwrap());
     let want = (unix_nanos / 1000) as i64;
-    assert!((got - want).abs() <= 2, "{what}: phoenix {phoenix_time} vs kernel {unix_nanos} ns");
+    assert!(
+        (got - want).abs() <= 2,
+        "{what}: phoenix {phoenix_time} vs kernel {unix_nanos} ns"
+    );
 }
 
 /// Checks every span against the trace: the process tree, one span per
@@ -282,19 +309,36 @@ fn assert_span_tree(
         .partition(|span| attr(span, "syscall.name").is_null());
     let by_pid: BTreeMap<u32, Value> = process_spans
         .iter()
-        .map(|span| (attr(span, "process.pid").as_u64().unwrap() as u32, (*span).clone()))
+        .map(|span| {
+            (
+                attr(span, "process.pid").as_u64().unwrap() as u32,
+                (*span).clone(),
+            )
+        })
         .collect();
     assert_eq!(by_pid.len(), process_spans.len(), "one span per process");
     let root = &by_pid[&trace.process.pid];
-    assert_eq!(root["parent_id"], parent_span, "the first process is a child of the imposed span");
-    assert_eq!(root["name"], format!("process {}", trace.process.command[0]));
-    assert_eq!(attr(root, "process.command_line"), trace.process.command.join(" ").as_str());
+    assert_eq!(
+        root["parent_id"], parent_span,
+        "the first process is a child of the imposed span"
+    );
+    assert_eq!(
+        root["name"],
+        format!("process {}", trace.process.command[0])
+    );
+    assert_eq!(
+        attr(root, "process.command_line"),
+        trace.process.command.join(" ").as_str()
+    );
     for (pid, span) in &by_pid {
         if *pid == trace.process.pid {
             continue;
         }
         let parent = attr(span, "process.parent_pid").as_u64().unwrap() as u32;
-        assert_eq!(span["parent_id"], by_pid[&parent]["context"]["span_id"], "process {pid} nests under {parent}");
+        assert_eq!(
+            span["parent_id"], by_pid[&parent]["context"]["span_id"],
+            "process {pid} nests under {parent}"
+        );
     }
     // Aggregates: every returned call of a process is counted on its span.
     for (pid, span) in &by_pid {
@@ -305,16 +349,27 @@ fn assert_span_tree(
             }
         }
         for (name, count) in calls {
-            assert_eq!(attr(span, &format!("syscall.{name}.calls")), count, "pid {pid} {name} calls");
+            assert_eq!(
+                attr(span, &format!("syscall.{name}.calls")),
+                count,
+                "pid {pid} {name} calls"
+            );
         }
     }
 
     let mut by_key: BTreeMap<(u64, u64), &Value> = BTreeMap::new();
     for span in &syscall_spans {
-        let key = (attr(span, "process.pid").as_u64().unwrap(), attr(span, "renacer.lamport").as_u64().unwrap());
+        let key = (
+            attr(span, "process.pid").as_u64().unwrap(),
+            attr(span, "renacer.lamport").as_u64().unwrap(),
+        );
         assert!(by_key.insert(key, span).is_none(), "two spans for {key:?}");
     }
-    let picked: Vec<&JsonSyscall> = trace.syscalls.iter().filter(|s| gets_span(s, threshold_nanos)).collect();
+    let picked: Vec<&JsonSyscall> = trace
+        .syscalls
+        .iter()
+        .filter(|s| gets_span(s, threshold_nanos))
+        .collect();
     assert_eq!(syscall_spans.len(), picked.len());
     for record in picked {
         let span = by_key
@@ -325,7 +380,11 @@ fn assert_span_tree(
         assert_eq!(attr(span, "thread.id"), record.tid);
         assert_eq!(span["parent_id"], by_pid[&record.pid]["context"]["span_id"]);
         assert_close_micros(&span["start_time"], record.timestamp_nanos, "start");
-        assert_close_micros(&span["end_time"], record.timestamp_nanos + record.duration_nanos, "end");
+        assert_close_micros(
+            &span["end_time"],
+            record.timestamp_nanos + record.duration_nanos,
+            "end",
+        );
         match &record.errno {
             Some(errno) => {
                 assert_eq!(span["status_code"], "ERROR", "{record:?}");
@@ -350,37 +409,68 @@ fn phoenix_receives_the_capture_as_a_span_tree() {
     let grpc = phoenix.grpc_url();
     let (trace, out) = capture(
         &daemon,
-        &["--otlp", &grpc, "--trace-parent", &explicit, "--span-threshold", "1ns", "--service-name", "renacer-test"],
+        &[
+            "--otlp",
+            &grpc,
+            "--trace-parent",
+            &explicit,
+            "--span-threshold",
+            "1ns",
+            "--service-name",
+            "renacer-test",
+        ],
         &[],
         &command,
     );
     assert!(out.status.success(), "{out:?}");
-    assert!(!stderr(&out).contains("OTLP"), "nothing unsent: {}", stderr(&out));
-    assert_eq!(trace.trace_id, TRACE_ID, "the JSON trace carries the imposed trace id");
+    assert!(
+        !stderr(&out).contains("OTLP"),
+        "nothing unsent: {}",
+        stderr(&out)
+    );
+    assert_eq!(
+        trace.trace_id, TRACE_ID,
+        "the JSON trace carries the imposed trace id"
+    );
     let expected = expected_spans(&trace, 1);
     let spans = phoenix.trace_spans(TRACE_ID, expected);
     let processes = assert_span_tree(&trace, &spans, 1, PARENT_SPAN);
     assert_eq!(processes.len(), 2, "sh and cat: {:?}", processes.keys());
-    let cat_pid = *processes.keys().find(|&&pid| pid != trace.process.pid).unwrap();
-    assert_eq!(processes[&cat_pid]["name"], "process cat");
-    // The full command line when cat was still running as its exec event was
-    // read; its comm when it had already exited.
-    let cat_command = attr(&processes[&cat_pid], "process.command_line").as_str().unwrap();
-    assert!([format!("cat {MISSING}").as_str(), "cat"].contains(&cat_command), "{cat_command}");
+    let cat_pid = *processes
+        .keys()
+        .find(|&&pid| pid != trace.process.pid)
+        .unwrap();
+    // cat's name is read from /proc when its exec event is handled: its
+    // command line while it runs, its comm as a zombie, unknown once reaped.
+    let cat_name = processes[&cat_pid]["name"].as_str().unwrap();
+    let cat_command = attr(&processes[&cat_pid], "process.command_line")
+        .as_str()
+        .unwrap();
+    match cat_name {
+        "process cat" => assert!(
+            [format!("cat {MISSING}").as_str(), "cat"].contains(&cat_command),
+            "{cat_command}"
+        ),
+        _ => assert_eq!(cat_name, format!("process pid {cat_pid}")),
+    }
     // The openat of the missing file: the last failed openat of cat.
     let open = trace
         .syscalls
         .iter()
-        .filter(|s| s.pid == cat_pid && s.name == "openat" && s.errno.as_deref() == Some("ENOENT"))
-        .next_back()
+        .rfind(|s| s.pid == cat_pid && s.name == "openat" && s.errno.as_deref() == Some("ENOENT"))
         .expect("cat's failed openat");
     let span = spans
         .iter()
-        .find(|span| attr(span, "renacer.lamport") == open.lamport && attr(span, "process.pid") == cat_pid)
+        .find(|span| {
+            attr(span, "renacer.lamport") == open.lamport && attr(span, "process.pid") == cat_pid
+        })
         .unwrap();
     assert_eq!(span["status_code"], "ERROR");
     assert_eq!(span["status_message"], "ENOENT");
-    assert_eq!(attr(span, "syscall.result"), "-1 ENOENT (No such file or directory)");
+    assert_eq!(
+        attr(span, "syscall.result"),
+        "-1 ENOENT (No such file or directory)"
+    );
     assert_eq!(attr(span, "syscall.args")[0], "AT_FDCWD");
     assert_eq!(attr(span, "syscall.args")[2], "O_RDONLY");
 
@@ -395,13 +485,92 @@ fn phoenix_receives_the_capture_as_a_span_tree() {
         &command,
     );
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(trace.trace_id, ENV_TRACE_ID, "TRACEPARENT from the environment");
+    assert_eq!(
+        trace.trace_id, ENV_TRACE_ID,
+        "TRACEPARENT from the environment"
+    );
     let threshold = 1_000_000;
     let expected = expected_spans(&trace, threshold);
-    assert!(expected < trace.syscalls.len(), "the default policy aggregates fast calls");
+    assert!(
+        expected < trace.syscalls.len(),
+        "the default policy aggregates fast calls"
+    );
     let spans = phoenix.trace_spans(ENV_TRACE_ID, expected);
     assert_span_tree(&trace, &spans, threshold, ENV_PARENT_SPAN);
+
+    // 3. A background capture (StartCapture/StopCapture) of a running tree.
+    background_capture_exports(&daemon, &phoenix);
     daemon.assert_serving();
+}
+
+const BACKGROUND_TRACE_ID: &str = "5ce0e9a56015fec5aadfa328ae398115";
+
+fn background_capture_exports(daemon: &Daemon, phoenix: &Phoenix) {
+    let mut tree = Command::new("sh")
+        .args(["-c", &format!("sleep 0.5; cat {MISSING} || true")])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let socket = daemon.socket.to_str().unwrap().to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut client = runtime
+        .block_on(renacerctl::client::connect(&socket))
+        .unwrap();
+    let started = runtime.block_on(async {
+        client
+            .start_capture(StartCaptureRequest {
+                pid: tree.id(),
+                otlp: Some(renacer_proto::v1::OtlpExport {
+                    endpoint: phoenix.grpc_url(),
+                    span_threshold: Some(prost_types::Duration {
+                        seconds: 0,
+                        nanos: 1,
+                    }),
+                    ..Default::default()
+                }),
+                trace_parent: traceparent(BACKGROUND_TRACE_ID, PARENT_SPAN),
+                ..StartCaptureRequest::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    });
+    assert_eq!(started.trace_id, BACKGROUND_TRACE_ID);
+    tree.wait().unwrap();
+    let trace = runtime.block_on(async {
+        client
+            .stop_capture(StopCaptureRequest {
+                capture_id: started.capture_id,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .trace
+            .unwrap()
+    });
+    assert_eq!(trace.trace_id, BACKGROUND_TRACE_ID);
+    assert_eq!(trace.drops.unwrap_or_default().otlp_unsent, 0);
+    let records: Vec<JsonSyscall> = trace
+        .syscalls
+        .iter()
+        .map(|record| JsonSyscall::from(&renacer_trace::SyscallRecord::from(record)))
+        .collect();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.name == "openat" && r.errno.as_deref() == Some("ENOENT"))
+    );
+    let pids: BTreeSet<u32> = records.iter().map(|r| r.pid).collect();
+    let expected = pids.len() + records.iter().filter(|r| gets_span(r, 1)).count();
+    let spans = phoenix.trace_spans(BACKGROUND_TRACE_ID, expected);
+    let errors = spans
+        .iter()
+        .filter(|span| span["status_code"] == "ERROR")
+        .count();
+    assert_eq!(errors, records.iter().filter(|r| r.errno.is_some()).count());
 }
 
 #[test]
@@ -415,9 +584,16 @@ fn unreachable_backend_counts_every_span_as_unsent() {
         &[],
         &["sh", "-c", &format!("cat {MISSING} || true")],
     );
-    assert!(out.status.success(), "the capture completes normally: {out:?}");
+    assert!(
+        out.status.success(),
+        "the capture completes normally: {out:?}"
+    );
     assert!(!trace.syscalls.is_empty());
-    assert_eq!(trace.drops.kernel + trace.drops.daemon, 0, "no trace event lost");
+    assert_eq!(
+        trace.drops.kernel + trace.drops.daemon,
+        0,
+        "no trace event lost"
+    );
     let unsent = expected_spans(&trace, 1);
     assert!(
         stderr(&out).contains(&format!("renacerctl: {unsent} OTLP spans not delivered")),
@@ -427,8 +603,31 @@ fn unreachable_backend_counts_every_span_as_unsent() {
     let status = daemon.ctl().arg("status").output().unwrap();
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(
-        status.lines().any(|line| line.split_whitespace().collect::<Vec<_>>() == ["OTLP", "unsent:", &unsent.to_string()]),
+        status
+            .lines()
+            .any(|line| line.split_whitespace().collect::<Vec<_>>()
+                == ["OTLP", "unsent:", &unsent.to_string()]),
         "{status}"
+    );
+}
+
+#[test]
+fn daemon_wide_endpoint_exports_captures_that_ask_for_nothing() {
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let daemon = Daemon::start_with(&["--otlp-endpoint", &endpoint]);
+    let (trace, out) = capture(
+        &daemon,
+        &[],
+        &[],
+        &["sh", "-c", &format!("cat {MISSING} || true")],
+    );
+    assert!(out.status.success(), "{out:?}");
+    // The daemon's default policy: spans for calls of 1ms or more, failures, exit_group.
+    let unsent = expected_spans(&trace, 1_000_000);
+    assert!(
+        stderr(&out).contains(&format!("renacerctl: {unsent} OTLP spans not delivered")),
+        "expected {unsent} unsent spans reported: {}",
+        stderr(&out)
     );
 }
 
@@ -443,7 +642,14 @@ fn pid_capture_joins_the_trace_in_the_process_environment() {
     let path = scratch_dir("pid-trace").join("trace.json");
     let out = daemon
         .ctl()
-        .args(["capture", "--format", "json", "--pid", &sleeper.id().to_string(), "-o"])
+        .args([
+            "capture",
+            "--format",
+            "json",
+            "--pid",
+            &sleeper.id().to_string(),
+            "-o",
+        ])
         .arg(&path)
         .env_remove("TRACEPARENT")
         .output()
@@ -473,7 +679,10 @@ fn malformed_traceparent_is_rejected() {
     let out = daemon
         .ctl()
         .args(["capture", "--", "true"])
-        .env("TRACEPARENT", "00-00000000000000000000000000000000-00f067aa0ba902b7-01")
+        .env(
+            "TRACEPARENT",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -482,7 +691,10 @@ fn malformed_traceparent_is_rejected() {
     // The API: INVALID_ARGUMENT with the reason, for both capture kinds.
     let socket = daemon.socket.to_str().unwrap().to_owned();
     let pid = std::process::id();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let mut client = renacerctl::client::connect(&socket).await.unwrap();
         let bad = "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01".to_owned();
@@ -495,7 +707,12 @@ fn malformed_traceparent_is_rejected() {
             .await
             .expect_err("all-zero span id");
         assert_eq!(err.code(), tonic::Code::InvalidArgument);
-        assert!(err.message().contains("parent span id must not be all zeros"), "{}", err.message());
+        assert!(
+            err.message()
+                .contains("parent span id must not be all zeros"),
+            "{}",
+            err.message()
+        );
         let err = client
             .start_capture(StartCaptureRequest {
                 pid,
@@ -517,7 +734,11 @@ fn malformed_traceparent_is_rejected() {
             .await
             .expect_err("bad endpoint");
         assert_eq!(err.code(), tonic::Code::InvalidArgument);
-        assert!(err.message().contains("invalid OTLP endpoint"), "{}", err.message());
+        assert!(
+            err.message().contains("invalid OTLP endpoint"),
+            "{}",
+            err.message()
+        );
     });
     daemon.assert_serving();
 }

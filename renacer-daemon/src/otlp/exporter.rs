@@ -41,7 +41,7 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub enum Target {
     /// OTLP/gRPC, `TraceService/Export`.
-    Grpc(Endpoint),
+    Grpc(Box<Endpoint>),
     /// OTLP/HTTP with binary protobuf: POST to this URL (…/v1/traces).
     Http(hyper::Uri),
 }
@@ -115,8 +115,13 @@ impl SpanQueue {
             mut task,
         } = self;
         drop(tx);
-        if tokio::time::timeout(FLUSH_TIMEOUT, &mut task).await.is_err() {
-            warn!("OTLP export did not finish within {FLUSH_TIMEOUT:?}; the rest is counted as unsent");
+        if tokio::time::timeout(FLUSH_TIMEOUT, &mut task)
+            .await
+            .is_err()
+        {
+            warn!(
+                "OTLP export did not finish within {FLUSH_TIMEOUT:?}; the rest is counted as unsent"
+            );
             task.abort();
             let _ = task.await;
         }
@@ -138,13 +143,16 @@ impl SpanQueue {
 #[derive(Debug)]
 enum Client {
     Grpc(TraceServiceClient<Channel>),
-    Http(
-        hyper::Uri,
-        hyper_util::client::legacy::Client<
-            hyper_util::client::legacy::connect::HttpConnector,
-            http_body_util::Full<bytes::Bytes>,
-        >,
-    ),
+    Http(Box<HttpClient>),
+}
+
+#[derive(Debug)]
+struct HttpClient {
+    uri: hyper::Uri,
+    client: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Full<bytes::Bytes>,
+    >,
 }
 
 impl Client {
@@ -159,13 +167,13 @@ impl Client {
             Target::Http(uri) => {
                 let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
                 connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-                Self::Http(
+                Self::Http(Box::new(HttpClient {
                     uri,
-                    hyper_util::client::legacy::Client::builder(
+                    client: hyper_util::client::legacy::Client::builder(
                         hyper_util::rt::TokioExecutor::new(),
                     )
                     .build(connector),
-                )
+                }))
             }
         }
     }
@@ -178,7 +186,8 @@ impl Client {
                 .await
                 .map(tonic::Response::into_inner)
                 .map_err(|status| format!("{}: {}", status.code(), status.message()))?,
-            Self::Http(uri, client) => {
+            Self::Http(http) => {
+                let HttpClient { uri, client } = &**http;
                 let body = http_body_util::Full::new(bytes::Bytes::from(request.encode_to_vec()));
                 let http_request = hyper::Request::post(uri.clone())
                     .header(hyper::header::CONTENT_TYPE, "application/x-protobuf")
@@ -204,9 +213,9 @@ impl Client {
                 ExportTraceServiceResponse::decode(body).unwrap_or_default()
             }
         };
-        Ok(response
-            .partial_success
-            .map_or(0, |partial| u64::try_from(partial.rejected_spans).unwrap_or(0)))
+        Ok(response.partial_success.map_or(0, |partial| {
+            u64::try_from(partial.rejected_spans).unwrap_or(0)
+        }))
     }
 }
 
@@ -262,7 +271,9 @@ impl Exporter {
                 count
             }
         };
-        self.counters.sent.fetch_add(count - failed, Ordering::Relaxed);
+        self.counters
+            .sent
+            .fetch_add(count - failed, Ordering::Relaxed);
         self.counters.failed.fetch_add(failed, Ordering::Relaxed);
         self.daemon_unsent.fetch_add(failed, Ordering::Relaxed);
     }

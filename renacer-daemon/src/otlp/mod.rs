@@ -90,6 +90,10 @@ pub enum OtlpError {
     TraceParent(#[from] TraceParentError),
     #[error("invalid OTLP endpoint '{0}': expected a URL such as http://127.0.0.1:4317")]
     Endpoint(String),
+    #[error(
+        "OTLP endpoint '{0}': TLS is not supported; use http:// (for example to a local collector)"
+    )]
+    Tls(String),
     #[error("unknown OTLP protocol '{0}': use grpc or http/protobuf")]
     Protocol(String),
     #[error("OTLP export requested but no endpoint given and the daemon has no --otlp-endpoint")]
@@ -225,19 +229,16 @@ fn export_settings(
 fn target(endpoint: &str, protocol: &str) -> Result<Target, OtlpError> {
     let bad = || OtlpError::Endpoint(endpoint.to_owned());
     let uri: hyper::Uri = endpoint.parse().map_err(|_| bad())?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-        return Err(bad());
+    match uri.scheme_str() {
+        Some("http") if uri.host().is_some() => {}
+        Some("https") => return Err(OtlpError::Tls(endpoint.to_owned())),
+        _ => return Err(bad()),
     }
     match protocol {
         "" | "grpc" => tonic::transport::Endpoint::from_shared(endpoint.to_owned())
-            .map(Target::Grpc)
+            .map(|endpoint| Target::Grpc(Box::new(endpoint)))
             .map_err(|_| bad()),
         "http/protobuf" | "http" => {
-            if uri.scheme_str() == Some("https") {
-                return Err(OtlpError::Endpoint(format!(
-                    "{endpoint}' (https is not supported for http/protobuf; use http:// or grpc"
-                )));
-            }
             let uri = if matches!(uri.path(), "" | "/") {
                 format!("{}/v1/traces", endpoint.trim_end_matches('/'))
                     .parse()
@@ -262,7 +263,10 @@ fn resource(pid: u32, command: &[String], service_name: Option<String>) -> Resou
         .unwrap_or_default();
     Resource {
         attributes: vec![
-            string("service.name", service_name.unwrap_or_else(|| executable.clone())),
+            string(
+                "service.name",
+                service_name.unwrap_or_else(|| executable.clone()),
+            ),
             string("host.name", host),
             int("process.pid", pid.into()),
             string("process.executable.name", executable),
@@ -391,8 +395,14 @@ mod tests {
 
     #[test]
     fn endpoints_and_protocols() {
-        assert!(matches!(target("http://127.0.0.1:4317", "grpc"), Ok(Target::Grpc(_))));
-        assert!(matches!(target("http://127.0.0.1:4317", ""), Ok(Target::Grpc(_))));
+        assert!(matches!(
+            target("http://127.0.0.1:4317", "grpc"),
+            Ok(Target::Grpc(_))
+        ));
+        assert!(matches!(
+            target("http://127.0.0.1:4317", ""),
+            Ok(Target::Grpc(_))
+        ));
         match target("http://127.0.0.1:6006", "http/protobuf") {
             Ok(Target::Http(uri)) => assert_eq!(uri.to_string(), "http://127.0.0.1:6006/v1/traces"),
             other => panic!("{other:?}"),
@@ -401,9 +411,22 @@ mod tests {
             Ok(Target::Http(uri)) => assert_eq!(uri.path(), "/custom/path"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(target("127.0.0.1:4317", "grpc"), Err(OtlpError::Endpoint(_))));
-        assert!(matches!(target("ftp://x:1", "grpc"), Err(OtlpError::Endpoint(_))));
-        assert!(matches!(target("http://x:1", "thrift"), Err(OtlpError::Protocol(_))));
+        assert!(matches!(
+            target("127.0.0.1:4317", "grpc"),
+            Err(OtlpError::Endpoint(_))
+        ));
+        assert!(matches!(
+            target("ftp://x:1", "grpc"),
+            Err(OtlpError::Endpoint(_))
+        ));
+        assert!(matches!(
+            target("https://x:1", "grpc"),
+            Err(OtlpError::Tls(_))
+        ));
+        assert!(matches!(
+            target("http://x:1", "thrift"),
+            Err(OtlpError::Protocol(_))
+        ));
     }
 
     #[test]
@@ -411,7 +434,10 @@ mod tests {
         let daemon = DaemonOtlp::default();
         assert!(matches!(export_settings(&daemon, None), Ok(None)));
         let asked = pb::OtlpExport::default();
-        assert!(matches!(export_settings(&daemon, Some(&asked)), Err(OtlpError::NoEndpoint)));
+        assert!(matches!(
+            export_settings(&daemon, Some(&asked)),
+            Err(OtlpError::NoEndpoint)
+        ));
 
         let daemon = DaemonOtlp::new(OtlpArgs {
             otlp_endpoint: Some("http://127.0.0.1:4317".into()),
@@ -424,7 +450,10 @@ mod tests {
         assert!(policy.error_spans);
         assert_eq!(name, None);
         let asked = pb::OtlpExport {
-            span_threshold: Some(prost_types::Duration { seconds: 0, nanos: 1 }),
+            span_threshold: Some(prost_types::Duration {
+                seconds: 0,
+                nanos: 1,
+            }),
             no_error_spans: true,
             service_name: "svc".into(),
             ..pb::OtlpExport::default()
@@ -432,7 +461,10 @@ mod tests {
         let Ok(Some((_, policy, name))) = export_settings(&daemon, Some(&asked)) else {
             panic!("request settings");
         };
-        assert_eq!((policy.span_threshold_nanos, policy.error_spans), (1, false));
+        assert_eq!(
+            (policy.span_threshold_nanos, policy.error_spans),
+            (1, false)
+        );
         assert_eq!(name.as_deref(), Some("svc"));
     }
 
@@ -443,8 +475,14 @@ mod tests {
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         )
         .expect("valid");
-        assert_eq!(traceparent::hex(&context.trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert_eq!(context.parent_span_id, Some([0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]));
+        assert_eq!(
+            traceparent::hex(&context.trace_id),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(
+            context.parent_span_id,
+            Some([0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7])
+        );
         assert!(trace_context(std::process::id(), "00-zz-11-01").is_err());
         let fresh = trace_context(u32::MAX, "").expect("no such process: a new trace");
         assert_ne!(fresh.trace_id, [0; 16]);

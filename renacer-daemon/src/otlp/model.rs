@@ -12,7 +12,10 @@
 //! - At most `max_spans` syscall spans per capture; the rest are counted.
 //! - Every syscall, with or without its own span, is counted on its process
 //!   span: `syscall.<name>.calls`, `.errors` and `.total_ns` attributes.
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    hash::{BuildHasherDefault, Hasher},
+};
 
 use opentelemetry_proto::tonic::{
     common::v1::{AnyValue, ArrayValue, KeyValue, any_value::Value},
@@ -21,8 +24,7 @@ use opentelemetry_proto::tonic::{
 use renacer_trace::{
     SyscallRecord, SyscallResult,
     decode::{Captured, DecodeOptions, decode_args, decode_return},
-    errno,
-    summary::Summary,
+    errno, syscalls,
 };
 
 /// Which syscalls become spans.
@@ -88,6 +90,37 @@ pub struct ModelCounts {
     pub capped: u64,
 }
 
+/// Hashes a pid with one multiply: this map is looked up once per syscall
+/// on the reader thread, where SipHash costs more than everything else.
+#[derive(Debug, Default)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 << 8 | u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.0 = u64::from(value).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type PidMap<V> = HashMap<u32, V, BuildHasherDefault<PidHasher>>;
+
+/// Per-syscall totals of one process, indexed by syscall number.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    calls: u64,
+    errors: u64,
+    total_nanos: u64,
+}
+
 #[derive(Debug)]
 struct ProcessSpan {
     span_id: [u8; 8],
@@ -95,12 +128,31 @@ struct ProcessSpan {
     parent_pid: Option<u32>,
     start_nanos: u64,
     command: Vec<String>,
-    summary: Summary,
-    /// Calls that never return are not in the summary (as with strace -c).
+    /// Calls that returned, by number (as strace -c counts them).
+    by_nr: Vec<Counts>,
+    /// Calls that never returned or were unfinished: not in `by_nr`.
     no_return: u64,
+    execs: u32,
     syscall_spans: u64,
     capped: u64,
     last_lamport: u64,
+}
+
+impl ProcessSpan {
+    fn count(&mut self, record: &SyscallRecord) {
+        if !matches!(record.result, SyscallResult::Returned(_)) {
+            self.no_return += 1;
+            return;
+        }
+        let index = record.nr as usize;
+        if index >= self.by_nr.len() {
+            self.by_nr.resize(index + 1, Counts::default());
+        }
+        let counts = &mut self.by_nr[index];
+        counts.calls += 1;
+        counts.errors += u64::from(record.result.is_error());
+        counts.total_nanos += record.duration_nanos;
+    }
 }
 
 /// Builds a capture's spans as its events arrive.
@@ -112,10 +164,10 @@ pub struct SpanModel {
     root_pid: u32,
     root_command: Vec<String>,
     root_start_nanos: u64,
-    processes: HashMap<u32, ProcessSpan>,
+    processes: PidMap<ProcessSpan>,
     /// Tasks forked by a traced process whose first event has not come yet:
     /// their parent and fork time. Threads also land here and leave at exit.
-    forked: HashMap<u32, (u32, u64)>,
+    forked: PidMap<(u32, u64)>,
     counts: ModelCounts,
 }
 
@@ -135,8 +187,8 @@ impl SpanModel {
             root_pid,
             root_command,
             root_start_nanos: start_nanos,
-            processes: HashMap::new(),
-            forked: HashMap::new(),
+            processes: PidMap::default(),
+            forked: PidMap::default(),
             counts: ModelCounts::default(),
         }
     }
@@ -150,10 +202,7 @@ impl SpanModel {
         let wants_span = self.policy.wants_span(record);
         let allowed = self.counts.syscall_spans < self.policy.max_spans;
         let process = self.process(record.pid, record.timestamp_nanos);
-        process.summary.add(record);
-        if record.result == SyscallResult::NoReturn {
-            process.no_return += 1;
-        }
+        process.count(record);
         process.last_lamport = process.last_lamport.max(record.lamport);
         if !wants_span {
             return None;
@@ -175,14 +224,27 @@ impl SpanModel {
         self.forked.insert(child, (parent, timestamp_nanos));
     }
 
-    /// `pid` now runs `command` (empty: unknown, the span is named by pid).
+    /// `pid` now runs `command`; empty when it could not be read (the
+    /// process was gone): the span is then named by pid, except for the first
+    /// exec of the root process, whose command the capture was given.
     pub fn exec(&mut self, pid: u32, command: Vec<String>, timestamp_nanos: u64) {
-        self.process(pid, timestamp_nanos).command = command;
+        let is_root = pid == self.root_pid;
+        let process = self.process(pid, timestamp_nanos);
+        if !command.is_empty() || !is_root || process.execs > 0 {
+            process.command = command;
+        }
+        process.execs += 1;
     }
 
     /// Task `tid` of `pid` exited; with `group_dead` the process is gone and
     /// its span is complete.
-    pub fn exit(&mut self, pid: u32, tid: u32, group_dead: bool, timestamp_nanos: u64) -> Option<Span> {
+    pub fn exit(
+        &mut self,
+        pid: u32,
+        tid: u32,
+        group_dead: bool,
+        timestamp_nanos: u64,
+    ) -> Option<Span> {
         self.forked.remove(&tid);
         if !group_dead {
             return None;
@@ -222,8 +284,9 @@ impl SpanModel {
                 parent_pid,
                 start_nanos,
                 command,
-                summary: Summary::default(),
+                by_nr: Vec::new(),
                 no_return: 0,
+                execs: 0,
                 syscall_spans: 0,
                 capped: 0,
                 last_lamport: 0,
@@ -257,7 +320,8 @@ impl SpanModel {
         ];
         let mut status = None;
         if let Some(code) = record.result.errno() {
-            let errno_name = errno::name(code).map_or_else(|| format!("errno {code}"), str::to_owned);
+            let errno_name =
+                errno::name(code).map_or_else(|| format!("errno {code}"), str::to_owned);
             attributes.push(string("syscall.errno", errno_name.clone()));
             status = Some(Status {
                 message: errno_name,
@@ -296,9 +360,12 @@ impl SpanModel {
             string("process.command_line", process.command.join(" ")),
             int(
                 "renacer.syscalls",
-                process.summary.total_calls() + process.no_return,
+                process.by_nr.iter().map(|c| c.calls).sum::<u64>() + process.no_return,
             ),
-            int("renacer.syscall_errors", process.summary.total_errors()),
+            int(
+                "renacer.syscall_errors",
+                process.by_nr.iter().map(|c| c.errors).sum(),
+            ),
             int("renacer.syscall_spans", process.syscall_spans),
             int("renacer.syscall_spans_capped", process.capped),
             int("renacer.lamport", process.last_lamport),
@@ -306,15 +373,22 @@ impl SpanModel {
         if let Some(parent) = process.parent_pid {
             attributes.push(int("process.parent_pid", parent.into()));
         }
-        for row in process.summary.rows() {
-            attributes.push(int(&format!("syscall.{}.calls", row.name), row.calls));
-            attributes.push(int(&format!("syscall.{}.errors", row.name), row.errors));
-            attributes.push(int(&format!("syscall.{}.total_ns", row.name), row.total_nanos));
+        for (nr, counts) in process.by_nr.iter().enumerate() {
+            if counts.calls == 0 {
+                continue;
+            }
+            let name = syscalls::display_name(nr as u32);
+            attributes.push(int(&format!("syscall.{name}.calls"), counts.calls));
+            attributes.push(int(&format!("syscall.{name}.errors"), counts.errors));
+            attributes.push(int(&format!("syscall.{name}.total_ns"), counts.total_nanos));
         }
         Span {
             trace_id: self.context.trace_id.to_vec(),
             span_id: process.span_id.to_vec(),
-            parent_span_id: process.parent_span_id.map(|id| id.to_vec()).unwrap_or_default(),
+            parent_span_id: process
+                .parent_span_id
+                .map(|id| id.to_vec())
+                .unwrap_or_default(),
             name: format!("process {executable}"),
             kind: SpanKind::Internal.into(),
             start_time_unix_nano: process.start_nanos,
@@ -343,7 +417,10 @@ pub fn string(key: &str, value: String) -> KeyValue {
 }
 
 pub fn int(key: &str, value: u64) -> KeyValue {
-    key_value(key, Value::IntValue(i64::try_from(value).unwrap_or(i64::MAX)))
+    key_value(
+        key,
+        Value::IntValue(i64::try_from(value).unwrap_or(i64::MAX)),
+    )
 }
 
 fn bool_attr(key: &str, value: bool) -> KeyValue {
@@ -413,15 +490,37 @@ mod tests {
         let process = model.exit(100, 100, true, 11_000).expect("process span");
 
         assert_eq!(failed.name, "openat");
-        assert_eq!(failed.status.as_ref().map(|s| (s.code, s.message.as_str())), Some((StatusCode::Error.into(), "ENOENT")));
-        assert_eq!(attr(&failed, "syscall.result"), Some(&Value::StringValue("-1 ENOENT (No such file or directory)".into())));
-        assert_eq!(attr(&failed, "syscall.errno"), Some(&Value::StringValue("ENOENT".into())));
+        assert_eq!(
+            failed.status.as_ref().map(|s| (s.code, s.message.as_str())),
+            Some((StatusCode::Error.into(), "ENOENT"))
+        );
+        assert_eq!(
+            attr(&failed, "syscall.result"),
+            Some(&Value::StringValue(
+                "-1 ENOENT (No such file or directory)".into()
+            ))
+        );
+        assert_eq!(
+            attr(&failed, "syscall.errno"),
+            Some(&Value::StringValue("ENOENT".into()))
+        );
         assert_eq!(attr(&failed, "thread.id"), Some(&Value::IntValue(100)));
-        assert_eq!(attr(&failed, "renacer.lamport"), Some(&Value::IntValue(3_000)));
-        assert!(matches!(attr(&failed, "syscall.args"), Some(Value::ArrayValue(a)) if a.values.len() == 3));
-        assert_eq!((slow.start_time_unix_nano, slow.end_time_unix_nano), (4_000, 9_000));
+        assert_eq!(
+            attr(&failed, "renacer.lamport"),
+            Some(&Value::IntValue(3_000))
+        );
+        assert!(
+            matches!(attr(&failed, "syscall.args"), Some(Value::ArrayValue(a)) if a.values.len() == 3)
+        );
+        assert_eq!(
+            (slow.start_time_unix_nano, slow.end_time_unix_nano),
+            (4_000, 9_000)
+        );
         assert_eq!(slow.status, None);
-        assert_eq!(attr(&exit_span, "syscall.result"), Some(&Value::StringValue("?".into())));
+        assert_eq!(
+            attr(&exit_span, "syscall.result"),
+            Some(&Value::StringValue("?".into()))
+        );
 
         for child in [&failed, &slow, &exit_span] {
             assert_eq!(child.trace_id, TRACE);
@@ -429,16 +528,41 @@ mod tests {
         }
         assert_eq!(process.parent_span_id, PARENT);
         assert_eq!(process.name, "process cat");
-        assert_eq!((process.start_time_unix_nano, process.end_time_unix_nano), (1_000, 11_000));
-        assert_eq!(attr(&process, "syscall.read.calls"), Some(&Value::IntValue(2)));
-        assert_eq!(attr(&process, "syscall.read.total_ns"), Some(&Value::IntValue(5_010)));
-        assert_eq!(attr(&process, "syscall.openat.errors"), Some(&Value::IntValue(1)));
-        assert_eq!(attr(&process, "renacer.syscalls"), Some(&Value::IntValue(4)));
-        assert_eq!(attr(&process, "renacer.syscall_spans"), Some(&Value::IntValue(3)));
-        assert_eq!(attr(&process, "process.command_line"), Some(&Value::StringValue("/usr/bin/cat /missing".into())));
+        assert_eq!(
+            (process.start_time_unix_nano, process.end_time_unix_nano),
+            (1_000, 11_000)
+        );
+        assert_eq!(
+            attr(&process, "syscall.read.calls"),
+            Some(&Value::IntValue(2))
+        );
+        assert_eq!(
+            attr(&process, "syscall.read.total_ns"),
+            Some(&Value::IntValue(5_010))
+        );
+        assert_eq!(
+            attr(&process, "syscall.openat.errors"),
+            Some(&Value::IntValue(1))
+        );
+        assert_eq!(
+            attr(&process, "renacer.syscalls"),
+            Some(&Value::IntValue(4))
+        );
+        assert_eq!(
+            attr(&process, "renacer.syscall_spans"),
+            Some(&Value::IntValue(3))
+        );
+        assert_eq!(
+            attr(&process, "process.command_line"),
+            Some(&Value::StringValue("/usr/bin/cat /missing".into()))
+        );
         assert_eq!(
             model.counts(),
-            ModelCounts { process_spans: 1, syscall_spans: 3, capped: 0 }
+            ModelCounts {
+                process_spans: 1,
+                syscall_spans: 3,
+                capped: 0
+            }
         );
     }
 
@@ -450,14 +574,23 @@ mod tests {
 
     #[test]
     fn the_cap_counts_what_it_leaves_out() {
-        let mut model = model(Policy { max_spans: 2, ..POLICY });
+        let mut model = model(Policy {
+            max_spans: 2,
+            ..POLICY
+        });
         let made = (0..5)
             .filter_map(|i| model.syscall(&call(100, 0, 1, 2_000 + i, 5_000), &Captured::default()))
             .count();
         assert_eq!(made, 2);
         let process = model.finish(50_000).pop().expect("open process span");
-        assert_eq!(attr(&process, "renacer.syscall_spans_capped"), Some(&Value::IntValue(3)));
-        assert_eq!(attr(&process, "syscall.read.calls"), Some(&Value::IntValue(5)));
+        assert_eq!(
+            attr(&process, "renacer.syscall_spans_capped"),
+            Some(&Value::IntValue(3))
+        );
+        assert_eq!(
+            attr(&process, "syscall.read.calls"),
+            Some(&Value::IntValue(5))
+        );
         assert_eq!(model.counts().capped, 3);
     }
 
@@ -468,9 +601,16 @@ mod tests {
         model.fork(100, 101, 3_000); // a child process
         model.fork(100, 102, 3_500); // a thread of 100
         model.exec(101, vec!["/bin/true".into()], 4_000);
+        model.fork(100, 103, 4_100); // a child that is gone when its exec is handled
+        model.exec(103, vec![], 4_200);
+        model.exec(100, vec![], 4_300); // the root's own first exec: its known command
         let child_call = model.syscall(&call(101, 257, -2, 4_500, 10), &Captured::default()).expect("span");
         assert!(model.exit(100, 102, false, 5_000).is_none());
         let child = model.exit(101, 101, true, 6_000).expect("child span");
+        let unknown = model
+            .exit(103, 103, true, 6_500)
+            .expect("unknown child span");
+        assert_eq!(unknown.name, "process pid 103");
         let root = model.exit(100, 100, true, 7_000).expect("root span");
         assert!(model.finish(8_000).is_empty(), "no span for the thread");
 
@@ -478,15 +618,25 @@ mod tests {
         assert_eq!(child.parent_span_id, root.span_id);
         assert_eq!(root.parent_span_id, PARENT);
         assert_eq!(child.name, "process true");
-        assert_eq!(child.start_time_unix_nano, 3_000, "a child starts at its fork");
-        assert_eq!(attr(&child, "process.parent_pid"), Some(&Value::IntValue(100)));
+        assert_eq!(root.name, "process cat");
+        assert_eq!(
+            child.start_time_unix_nano, 3_000,
+            "a child starts at its fork"
+        );
+        assert_eq!(
+            attr(&child, "process.parent_pid"),
+            Some(&Value::IntValue(100))
+        );
         assert_ne!(child.span_id, root.span_id);
     }
 
     #[test]
     fn without_a_traceparent_the_first_process_is_the_root() {
         let mut model = SpanModel::new(
-            TraceContext { trace_id: TRACE, parent_span_id: None },
+            TraceContext {
+                trace_id: TRACE,
+                parent_span_id: None,
+            },
             POLICY,
             SpanIds::new(7),
             100,
