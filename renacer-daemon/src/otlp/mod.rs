@@ -293,6 +293,18 @@ pub struct CaptureExportReport {
 
 impl CaptureExport {
     pub fn syscall(&mut self, record: &SyscallRecord, captured: Option<&CapturedData>) {
+        if let Some(data) = captured
+            && is_successful_execve(record)
+        {
+            let argv = data
+                .argv
+                .iter()
+                .map(|arg| String::from_utf8_lossy(&arg.bytes).into_owned())
+                .collect();
+            let truncated = data.argv_truncated || data.argv.iter().any(|arg| arg.truncated);
+            self.model
+                .exec_argv(record.pid, argv, truncated, record.timestamp_nanos);
+        }
         let captured = captured.map(CapturedData::borrowed).unwrap_or_default();
         if let Some(span) = self.model.syscall(record, &captured) {
             self.queue.push(span);
@@ -336,6 +348,11 @@ impl CaptureExport {
 /// The command line a process runs after its exec, read as soon as the
 /// exec event arrives (the kernel event carries no file name). A process that
 /// already exited has no command line but keeps its `comm` until reaped.
+fn is_successful_execve(record: &SyscallRecord) -> bool {
+    matches!(record.name().as_ref(), "execve" | "execveat")
+        && record.result == renacer_trace::SyscallResult::Returned(0)
+}
+
 fn exec_command(pid: u32) -> Vec<String> {
     let command = crate::registry::read_cmdline(pid);
     if !command.is_empty() {

@@ -236,6 +236,16 @@ impl SpanModel {
         process.execs += 1;
     }
 
+    /// The argv a successful execve read in the kernel: more reliable than
+    /// /proc at exec time, which a short-lived child may have left already.
+    /// A truncated argv (strace's -s applies to it) only replaces an unknown command.
+    pub fn exec_argv(&mut self, pid: u32, argv: Vec<String>, truncated: bool, timestamp_nanos: u64) {
+        let process = self.process(pid, timestamp_nanos);
+        if !argv.is_empty() && (!truncated || process.command.is_empty()) {
+            process.command = argv;
+        }
+    }
+
     /// Task `tid` of `pid` exited; with `group_dead` the process is gone and
     /// its span is complete.
     pub fn exit(
