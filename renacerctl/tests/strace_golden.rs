@@ -142,13 +142,22 @@ fn cat_matches_strace_line_for_line() {
 
 #[test]
 fn file_and_socket_workload_matches_strace_line_for_line() {
-    let daemon = Daemon::start();
+    workload_matches_strace(&Daemon::start());
+}
+
+/// The raw tracepoint programs read the arguments from pt_regs instead: same lines.
+#[test]
+fn raw_tracepoint_attachment_decodes_the_same() {
+    workload_matches_strace(&Daemon::start_with(&["--attach", "raw-tracepoint"]));
+}
+
+fn workload_matches_strace(daemon: &Daemon) {
     let exe = compile_workload("file_net");
     let dir = scratch_dir("file-net");
     let exe = exe.display().to_string();
     let work = dir.display().to_string();
     let command = [exe.as_str(), work.as_str()];
-    let ours = renacer_lines(&daemon, &[], &command, &dir);
+    let ours = renacer_lines(daemon, &[], &command, &dir);
     let theirs = strace_lines(&command, &dir);
     assert_same_lines(&ours, &theirs);
     // strace -s 32 cuts the link's target too.

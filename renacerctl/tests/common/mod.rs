@@ -46,12 +46,18 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A daemon with extra command-line arguments (e.g. `--attach raw-tracepoint`).
+    pub fn start_with(args: &[&str]) -> Self {
         require_root();
         let dir = scratch_dir("daemon");
         let socket = dir.join("renacer.sock");
         let child = Command::new(bin("renacer-daemon"))
             .arg("--socket")
             .arg(&socket)
+            .args(args)
             .env("RENACER_LOG", "warn")
             .spawn()
             .unwrap();
