@@ -349,8 +349,14 @@ fn unfinished_calls_are_marked_like_strace() {
         .args(["-c", "sleep 1; exec sleep 30"])
         .spawn()
         .unwrap();
-    // Attach while sh waits for the first sleep: the exec'd `sleep 30` is traced.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Attach once sh waits for the first sleep (forked untraced): only the
+    // exec'd `sleep 30` is traced.
+    let children = format!("/proc/{0}/task/{0}/children", target.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::read_to_string(&children).unwrap_or_default().trim().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "sh did not fork its sleep");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let pid = target.id().to_string();
     let out = daemon
         .ctl()
@@ -394,7 +400,7 @@ fn start_capture_over_grpc_filters_and_decodes() {
     let pid = target.id();
     let socket = daemon.socket.display().to_string();
     let mut stdin = target.stdin.take().unwrap();
-    let trace = renacerctl::run_async(async move {
+    let trace = renacerctl::run_async(async {
         let mut client = renacerctl::client::connect(&socket).await?;
         let started = client
             .start_capture(StartCaptureRequest {
@@ -412,7 +418,7 @@ fn start_capture_over_grpc_filters_and_decodes() {
             .into_inner();
         stdin.write_all(b"go\n")?;
         drop(stdin);
-        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        target.wait()?;
         let stopped = client
             .stop_capture(StopCaptureRequest {
                 capture_id: started.capture_id,
@@ -422,7 +428,6 @@ fn start_capture_over_grpc_filters_and_decodes() {
         Ok(stopped.trace.unwrap())
     })
     .unwrap();
-    target.wait().unwrap();
     let names: BTreeSet<&str> = trace.syscalls.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, BTreeSet::from(["openat", "read"]));
     let path = format!("\"{}\"", file.display());
