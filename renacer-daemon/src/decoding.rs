@@ -176,47 +176,48 @@ pub fn add_payload(data: &mut CapturedData, header: &PayloadHeader, bytes: &[u8]
     }
 }
 
-/// The wire record, decoded as strace prints it when `decode` is set.
+/// The wire record, decoded as strace prints it when `decode` is set. Takes
+/// the captured bytes by value: they move into the message uncopied.
 pub fn to_proto(
     record: &SyscallRecord,
-    captured: Option<&CapturedData>,
+    captured: Option<CapturedData>,
     settings: &CaptureSettings,
 ) -> pb::SyscallRecord {
     let mut wire = pb::SyscallRecord::from(record);
     if !settings.decode {
         return wire;
     }
-    let empty = CapturedData::default();
-    let data = captured.unwrap_or(&empty);
+    let data = captured.unwrap_or_default();
     wire.decoded_args = decode_args(record, &data.borrowed(), &settings.decode_options());
     wire.captured = captured_to_proto(data);
     wire
 }
 
-fn captured_to_proto(data: &CapturedData) -> Vec<pb::CapturedArg> {
+fn captured_to_proto(data: CapturedData) -> Vec<pb::CapturedArg> {
     let mut out: Vec<pb::CapturedArg> = data
         .strings
-        .iter()
+        .into_iter()
         .enumerate()
         .filter_map(|(arg, string)| {
-            string.as_ref().map(|s| pb::CapturedArg {
+            string.map(|s| pb::CapturedArg {
                 arg: arg as u32,
-                items: vec![s.bytes.clone()],
+                items: vec![s.bytes],
                 truncated: s.truncated,
             })
         })
         .collect();
     if !data.argv.is_empty() || data.argv_truncated {
+        let truncated = data.argv_truncated || data.argv.iter().any(|item| item.truncated);
         out.push(pb::CapturedArg {
             arg: data.argv_arg as u32,
-            items: data.argv.iter().map(|item| item.bytes.clone()).collect(),
-            truncated: data.argv_truncated || data.argv.iter().any(|item| item.truncated),
+            items: data.argv.into_iter().map(|item| item.bytes).collect(),
+            truncated,
         });
     }
-    for (arg, buffer) in data.buffer.iter().chain(&data.address) {
+    for (arg, buffer) in data.buffer.into_iter().chain(data.address) {
         out.push(pb::CapturedArg {
-            arg: *arg as u32,
-            items: vec![buffer.bytes.clone()],
+            arg: arg as u32,
+            items: vec![buffer.bytes],
             truncated: buffer.truncated,
         });
     }
@@ -390,7 +391,7 @@ mod tests {
             SyscallResult::Returned(0),
         );
         let settings = CaptureSettings::default();
-        let wire = to_proto(&execve, Some(&data), &settings);
+        let wire = to_proto(&execve, Some(data), &settings);
         assert_eq!(
             wire.decoded_args,
             [
@@ -419,14 +420,14 @@ mod tests {
             buffer_limit: 5,
             ..CaptureSettings::default()
         };
-        let wire = to_proto(&read_call, Some(&read), &settings);
+        let wire = to_proto(&read_call, Some(read.clone()), &settings);
         assert_eq!(wire.decoded_args, ["3", "\"hello\"...", "4096"]);
         let summary_only = CaptureSettings {
             decode: false,
             ..settings
         };
         assert!(
-            to_proto(&read_call, Some(&read), &summary_only)
+            to_proto(&read_call, Some(read), &summary_only)
                 .decoded_args
                 .is_empty()
         );

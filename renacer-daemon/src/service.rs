@@ -157,8 +157,8 @@ fn stream_item_to_proto(item: StreamItem, settings: &CaptureSettings) -> Capture
     let event = match item {
         StreamItem::Syscalls(calls) => Event::Syscalls(pb::SyscallBatch {
             records: calls
-                .iter()
-                .map(|call| to_proto(&call.record, call.captured.as_deref(), settings))
+                .into_iter()
+                .map(|call| to_proto(&call.record, call.captured.map(|c| *c), settings))
                 .collect(),
         }),
         StreamItem::Process(record) => Event::Process(process_to_proto(&record)),
@@ -323,7 +323,7 @@ impl Tracer for TracerService {
             Sink::Buffer { records, processes } => (
                 records
                     .iter()
-                    .map(|call| to_proto(&call.record, call.captured.as_deref(), &session.settings))
+                    .map(|call| to_proto(&call.record, call.captured.as_deref().cloned(), &session.settings))
                     .collect(),
                 processes.iter().map(process_to_proto).collect(),
             ),

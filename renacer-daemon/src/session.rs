@@ -303,6 +303,8 @@ impl Session {
             }
             kind::EXEC => (ProcessEventKind::Exec, self.clocks.tick(event.pid)),
             kind::EXIT => {
+                // A thread killed inside a call leaves its payload behind.
+                self.payloads.remove(&event.tid);
                 let group_dead = event.other != 0;
                 if event.tid != event.pid {
                     self.live.remove(&event.tid);

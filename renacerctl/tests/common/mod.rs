@@ -49,7 +49,7 @@ impl Daemon {
         Self::start_with(&[])
     }
 
-    /// A daemon with extra command-line flags.
+    /// A daemon with extra command-line arguments (e.g. `--attach raw-tracepoint`).
     pub fn start_with(args: &[&str]) -> Self {
         require_root();
         let dir = scratch_dir("daemon");
