@@ -7,8 +7,6 @@
 pub const HISTOGRAM_BUCKETS: usize = 32;
 /// Capacity of the (process, syscall) aggregate map.
 pub const MAX_AGGREGATE_ENTRIES: u32 = 32_768;
-/// Capacity of the per-thread enter-time map.
-pub const MAX_AGGREGATE_THREADS: u32 = 65_536;
 /// Capacity of the map of processes that exited since the last sample.
 pub const MAX_EXITED_PROCESSES: u32 = 16_384;
 /// Capacity of the PID-tree scope map.
@@ -24,6 +22,7 @@ pub mod scope {
 /// Indexes of the per-CPU map-pressure counters: updates lost to a full map.
 pub mod pressure {
     pub const STATS_FULL: u32 = 0;
+    /// The thread's local storage could not be allocated.
     pub const THREADS_FULL: u32 = 1;
     pub const EXITED_FULL: u32 = 2;
     pub const SCOPE_FULL: u32 = 3;
@@ -40,6 +39,11 @@ pub struct AggregateConfig {
     pub cgroup_level: u32,
     /// cgroup v2 id (the directory's inode number) for `scope::CGROUP`.
     pub cgroup_id: u64,
+    /// Bumped each time continuous mode is turned on or retargeted: a thread
+    /// slot armed under another generation is stale (slots live as long as
+    /// their thread and cannot be cleared from user space).
+    pub generation: u32,
+    pub _pad: u32,
 }
 
 /// Key of the aggregate map.
@@ -74,14 +78,15 @@ impl Default for AggregateValue {
     }
 }
 
-/// Per-thread state between enter and exit.
+/// Per-thread state between enter and exit (task local storage).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AggregateInflight {
     /// 0 marks a free slot (slots are reused in place).
     pub enter_ns: u64,
     pub nr: u32,
-    pub _pad: u32,
+    /// `AggregateConfig::generation` when the slot was armed.
+    pub generation: u32,
 }
 
 /// A process that exited, left for the daemon to fold and delete.
@@ -102,7 +107,7 @@ pub fn histogram_bucket(duration_ns: u64) -> usize {
     }
 }
 
-const _: () = assert!(core::mem::size_of::<AggregateConfig>() == 16);
+const _: () = assert!(core::mem::size_of::<AggregateConfig>() == 24);
 const _: () = assert!(core::mem::size_of::<AggregateKey>() == 8);
 const _: () = assert!(core::mem::size_of::<AggregateValue>() == 24 + 8 * HISTOGRAM_BUCKETS);
 const _: () = assert!(core::mem::size_of::<AggregateInflight>() == 16);

@@ -23,7 +23,7 @@ use aya::{
     },
 };
 use renacer_common::aggregate::{
-    AggregateConfig, AggregateInflight, AggregateKey, AggregateValue, ExitedProcess,
+    AggregateConfig, AggregateKey, AggregateValue, ExitedProcess,
     MAX_AGGREGATE_ENTRIES, pressure, scope,
 };
 use renacer_proto::v1 as pb;
@@ -183,7 +183,8 @@ impl From<ContinuousError> for Status {
 struct Maps {
     config: Array<MapData, AggregateConfig>,
     stats: BpfHashMap<MapData, AggregateKey, AggregateValue>,
-    threads: BpfHashMap<MapData, u32, AggregateInflight>,
+    /// Bumped at each enable or retarget, so stale thread slots are ignored.
+    generation: u32,
     exited: BpfHashMap<MapData, u32, ExitedProcess>,
     scope: BpfHashMap<MapData, u32, u32>,
     pressure: PerCpuArray<MapData, u64>,
@@ -198,7 +199,7 @@ impl Maps {
         Ok(Self {
             config: Array::try_from(take_map(ebpf, "AGG_CONFIG")?)?,
             stats: BpfHashMap::try_from(take_map(ebpf, "AGG_STATS")?)?,
-            threads: BpfHashMap::try_from(take_map(ebpf, "AGG_THREADS")?)?,
+            generation: 0,
             exited: BpfHashMap::try_from(take_map(ebpf, "AGG_EXITED")?)?,
             scope: BpfHashMap::try_from(take_map(ebpf, "AGG_SCOPE")?)?,
             pressure: PerCpuArray::try_from(take_map(ebpf, "AGG_PRESSURE")?)?,
@@ -208,7 +209,6 @@ impl Maps {
     /// Empties every per-process map (between scopes, and when turned off).
     fn clear(&mut self) {
         clear_map(&mut self.stats);
-        clear_map(&mut self.threads);
         clear_map(&mut self.exited);
         clear_map(&mut self.scope);
     }
@@ -223,6 +223,7 @@ impl Maps {
 
     fn apply_scope(&mut self, scope: &Scope) -> Result<(), MapError> {
         clear_map(&mut self.scope);
+        self.generation = self.generation.wrapping_add(1);
         let config = match scope {
             Scope::System => AggregateConfig {
                 scope: scope::SYSTEM,
@@ -242,7 +243,12 @@ impl Maps {
                 scope: scope::CGROUP,
                 cgroup_level: *level,
                 cgroup_id: *id,
+                ..AggregateConfig::default()
             },
+        };
+        let config = AggregateConfig {
+            generation: self.generation,
+            ..config
         };
         self.config.set(0, config, 0)
     }
@@ -567,6 +573,10 @@ impl Inner {
     fn commit_sample(&mut self) {
         if let Some(sample) = self.sample(true) {
             self.history.push(sample);
+        }
+        // Give back what a burst of processes made the baseline grow to.
+        if self.last.capacity() > 4 * self.last.len() + 1024 {
+            self.last.shrink_to_fit();
         }
         debug!(
             baseline = self.last.len(),

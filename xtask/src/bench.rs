@@ -204,8 +204,54 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         kernel_after - kernel_before,
         daemon_after - daemon_before
     );
+    continuous_overhead(&raw.socket, &workload, args.rounds, syscalls)?;
     drop(raw);
     drop(classic);
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// Continuous mode counts every process on the machine, so it is switched on
+/// only around its own runs (the switch is not timed) and compared with
+/// untraced runs alternated with it.
+fn continuous_overhead(
+    socket: &Path,
+    workload: &[String],
+    rounds: usize,
+    syscalls: f64,
+) -> anyhow::Result<()> {
+    let switch = |state: &str| -> anyhow::Result<()> {
+        let status = Command::new(renacerctl())
+            .arg("--socket")
+            .arg(socket)
+            .args(["continuous", state])
+            .stdout(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("renacerctl continuous {state} failed: {status}");
+        }
+        Ok(())
+    };
+    let (mut untraced, mut continuous) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        untraced.push(time_once(workload)?);
+        switch("on")?;
+        let elapsed = time_once(workload);
+        switch("off")?;
+        continuous.push(elapsed?);
+    }
+    let (base, wall) = (median(&untraced), median(&continuous));
+    println!("\ncontinuous mode (in-kernel aggregates, system-wide), alternated with untraced runs\n");
+    println!("| {:<38} | {:>9} | {:>7} | {:>14} |", "mode", "wall (s)", "ratio", "ns/syscall add");
+    println!("|{:-<40}|{:-<11}|{:-<9}|{:-<16}|", "", "", "", "");
+    for (name, time) in [("untraced", base), ("continuous mode (system-wide)", wall)] {
+        println!(
+            "| {:<38} | {:>9.3} | {:>6.2}x | {:>14.0} |",
+            name,
+            time,
+            time / base,
+            (time - base) / syscalls * 1e9
+        );
+    }
     Ok(())
 }
