@@ -56,21 +56,30 @@ pub struct AggregateKey {
 }
 
 /// Cumulative counters of one (process, syscall), updated with atomic adds.
+/// A timed call is counted once, in its histogram bucket (one atomic add
+/// fewer per syscall than a separate call counter).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AggregateValue {
-    pub calls: u64,
+    /// Calls that never return (exit, exit_group): no duration, no bucket.
+    pub untimed_calls: u64,
     /// Calls that returned -4095..=-1.
     pub errors: u64,
     pub total_ns: u64,
-    /// Calls that never return (exit, exit_group) are counted in `calls` only.
     pub buckets: [u64; HISTOGRAM_BUCKETS],
+}
+
+impl AggregateValue {
+    /// Every call: the untimed ones plus the histogram's.
+    pub fn calls(&self) -> u64 {
+        self.buckets.iter().fold(self.untimed_calls, |sum, &n| sum + n)
+    }
 }
 
 impl Default for AggregateValue {
     fn default() -> Self {
         Self {
-            calls: 0,
+            untimed_calls: 0,
             errors: 0,
             total_ns: 0,
             buckets: [0; HISTOGRAM_BUCKETS],
@@ -126,6 +135,17 @@ mod pod {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_are_untimed_plus_histogram() {
+        let mut value = AggregateValue {
+            untimed_calls: 1,
+            ..AggregateValue::default()
+        };
+        value.buckets[3] = 4;
+        value.buckets[31] = 2;
+        assert_eq!(value.calls(), 7);
+    }
 
     #[test]
     fn buckets_are_floor_log2() {

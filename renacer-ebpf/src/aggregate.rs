@@ -141,16 +141,18 @@ fn add_call(value: *mut AggregateValue, failed: bool, duration_ns: Option<u64>) 
     // SAFETY: `value` is a live map value (see `atomic_add`); only field
     // addresses are taken here.
     unsafe {
-        atomic_add(&raw mut (*value).calls, 1);
         if failed {
             atomic_add(&raw mut (*value).errors, 1);
         }
-        if let Some(duration_ns) = duration_ns {
-            atomic_add(&raw mut (*value).total_ns, duration_ns);
-            let bucket = histogram_bucket(duration_ns);
-            if let Some(slot) = (*value).buckets.get_mut(bucket) {
-                atomic_add(slot, 1);
+        match duration_ns {
+            Some(duration_ns) => {
+                atomic_add(&raw mut (*value).total_ns, duration_ns);
+                let bucket = histogram_bucket(duration_ns);
+                if let Some(slot) = (*value).buckets.get_mut(bucket) {
+                    atomic_add(slot, 1);
+                }
             }
+            None => atomic_add(&raw mut (*value).untimed_calls, 1),
         }
     }
 }
@@ -164,7 +166,7 @@ fn record(tgid: u32, nr: u32, failed: bool, duration_ns: Option<u64>) {
         return;
     }
     let mut fresh = AggregateValue {
-        calls: 1,
+        untimed_calls: u64::from(duration_ns.is_none()),
         errors: u64::from(failed),
         ..AggregateValue::default()
     };
