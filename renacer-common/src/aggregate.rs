@@ -102,7 +102,12 @@ pub struct AggregateInflight {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ExitedProcess {
+    /// The comm of the last thread to exit.
     pub comm: [u8; 16],
+    /// 1 when that thread was the group leader, so `comm` names the process
+    /// (other threads may carry their own names).
+    pub from_leader: u32,
+    pub _pad: u32,
 }
 
 /// Bucket index of a duration: floor(log2(ns)), clamped to the last bucket.
@@ -120,7 +125,7 @@ const _: () = assert!(core::mem::size_of::<AggregateConfig>() == 24);
 const _: () = assert!(core::mem::size_of::<AggregateKey>() == 8);
 const _: () = assert!(core::mem::size_of::<AggregateValue>() == 24 + 8 * HISTOGRAM_BUCKETS);
 const _: () = assert!(core::mem::size_of::<AggregateInflight>() == 16);
-const _: () = assert!(core::mem::size_of::<ExitedProcess>() == 16);
+const _: () = assert!(core::mem::size_of::<ExitedProcess>() == 24);
 
 #[cfg(feature = "user")]
 mod pod {

@@ -33,7 +33,7 @@ use tracing::{debug, info, warn};
 use crate::{
     kernel::{KernelError, classify_program_error},
     profile::{self, Counters, History, Row, Sample, Top},
-    registry::Registry,
+    registry::{Registry, tgid_of},
 };
 
 /// Where cgroup v2 is mounted: /sys/fs/cgroup on a unified system,
@@ -88,12 +88,11 @@ impl Scope {
     pub fn resolve(pid: Option<u32>, cgroup: Option<&str>) -> Result<Self, ContinuousError> {
         match (pid, cgroup) {
             (Some(_), Some(_)) => Err(ContinuousError::TwoScopes),
-            (Some(pid), None) => {
-                if !Path::new(&format!("/proc/{pid}")).exists() {
-                    return Err(ContinuousError::NoSuchProcess(pid));
-                }
-                Ok(Self::PidTree(pid))
-            }
+            (Some(pid), None) => match tgid_of(pid) {
+                None => Err(ContinuousError::NoSuchProcess(pid)),
+                Some(tgid) if tgid != pid => Err(ContinuousError::IsThread { pid, tgid }),
+                Some(_) => Ok(Self::PidTree(pid)),
+            },
             (None, Some(path)) => resolve_cgroup(path),
             (None, None) => Ok(Self::System),
         }
@@ -150,6 +149,8 @@ pub enum ContinuousError {
     NoSuchCgroup { path: String, root: PathBuf },
     #[error("no cgroup v2 hierarchy is mounted; mount it with `mount -t cgroup2 none /sys/fs/cgroup/unified`")]
     NoCgroupV2,
+    #[error("pid {pid} is a thread of process {tgid}; pass the process id {tgid}")]
+    IsThread { pid: u32, tgid: u32 },
     #[error("choose one scope: a pid or a cgroup, not both")]
     TwoScopes,
     #[error(transparent)]
@@ -169,7 +170,9 @@ impl From<ContinuousError> for Status {
             ContinuousError::NoSuchProcess(_) | ContinuousError::NoSuchCgroup { .. } => {
                 Status::not_found(message)
             }
-            ContinuousError::TwoScopes => Status::invalid_argument(message),
+            ContinuousError::TwoScopes | ContinuousError::IsThread { .. } => {
+                Status::invalid_argument(message)
+            }
             ContinuousError::NoCgroupV2 => Status::failed_precondition(message),
             ContinuousError::Kernel(KernelError::PermissionDenied(_)) => {
                 Status::permission_denied(message)
@@ -594,15 +597,19 @@ impl Inner {
         let maps = self.maps.as_mut()?;
         self.scope.as_ref()?;
         let now = Instant::now();
-        // Exited first: a process in it has made its last call.
+        // Exited first: a process in it has made its last call. The leader's
+        // comm at exit is the truth (also after an exec); a worker thread's
+        // name is not, then the comm read from /proc while it lived wins.
         let exited: HashMap<u32, Arc<str>> = maps
             .exited
             .iter()
             .filter_map(Result::ok)
             .map(|(pid, process)| {
-                let command = self.commands.get(&pid).cloned().unwrap_or_else(|| {
-                    Arc::from(profile::comm_to_string(&process.comm).as_str())
-                });
+                let at_exit = || Arc::from(profile::comm_to_string(&process.comm).as_str());
+                let command = match self.commands.get(&pid) {
+                    Some(seen) if process.from_leader == 0 => Arc::clone(seen),
+                    _ => at_exit(),
+                };
                 (pid, command)
             })
             .collect();

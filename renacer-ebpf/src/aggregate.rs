@@ -292,6 +292,8 @@ pub fn renacer_agg_sched_exit(ctx: TracePointContext) -> u32 {
     }
     let exited = ExitedProcess {
         comm: bpf_get_current_comm().unwrap_or([0; 16]),
+        from_leader: u32::from(tid == tgid),
+        _pad: 0,
     };
     if AGG_EXITED.insert(&tgid, &exited, BPF_ANY as u64).is_err() {
         count_pressure(pressure::EXITED_FULL);
