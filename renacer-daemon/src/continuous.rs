@@ -467,6 +467,30 @@ impl Continuous {
         lock(&self.inner).scope.is_some()
     }
 
+    /// The programs attached while continuous mode is on, as "kind:name".
+    pub fn attached_programs(&self) -> Vec<String> {
+        lock(&self.inner)
+            .links
+            .iter()
+            .map(|link| {
+                let event = |programs: &[(&str, &'static str)], name: &str| {
+                    programs
+                        .iter()
+                        .find(|(program, _)| *program == name)
+                        .map_or("?", |&(_, event)| event)
+                };
+                match link {
+                    Link::Raw(name, _) => {
+                        format!("raw_tracepoint:{} (continuous)", event(&RAW_PROGRAMS, name))
+                    }
+                    Link::Tracepoint(name, _) => {
+                        format!("tracepoint:sched:{} (continuous)", event(&SCHED_PROGRAMS, name))
+                    }
+                }
+            })
+            .collect()
+    }
+
     /// Turns continuous mode on, or retargets it to `scope`.
     pub fn enable(self: &Arc<Self>, scope: Scope) -> Result<(), ContinuousError> {
         let mut inner = lock(&self.inner);

@@ -136,7 +136,7 @@ pub fn cap_rows(mut rows: Vec<Row>, max_rows: usize, max_merged: usize) -> Vec<R
     if rows.len() <= max_rows {
         return rows;
     }
-    rows.sort_by(|a, b| b.counters.calls.cmp(&a.counters.calls));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.counters.calls));
     let tail = rows.split_off(max_rows);
     let mut by_nr: HashMap<u32, Counters> = HashMap::new();
     for row in tail {
@@ -385,9 +385,11 @@ mod tests {
 
     #[test]
     fn deltas_subtract_and_survive_recreated_entries() {
-        let mut previous = AggregateValue::default();
-        previous.errors = 1;
-        previous.total_ns = 1000;
+        let mut previous = AggregateValue {
+            errors: 1,
+            total_ns: 1000,
+            ..AggregateValue::default()
+        };
         previous.buckets[6] = 10;
         let mut current = previous;
         current.untimed_calls = 1;

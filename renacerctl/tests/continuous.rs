@@ -300,7 +300,9 @@ fn which(name: &str) -> PathBuf {
 fn top_once_prints_processes_and_syscalls_and_says_when_off() {
     let daemon = Daemon::start_with(&["--continuous", "--continuous-interval", "200ms"]);
     let status = daemon.ctl().arg("status").output().unwrap();
-    assert!(String::from_utf8_lossy(&status.stdout).contains("continuous:      on"));
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains("continuous:      on"), "{status}");
+    assert!(status.contains("raw_tracepoint:sys_enter (continuous)"), "{status}");
     let (exe, name) = unique_workload("top");
     assert!(Command::new(&exe).status().unwrap().success());
     wait_for_exited(&daemon, &name);
