@@ -5,7 +5,7 @@
 //!
 //! The arithmetic (deltas, history, folding, percentiles) lives in `profile`.
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     fs,
     os::unix::fs::MetadataExt as _,
     path::{Component, Path, PathBuf},
@@ -418,6 +418,16 @@ fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
     inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The command an exited process is folded under. The leader's comm at exit
+/// is the truth (also after an exec); a worker thread's name is not, and then
+/// the comm read from /proc while the process lived wins.
+fn exited_command(seen: &HashMap<u32, Arc<str>>, pid: u32, process: &ExitedProcess) -> Arc<str> {
+    match seen.get(&pid) {
+        Some(command) if process.from_leader == 0 => Arc::clone(command),
+        _ => Arc::from(profile::comm_to_string(&process.comm).as_str()),
+    }
+}
+
 fn read_comm(pid: u32) -> Option<Arc<str>> {
     let comm = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
     Some(Arc::from(comm.trim_end_matches('\n')))
@@ -621,21 +631,12 @@ impl Inner {
         let maps = self.maps.as_mut()?;
         self.scope.as_ref()?;
         let now = Instant::now();
-        // Exited first: a process in it has made its last call. The leader's
-        // comm at exit is the truth (also after an exec); a worker thread's
-        // name is not, then the comm read from /proc while it lived wins.
-        let exited: HashMap<u32, Arc<str>> = maps
+        // Exited first: a process in it has made its last call.
+        let mut exited: HashMap<u32, Arc<str>> = maps
             .exited
             .iter()
             .filter_map(Result::ok)
-            .map(|(pid, process)| {
-                let at_exit = || Arc::from(profile::comm_to_string(&process.comm).as_str());
-                let command = match self.commands.get(&pid) {
-                    Some(seen) if process.from_leader == 0 => Arc::clone(seen),
-                    _ => at_exit(),
-                };
-                (pid, command)
-            })
+            .map(|(pid, process)| (pid, exited_command(&self.commands, pid, &process)))
             .collect();
         // Reused between samples: a fresh vector of every entry each time
         // fragments the heap of a long-running daemon.
@@ -643,7 +644,7 @@ impl Inner {
         entries.clear();
         entries.extend(maps.stats.iter().filter_map(Result::ok));
         self.map_entries = entries.len() as u64;
-        let mut gone: HashMap<u32, Arc<str>> = HashMap::new();
+        let mut gone: HashSet<u32> = HashSet::new();
         let mut rows = Vec::new();
         for (key, value) in &entries {
             let counters = Counters::delta(value, self.last.get(key));
@@ -659,13 +660,21 @@ impl Inner {
                             self.commands.insert(key.pid, Arc::clone(&command));
                             (command, false)
                         }
-                        // Gone without an exit record (that map was full).
-                        None => (Arc::from("?"), true),
+                        // It exited since the exit map was read, or its exit
+                        // record was lost to a full map.
+                        None => {
+                            let command = match maps.exited.get(&key.pid, 0) {
+                                Ok(process) => exited_command(&self.commands, key.pid, &process),
+                                Err(_) => Arc::from("?"),
+                            };
+                            exited.insert(key.pid, Arc::clone(&command));
+                            (command, true)
+                        }
                     },
                 },
             };
             if exited {
-                gone.insert(key.pid, Arc::clone(&command));
+                gone.insert(key.pid);
             }
             if counters.calls > 0 {
                 rows.push(Row {
@@ -682,7 +691,7 @@ impl Inner {
             self.commands
                 .retain(|pid, _| Path::new(&format!("/proc/{pid}")).exists());
             for (key, _) in &entries {
-                if gone.contains_key(&key.pid) {
+                if gone.contains(&key.pid) {
                     let _ = maps.stats.remove(key);
                     self.last.remove(key);
                 }
@@ -693,7 +702,7 @@ impl Inner {
             }
             self.map_entries -= entries
                 .iter()
-                .filter(|(key, _)| gone.contains_key(&key.pid))
+                .filter(|(key, _)| gone.contains(&key.pid))
                 .count() as u64;
         }
         self.entries = entries;
