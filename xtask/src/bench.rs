@@ -48,18 +48,7 @@ fn storm(count: u64) -> Vec<String> {
 }
 
 fn time_once(argv: &[String]) -> anyhow::Result<f64> {
-    let started = Instant::now();
-    let status = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .with_context(|| format!("running {}", argv[0]))?;
-    let elapsed = started.elapsed().as_secs_f64();
-    if !status.success() {
-        bail!("{} failed: {status}", argv.join(" "));
-    }
-    Ok(elapsed)
+    time_and_cpu_once(argv).map(|(wall, _)| wall)
 }
 
 fn median(times: &[f64]) -> f64 {
