@@ -5,7 +5,7 @@
 //!
 //! The arithmetic (deltas, history, folding, percentiles) lives in `profile`.
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     fs,
     os::unix::fs::MetadataExt as _,
     path::{Component, Path, PathBuf},
@@ -23,7 +23,7 @@ use aya::{
     },
 };
 use renacer_common::aggregate::{
-    AggregateConfig, AggregateInflight, AggregateKey, AggregateValue, ExitedProcess,
+    AggregateConfig, AggregateKey, AggregateValue, ExitedProcess,
     MAX_AGGREGATE_ENTRIES, pressure, scope,
 };
 use renacer_proto::v1 as pb;
@@ -33,7 +33,7 @@ use tracing::{debug, info, warn};
 use crate::{
     kernel::{KernelError, classify_program_error},
     profile::{self, Counters, History, Row, Sample, Top},
-    registry::Registry,
+    registry::{Registry, tgid_of},
 };
 
 /// Where cgroup v2 is mounted: /sys/fs/cgroup on a unified system,
@@ -88,12 +88,11 @@ impl Scope {
     pub fn resolve(pid: Option<u32>, cgroup: Option<&str>) -> Result<Self, ContinuousError> {
         match (pid, cgroup) {
             (Some(_), Some(_)) => Err(ContinuousError::TwoScopes),
-            (Some(pid), None) => {
-                if !Path::new(&format!("/proc/{pid}")).exists() {
-                    return Err(ContinuousError::NoSuchProcess(pid));
-                }
-                Ok(Self::PidTree(pid))
-            }
+            (Some(pid), None) => match tgid_of(pid) {
+                None => Err(ContinuousError::NoSuchProcess(pid)),
+                Some(tgid) if tgid != pid => Err(ContinuousError::IsThread { pid, tgid }),
+                Some(_) => Ok(Self::PidTree(pid)),
+            },
             (None, Some(path)) => resolve_cgroup(path),
             (None, None) => Ok(Self::System),
         }
@@ -150,6 +149,8 @@ pub enum ContinuousError {
     NoSuchCgroup { path: String, root: PathBuf },
     #[error("no cgroup v2 hierarchy is mounted; mount it with `mount -t cgroup2 none /sys/fs/cgroup/unified`")]
     NoCgroupV2,
+    #[error("pid {pid} is a thread of process {tgid}; pass the process id {tgid}")]
+    IsThread { pid: u32, tgid: u32 },
     #[error("choose one scope: a pid or a cgroup, not both")]
     TwoScopes,
     #[error(transparent)]
@@ -169,7 +170,9 @@ impl From<ContinuousError> for Status {
             ContinuousError::NoSuchProcess(_) | ContinuousError::NoSuchCgroup { .. } => {
                 Status::not_found(message)
             }
-            ContinuousError::TwoScopes => Status::invalid_argument(message),
+            ContinuousError::TwoScopes | ContinuousError::IsThread { .. } => {
+                Status::invalid_argument(message)
+            }
             ContinuousError::NoCgroupV2 => Status::failed_precondition(message),
             ContinuousError::Kernel(KernelError::PermissionDenied(_)) => {
                 Status::permission_denied(message)
@@ -183,7 +186,8 @@ impl From<ContinuousError> for Status {
 struct Maps {
     config: Array<MapData, AggregateConfig>,
     stats: BpfHashMap<MapData, AggregateKey, AggregateValue>,
-    threads: BpfHashMap<MapData, u32, AggregateInflight>,
+    /// Bumped at each enable or retarget, so stale thread slots are ignored.
+    generation: u32,
     exited: BpfHashMap<MapData, u32, ExitedProcess>,
     scope: BpfHashMap<MapData, u32, u32>,
     pressure: PerCpuArray<MapData, u64>,
@@ -198,7 +202,7 @@ impl Maps {
         Ok(Self {
             config: Array::try_from(take_map(ebpf, "AGG_CONFIG")?)?,
             stats: BpfHashMap::try_from(take_map(ebpf, "AGG_STATS")?)?,
-            threads: BpfHashMap::try_from(take_map(ebpf, "AGG_THREADS")?)?,
+            generation: 0,
             exited: BpfHashMap::try_from(take_map(ebpf, "AGG_EXITED")?)?,
             scope: BpfHashMap::try_from(take_map(ebpf, "AGG_SCOPE")?)?,
             pressure: PerCpuArray::try_from(take_map(ebpf, "AGG_PRESSURE")?)?,
@@ -208,7 +212,6 @@ impl Maps {
     /// Empties every per-process map (between scopes, and when turned off).
     fn clear(&mut self) {
         clear_map(&mut self.stats);
-        clear_map(&mut self.threads);
         clear_map(&mut self.exited);
         clear_map(&mut self.scope);
     }
@@ -223,6 +226,7 @@ impl Maps {
 
     fn apply_scope(&mut self, scope: &Scope) -> Result<(), MapError> {
         clear_map(&mut self.scope);
+        self.generation = self.generation.wrapping_add(1);
         let config = match scope {
             Scope::System => AggregateConfig {
                 scope: scope::SYSTEM,
@@ -242,7 +246,12 @@ impl Maps {
                 scope: scope::CGROUP,
                 cgroup_level: *level,
                 cgroup_id: *id,
+                ..AggregateConfig::default()
             },
+        };
+        let config = AggregateConfig {
+            generation: self.generation,
+            ..config
         };
         self.config.set(0, config, 0)
     }
@@ -409,6 +418,16 @@ fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
     inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The command an exited process is folded under. The leader's comm at exit
+/// is the truth (also after an exec); a worker thread's name is not, and then
+/// the comm read from /proc while the process lived wins.
+fn exited_command(seen: &HashMap<u32, Arc<str>>, pid: u32, process: &ExitedProcess) -> Arc<str> {
+    match seen.get(&pid) {
+        Some(command) if process.from_leader == 0 => Arc::clone(command),
+        _ => Arc::from(profile::comm_to_string(&process.comm).as_str()),
+    }
+}
+
 fn read_comm(pid: u32) -> Option<Arc<str>> {
     let comm = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
     Some(Arc::from(comm.trim_end_matches('\n')))
@@ -456,6 +475,30 @@ impl Continuous {
 
     pub fn is_enabled(&self) -> bool {
         lock(&self.inner).scope.is_some()
+    }
+
+    /// The programs attached while continuous mode is on, as "kind:name".
+    pub fn attached_programs(&self) -> Vec<String> {
+        lock(&self.inner)
+            .links
+            .iter()
+            .map(|link| {
+                let event = |programs: &[(&str, &'static str)], name: &str| {
+                    programs
+                        .iter()
+                        .find(|(program, _)| *program == name)
+                        .map_or("?", |&(_, event)| event)
+                };
+                match link {
+                    Link::Raw(name, _) => {
+                        format!("raw_tracepoint:{} (continuous)", event(&RAW_PROGRAMS, name))
+                    }
+                    Link::Tracepoint(name, _) => {
+                        format!("tracepoint:sched:{} (continuous)", event(&SCHED_PROGRAMS, name))
+                    }
+                }
+            })
+            .collect()
     }
 
     /// Turns continuous mode on, or retargets it to `scope`.
@@ -568,6 +611,10 @@ impl Inner {
         if let Some(sample) = self.sample(true) {
             self.history.push(sample);
         }
+        // Give back what a burst of processes made the baseline grow to.
+        if self.last.capacity() > 4 * self.last.len() + 1024 {
+            self.last.shrink_to_fit();
+        }
         debug!(
             baseline = self.last.len(),
             commands = self.commands.len(),
@@ -585,16 +632,11 @@ impl Inner {
         self.scope.as_ref()?;
         let now = Instant::now();
         // Exited first: a process in it has made its last call.
-        let exited: HashMap<u32, Arc<str>> = maps
+        let mut exited: HashMap<u32, Arc<str>> = maps
             .exited
             .iter()
             .filter_map(Result::ok)
-            .map(|(pid, process)| {
-                let command = self.commands.get(&pid).cloned().unwrap_or_else(|| {
-                    Arc::from(profile::comm_to_string(&process.comm).as_str())
-                });
-                (pid, command)
-            })
+            .map(|(pid, process)| (pid, exited_command(&self.commands, pid, &process)))
             .collect();
         // Reused between samples: a fresh vector of every entry each time
         // fragments the heap of a long-running daemon.
@@ -602,7 +644,7 @@ impl Inner {
         entries.clear();
         entries.extend(maps.stats.iter().filter_map(Result::ok));
         self.map_entries = entries.len() as u64;
-        let mut gone: HashMap<u32, Arc<str>> = HashMap::new();
+        let mut gone: HashSet<u32> = HashSet::new();
         let mut rows = Vec::new();
         for (key, value) in &entries {
             let counters = Counters::delta(value, self.last.get(key));
@@ -618,13 +660,21 @@ impl Inner {
                             self.commands.insert(key.pid, Arc::clone(&command));
                             (command, false)
                         }
-                        // Gone without an exit record (that map was full).
-                        None => (Arc::from("?"), true),
+                        // It exited since the exit map was read, or its exit
+                        // record was lost to a full map.
+                        None => {
+                            let command = match maps.exited.get(&key.pid, 0) {
+                                Ok(process) => exited_command(&self.commands, key.pid, &process),
+                                Err(_) => Arc::from("?"),
+                            };
+                            exited.insert(key.pid, Arc::clone(&command));
+                            (command, true)
+                        }
                     },
                 },
             };
             if exited {
-                gone.insert(key.pid, Arc::clone(&command));
+                gone.insert(key.pid);
             }
             if counters.calls > 0 {
                 rows.push(Row {
@@ -641,7 +691,7 @@ impl Inner {
             self.commands
                 .retain(|pid, _| Path::new(&format!("/proc/{pid}")).exists());
             for (key, _) in &entries {
-                if gone.contains_key(&key.pid) {
+                if gone.contains(&key.pid) {
                     let _ = maps.stats.remove(key);
                     self.last.remove(key);
                 }
@@ -652,7 +702,7 @@ impl Inner {
             }
             self.map_entries -= entries
                 .iter()
-                .filter(|(key, _)| gone.contains_key(&key.pid))
+                .filter(|(key, _)| gone.contains(&key.pid))
                 .count() as u64;
         }
         self.entries = entries;

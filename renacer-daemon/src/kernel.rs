@@ -195,6 +195,8 @@ impl Kernel {
         let exit_group_dead = read_offset("sched", "sched_process_exit", "group_dead")?;
 
         let mut ebpf = EbpfLoader::new()
+            // Task local storage (continuous mode) has no user-space wrapper in aya.
+            .allow_unsupported_maps()
             .override_global("FORK_CHILD_PID_OFFSET", &fork_child_pid, true)
             .override_global("EXIT_GROUP_DEAD_OFFSET", &exit_group_dead, true)
             .load(EBPF_OBJECT)

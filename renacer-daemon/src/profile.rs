@@ -59,7 +59,7 @@ impl Counters {
     /// recreated in between: then all of `current` is new.
     pub fn delta(current: &AggregateValue, previous: Option<&AggregateValue>) -> Self {
         let from_zero = Self {
-            calls: current.calls,
+            calls: current.calls(),
             errors: current.errors,
             total_ns: current.total_ns,
             buckets: current.buckets,
@@ -67,7 +67,7 @@ impl Counters {
         let Some(previous) = previous else {
             return from_zero;
         };
-        if current.calls < previous.calls {
+        if current.calls() < previous.calls() {
             return from_zero;
         }
         let mut buckets = [0; HISTOGRAM_BUCKETS];
@@ -75,7 +75,7 @@ impl Counters {
             *bucket = current.buckets[i].saturating_sub(previous.buckets[i]);
         }
         Self {
-            calls: current.calls - previous.calls,
+            calls: current.calls() - previous.calls(),
             errors: current.errors.saturating_sub(previous.errors),
             total_ns: current.total_ns.saturating_sub(previous.total_ns),
             buckets,
@@ -136,7 +136,7 @@ pub fn cap_rows(mut rows: Vec<Row>, max_rows: usize, max_merged: usize) -> Vec<R
     if rows.len() <= max_rows {
         return rows;
     }
-    rows.sort_by(|a, b| b.counters.calls.cmp(&a.counters.calls));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.counters.calls));
     let tail = rows.split_off(max_rows);
     let mut by_nr: HashMap<u32, Counters> = HashMap::new();
     for row in tail {
@@ -385,23 +385,24 @@ mod tests {
 
     #[test]
     fn deltas_subtract_and_survive_recreated_entries() {
-        let mut previous = AggregateValue::default();
-        previous.calls = 10;
-        previous.errors = 1;
-        previous.total_ns = 1000;
+        let mut previous = AggregateValue {
+            errors: 1,
+            total_ns: 1000,
+            ..AggregateValue::default()
+        };
         previous.buckets[6] = 10;
         let mut current = previous;
-        current.calls = 15;
+        current.untimed_calls = 1;
         current.errors = 3;
         current.total_ns = 1500;
-        current.buckets[6] = 14;
+        current.buckets[6] = 13;
         current.buckets[7] = 1;
         let delta = Counters::delta(&current, Some(&previous));
         assert_eq!((delta.calls, delta.errors, delta.total_ns), (5, 2, 500));
-        assert_eq!((delta.buckets[6], delta.buckets[7]), (4, 1));
+        assert_eq!((delta.buckets[6], delta.buckets[7]), (3, 1));
         // Deleted and recreated with fewer calls: all of it is new.
         let mut recreated = AggregateValue::default();
-        recreated.calls = 2;
+        recreated.buckets[2] = 2;
         assert_eq!(Counters::delta(&recreated, Some(&previous)).calls, 2);
         assert_eq!(Counters::delta(&current, None).calls, 15);
     }

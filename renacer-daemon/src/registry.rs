@@ -101,7 +101,7 @@ fn epoch_offset_nanos() -> u64 {
 }
 
 /// The thread-group id of `pid`, or None when no such task exists.
-fn tgid_of(pid: u32) -> Option<u32> {
+pub(crate) fn tgid_of(pid: u32) -> Option<u32> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()

@@ -358,10 +358,11 @@ impl Tracer for TracerService {
         _request: Request<StatusRequest>,
     ) -> Result<Response<StatusResponse>, Status> {
         use std::sync::atomic::Ordering::Relaxed;
-        let (programs, attach_mode) = {
+        let (mut programs, attach_mode) = {
             let kernel = self.registry.kernel();
             (kernel.programs().to_vec(), kernel.mode().as_str().to_owned())
         };
+        programs.extend(self.continuous.attached_programs());
         Ok(Response::new(StatusResponse {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             kernel: kernel_release(),

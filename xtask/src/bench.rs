@@ -53,18 +53,7 @@ fn storm(count: u64) -> Vec<String> {
 }
 
 fn time_once(argv: &[String]) -> anyhow::Result<f64> {
-    let started = Instant::now();
-    let status = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .with_context(|| format!("running {}", argv[0]))?;
-    let elapsed = started.elapsed().as_secs_f64();
-    if !status.success() {
-        bail!("{} failed: {status}", argv.join(" "));
-    }
-    Ok(elapsed)
+    time_and_cpu_once(argv).map(|(wall, _)| wall)
 }
 
 fn median(times: &[f64]) -> f64 {
@@ -268,9 +257,95 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         println!("filter push-down: {ratio:.2}x untraced (target {FILTERED_TARGET:.2}x): {verdict}");
     }
     println!("OTLP spans not delivered (classic daemon): {}", otlp_unsent(&classic.socket)?);
+    continuous_overhead(&raw.socket, &workload, args.rounds, syscalls)?;
     drop(raw);
     drop(classic);
     drop(phoenix);
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// Wall time and CPU time (user + system) of one run. CPU time is what the
+/// workload itself spent, including the eBPF programs run in its syscalls,
+/// so it stays meaningful on a shared, loaded machine where wall time does not.
+fn time_and_cpu_once(argv: &[String]) -> anyhow::Result<(f64, f64)> {
+    let started = Instant::now();
+    let child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("running {}", argv[0]))?;
+    let mut status = 0;
+    // SAFETY: zeroed rusage is a valid value; wait4 fills it for our child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers; the pid is our own unreaped child.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed().as_secs_f64();
+    if pid < 0 {
+        bail!("waiting for {}: {}", argv[0], std::io::Error::last_os_error());
+    }
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        bail!("{} failed: wait status {status:#x}", argv.join(" "));
+    }
+    let seconds = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    Ok((elapsed, seconds(usage.ru_utime) + seconds(usage.ru_stime)))
+}
+
+/// Continuous mode counts every process on the machine, so it is switched on
+/// only around its own runs (the switch is not timed) and compared with
+/// untraced runs alternated with it.
+fn continuous_overhead(
+    socket: &Path,
+    workload: &[String],
+    rounds: usize,
+    syscalls: f64,
+) -> anyhow::Result<()> {
+    let switch = |state: &str| -> anyhow::Result<()> {
+        let status = Command::new(renacerctl())
+            .arg("--socket")
+            .arg(socket)
+            .args(["continuous", state])
+            .stdout(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("renacerctl continuous {state} failed: {status}");
+        }
+        Ok(())
+    };
+    let (mut untraced, mut continuous) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        untraced.push(time_and_cpu_once(workload)?);
+        switch("on")?;
+        let measured = time_and_cpu_once(workload);
+        switch("off")?;
+        continuous.push(measured?);
+    }
+    let medians = |runs: &[(f64, f64)]| {
+        let walls: Vec<f64> = runs.iter().map(|run| run.0).collect();
+        let cpus: Vec<f64> = runs.iter().map(|run| run.1).collect();
+        (median(&walls), median(&cpus))
+    };
+    let (base_wall, base_cpu) = medians(&untraced);
+    println!(
+        "\ncontinuous mode (in-kernel aggregates, system-wide), alternated with untraced runs;\nCPU = the workload's user + system time\n"
+    );
+    println!(
+        "| {:<38} | {:>9} | {:>7} | {:>8} | {:>9} | {:>14} |",
+        "mode", "wall (s)", "ratio", "CPU (s)", "CPU ratio", "ns/syscall add"
+    );
+    println!("|{:-<40}|{:-<11}|{:-<9}|{:-<10}|{:-<11}|{:-<16}|", "", "", "", "", "", "");
+    for (name, runs) in [("untraced", &untraced), ("continuous mode (system-wide)", &continuous)] {
+        let (wall, cpu) = medians(runs);
+        println!(
+            "| {:<38} | {:>9.3} | {:>6.2}x | {:>8.3} | {:>8.2}x | {:>14.0} |",
+            name,
+            wall,
+            wall / base_wall,
+            cpu,
+            cpu / base_cpu,
+            (cpu - base_cpu) / syscalls * 1e9
+        );
+    }
     Ok(())
 }
