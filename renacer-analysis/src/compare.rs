@@ -62,7 +62,7 @@ use crate::decode::{
     int_arg, iov_data, parse_string, parse_string_list, quote, socket_address, string_arg,
     struct_field, success,
 };
-use crate::util::{FdTables, root_pid, time_order, wall_span_nanos};
+use crate::util::{FdTables, lost_events, root_pid, time_order, wall_span_nanos};
 
 /// Calls that never have an effect on the outside world (loader, allocator,
 /// threading and signal set-up, metadata queries). Documentation of the
@@ -323,6 +323,8 @@ pub struct CompareReport {
     pub tolerance: f64,
     /// Whether count drift beyond the tolerance fails the comparison.
     pub fail_on_count_drift: bool,
+    /// Warnings about the inputs (events lost in A or B).
+    pub warnings: Vec<String>,
 }
 
 /// Count deltas listed by the human report, largest first.
@@ -346,6 +348,9 @@ impl fmt::Display for CompareReport {
                 reasons.push("syscall count outside tolerance".to_owned());
             }
             writeln!(f, "FAIL: {}", reasons.join(", "))?;
+        }
+        for warning in &self.warnings {
+            writeln!(f, "warning: {warning}")?;
         }
         for (n, d) in self.divergences.iter().enumerate() {
             writeln!(f, "  {}. {d}", n + 1)?;
@@ -442,6 +447,10 @@ pub fn compare(a: &TraceFile, b: &TraceFile, opts: &CompareOptions) -> CompareRe
         streams: keys.len(),
         tolerance: opts.tolerance,
         fail_on_count_drift: opts.fail_on_count_drift,
+        warnings: [("A", a), ("B", b)]
+            .into_iter()
+            .filter_map(|(label, t)| lost_events(t).map(|w| format!("{label}: {w}")))
+            .collect(),
     }
 }
 
@@ -1434,6 +1443,20 @@ mod tests {
                 gap: 1_000,
             }
         }
+    }
+
+    #[test]
+    fn lost_events_are_reported() {
+        let a = native(&Variant::default());
+        let mut b = a.clone();
+        b.drops.kernel = 3;
+        let r = compare(&a, &b, &CompareOptions::default());
+        assert!(r.passed);
+        assert_eq!(
+            r.warnings,
+            ["B: 3 events lost (kernel 3, daemon 0): the trace is incomplete"]
+        );
+        assert!(r.to_string().contains("\nwarning: B: 3 events lost"), "{r}");
     }
 
     /// A small "native" program: loader noise, a written file, stdout,

@@ -165,11 +165,18 @@ pub async fn assert_rpc(
     let config = assertions::parse_config(&request.config_toml)
         .map_err(|err| Status::invalid_argument(format!("renacer.toml: {err}")))?;
     let trace = resolve(store, request.trace, "trace")?;
-    let outcomes = blocking(move || assertions::evaluate(&config, &trace)).await?;
-    Ok(assert_response(&outcomes))
+    let response = blocking(move || {
+        let outcomes = assertions::evaluate(&config, &trace);
+        assert_response(&outcomes, &trace)
+    })
+    .await?;
+    Ok(response)
 }
 
-pub fn assert_response(outcomes: &[assertions::AssertionOutcome]) -> pb::AssertResponse {
+pub fn assert_response(
+    outcomes: &[assertions::AssertionOutcome],
+    trace: &TraceFile,
+) -> pb::AssertResponse {
     use assertions::Severity;
     let results = outcomes
         .iter()
@@ -191,6 +198,6 @@ pub fn assert_response(outcomes: &[assertions::AssertionOutcome]) -> pb::AssertR
     pb::AssertResponse {
         passed: assertions::exit_code(outcomes) == 0,
         results,
-        report: assertions::report(outcomes),
+        report: assertions::report(outcomes, trace),
     }
 }

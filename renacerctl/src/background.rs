@@ -127,11 +127,7 @@ fn trace_file(trace: &pb::Trace) -> anyhow::Result<TraceFile> {
 
 /// One line on stderr when the trace lost events, so it is never silent.
 pub fn report_drops(trace: &TraceFile, what: &str) {
-    let lost = trace.drops.kernel + trace.drops.daemon;
-    if lost > 0 {
-        eprintln!(
-            "renacerctl: {what}: {lost} events lost (kernel {}, daemon {}); the trace is incomplete",
-            trace.drops.kernel, trace.drops.daemon
-        );
+    if let Some(warning) = renacer_analysis::lost_events(trace) {
+        eprintln!("renacerctl: {what}: {warning}");
     }
 }

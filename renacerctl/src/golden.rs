@@ -12,7 +12,7 @@ use renacer_analysis::{CompareOptions, compare, format_nanos, load_trace, wall_s
 use renacer_trace::{json::TraceFile, summary::render_table};
 
 use crate::{
-    background::{CapturedRun, capture_command, report_drops},
+    background::{CapturedRun, capture_command},
     ci::{emit, exit_code},
     traces::encode_trace,
 };
@@ -260,7 +260,6 @@ fn check_all(socket: &str, paths: &Paths, cases: &[&Case], tolerance: f64) -> an
         })?;
         let golden = load_trace(&text).with_context(|| format!("{}", golden_path.display()))?;
         let run = run_case(socket, paths, case)?;
-        report_drops(&run.trace, case.name);
         let tolerance = (!case.is_port()).then_some(tolerance);
         let options =
             CompareOptions::with_tolerance_percent(tolerance).map_err(anyhow::Error::msg)?;
