@@ -223,7 +223,8 @@ pub struct Divergence {
     /// Stable identifier of what diverged, as the Compare RPC reports it:
     /// `write-data`, `write-length`, `file-opened`, `process-spawned`...
     pub id: &'static str,
-    /// The destination or effect kind: `stdout`, `"/tmp/out"`, `execve`...
+    /// The destination of data (`stdout`, `"/tmp/out"`, `socket to ...`) or
+    /// the kind of effect (`file-opened`, `process-spawned`...).
     pub target: String,
     /// The syscall in A at the divergence, when A has one.
     pub a: Option<SyscallRef>,
@@ -559,7 +560,8 @@ fn show_path(p: &Option<Vec<u8>>) -> String {
 }
 
 impl Effect {
-    /// The stable identifier of [`Divergence::id`].
+    /// What kind of effect this is: [`Divergence::id`], and the target of
+    /// an effect divergence.
     fn id(&self) -> &'static str {
         match self {
             Self::Open { .. } => "file-opened",
@@ -574,23 +576,6 @@ impl Effect {
             Self::Connect { .. } => "network-connect",
             Self::Bind { .. } => "network-bind",
             Self::SendTo { .. } => "network-peer",
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            Self::Open { .. } => "open",
-            Self::Rename { .. } => "rename",
-            Self::Link { .. } => "link",
-            Self::Symlink { .. } => "symlink",
-            Self::Unlink { .. } => "unlink",
-            Self::Rmdir { .. } => "rmdir",
-            Self::Mkdir { .. } => "mkdir",
-            Self::Truncate { .. } => "truncate",
-            Self::Exec { .. } => "execve",
-            Self::Connect { .. } => "connect",
-            Self::Bind { .. } => "bind",
-            Self::SendTo { .. } => "sendto",
         }
     }
 }
@@ -1250,7 +1235,7 @@ fn diff_effects(
             let partner = ins
                 .iter()
                 .enumerate()
-                .find(|&(n, &j)| !used[n] && eb[j].kind() == ea[i].kind())
+                .find(|&(n, &j)| !used[n] && eb[j].id() == ea[i].id())
                 .map(|(n, &j)| (n, j));
             let d = match partner {
                 Some((n, j)) => {
@@ -1258,7 +1243,7 @@ fn diff_effects(
                     Divergence {
                         kind: DivergenceKind::Changed,
                         id: ea[i].id(),
-                        target: ea[i].kind().to_owned(),
+                        target: ea[i].id().to_owned(),
                         a: Some(SyscallRef::of(ta, a[i].1)),
                         b: Some(SyscallRef::of(tb, b[j].1)),
                         offset: None,
@@ -1268,7 +1253,7 @@ fn diff_effects(
                 None => Divergence {
                     kind: DivergenceKind::MissingInB,
                     id: ea[i].id(),
-                    target: ea[i].kind().to_owned(),
+                    target: ea[i].id().to_owned(),
                     a: Some(SyscallRef::of(ta, a[i].1)),
                     b: None,
                     offset: None,
@@ -1282,7 +1267,7 @@ fn diff_effects(
                 let d = Divergence {
                     kind: DivergenceKind::ExtraInB,
                     id: eb[j].id(),
-                    target: eb[j].kind().to_owned(),
+                    target: eb[j].id().to_owned(),
                     a: None,
                     b: Some(SyscallRef::of(tb, b[j].1)),
                     offset: None,
@@ -1868,7 +1853,7 @@ mod tests {
         assert_eq!(report.divergences.len(), 1, "{report}");
         let d = &report.divergences[0];
         assert_eq!(d.kind, DivergenceKind::MissingInB);
-        assert_eq!(d.target, "unlink");
+        assert_eq!(d.target, "file-unlinked");
         assert_eq!(
             d.a.as_ref().map(|r| r.index),
             Some(index_of(&a, "unlink", 0))
@@ -1892,7 +1877,7 @@ mod tests {
         let d = &report.divergences[0];
         assert_eq!(
             (d.kind, d.target.as_str()),
-            (DivergenceKind::Changed, "execve")
+            (DivergenceKind::Changed, "process-spawned")
         );
         assert!(d.detail.contains(r#"argv[1] "-u" vs "-r""#), "{}", d.detail);
         let exec = index_of(&a, "execve", 1);
@@ -2054,7 +2039,11 @@ mod tests {
             .iter()
             .map(|d| (d.kind, d.target.as_str()))
             .collect();
-        assert_eq!(kinds[0], (DivergenceKind::Changed, "connect"), "{report}");
+        assert_eq!(
+            kinds[0],
+            (DivergenceKind::Changed, "network-connect"),
+            "{report}"
+        );
         // The data now goes to a different peer too.
         assert!(
             kinds

@@ -187,7 +187,7 @@ fn extra_child_process_fails_at_its_exec() {
     let extra: Vec<_> = report
         .divergences
         .iter()
-        .filter(|d| d.kind == DivergenceKind::ExtraInB && d.target == "execve")
+        .filter(|d| d.kind == DivergenceKind::ExtraInB && d.id == "process-spawned")
         .collect();
     assert_eq!(extra.len(), 1, "{report}");
     let at = extra[0].b.as_ref().unwrap();
