@@ -51,6 +51,11 @@
 //! Effects other than data are compared as ordered sequences (a longest
 //! common subsequence alignment), so one missing or changed effect is
 //! reported once, at the syscall that differs, and does not shift the rest.
+//! The sequence is canonical, not the order of the clock: each task's
+//! effects in its program order, tasks in the order of the process tree
+//! (the root, then each child in the order its parent created it, depth
+//! first), so that concurrent threads and children that the scheduler
+//! interleaves differently from run to run still line up.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -62,7 +67,7 @@ use crate::decode::{
     int_arg, iov_data, parse_string, parse_string_list, quote, socket_address, string_arg,
     struct_field, success,
 };
-use crate::util::{FdTables, lost_events, root_pid, time_order, wall_span_nanos};
+use crate::util::{FdTables, is_fork, lost_events, root_pid, time_order, wall_span_nanos};
 
 /// Calls that never have an effect on the outside world (loader, allocator,
 /// threading and signal set-up, metadata queries). Documentation of the
@@ -408,8 +413,10 @@ impl fmt::Display for CompareReport {
 
 /// Compares the effects of `a` and `b`; see the module documentation.
 pub fn compare(a: &TraceFile, b: &TraceFile, opts: &CompareOptions) -> CompareReport {
-    let ea = Extractor::run(a, opts);
-    let eb = Extractor::run(b, opts);
+    let mut ea = Extractor::run(a, opts);
+    let mut eb = Extractor::run(b, opts);
+    canonical_order(a, &mut ea.effects);
+    canonical_order(b, &mut eb.effects);
     let mut divergences = diff_effects(a, &ea.effects, b, &eb.effects);
     let mut keys: Vec<&StreamKey> = ea.streams.keys().chain(eb.streams.keys()).collect();
     keys.sort();
@@ -453,6 +460,40 @@ pub fn compare(a: &TraceFile, b: &TraceFile, opts: &CompareOptions) -> CompareRe
             .filter_map(|(label, t)| lost_events(t).map(|w| format!("{label}: {w}")))
             .collect(),
     }
+}
+
+/// Sorts effects by their task's place in the task tree, keeping each
+/// task's program order (the sort is stable and effects come in time order).
+fn canonical_order(trace: &TraceFile, effects: &mut [(Effect, usize)]) {
+    let mut keys: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut children: HashMap<u32, u32> = HashMap::new();
+    let mut orphans = 0u32;
+    for i in time_order(trace) {
+        let sc = &trace.syscalls[i];
+        let parent = keys
+            .entry(sc.tid)
+            .or_insert_with(|| {
+                // A task whose creation the trace does not show: the root,
+                // or one already running when the capture started.
+                orphans += 1;
+                vec![orphans - 1]
+            })
+            .clone();
+        if is_fork(&sc.name)
+            && let Some(child) = success(sc).and_then(|c| u32::try_from(c).ok())
+            && child > 0
+        {
+            let n = children.entry(sc.tid).or_default();
+            let mut key = parent;
+            key.push(*n);
+            *n += 1;
+            keys.entry(child).or_insert(key);
+        }
+    }
+    effects.sort_by(|(_, x), (_, y)| {
+        keys.get(&trace.syscalls[*x].tid)
+            .cmp(&keys.get(&trace.syscalls[*y].tid))
+    });
 }
 
 fn count_deltas(a: &TraceFile, b: &TraceFile) -> BTreeMap<String, CountDelta> {
@@ -1428,6 +1469,41 @@ mod tests {
                 gap: 1_000,
             }
         }
+    }
+
+    /// Children (and threads) that run concurrently: the scheduler orders
+    /// their effects differently from run to run, the comparison does not.
+    #[test]
+    fn concurrent_children_line_up_in_tree_order() {
+        let tree = |first_to_exec: u32| {
+            let mut b = TraceBuilder::new(10);
+            b.call(10, "clone", &["flags=CLONE_CHILD_SETTID|SIGCHLD"], 11)
+                .call(10, "clone", &["flags=CLONE_CHILD_SETTID|SIGCHLD"], 12)
+                .call_tid(10, 13, "futex", &["0x7ffd0000", "FUTEX_WAIT", "0", "NULL"], 0);
+            let order = if first_to_exec == 11 { [11, 12] } else { [12, 11] };
+            for child in order {
+                let arg = if child == 11 { "0.010" } else { "0.060" };
+                b.call(
+                    child,
+                    "execve",
+                    &[&q("/bin/sleep"), &format!("[\"sleep\", \"{arg}\"]"), "0x7ffd1000"],
+                    0,
+                );
+            }
+            b.build()
+        };
+        let report = compare(&tree(11), &tree(12), &opts());
+        assert!(report.passed, "{report}");
+        assert_eq!(report.effects, (2, 2));
+        // A real difference is still found, in the right child.
+        let mut changed = tree(12);
+        let last = changed.syscalls.len() - 1;
+        changed.syscalls[last].args[1] = r#"["sleep", "0.070"]"#.to_owned();
+        let report = compare(&tree(11), &changed, &opts());
+        assert_eq!(report.divergences.len(), 1, "{report}");
+        let d = &report.divergences[0];
+        assert_eq!((d.kind, d.id), (DivergenceKind::Changed, "process-spawned"));
+        assert_eq!(d.b.as_ref().map(|r| r.pid), Some(11), "{report}");
     }
 
     #[test]
