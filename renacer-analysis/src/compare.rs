@@ -232,8 +232,9 @@ pub struct Divergence {
     /// Stable identifier of what diverged, as the Compare RPC reports it:
     /// `write-data`, `write-length`, `file-opened`, `process-spawned`...
     pub id: &'static str,
-    /// The destination of data (`stdout`, `"/tmp/out"`, `socket to ...`) or
-    /// the kind of effect (`file-opened`, `process-spawned`...).
+    /// The destination of data (`stdout`, `"/tmp/out"`, `socket to ...`), or
+    /// what an effect acts on (a path, a peer address; its kind when the
+    /// trace does not show it).
     pub target: String,
     /// The syscall in A at the divergence, when A has one.
     pub a: Option<SyscallRef>,
@@ -612,8 +613,26 @@ fn show_path(p: &Option<Vec<u8>>) -> String {
 }
 
 impl Effect {
-    /// What kind of effect this is: [`Divergence::id`], and the target of
-    /// an effect divergence.
+    /// What the effect acts on: the path, the peer or the program, or the
+    /// kind of effect when the trace does not show it.
+    fn target(&self) -> String {
+        let path = |p: &Option<Vec<u8>>| p.as_deref().map(quote);
+        let known = match self {
+            Self::Open { path: p, .. }
+            | Self::Unlink { path: p }
+            | Self::Rmdir { path: p }
+            | Self::Mkdir { path: p }
+            | Self::Symlink { path: p, .. }
+            | Self::Exec { path: p, .. } => path(p),
+            Self::Rename { to, .. } | Self::Link { to, .. } => path(to),
+            Self::Truncate { target, .. } => Some(target.clone()),
+            Self::Connect { addr } | Self::Bind { addr } => addr.clone(),
+            Self::SendTo { addr } => Some(addr.clone()),
+        };
+        known.unwrap_or_else(|| self.id().to_owned())
+    }
+
+    /// What kind of effect this is: [`Divergence::id`].
     fn id(&self) -> &'static str {
         match self {
             Self::Open { .. } => "file-opened",
@@ -1331,9 +1350,8 @@ impl Effect {
             (Exec { path: p1, argv: v1 }, Exec { path: p2, argv: v2 }) => {
                 same(p1, p2) && same(v1, v2)
             }
-            (Connect { addr: a1 }, Connect { addr: a2 }) | (Bind { addr: a1 }, Bind { addr: a2 }) => {
-                same(a1, a2)
-            }
+            (Connect { addr: a1 }, Connect { addr: a2 })
+            | (Bind { addr: a1 }, Bind { addr: a2 }) => same(a1, a2),
             _ => self == other,
         }
     }
@@ -1383,7 +1401,7 @@ fn diff_effects(
                     Divergence {
                         kind: DivergenceKind::Changed,
                         id: ea[i].id(),
-                        target: ea[i].id().to_owned(),
+                        target: ea[i].target(),
                         a: Some(SyscallRef::of(ta, a[i].1)),
                         b: Some(SyscallRef::of(tb, b[j].1)),
                         offset: None,
@@ -1393,7 +1411,7 @@ fn diff_effects(
                 None => Divergence {
                     kind: DivergenceKind::MissingInB,
                     id: ea[i].id(),
-                    target: ea[i].id().to_owned(),
+                    target: ea[i].target(),
                     a: Some(SyscallRef::of(ta, a[i].1)),
                     b: None,
                     offset: None,
@@ -1407,7 +1425,7 @@ fn diff_effects(
                 let d = Divergence {
                     kind: DivergenceKind::ExtraInB,
                     id: eb[j].id(),
-                    target: eb[j].id().to_owned(),
+                    target: eb[j].target(),
                     a: None,
                     b: Some(SyscallRef::of(tb, b[j].1)),
                     offset: None,
@@ -1578,14 +1596,28 @@ mod tests {
             let mut b = TraceBuilder::new(10);
             b.call(10, "clone", &["flags=CLONE_CHILD_SETTID|SIGCHLD"], 11)
                 .call(10, "clone", &["flags=CLONE_CHILD_SETTID|SIGCHLD"], 12)
-                .call_tid(10, 13, "futex", &["0x7ffd0000", "FUTEX_WAIT", "0", "NULL"], 0);
-            let order = if first_to_exec == 11 { [11, 12] } else { [12, 11] };
+                .call_tid(
+                    10,
+                    13,
+                    "futex",
+                    &["0x7ffd0000", "FUTEX_WAIT", "0", "NULL"],
+                    0,
+                );
+            let order = if first_to_exec == 11 {
+                [11, 12]
+            } else {
+                [12, 11]
+            };
             for child in order {
                 let arg = if child == 11 { "0.010" } else { "0.060" };
                 b.call(
                     child,
                     "execve",
-                    &[&q("/bin/sleep"), &format!("[\"sleep\", \"{arg}\"]"), "0x7ffd1000"],
+                    &[
+                        &q("/bin/sleep"),
+                        &format!("[\"sleep\", \"{arg}\"]"),
+                        "0x7ffd1000",
+                    ],
                     0,
                 );
             }
@@ -2053,7 +2085,10 @@ mod tests {
         assert_eq!(report.divergences.len(), 1, "{report}");
         let d = &report.divergences[0];
         assert_eq!(d.kind, DivergenceKind::MissingInB);
-        assert_eq!(d.target, "file-unlinked");
+        assert_eq!(
+            (d.id, d.target.as_str()),
+            ("file-unlinked", "\"/tmp/stale.lock\"")
+        );
         assert_eq!(
             d.a.as_ref().map(|r| r.index),
             Some(index_of(&a, "unlink", 0))
@@ -2076,8 +2111,12 @@ mod tests {
         assert_eq!(report.divergences.len(), 1, "{report}");
         let d = &report.divergences[0];
         assert_eq!(
-            (d.kind, d.target.as_str()),
-            (DivergenceKind::Changed, "process-spawned")
+            (d.kind, d.id, d.target.as_str()),
+            (
+                DivergenceKind::Changed,
+                "process-spawned",
+                "\"/usr/bin/sort\""
+            )
         );
         assert!(d.detail.contains(r#"argv[1] "-u" vs "-r""#), "{}", d.detail);
         let exec = index_of(&a, "execve", 1);
@@ -2237,18 +2276,22 @@ mod tests {
         let kinds: Vec<_> = report
             .divergences
             .iter()
-            .map(|d| (d.kind, d.target.as_str()))
+            .map(|d| (d.kind, d.id, d.target.as_str()))
             .collect();
         assert_eq!(
             kinds[0],
-            (DivergenceKind::Changed, "network-connect"),
+            (
+                DivergenceKind::Changed,
+                "network-connect",
+                r#"{sa_family=AF_INET,sin_port=htons(8080),sin_addr=inet_addr("127.0.0.1")}"#
+            ),
             "{report}"
         );
         // The data now goes to a different peer too.
         assert!(
             kinds
                 .iter()
-                .any(|(k, t)| *k == DivergenceKind::DataLength && t.contains("9090"))
+                .any(|(k, _, t)| *k == DivergenceKind::DataLength && t.contains("9090"))
         );
     }
 
