@@ -66,7 +66,11 @@ pub fn capture_command(
     let trace = crate::run_async(stop(socket, capture_id))?;
     Ok(CapturedRun {
         trace: trace_file(&trace)?,
-        summary: trace.summary.as_ref().map(Summary::from).unwrap_or_default(),
+        summary: trace
+            .summary
+            .as_ref()
+            .map(Summary::from)
+            .unwrap_or_default(),
         exit_code,
     })
 }
