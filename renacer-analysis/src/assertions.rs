@@ -578,10 +578,14 @@ fn evaluate_one(a: &Assertion, trace: &TraceFile) -> AssertionOutcome {
     out
 }
 
-/// The report `renacerctl assert` prints: one line per assertion, then the tally.
-pub fn report(outcomes: &[AssertionOutcome]) -> String {
+/// The report `renacerctl assert` prints: a warning when `trace` lost
+/// events, one line per assertion, then the tally.
+pub fn report(outcomes: &[AssertionOutcome], trace: &TraceFile) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
+    if let Some(warning) = crate::util::lost_events(trace) {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     let mut tally = [0usize; 4];
     for o in outcomes {
         let _ = writeln!(out, "{o}");

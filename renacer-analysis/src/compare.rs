@@ -51,6 +51,15 @@
 //! Effects other than data are compared as ordered sequences (a longest
 //! common subsequence alignment), so one missing or changed effect is
 //! reported once, at the syscall that differs, and does not shift the rest.
+//! A value the trace does not show (a raw pointer where a path or argv
+//! would be decoded) matches any value, and when only one trace has raw
+//! path pointers, the other's written files are numbered by opening order
+//! too: a trace with raw arguments still compares with a decoded one.
+//! The sequence is canonical, not the order of the clock: each task's
+//! effects in its program order, tasks in the order of the process tree
+//! (the root, then each child in the order its parent created it, depth
+//! first), so that concurrent threads and children that the scheduler
+//! interleaves differently from run to run still line up.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -62,7 +71,7 @@ use crate::decode::{
     int_arg, iov_data, parse_string, parse_string_list, quote, socket_address, string_arg,
     struct_field, success,
 };
-use crate::util::{FdTables, root_pid, time_order, wall_span_nanos};
+use crate::util::{FdTables, is_fork, lost_events, root_pid, time_order, wall_span_nanos};
 
 /// Calls that never have an effect on the outside world (loader, allocator,
 /// threading and signal set-up, metadata queries). Documentation of the
@@ -223,7 +232,9 @@ pub struct Divergence {
     /// Stable identifier of what diverged, as the Compare RPC reports it:
     /// `write-data`, `write-length`, `file-opened`, `process-spawned`...
     pub id: &'static str,
-    /// The destination or effect kind: `stdout`, `"/tmp/out"`, `execve`...
+    /// The destination of data (`stdout`, `"/tmp/out"`, `socket to ...`), or
+    /// what an effect acts on (a path, a peer address; its kind when the
+    /// trace does not show it).
     pub target: String,
     /// The syscall in A at the divergence, when A has one.
     pub a: Option<SyscallRef>,
@@ -323,6 +334,8 @@ pub struct CompareReport {
     pub tolerance: f64,
     /// Whether count drift beyond the tolerance fails the comparison.
     pub fail_on_count_drift: bool,
+    /// Warnings about the inputs (events lost in A or B).
+    pub warnings: Vec<String>,
 }
 
 /// Count deltas listed by the human report, largest first.
@@ -346,6 +359,9 @@ impl fmt::Display for CompareReport {
                 reasons.push("syscall count outside tolerance".to_owned());
             }
             writeln!(f, "FAIL: {}", reasons.join(", "))?;
+        }
+        for warning in &self.warnings {
+            writeln!(f, "warning: {warning}")?;
         }
         for (n, d) in self.divergences.iter().enumerate() {
             writeln!(f, "  {}. {d}", n + 1)?;
@@ -402,8 +418,17 @@ impl fmt::Display for CompareReport {
 
 /// Compares the effects of `a` and `b`; see the module documentation.
 pub fn compare(a: &TraceFile, b: &TraceFile, opts: &CompareOptions) -> CompareReport {
-    let ea = Extractor::run(a, opts);
-    let eb = Extractor::run(b, opts);
+    let mut ea = Extractor::run(a, opts);
+    let mut eb = Extractor::run(b, opts);
+    canonical_order(a, &mut ea.effects);
+    canonical_order(b, &mut eb.effects);
+    // A trace with raw path pointers numbers its written files; name the
+    // other trace's files the same way so that their data still compares.
+    if ea.unnamed_files > 0 && eb.unnamed_files == 0 {
+        eb.number_files();
+    } else if eb.unnamed_files > 0 && ea.unnamed_files == 0 {
+        ea.number_files();
+    }
     let mut divergences = diff_effects(a, &ea.effects, b, &eb.effects);
     let mut keys: Vec<&StreamKey> = ea.streams.keys().chain(eb.streams.keys()).collect();
     keys.sort();
@@ -442,7 +467,45 @@ pub fn compare(a: &TraceFile, b: &TraceFile, opts: &CompareOptions) -> CompareRe
         streams: keys.len(),
         tolerance: opts.tolerance,
         fail_on_count_drift: opts.fail_on_count_drift,
+        warnings: [("A", a), ("B", b)]
+            .into_iter()
+            .filter_map(|(label, t)| lost_events(t).map(|w| format!("{label}: {w}")))
+            .collect(),
     }
+}
+
+/// Sorts effects by their task's place in the task tree, keeping each
+/// task's program order (the sort is stable and effects come in time order).
+fn canonical_order(trace: &TraceFile, effects: &mut [(Effect, usize)]) {
+    let mut keys: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut children: HashMap<u32, u32> = HashMap::new();
+    let mut orphans = 0u32;
+    for i in time_order(trace) {
+        let sc = &trace.syscalls[i];
+        let parent = keys
+            .entry(sc.tid)
+            .or_insert_with(|| {
+                // A task whose creation the trace does not show: the root,
+                // or one already running when the capture started.
+                orphans += 1;
+                vec![orphans - 1]
+            })
+            .clone();
+        if is_fork(&sc.name)
+            && let Some(child) = success(sc).and_then(|c| u32::try_from(c).ok())
+            && child > 0
+        {
+            let n = children.entry(sc.tid).or_default();
+            let mut key = parent;
+            key.push(*n);
+            *n += 1;
+            keys.entry(child).or_insert(key);
+        }
+    }
+    effects.sort_by(|(_, x), (_, y)| {
+        keys.get(&trace.syscalls[*x].tid)
+            .cmp(&keys.get(&trace.syscalls[*y].tid))
+    });
 }
 
 fn count_deltas(a: &TraceFile, b: &TraceFile) -> BTreeMap<String, CountDelta> {
@@ -550,7 +613,26 @@ fn show_path(p: &Option<Vec<u8>>) -> String {
 }
 
 impl Effect {
-    /// The stable identifier of [`Divergence::id`].
+    /// What the effect acts on: the path, the peer or the program, or the
+    /// kind of effect when the trace does not show it.
+    fn target(&self) -> String {
+        let path = |p: &Option<Vec<u8>>| p.as_deref().map(quote);
+        let known = match self {
+            Self::Open { path: p, .. }
+            | Self::Unlink { path: p }
+            | Self::Rmdir { path: p }
+            | Self::Mkdir { path: p }
+            | Self::Symlink { path: p, .. }
+            | Self::Exec { path: p, .. } => path(p),
+            Self::Rename { to, .. } | Self::Link { to, .. } => path(to),
+            Self::Truncate { target, .. } => Some(target.clone()),
+            Self::Connect { addr } | Self::Bind { addr } => addr.clone(),
+            Self::SendTo { addr } => Some(addr.clone()),
+        };
+        known.unwrap_or_else(|| self.id().to_owned())
+    }
+
+    /// What kind of effect this is: [`Divergence::id`].
     fn id(&self) -> &'static str {
         match self {
             Self::Open { .. } => "file-opened",
@@ -565,23 +647,6 @@ impl Effect {
             Self::Connect { .. } => "network-connect",
             Self::Bind { .. } => "network-bind",
             Self::SendTo { .. } => "network-peer",
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            Self::Open { .. } => "open",
-            Self::Rename { .. } => "rename",
-            Self::Link { .. } => "link",
-            Self::Symlink { .. } => "symlink",
-            Self::Unlink { .. } => "unlink",
-            Self::Rmdir { .. } => "rmdir",
-            Self::Mkdir { .. } => "mkdir",
-            Self::Truncate { .. } => "truncate",
-            Self::Exec { .. } => "execve",
-            Self::Connect { .. } => "connect",
-            Self::Bind { .. } => "bind",
-            Self::SendTo { .. } => "sendto",
         }
     }
 }
@@ -711,6 +776,8 @@ struct Extractor<'a> {
     effects: Vec<(Effect, usize)>,
     streams: BTreeMap<StreamKey, Stream>,
     unnamed_files: usize,
+    /// Paths of the files opened for writing, in order of first opening.
+    named_files: Vec<Vec<u8>>,
     sockets: usize,
     peers_sent: HashSet<String>,
     root: Option<u32>,
@@ -748,6 +815,7 @@ impl<'a> Extractor<'a> {
             effects: Vec::new(),
             streams: BTreeMap::new(),
             unnamed_files: 0,
+            named_files: Vec::new(),
             sockets: 0,
             peers_sent: HashSet::new(),
             root: root_pid(trace, &order),
@@ -758,6 +826,16 @@ impl<'a> Extractor<'a> {
             ex.record(i);
         }
         ex
+    }
+
+    /// Keys the data written to named files by opening order, as
+    /// [`StreamKey::UnnamedFile`] does.
+    fn number_files(&mut self) {
+        for (n, path) in self.named_files.iter().enumerate() {
+            if let Some(stream) = self.streams.remove(&StreamKey::Path(path.clone())) {
+                self.streams.insert(StreamKey::UnnamedFile(n + 1), stream);
+            }
+        }
     }
 
     fn is_noise(&self, path: &[u8]) -> bool {
@@ -1011,7 +1089,12 @@ impl<'a> Extractor<'a> {
             return;
         }
         let key = match &path {
-            Some(p) => StreamKey::Path(p.clone()),
+            Some(p) => {
+                if !self.named_files.contains(p) {
+                    self.named_files.push(p.clone());
+                }
+                StreamKey::Path(p.clone())
+            }
             None => {
                 self.unnamed_files += 1;
                 StreamKey::UnnamedFile(self.unnamed_files)
@@ -1208,15 +1291,84 @@ fn diff_ops<T: PartialEq>(a: &[T], b: &[T]) -> Vec<Op> {
     ops
 }
 
+/// Both known and equal, or unknown on either side: a raw pointer says
+/// nothing about the value, so it cannot differ (and a trace without
+/// decoded arguments still matches one with them).
+fn same<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// An effect compared as [`Effect::matches`] says, for the alignment.
+#[derive(Debug)]
+struct Matching<'a>(&'a Effect);
+
+impl PartialEq for Matching<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.matches(other.0)
+    }
+}
+
+impl Effect {
+    /// The same effect, up to what the traces do not show (see [`same`]).
+    fn matches(&self, other: &Self) -> bool {
+        use Effect::*;
+        match (self, other) {
+            (
+                Open {
+                    path: p1,
+                    access: a1,
+                    create: c1,
+                    truncate: t1,
+                    append: x1,
+                },
+                Open {
+                    path: p2,
+                    access: a2,
+                    create: c2,
+                    truncate: t2,
+                    append: x2,
+                },
+            ) => same(p1, p2) && (a1, c1, t1, x1) == (a2, c2, t2, x2),
+            (Rename { from: f1, to: t1 }, Rename { from: f2, to: t2 })
+            | (Link { from: f1, to: t1 }, Link { from: f2, to: t2 })
+            | (
+                Symlink {
+                    target: f1,
+                    path: t1,
+                },
+                Symlink {
+                    target: f2,
+                    path: t2,
+                },
+            ) => same(f1, f2) && same(t1, t2),
+            (Unlink { path: p1 }, Unlink { path: p2 })
+            | (Rmdir { path: p1 }, Rmdir { path: p2 })
+            | (Mkdir { path: p1 }, Mkdir { path: p2 }) => same(p1, p2),
+            (Exec { path: p1, argv: v1 }, Exec { path: p2, argv: v2 }) => {
+                same(p1, p2) && same(v1, v2)
+            }
+            (Connect { addr: a1 }, Connect { addr: a2 })
+            | (Bind { addr: a1 }, Bind { addr: a2 }) => same(a1, a2),
+            _ => self == other,
+        }
+    }
+}
+
 fn diff_effects(
     ta: &TraceFile,
     a: &[(Effect, usize)],
     tb: &TraceFile,
     b: &[(Effect, usize)],
 ) -> Vec<Divergence> {
+    let ops = diff_ops(
+        &a.iter().map(|(e, _)| Matching(e)).collect::<Vec<_>>(),
+        &b.iter().map(|(e, _)| Matching(e)).collect::<Vec<_>>(),
+    );
     let ea: Vec<&Effect> = a.iter().map(|(e, _)| e).collect();
     let eb: Vec<&Effect> = b.iter().map(|(e, _)| e).collect();
-    let ops = diff_ops(&ea, &eb);
     let mut out = Vec::new();
     // Each block of consecutive non-equal ops: same-kind deletes and inserts
     // pair up as changes, the rest are missing or extra.
@@ -1241,7 +1393,7 @@ fn diff_effects(
             let partner = ins
                 .iter()
                 .enumerate()
-                .find(|&(n, &j)| !used[n] && eb[j].kind() == ea[i].kind())
+                .find(|&(n, &j)| !used[n] && eb[j].id() == ea[i].id())
                 .map(|(n, &j)| (n, j));
             let d = match partner {
                 Some((n, j)) => {
@@ -1249,7 +1401,7 @@ fn diff_effects(
                     Divergence {
                         kind: DivergenceKind::Changed,
                         id: ea[i].id(),
-                        target: ea[i].kind().to_owned(),
+                        target: ea[i].target(),
                         a: Some(SyscallRef::of(ta, a[i].1)),
                         b: Some(SyscallRef::of(tb, b[j].1)),
                         offset: None,
@@ -1259,7 +1411,7 @@ fn diff_effects(
                 None => Divergence {
                     kind: DivergenceKind::MissingInB,
                     id: ea[i].id(),
-                    target: ea[i].kind().to_owned(),
+                    target: ea[i].target(),
                     a: Some(SyscallRef::of(ta, a[i].1)),
                     b: None,
                     offset: None,
@@ -1273,7 +1425,7 @@ fn diff_effects(
                 let d = Divergence {
                     kind: DivergenceKind::ExtraInB,
                     id: eb[j].id(),
-                    target: eb[j].kind().to_owned(),
+                    target: eb[j].target(),
                     a: None,
                     b: Some(SyscallRef::of(tb, b[j].1)),
                     offset: None,
@@ -1434,6 +1586,94 @@ mod tests {
                 gap: 1_000,
             }
         }
+    }
+
+    /// Children (and threads) that run concurrently: the scheduler orders
+    /// their effects differently from run to run, the comparison does not.
+    #[test]
+    fn concurrent_children_line_up_in_tree_order() {
+        let tree = |first_to_exec: u32| {
+            let mut b = TraceBuilder::new(10);
+            b.call(10, "clone", &["flags=CLONE_CHILD_SETTID|SIGCHLD"], 11)
+                .call(10, "clone", &["flags=CLONE_CHILD_SETTID|SIGCHLD"], 12)
+                .call_tid(
+                    10,
+                    13,
+                    "futex",
+                    &["0x7ffd0000", "FUTEX_WAIT", "0", "NULL"],
+                    0,
+                );
+            let order = if first_to_exec == 11 {
+                [11, 12]
+            } else {
+                [12, 11]
+            };
+            for child in order {
+                let arg = if child == 11 { "0.010" } else { "0.060" };
+                b.call(
+                    child,
+                    "execve",
+                    &[
+                        &q("/bin/sleep"),
+                        &format!("[\"sleep\", \"{arg}\"]"),
+                        "0x7ffd1000",
+                    ],
+                    0,
+                );
+            }
+            b.build()
+        };
+        let report = compare(&tree(11), &tree(12), &opts());
+        assert!(report.passed, "{report}");
+        assert_eq!(report.effects, (2, 2));
+        // A real difference is still found, in the right child.
+        let mut changed = tree(12);
+        let last = changed.syscalls.len() - 1;
+        changed.syscalls[last].args[1] = r#"["sleep", "0.070"]"#.to_owned();
+        let report = compare(&tree(11), &changed, &opts());
+        assert_eq!(report.divergences.len(), 1, "{report}");
+        let d = &report.divergences[0];
+        assert_eq!((d.kind, d.id), (DivergenceKind::Changed, "process-spawned"));
+        assert_eq!(d.b.as_ref().map(|r| r.pid), Some(11), "{report}");
+    }
+
+    /// Today's traces carry raw pointers where strings will be decoded:
+    /// unknown values match, so goldens of either kind compare.
+    #[test]
+    fn raw_pointers_match_decoded_values() {
+        let decoded = native(&Variant::default());
+        let mut raw = decoded.clone();
+        for arg in raw.syscalls.iter_mut().flat_map(|sc| sc.args.iter_mut()) {
+            if arg.starts_with('"') || arg.starts_with('[') {
+                *arg = "0x7ffd0000".to_owned();
+            }
+        }
+        let report = compare(&decoded, &raw, &opts());
+        assert!(report.passed, "{report}");
+        assert_eq!(report.effects.0, report.effects.1);
+        // What the raw trace does show still counts: one write fewer.
+        let mut shorter = raw.clone();
+        let last_write = shorter
+            .syscalls
+            .iter()
+            .rposition(|s| s.name == "write")
+            .expect("a write");
+        shorter.syscalls.remove(last_write);
+        assert!(!compare(&decoded, &shorter, &opts()).passed);
+    }
+
+    #[test]
+    fn lost_events_are_reported() {
+        let a = native(&Variant::default());
+        let mut b = a.clone();
+        b.drops.kernel = 3;
+        let r = compare(&a, &b, &CompareOptions::default());
+        assert!(r.passed);
+        assert_eq!(
+            r.warnings,
+            ["B: 3 events lost (kernel 3, daemon 0): the trace is incomplete"]
+        );
+        assert!(r.to_string().contains("\nwarning: B: 3 events lost"), "{r}");
     }
 
     /// A small "native" program: loader noise, a written file, stdout,
@@ -1845,7 +2085,10 @@ mod tests {
         assert_eq!(report.divergences.len(), 1, "{report}");
         let d = &report.divergences[0];
         assert_eq!(d.kind, DivergenceKind::MissingInB);
-        assert_eq!(d.target, "unlink");
+        assert_eq!(
+            (d.id, d.target.as_str()),
+            ("file-unlinked", "\"/tmp/stale.lock\"")
+        );
         assert_eq!(
             d.a.as_ref().map(|r| r.index),
             Some(index_of(&a, "unlink", 0))
@@ -1868,8 +2111,12 @@ mod tests {
         assert_eq!(report.divergences.len(), 1, "{report}");
         let d = &report.divergences[0];
         assert_eq!(
-            (d.kind, d.target.as_str()),
-            (DivergenceKind::Changed, "execve")
+            (d.kind, d.id, d.target.as_str()),
+            (
+                DivergenceKind::Changed,
+                "process-spawned",
+                "\"/usr/bin/sort\""
+            )
         );
         assert!(d.detail.contains(r#"argv[1] "-u" vs "-r""#), "{}", d.detail);
         let exec = index_of(&a, "execve", 1);
@@ -2029,14 +2276,22 @@ mod tests {
         let kinds: Vec<_> = report
             .divergences
             .iter()
-            .map(|d| (d.kind, d.target.as_str()))
+            .map(|d| (d.kind, d.id, d.target.as_str()))
             .collect();
-        assert_eq!(kinds[0], (DivergenceKind::Changed, "connect"), "{report}");
+        assert_eq!(
+            kinds[0],
+            (
+                DivergenceKind::Changed,
+                "network-connect",
+                r#"{sa_family=AF_INET,sin_port=htons(8080),sin_addr=inet_addr("127.0.0.1")}"#
+            ),
+            "{report}"
+        );
         // The data now goes to a different peer too.
         assert!(
             kinds
                 .iter()
-                .any(|(k, t)| *k == DivergenceKind::DataLength && t.contains("9090"))
+                .any(|(k, _, t)| *k == DivergenceKind::DataLength && t.contains("9090"))
         );
     }
 

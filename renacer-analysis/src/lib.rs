@@ -21,4 +21,4 @@ pub use causality::{CriticalPath, Step, critical_path};
 pub use compare::{CompareOptions, CompareReport, compare};
 pub use load::{LoadError, TraceReadError, load_trace, load_trace_bytes};
 pub use rle::{RleError, compress, decompress, is_compressed};
-pub use util::{format_nanos, wall_span_nanos};
+pub use util::{format_nanos, lost_events, wall_span_nanos};

@@ -13,6 +13,18 @@ pub(crate) fn end_nanos(sc: &JsonSyscall) -> u64 {
     sc.timestamp_nanos.saturating_add(sc.duration_nanos)
 }
 
+/// One line when the trace lost events: what is judged from it may be
+/// incomplete, and that must not go unsaid.
+pub fn lost_events(trace: &TraceFile) -> Option<String> {
+    let lost = trace.drops.kernel.saturating_add(trace.drops.daemon);
+    (lost > 0).then(|| {
+        format!(
+            "{lost} events lost (kernel {}, daemon {}): the trace is incomplete",
+            trace.drops.kernel, trace.drops.daemon
+        )
+    })
+}
+
 /// Wall time of a trace: first enter to last exit; `None` without timestamps.
 pub fn wall_span_nanos(trace: &TraceFile) -> Option<u64> {
     let start = trace.syscalls.iter().map(|s| s.timestamp_nanos).min()?;

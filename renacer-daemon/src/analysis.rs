@@ -6,37 +6,56 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use renacer_analysis::{
-    CompareOptions, assertions, compare,
-    compare::CompareReport,
-    load_trace,
-};
+use renacer_analysis::{CompareOptions, assertions, compare, compare::CompareReport, load_trace};
 use renacer_proto::v1::{self as pb, trace_source::Source};
 use renacer_trace::json::{Drops, JsonSyscall, ProcessInfo, TraceFile};
 use tonic::Status;
 
-use crate::session::{Session, Sink};
+use crate::session::Session;
 
 /// Stopped background traces kept for Compare/Assert by capture id.
 pub const KEPT_TRACES: usize = 8;
+/// Records kept over all those traces (the newest trace is always kept):
+/// about 200 bytes each in memory.
+pub const KEPT_RECORDS: usize = 2_000_000;
 
 /// Largest request the daemon accepts: a Compare carries two traces as JSON.
 pub const MAX_REQUEST_BYTES: usize = 256 << 20;
 
-/// The last [`KEPT_TRACES`] traces returned by StopCapture, oldest first.
-#[derive(Debug, Default)]
+/// The last [`KEPT_TRACES`] traces returned by StopCapture, oldest first,
+/// within [`KEPT_RECORDS`].
+#[derive(Debug)]
 pub struct TraceStore {
     traces: Mutex<VecDeque<(u32, Arc<TraceFile>)>>,
+    max_traces: usize,
+    max_records: usize,
+}
+
+impl Default for TraceStore {
+    fn default() -> Self {
+        Self::with_limits(KEPT_TRACES, KEPT_RECORDS)
+    }
 }
 
 impl TraceStore {
+    pub fn with_limits(max_traces: usize, max_records: usize) -> Self {
+        Self {
+            traces: Mutex::default(),
+            max_traces,
+            max_records,
+        }
+    }
+
     pub fn insert(&self, capture_id: u32, trace: TraceFile) {
         let mut traces = self.traces.lock().unwrap_or_else(|p| p.into_inner());
         traces.retain(|(id, _)| *id != capture_id);
-        if traces.len() == KEPT_TRACES {
-            traces.pop_front();
-        }
         traces.push_back((capture_id, Arc::new(trace)));
+        let mut records: usize = traces.iter().map(|(_, t)| t.syscalls.len()).sum();
+        while traces.len() > self.max_traces || (traces.len() > 1 && records > self.max_records) {
+            if let Some((_, oldest)) = traces.pop_front() {
+                records -= oldest.syscalls.len();
+            }
+        }
     }
 
     pub fn get(&self, capture_id: u32) -> Option<Arc<TraceFile>> {
@@ -53,22 +72,10 @@ impl TraceStore {
     }
 }
 
-/// The renacer-json-v1 trace of a finished background capture.
-pub fn trace_file(session: &Session, drops: &pb::Drops) -> TraceFile {
-    let records = match &session.sink {
-        Sink::Buffer { records, .. } => records.as_slice(),
-        Sink::Stream { .. } => &[],
-    };
-    let syscalls = records
-        .iter()
-        .map(|call| {
-            JsonSyscall::from(&crate::decoding::to_proto(
-                &call.record,
-                call.captured.as_deref(),
-                &session.settings,
-            ))
-        })
-        .collect();
+/// The renacer-json-v1 trace of a finished background capture, from the
+/// records as StopCapture sends them (decoded once, for both).
+pub fn trace_file(session: &Session, syscalls: &[pb::SyscallRecord], drops: &pb::Drops) -> TraceFile {
+    let syscalls = syscalls.iter().map(JsonSyscall::from).collect();
     TraceFile::from_syscalls(
         session.trace_id.clone(),
         ProcessInfo {
@@ -83,10 +90,17 @@ pub fn trace_file(session: &Session, drops: &pb::Drops) -> TraceFile {
     )
 }
 
-/// Keeps the trace of a stopped capture and returns its JSON for `Trace.json`.
-pub fn keep_stopped(store: &TraceStore, session: &Session, drops: &pb::Drops) -> String {
-    let trace = trace_file(session, drops);
-    let json = trace.to_json_pretty();
+/// Keeps the trace of a stopped capture and returns its JSON for
+/// `Trace.json` (compact: it travels in one message).
+pub fn keep_stopped(
+    store: &TraceStore,
+    session: &Session,
+    syscalls: &[pb::SyscallRecord],
+    drops: &pb::Drops,
+) -> String {
+    let trace = trace_file(session, syscalls, drops);
+    let json = serde_json::to_string(&trace)
+        .expect("TraceFile serializes infallibly: plain data with string map keys");
     store.insert(session.id, trace);
     json
 }
@@ -102,7 +116,7 @@ fn resolve(
         ))),
         Some(Source::CaptureId(id)) => store.get(id).ok_or_else(|| {
             Status::not_found(format!(
-                "{role}: no stopped background capture with id {id} (the daemon keeps the last {KEPT_TRACES}: {:?}; stop the capture with StopCapture first)",
+                "{role}: no stopped background capture with id {id} (the daemon keeps the last {KEPT_TRACES}, up to {KEPT_RECORDS} records: {:?}; stop the capture with StopCapture first)",
                 store.kept_ids()
             ))
         }),
@@ -175,11 +189,18 @@ pub async fn assert_rpc(
     let config = assertions::parse_config(&request.config_toml)
         .map_err(|err| Status::invalid_argument(format!("renacer.toml: {err}")))?;
     let trace = resolve(store, request.trace, "trace")?;
-    let outcomes = blocking(move || assertions::evaluate(&config, &trace)).await?;
-    Ok(assert_response(&outcomes))
+    let response = blocking(move || {
+        let outcomes = assertions::evaluate(&config, &trace);
+        assert_response(&outcomes, &trace)
+    })
+    .await?;
+    Ok(response)
 }
 
-pub fn assert_response(outcomes: &[assertions::AssertionOutcome]) -> pb::AssertResponse {
+pub fn assert_response(
+    outcomes: &[assertions::AssertionOutcome],
+    trace: &TraceFile,
+) -> pb::AssertResponse {
     use assertions::Severity;
     let results = outcomes
         .iter()
@@ -201,6 +222,54 @@ pub fn assert_response(outcomes: &[assertions::AssertionOutcome]) -> pb::AssertR
     pb::AssertResponse {
         passed: assertions::exit_code(outcomes) == 0,
         results,
-        report: assertions::report(outcomes),
+        report: assertions::report(outcomes, trace),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use renacer_trace::{SyscallRecord, SyscallResult};
+
+    fn trace(records: usize) -> TraceFile {
+        let record = SyscallRecord {
+            nr: 39,
+            args: [0; 6],
+            result: SyscallResult::Returned(1),
+            timestamp_nanos: 1,
+            duration_nanos: 1,
+            pid: 1,
+            tid: 1,
+            cpu: 0,
+            lamport: 1,
+        };
+        TraceFile::from_records(
+            String::new(),
+            ProcessInfo::default(),
+            &vec![record; records],
+            Drops::default(),
+        )
+    }
+
+    #[test]
+    fn store_keeps_the_newest_within_its_bounds() {
+        let store = TraceStore::with_limits(8, 100);
+        for id in 1..=10 {
+            store.insert(id, trace(1));
+        }
+        assert_eq!(store.kept_ids(), (3..=10).collect::<Vec<_>>());
+        assert!(store.get(2).is_none() && store.get(10).is_some());
+        // Records: the newest evicts as many old traces as it needs to.
+        store.insert(11, trace(100 - 3));
+        assert_eq!(store.kept_ids(), [8, 9, 10, 11]);
+        store.insert(12, trace(100 + 1));
+        assert_eq!(
+            store.kept_ids(),
+            [12],
+            "the newest stays even when over the budget"
+        );
+        // Stopping the same id again replaces its trace.
+        store.insert(12, trace(2));
+        assert_eq!(store.get(12).map(|t| t.syscalls.len()), Some(2));
     }
 }

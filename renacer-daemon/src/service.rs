@@ -319,7 +319,7 @@ impl Tracer for TracerService {
         let otlp_unsent = otlp::finish_session(&mut finished.session).await;
         let drops = drops_to_proto(&finished, otlp_unsent);
         let session = finished.session;
-        let (syscalls, processes) = match &session.sink {
+        let (syscalls, processes): (Vec<pb::SyscallRecord>, Vec<pb::ProcessEvent>) = match &session.sink {
             Sink::Buffer { records, processes } => (
                 records
                     .iter()
@@ -337,7 +337,7 @@ impl Tracer for TracerService {
         } else {
             EndReason::TreeExited
         };
-        let json = crate::analysis::keep_stopped(&self.traces, &session, &drops);
+        let json = crate::analysis::keep_stopped(&self.traces, &session, &syscalls, &drops);
         Ok(Response::new(StopCaptureResponse {
             trace: Some(pb::Trace {
                 trace_id: session.trace_id.clone(),

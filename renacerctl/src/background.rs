@@ -5,8 +5,7 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use renacer_proto::v1::{self as pb, StartCaptureRequest, StopCaptureRequest};
 use renacer_trace::{
-    SyscallRecord,
-    json::{Drops, ProcessInfo, TraceFile},
+    json::{Drops, JsonSyscall, ProcessInfo, TraceFile},
     summary::Summary,
 };
 
@@ -66,7 +65,11 @@ pub fn capture_command(
     let trace = crate::run_async(stop(socket, capture_id))?;
     Ok(CapturedRun {
         trace: trace_file(&trace)?,
-        summary: trace.summary.as_ref().map(Summary::from).unwrap_or_default(),
+        summary: trace
+            .summary
+            .as_ref()
+            .map(Summary::from)
+            .unwrap_or_default(),
         exit_code,
     })
 }
@@ -109,15 +112,14 @@ fn trace_file(trace: &pb::Trace) -> anyhow::Result<TraceFile> {
         return renacer_analysis::load_trace(&trace.json)
             .context("the daemon returned an invalid trace document");
     }
-    let records: Vec<SyscallRecord> = trace.syscalls.iter().map(SyscallRecord::from).collect();
     let drops = trace.drops.unwrap_or_default();
-    Ok(TraceFile::from_records(
+    Ok(TraceFile::from_syscalls(
         trace.trace_id.clone(),
         ProcessInfo {
             pid: trace.pid,
             command: trace.command.clone(),
         },
-        &records,
+        trace.syscalls.iter().map(JsonSyscall::from).collect(),
         Drops {
             kernel: drops.kernel,
             daemon: drops.subscriber + drops.buffer,
@@ -127,11 +129,7 @@ fn trace_file(trace: &pb::Trace) -> anyhow::Result<TraceFile> {
 
 /// One line on stderr when the trace lost events, so it is never silent.
 pub fn report_drops(trace: &TraceFile, what: &str) {
-    let lost = trace.drops.kernel + trace.drops.daemon;
-    if lost > 0 {
-        eprintln!(
-            "renacerctl: {what}: {lost} events lost (kernel {}, daemon {}); the trace is incomplete",
-            trace.drops.kernel, trace.drops.daemon
-        );
+    if let Some(warning) = renacer_analysis::lost_events(trace) {
+        eprintln!("renacerctl: {what}: {warning}");
     }
 }

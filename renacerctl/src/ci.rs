@@ -65,8 +65,6 @@ pub fn compare_command(args: CompareArgs) -> u8 {
             .map_err(anyhow::Error::msg)
             .context("--tolerance")?;
         options.ignore_paths = args.ignore_path;
-        report_drops(&baseline, &args.baseline.display().to_string());
-        report_drops(&candidate, &args.candidate.display().to_string());
         let report = compare(&baseline, &candidate, &options);
         emit(&report.to_string())?;
         Ok(u8::from(!report.passed))
@@ -106,9 +104,8 @@ pub fn assert_command(socket: &str, args: AssertArgs) -> u8 {
                 run.trace
             }
         };
-        report_drops(&trace, "trace");
         let outcomes = assertions::evaluate(&config, &trace);
-        emit(&assertions::report(&outcomes))?;
+        emit(&assertions::report(&outcomes, &trace))?;
         Ok(u8::from(assertions::exit_code(&outcomes) != 0))
     })())
 }

@@ -12,7 +12,7 @@ use renacer_analysis::{CompareOptions, compare, format_nanos, load_trace, wall_s
 use renacer_trace::{json::TraceFile, summary::render_table};
 
 use crate::{
-    background::{CapturedRun, capture_command, report_drops},
+    background::{CapturedRun, capture_command},
     ci::{emit, exit_code},
     traces::encode_trace,
 };
@@ -22,7 +22,12 @@ pub struct GoldenArgs {
     #[command(subcommand)]
     action: GoldenAction,
     /// Where the golden traces live.
-    #[arg(long, global = true, value_name = "DIR", default_value = "golden_traces")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "golden_traces"
+    )]
     dir: PathBuf,
     /// The examples/ directory (the Python port and the input data).
     #[arg(long, global = true, value_name = "DIR", default_value = "examples")]
@@ -98,7 +103,10 @@ const CASES: &[Case] = &[
     Case {
         name: "wordcount",
         golden: "wordcount",
-        argv: &[Arg::Bin("wordcount"), Arg::Example("data/wordcount-input.txt")],
+        argv: &[
+            Arg::Bin("wordcount"),
+            Arg::Example("data/wordcount-input.txt"),
+        ],
     },
     Case {
         name: "wordcount_py",
@@ -121,9 +129,8 @@ struct Paths {
 
 impl Paths {
     fn new(args: &GoldenArgs) -> anyhow::Result<Self> {
-        let absolute = |p: &Path| {
-            std::path::absolute(p).with_context(|| format!("resolving {}", p.display()))
-        };
+        let absolute =
+            |p: &Path| std::path::absolute(p).with_context(|| format!("resolving {}", p.display()));
         let bin_dir = match &args.bin_dir {
             Some(dir) => absolute(dir)?,
             None => std::env::current_exe()
@@ -179,8 +186,7 @@ fn run_case(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<Captured
         std::process::id(),
         case.name
     ));
-    std::fs::create_dir_all(&scratch)
-        .with_context(|| format!("creating {}", scratch.display()))?;
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
     let run = capture_command(socket, &argv, Some(&scratch));
     let _ = std::fs::remove_dir_all(&scratch);
     let run = run.with_context(|| format!("capturing {}", case.name))?;
@@ -227,7 +233,10 @@ fn bless_all(socket: &str, paths: &Paths, cases: &[&Case]) -> anyhow::Result<u8>
         let run = run_case(socket, paths, case)?;
         let lost = run.trace.drops.kernel + run.trace.drops.daemon;
         if lost > 0 {
-            bail!("{}: {lost} events lost; not blessing an incomplete trace", case.name);
+            bail!(
+                "{}: {lost} events lost; not blessing an incomplete trace",
+                case.name
+            );
         }
         let json = paths.dir.join(format!("{}.json", case.name));
         std::fs::write(&json, encode_trace(&run.trace, false))
@@ -260,7 +269,6 @@ fn check_all(socket: &str, paths: &Paths, cases: &[&Case], tolerance: f64) -> an
         })?;
         let golden = load_trace(&text).with_context(|| format!("{}", golden_path.display()))?;
         let run = run_case(socket, paths, case)?;
-        report_drops(&run.trace, case.name);
         let tolerance = (!case.is_port()).then_some(tolerance);
         let options =
             CompareOptions::with_tolerance_percent(tolerance).map_err(anyhow::Error::msg)?;
@@ -298,8 +306,8 @@ fn analysis_markdown(dir: &Path) -> anyhow::Result<String> {
          | --- | --- | --- | --- | --- | --- |\n",
     );
     for path in files {
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         let trace = load_trace(&text).with_context(|| format!("{}", path.display()))?;
         let name = path.file_stem().unwrap_or_default().to_string_lossy();
         let _ = writeln!(out, "{}", baseline_row(&name, &trace));

@@ -54,7 +54,10 @@ fn capture_file(daemon: &Daemon, command: &[&str]) -> PathBuf {
         .args(command)
         .output()
         .unwrap();
-    assert!(out.status.success(), "capture of {command:?} failed: {out:?}");
+    assert!(
+        out.status.success(),
+        "capture of {command:?} failed: {out:?}"
+    );
     path
 }
 
@@ -104,12 +107,19 @@ fn two_implementations_are_equivalent() {
     let input = examples_dir().join("data/wordcount-input.txt");
     let rust = capture_file(
         &daemon,
-        &[example("wordcount").to_str().unwrap(), input.to_str().unwrap()],
+        &[
+            example("wordcount").to_str().unwrap(),
+            input.to_str().unwrap(),
+        ],
     );
     let script = examples_dir().join("wordcount.py");
     let python = capture_file(
         &daemon,
-        &["/usr/bin/python3", script.to_str().unwrap(), input.to_str().unwrap()],
+        &[
+            "/usr/bin/python3",
+            script.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ],
     );
     let out = ctl_compare(&daemon, &rust, &python, &[]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -147,7 +157,11 @@ fn different_output_length_fails_at_the_write() {
         assert_eq!(returned(&ta.syscalls[ra.index]), Some(12));
         assert_eq!(returned(&tb.syscalls[rb.index]), Some(13));
     }
-    let targets: Vec<&str> = report.divergences.iter().map(|d| d.target.as_str()).collect();
+    let targets: Vec<&str> = report
+        .divergences
+        .iter()
+        .map(|d| d.target.as_str())
+        .collect();
     assert!(targets.contains(&"stdout"), "{targets:?}");
 }
 
@@ -171,7 +185,13 @@ fn different_byte_reports_the_first_differing_byte() {
         .unwrap_or_else(|| panic!("no stdout divergence: {report}"));
     assert_eq!(stdout_divergence.kind, DivergenceKind::DataMismatch);
     assert_eq!(stdout_divergence.offset, Some(6));
-    assert!(report.divergences.iter().any(|d| d.target == "\"fileio.tmp\""), "{report}");
+    assert!(
+        report
+            .divergences
+            .iter()
+            .any(|d| d.target == "\"fileio.tmp\""),
+        "{report}"
+    );
 }
 
 #[test]
@@ -187,13 +207,12 @@ fn extra_child_process_fails_at_its_exec() {
     let extra: Vec<_> = report
         .divergences
         .iter()
-        .filter(|d| d.kind == DivergenceKind::ExtraInB && d.target == "execve")
+        .filter(|d| d.kind == DivergenceKind::ExtraInB && d.id == "process-spawned")
         .collect();
     assert_eq!(extra.len(), 1, "{report}");
     let at = extra[0].b.as_ref().unwrap();
-    // A child's execve. Which child's is ambiguous until the arguments are
-    // decoded: the children exec concurrently, and raw argv pointers are
-    // all alike.
+    // The third child's execve, although the children exec concurrently:
+    // effects are compared in process-tree order.
     assert_eq!(tb.syscalls[at.index].name, "execve");
     let child_pids: Vec<u32> = tb
         .syscalls
@@ -202,9 +221,12 @@ fn extra_child_process_fails_at_its_exec() {
         .filter_map(|s| returned(s).and_then(|r| u32::try_from(r).ok()))
         .collect();
     assert_eq!(child_pids.len(), 3, "three children forked in B");
-    assert!(child_pids.contains(&at.pid), "{report}");
+    assert_eq!(at.pid, child_pids[2], "{report}");
     // stdout got one more line too.
-    assert!(report.divergences.iter().any(|d| d.target == "stdout"), "{report}");
+    assert!(
+        report.divergences.iter().any(|d| d.target == "stdout"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -212,13 +234,23 @@ fn malformed_trace_and_bad_arguments_exit_2_with_position() {
     let daemon = Daemon::start();
     let dir = scratch_dir("bad");
     let bad = dir.join("bad.json");
-    std::fs::write(&bad, "{\n  \"format\": \"renacer-json-v1\",\n  \"version\": ]\n}\n").unwrap();
-    let good = capture_file(&daemon, &[example("wordcount").to_str().unwrap(), "/dev/null"]);
+    std::fs::write(
+        &bad,
+        "{\n  \"format\": \"renacer-json-v1\",\n  \"version\": ]\n}\n",
+    )
+    .unwrap();
+    let good = capture_file(
+        &daemon,
+        &[example("wordcount").to_str().unwrap(), "/dev/null"],
+    );
     let out = ctl_compare(&daemon, &good, &bad, &[]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("bad.json") && err.contains("line 3, column 14"), "{err}");
+    assert!(
+        err.contains("bad.json") && err.contains("line 3, column 14"),
+        "{err}"
+    );
 
     let missing = ctl_compare(&daemon, &good, &dir.join("nope.json"), &[]);
     assert_eq!(missing.status.code(), Some(2), "{missing:?}");
@@ -264,17 +296,32 @@ fn assertion(name: &str, kind: &str, body: &str) -> String {
 fn critical_path_assertion_passes_and_fails() {
     let daemon = Daemon::start();
     let trace = capture_file(&daemon, &[example("forktree").to_str().unwrap()]);
-    let pass = ctl_assert(&daemon, &assertion("tree", "critical_path", "max_duration_ms = 1000"), &trace);
+    let pass = ctl_assert(
+        &daemon,
+        &assertion("tree", "critical_path", "max_duration_ms = 1000"),
+        &trace,
+    );
     let line = assertion_line(&pass, "tree", 0);
     assert!(line.starts_with("PASS critical_path"), "{line}");
     // The slowest child sleeps 60 ms: the path cannot be shorter.
-    let fail = ctl_assert(&daemon, &assertion("tree", "critical_path", "max_duration_ms = 50"), &trace);
+    let fail = ctl_assert(
+        &daemon,
+        &assertion("tree", "critical_path", "max_duration_ms = 50"),
+        &trace,
+    );
     let line = assertion_line(&fail, "tree", 1);
-    assert!(line.starts_with("FAIL critical_path 'tree'") && line.contains("> 50.0 ms"), "{line}");
+    assert!(
+        line.starts_with("FAIL critical_path 'tree'") && line.contains("> 50.0 ms"),
+        "{line}"
+    );
     // A pattern that matches no command line skips the assertion.
     let skip = ctl_assert(
         &daemon,
-        &assertion("other", "critical_path", "max_duration_ms = 1\ntrace_name_pattern = \"^make\""),
+        &assertion(
+            "other",
+            "critical_path",
+            "max_duration_ms = 1\ntrace_name_pattern = \"^make\"",
+        ),
         &trace,
     );
     assert!(assertion_line(&skip, "other", 0).starts_with("SKIP"));
@@ -286,17 +333,33 @@ fn span_count_assertion_counts_exactly() {
     let trace = capture_file(&daemon, &[example("fileio").to_str().unwrap()]);
     // Three lines to the file, one copy to stdout.
     let body = "max_spans = 4\nspan_name_pattern = \"^write$\"";
-    let line = assertion_line(&ctl_assert(&daemon, &assertion("writes", "span_count", body), &trace), "writes", 0);
+    let line = assertion_line(
+        &ctl_assert(&daemon, &assertion("writes", "span_count", body), &trace),
+        "writes",
+        0,
+    );
     assert!(line.contains(" 4 <= 4"), "{line}");
     let body = "max_spans = 3\nspan_name_pattern = \"^write$\"";
-    let line = assertion_line(&ctl_assert(&daemon, &assertion("writes", "span_count", body), &trace), "writes", 1);
+    let line = assertion_line(
+        &ctl_assert(&daemon, &assertion("writes", "span_count", body), &trace),
+        "writes",
+        1,
+    );
     assert!(line.contains(" 4 > 3 (+33.3%)"), "{line}");
     // A warning does not fail the run; a disabled assertion is skipped.
     let body = "max_spans = 3\nspan_name_pattern = \"^write$\"\nfail_on_violation = false";
-    let line = assertion_line(&ctl_assert(&daemon, &assertion("writes", "span_count", body), &trace), "writes", 0);
+    let line = assertion_line(
+        &ctl_assert(&daemon, &assertion("writes", "span_count", body), &trace),
+        "writes",
+        0,
+    );
     assert!(line.starts_with("WARN"), "{line}");
     let body = "max_spans = 0\nenabled = false";
-    let line = assertion_line(&ctl_assert(&daemon, &assertion("off", "span_count", body), &trace), "off", 0);
+    let line = assertion_line(
+        &ctl_assert(&daemon, &assertion("off", "span_count", body), &trace),
+        "off",
+        0,
+    );
     assert!(line.starts_with("SKIP"), "{line}");
 }
 
@@ -339,23 +402,66 @@ fn anti_pattern_assertions_pass_and_fail() {
     let share = 200.0 / main_thread_calls as f64;
     // The spin is a fifth to a third of the interpreter's calls.
     assert!((0.15..0.5).contains(&share), "{share}");
-    let out = ctl_assert(&daemon, &assertion("spin", "anti_pattern", "pattern = \"TightLoop\"\nthreshold = 0.1"), &trace);
+    let out = ctl_assert(
+        &daemon,
+        &assertion(
+            "spin",
+            "anti_pattern",
+            "pattern = \"TightLoop\"\nthreshold = 0.1",
+        ),
+        &trace,
+    );
     let line = assertion_line(&out, "spin", 1);
     assert!(line.contains(&format!(" {share:.3} > 0.100")), "{line}");
-    assert!(line.contains(&format!("read x200 in tid {}", t.process.pid)), "{line}");
-    let out = ctl_assert(&daemon, &assertion("spin", "anti_pattern", "pattern = \"TightLoop\"\nthreshold = 0.9"), &trace);
+    assert!(
+        line.contains(&format!("read x200 in tid {}", t.process.pid)),
+        "{line}"
+    );
+    let out = ctl_assert(
+        &daemon,
+        &assertion(
+            "spin",
+            "anti_pattern",
+            "pattern = \"TightLoop\"\nthreshold = 0.9",
+        ),
+        &trace,
+    );
     assert!(assertion_line(&out, "spin", 0).starts_with("PASS"));
 
     // forktree: three sleep children, each with more calls and time than the parent.
     let tree = capture_file(&daemon, &[example("forktree").to_str().unwrap()]);
-    let out = ctl_assert(&daemon, &assertion("god", "anti_pattern", "pattern = \"GodProcess\"\nthreshold = 0.9"), &tree);
+    let out = ctl_assert(
+        &daemon,
+        &assertion(
+            "god",
+            "anti_pattern",
+            "pattern = \"GodProcess\"\nthreshold = 0.9",
+        ),
+        &tree,
+    );
     assert!(assertion_line(&out, "god", 0).starts_with("PASS"));
     // One process doing everything, forced through a small budget.
-    let out = ctl_assert(&daemon, &assertion("god", "anti_pattern", "pattern = \"GodProcess\"\nthreshold = 0.05"), &tree);
+    let out = ctl_assert(
+        &daemon,
+        &assertion(
+            "god",
+            "anti_pattern",
+            "pattern = \"GodProcess\"\nthreshold = 0.05",
+        ),
+        &tree,
+    );
     assert!(assertion_line(&out, "god", 1).starts_with("FAIL"));
 
     // No GPU here: nothing on /dev/nvidia*.
-    let out = ctl_assert(&daemon, &assertion("gpu", "anti_pattern", "pattern = \"PcieBottleneck\"\nthreshold = 0.5"), &tree);
+    let out = ctl_assert(
+        &daemon,
+        &assertion(
+            "gpu",
+            "anti_pattern",
+            "pattern = \"PcieBottleneck\"\nthreshold = 0.5",
+        ),
+        &tree,
+    );
     let line = assertion_line(&out, "gpu", 0);
     assert!(line.contains(" 0.000 <= 0.500"), "{line}");
 }
@@ -363,7 +469,11 @@ fn anti_pattern_assertions_pass_and_fail() {
 #[test]
 fn assert_captures_a_command() {
     let daemon = Daemon::start();
-    let config = write_config(&assertion("writes", "span_count", "max_spans = 3\nspan_name_pattern = \"^write$\""));
+    let config = write_config(&assertion(
+        "writes",
+        "span_count",
+        "max_spans = 3\nspan_name_pattern = \"^write$\"",
+    ));
     let cwd = scratch_dir("assert-cmd");
     let out = daemon
         .ctl()
@@ -377,34 +487,55 @@ fn assert_captures_a_command() {
         .unwrap();
     let line = assertion_line(&out, "writes", 1);
     assert!(line.contains(" 4 > 3"), "{line}");
-    assert!(stdout(&out).ends_with("FAIL: 0 passed, 1 failed, 0 warned, 0 skipped\n"), "{out:?}");
+    assert!(
+        stdout(&out).ends_with("FAIL: 0 passed, 1 failed, 0 warned, 0 skipped\n"),
+        "{out:?}"
+    );
 }
 
 #[test]
 fn malformed_toml_reports_line_and_column() {
     let daemon = Daemon::start();
-    let trace = capture_file(&daemon, &[example("wordcount").to_str().unwrap(), "/dev/null"]);
+    let trace = capture_file(
+        &daemon,
+        &[example("wordcount").to_str().unwrap(), "/dev/null"],
+    );
     let cases = [
         // TOML syntax error: the value on line 3 is cut short.
-        ("[[assertion]]\nname = \"x\"\ntype = \"span_count\nmax_spans = 3\n", "line 3"),
+        (
+            "[[assertion]]\nname = \"x\"\ntype = \"span_count\nmax_spans = 3\n",
+            "line 3",
+        ),
         // Unknown type, on line 3.
-        ("[[assertion]]\nname = \"x\"\ntype = \"latency\"\n", "line 3"),
+        (
+            "[[assertion]]\nname = \"x\"\ntype = \"latency\"\n",
+            "line 3",
+        ),
         // A field of the wrong type on line 4.
-        ("[[assertion]]\nname = \"x\"\ntype = \"span_count\"\nmax_spans = \"many\"\n", "line 4"),
+        (
+            "[[assertion]]\nname = \"x\"\ntype = \"span_count\"\nmax_spans = \"many\"\n",
+            "line 4",
+        ),
     ];
     for (text, position) in cases {
         let out = ctl_assert(&daemon, text, &trace);
         assert_eq!(out.status.code(), Some(2), "{text}: {out:?}");
         let err = stderr(&out);
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains("renacer.toml") && err.contains(position) && err.contains("column"), "{text}: {err}");
+        assert!(
+            err.contains("renacer.toml") && err.contains(position) && err.contains("column"),
+            "{text}: {err}"
+        );
     }
 }
 
 #[test]
 fn critical_path_follows_the_slowest_branch() {
     let daemon = Daemon::start();
-    let path = capture_file(&daemon, &[example("forktree").to_str().unwrap(), "10", "80", "20"]);
+    let path = capture_file(
+        &daemon,
+        &[example("forktree").to_str().unwrap(), "10", "80", "20"],
+    );
     let trace = read(&path);
     let children: Vec<u32> = trace
         .syscalls
@@ -416,14 +547,25 @@ fn critical_path_follows_the_slowest_branch() {
     let slowest = children[1];
     let cp = critical_path(&trace);
     let pids: Vec<u32> = cp.steps.iter().map(|s| s.pid).collect();
-    assert!(pids.contains(&slowest), "path misses the 80 ms child {slowest}: {cp}");
-    assert!(!pids.contains(&children[0]) && !pids.contains(&children[2]), "{cp}");
+    assert!(
+        pids.contains(&slowest),
+        "path misses the 80 ms child {slowest}: {cp}"
+    );
+    assert!(
+        !pids.contains(&children[0]) && !pids.contains(&children[2]),
+        "{cp}"
+    );
     assert!(cp.total_nanos >= 80_000_000, "{cp}");
     // The path ends where the run ends: the parent's exit.
     assert_eq!(cp.steps.last().unwrap().name, "exit_group");
     assert_eq!(cp.steps.last().unwrap().pid, trace.process.pid);
 
-    let out = daemon.ctl().args(["analyze", "--critical-path"]).arg(&path).output().unwrap();
+    let out = daemon
+        .ctl()
+        .args(["analyze", "--critical-path"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
     let text = stdout(&out);
     assert!(text.starts_with("critical path: "), "{text}");
@@ -434,7 +576,17 @@ fn critical_path_follows_the_slowest_branch() {
 #[test]
 fn compressed_trace_round_trips_and_is_10x_smaller() {
     let daemon = Daemon::start();
-    let json = capture_file(&daemon, &["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=20000", "status=none"]);
+    let json = capture_file(
+        &daemon,
+        &[
+            "dd",
+            "if=/dev/zero",
+            "of=/dev/null",
+            "bs=1",
+            "count=20000",
+            "status=none",
+        ],
+    );
     let packed = json.with_extension("rnz");
     let back = json.with_extension("back.json");
     let convert = |from: &Path, to: &Path, compress: bool| {
@@ -449,14 +601,21 @@ fn compressed_trace_round_trips_and_is_10x_smaller() {
     convert(&json, &packed, true);
     convert(&packed, &back, false);
     let original = read(&json);
-    assert_eq!(read(&packed), original, "compressed form decodes to the same trace");
+    assert_eq!(
+        read(&packed),
+        original,
+        "compressed form decodes to the same trace"
+    );
     assert_eq!(read(&back), original, "and back to the same JSON document");
     let (json_size, packed_size) = (
         std::fs::metadata(&json).unwrap().len(),
         std::fs::metadata(&packed).unwrap().len(),
     );
     let ratio = json_size as f64 / packed_size as f64;
-    eprintln!("compression: {json_size} B JSON -> {packed_size} B ({ratio:.1}x) for {} syscalls", original.syscalls.len());
+    eprintln!(
+        "compression: {json_size} B JSON -> {packed_size} B ({ratio:.1}x) for {} syscalls",
+        original.syscalls.len()
+    );
     assert!(ratio >= 10.0, "only {ratio:.1}x smaller");
     // capture --compress writes the compact form directly.
     let direct = scratch_dir("direct").join("trace.rnz");
@@ -464,16 +623,31 @@ fn compressed_trace_round_trips_and_is_10x_smaller() {
         .ctl()
         .args(["capture", "--format", "json", "--compress", "-o"])
         .arg(&direct)
-        .args(["--", "dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=20000", "status=none"])
+        .args([
+            "--",
+            "dd",
+            "if=/dev/zero",
+            "of=/dev/null",
+            "bs=1",
+            "count=20000",
+            "status=none",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert!(renacer_analysis::is_compressed(&std::fs::read(&direct).unwrap()));
+    assert!(renacer_analysis::is_compressed(
+        &std::fs::read(&direct).unwrap()
+    ));
     assert_eq!(count(&read(&direct), "write"), 20_000);
     // Every reader takes the compressed form.
     let out = ctl_compare(&daemon, &json, &packed, &["--tolerance", "0"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let out = daemon.ctl().args(["analyze", "--critical-path"]).arg(&packed).output().unwrap();
+    let out = daemon
+        .ctl()
+        .args(["analyze", "--critical-path"])
+        .arg(&packed)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
 }
 
@@ -490,10 +664,19 @@ fn golden_traces_check_out_and_need_bless() {
         .args(["golden", "check"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     assert!(text.contains("golden check: 5 passed, 0 failed"), "{text}");
-    assert!(text.contains("golden wordcount_py vs wordcount: PASS"), "{text}");
+    assert!(
+        text.contains("golden wordcount_py vs wordcount: PASS"),
+        "{text}"
+    );
 
     // Refreshing without --bless writes nothing.
     let dir = scratch_dir("golden");
@@ -525,7 +708,11 @@ fn golden_traces_check_out_and_need_bless() {
     let analysis = std::fs::read_to_string(dir.join("ANALYSIS.md")).unwrap();
     assert!(analysis.contains("| fileio | `fileio` |"), "{analysis}");
     let mut golden = read(&dir.join("fileio.json"));
-    let last_write = golden.syscalls.iter().rposition(|s| s.name == "write").unwrap();
+    let last_write = golden
+        .syscalls
+        .iter()
+        .rposition(|s| s.name == "write")
+        .unwrap();
     golden.syscalls.remove(last_write);
     std::fs::write(dir.join("fileio.json"), golden.to_json_pretty()).unwrap();
     let out = daemon
@@ -537,5 +724,9 @@ fn golden_traces_check_out_and_need_bless() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
-    assert!(stdout(&out).contains("golden fileio vs fileio: FAIL"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("golden fileio vs fileio: FAIL"),
+        "{}",
+        stdout(&out)
+    );
 }

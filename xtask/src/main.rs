@@ -1,9 +1,10 @@
-//! Developer tasks: `cargo xtask setup | build | demo | test | bench`.
+//! Developer tasks: `cargo xtask setup | build | demo | test | bench | bless`.
 //!
 //! Every task runs `setup` first, which installs what is missing and is quick
 //! when everything is present, so the README's two commands are the whole
 //! set-up on a fresh machine.
 mod bench;
+mod golden;
 mod phoenix;
 mod python;
 
@@ -41,6 +42,8 @@ enum Task {
     },
     /// Overhead of renacer versus untraced, strace and bpftrace on a syscall storm.
     Bench(bench::BenchArgs),
+    /// Setup, release build, then refresh golden_traces/ from the examples.
+    Bless,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,9 @@ fn main() -> ExitCode {
         Task::Bench(args) => setup()
             .and_then(|()| build_release())
             .and_then(|()| bench::run(&args)),
+        Task::Bless => setup()
+            .and_then(|()| build_release())
+            .and_then(|()| golden::bless()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

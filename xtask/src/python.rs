@@ -19,9 +19,16 @@ fn ensure_venv() -> anyhow::Result<PathBuf> {
         return Ok(python);
     }
     ensure_debian_packages(&["python3-venv"])?;
-    eprintln!("xtask: creating {} with {}", venv().display(), PACKAGES.join(" "));
+    eprintln!(
+        "xtask: creating {} with {}",
+        venv().display(),
+        PACKAGES.join(" ")
+    );
     // The system interpreter: a pyenv shim may point elsewhere.
-    run(Command::new("/usr/bin/python3").arg("-m").arg("venv").arg(venv()))?;
+    run(Command::new("/usr/bin/python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(venv()))?;
     run(Command::new(venv().join("bin/pip"))
         .args(["install", "--quiet", "--disable-pip-version-check"])
         .args(PACKAGES))?;

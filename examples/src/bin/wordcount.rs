@@ -5,9 +5,7 @@
 use std::{collections::BTreeMap, io::Write as _, process::ExitCode};
 
 fn run() -> Result<(), String> {
-    let path = std::env::args()
-        .nth(1)
-        .ok_or("usage: wordcount FILE")?;
+    let path = std::env::args().nth(1).ok_or("usage: wordcount FILE")?;
     let data = std::fs::read(&path).map_err(|err| format!("{path}: {err}"))?;
     let text = String::from_utf8_lossy(&data);
     let lines = data.iter().filter(|&&b| b == b'\n').count();
