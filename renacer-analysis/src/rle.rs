@@ -3,8 +3,8 @@
 //!
 //! Consecutive records that are identical except for their timestamp,
 //! duration and Lamport clock form a run, stored once as a *key* (name,
-//! arguments, result, errno, pid, tid — strings interned in a table) with a
-//! count. The varying fields are stored per record, in columns that deflate
+//! decoded and raw arguments, captured bytes, result, errno, pid, tid —
+//! strings interned in a table) with a count. The varying fields are stored per record, in columns that deflate
 //! well: enter-time deltas from the previous record, durations, and Lamport
 //! deltas from the previous record of the same process, all as LEB128
 //! varints (deltas zigzag-encoded, with wrapping arithmetic so any values
@@ -17,11 +17,11 @@
 use std::collections::HashMap;
 
 use renacer_trace::json::{
-    Drops, JsonMarker, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
+    Drops, JsonCaptured, JsonMarker, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
 };
 
 const MAGIC: &[u8] = b"RNRLE";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const CODEC_STORED: u8 = 0;
 const CODEC_DEFLATE: u8 = 1;
 /// miniz's default level: compressing is linear and fast enough here.
@@ -116,10 +116,20 @@ impl Writer {
 struct Key {
     name: usize,
     args: Vec<usize>,
+    raw_args: Vec<u64>,
+    captured: Vec<CapturedKey>,
     result: JsonResult,
     errno: Option<usize>,
     pid: u32,
     tid: u32,
+}
+
+/// A [`JsonCaptured`] with its items as string-table indices.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CapturedKey {
+    arg: u32,
+    items: Vec<usize>,
+    truncated: bool,
 }
 
 #[derive(Debug, Default)]
@@ -157,6 +167,16 @@ fn encode(trace: &TraceFile) -> Vec<u8> {
         let key = Key {
             name: strings.intern(&sc.name),
             args: sc.args.iter().map(|a| strings.intern(a)).collect(),
+            raw_args: sc.raw_args.clone(),
+            captured: sc
+                .captured
+                .iter()
+                .map(|c| CapturedKey {
+                    arg: c.arg,
+                    items: c.items.iter().map(|item| strings.intern(item)).collect(),
+                    truncated: c.truncated,
+                })
+                .collect(),
             result: sc.result,
             errno: sc.errno.as_deref().map(|e| strings.intern(e)),
             pid: sc.pid,
@@ -206,6 +226,19 @@ fn encode(trace: &TraceFile) -> Vec<u8> {
         w.len(k.args.len());
         for &a in &k.args {
             w.len(a);
+        }
+        w.len(k.raw_args.len());
+        for &raw in &k.raw_args {
+            w.varint(raw);
+        }
+        w.len(k.captured.len());
+        for c in &k.captured {
+            w.varint(u64::from(c.arg));
+            w.len(c.items.len());
+            for &item in &c.items {
+                w.len(item);
+            }
+            w.0.push(u8::from(c.truncated));
         }
         put_result(&mut w, k.result);
         w.varint(k.errno.map_or(0, |e| e as u64 + 1));
@@ -335,6 +368,22 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
         let args = (0..nargs)
             .map(|_| r.index(strings.len(), "string"))
             .collect::<Result<Vec<_>, _>>()?;
+        let n_raw = r.len()?;
+        let raw_args = (0..n_raw)
+            .map(|_| r.varint())
+            .collect::<Result<Vec<_>, _>>()?;
+        let n_captured = r.len()?;
+        let captured = (0..n_captured)
+            .map(|_| {
+                let arg = r.u32()?;
+                let n_items = r.len()?;
+                let items = (0..n_items)
+                    .map(|_| r.index(strings.len(), "string"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let truncated = r.byte()? != 0;
+                Ok(CapturedKey { arg, items, truncated })
+            })
+            .collect::<Result<Vec<_>, RleError>>()?;
         let result = match r.byte()? {
             0 => JsonResult::Returned(r.zigzag()?),
             1 => JsonResult::Marker(JsonMarker::NoReturn),
@@ -348,6 +397,8 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
         keys.push(Key {
             name,
             args,
+            raw_args,
+            captured,
             result,
             errno,
             pid: r.u32()?,
@@ -375,9 +426,16 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
             syscalls.push(JsonSyscall {
                 name: strings[key.name].clone(),
                 args: key.args.iter().map(|&a| strings[a].clone()).collect(),
-                // Compaction keeps the decoded form only.
-                raw_args: Vec::new(),
-                captured: Vec::new(),
+                raw_args: key.raw_args.clone(),
+                captured: key
+                    .captured
+                    .iter()
+                    .map(|c| JsonCaptured {
+                        arg: c.arg,
+                        items: c.items.iter().map(|&i| strings[i].clone()).collect(),
+                        truncated: c.truncated,
+                    })
+                    .collect(),
                 result: key.result,
                 errno: key.errno.map(|e| strings[e].clone()),
                 duration_nanos: 0,
@@ -481,6 +539,18 @@ mod tests {
         // Non-monotonic clocks and odd errno spellings survive too.
         t.syscalls[3].lamport = 1;
         t.syscalls[4].errno = Some("512".to_owned());
+        // Raw values and captured bytes round-trip as well.
+        t.syscalls[2].raw_args = vec![3, 0x7ffd_0000, 0x340];
+        t.syscalls[2].captured = vec![JsonCaptured {
+            arg: 1,
+            items: vec![q("\\177ELF")],
+            truncated: true,
+        }];
+        t.syscalls[0].captured = vec![JsonCaptured {
+            arg: 1,
+            items: vec![q("cat"), q("/etc/hostname")],
+            truncated: false,
+        }];
         t.drops = Drops {
             kernel: 3,
             daemon: u64::MAX,
@@ -535,13 +605,16 @@ mod tests {
             decompress(b"RNRLE\x09\x01"),
             Err(RleError::UnsupportedVersion(9))
         );
-        assert_eq!(decompress(b"RNRLE\x01\x07"), Err(RleError::UnknownCodec(7)));
+        assert_eq!(
+            decompress(&[MAGIC, &[VERSION, 7]].concat()),
+            Err(RleError::UnknownCodec(7))
+        );
         assert!(matches!(
             decompress(&packed[..packed.len() / 2]),
             Err(RleError::Inflate(_))
         ));
         // Stored bodies: every truncation is an error, never a panic.
-        let mut stored = b"RNRLE\x01\x00".to_vec();
+        let mut stored = [MAGIC, &[VERSION, CODEC_STORED]].concat();
         stored.extend_from_slice(&encode(&varied()));
         assert_eq!(decompress(&stored).expect("stored body decodes"), varied());
         for cut in 7..stored.len() {
