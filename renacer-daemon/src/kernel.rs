@@ -1,15 +1,18 @@
 //! Loading and attaching the eBPF programs, and the maps user space touches.
 //!
 //! Kept thin: everything here needs root and a real kernel.
-use std::{fs, io, path::Path};
+use std::{collections::HashSet, fs, io, path::Path};
 
 use aya::{
     Ebpf, EbpfLoader,
     maps::{Array, HashMap, MapData, MapError, PerCpuArray, PerCpuValues, RingBuf},
-    programs::{ProgramError, RawTracePoint, TracePoint},
+    programs::{
+        ProgramError, RawTracePoint, TracePoint, raw_trace_point::RawTracePointLinkId,
+        trace_point::TracePointLinkId,
+    },
 };
 use renacer_common::{CaptureConfig, InflightSyscall, SYSCALL_SLOTS};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 /// The compiled eBPF object, built by build.rs from `renacer-ebpf`.
 static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/renacer"));
@@ -155,10 +158,34 @@ fn raise_memlock_limit() {
     }
 }
 
-/// The loaded, attached programs and the maps the daemon manages.
+/// The links of the attached `raw_syscalls` programs.
+#[derive(Debug)]
+enum HotLinks {
+    Tracepoint(Vec<(&'static str, TracePointLinkId)>),
+    RawTracepoint(Vec<(&'static str, RawTracePointLinkId)>),
+}
+
+/// The `raw_syscalls` programs of each attach mode, with their tracepoint.
+const HOT_TRACEPOINT: [(&str, &str); 2] = [
+    ("renacer_sys_enter_tp", "sys_enter"),
+    ("renacer_sys_exit_tp", "sys_exit"),
+];
+const HOT_RAW_TRACEPOINT: [(&str, &str); 2] = [
+    ("renacer_sys_enter_raw", "sys_enter"),
+    ("renacer_sys_exit_raw", "sys_exit"),
+];
+
+/// The loaded programs and the maps the daemon manages.
+///
+/// The sched programs stay attached. The hot `raw_syscalls` programs are
+/// attached only while a capture tracks a process: an idle daemon (or one in
+/// continuous mode only) costs the rest of the system nothing per syscall.
 pub struct Kernel {
     /// Owns the programs and their links: dropping it detaches everything.
     ebpf: Ebpf,
+    hot: Option<HotLinks>,
+    /// Captures that track processes in the kernel.
+    tracking: HashSet<u32>,
     traced: HashMap<MapData, u32, u32>,
     inflight: HashMap<MapData, u32, InflightSyscall>,
     drops: PerCpuArray<MapData, u64>,
@@ -202,33 +229,22 @@ impl Kernel {
             .load(EBPF_OBJECT)
             .map_err(classify_load_error)?;
 
+        // Loaded (and verified) now, attached with the first capture.
         let mut programs = Vec::new();
         match mode {
             AttachMode::RawTracepoint => {
-                for (name, tracepoint) in [
-                    ("renacer_sys_enter_raw", "sys_enter"),
-                    ("renacer_sys_exit_raw", "sys_exit"),
-                ] {
-                    let program: &mut RawTracePoint = ebpf
-                        .program_mut(name)
-                        .ok_or(KernelError::MissingProgram(name))?
-                        .try_into()
-                        .map_err(|source| KernelError::Program { name, source })?;
-                    program
+                for (name, tracepoint) in HOT_RAW_TRACEPOINT {
+                    raw_tracepoint(&mut ebpf, name)?
                         .load()
-                        .map_err(|source| classify_program_error(name, source))?;
-                    program
-                        .attach(tracepoint)
                         .map_err(|source| classify_program_error(name, source))?;
                     programs.push(format!("raw_tracepoint:{tracepoint}"));
                 }
             }
             AttachMode::Tracepoint => {
-                for (name, event) in [
-                    ("renacer_sys_enter_tp", "sys_enter"),
-                    ("renacer_sys_exit_tp", "sys_exit"),
-                ] {
-                    attach_tracepoint(&mut ebpf, name, "raw_syscalls", event)?;
+                for (name, event) in HOT_TRACEPOINT {
+                    tracepoint(&mut ebpf, name)?
+                        .load()
+                        .map_err(|source| classify_program_error(name, source))?;
                     programs.push(format!("tracepoint:raw_syscalls:{event}"));
                 }
             }
@@ -273,6 +289,8 @@ impl Kernel {
         Ok((
             Self {
                 ebpf,
+                hot: None,
+                tracking: HashSet::new(),
                 traced,
                 inflight,
                 drops,
@@ -304,12 +322,73 @@ impl Kernel {
 
     /// Starts tracing thread group `pid` for `capture_id`. Fails with
     /// `Ok(false)` when another capture already traces it.
-    pub fn track(&mut self, pid: u32, capture_id: u32) -> Result<bool, MapError> {
+    pub fn track(&mut self, pid: u32, capture_id: u32) -> Result<bool, KernelError> {
         if self.traced.get(&pid, 0).is_ok() {
             return Ok(false);
         }
+        self.attach_hot()?;
         self.traced.insert(pid, capture_id, 0)?;
+        self.tracking.insert(capture_id);
         Ok(true)
+    }
+
+    /// Whether the hot programs are attached (some capture is tracking).
+    pub fn hot_attached(&self) -> bool {
+        self.hot.is_some()
+    }
+
+    fn attach_hot(&mut self) -> Result<(), KernelError> {
+        if self.hot.is_some() {
+            return Ok(());
+        }
+        let links = match self.mode {
+            AttachMode::Tracepoint => {
+                let mut links = Vec::new();
+                for (name, event) in HOT_TRACEPOINT {
+                    let link = tracepoint(&mut self.ebpf, name)?
+                        .attach("raw_syscalls", event)
+                        .map_err(|source| classify_program_error(name, source))?;
+                    links.push((name, link));
+                }
+                HotLinks::Tracepoint(links)
+            }
+            AttachMode::RawTracepoint => {
+                let mut links = Vec::new();
+                for (name, event) in HOT_RAW_TRACEPOINT {
+                    let link = raw_tracepoint(&mut self.ebpf, name)?
+                        .attach(event)
+                        .map_err(|source| classify_program_error(name, source))?;
+                    links.push((name, link));
+                }
+                HotLinks::RawTracepoint(links)
+            }
+        };
+        self.hot = Some(links);
+        debug!("syscall programs attached");
+        Ok(())
+    }
+
+    fn detach_hot(&mut self) {
+        let Some(links) = self.hot.take() else {
+            return;
+        };
+        // A failed detach leaves a program running that finds nothing traced.
+        let result = match links {
+            HotLinks::Tracepoint(links) => links.into_iter().try_for_each(|(name, link)| {
+                tracepoint(&mut self.ebpf, name)?
+                    .detach(link)
+                    .map_err(|source| classify_program_error(name, source))
+            }),
+            HotLinks::RawTracepoint(links) => links.into_iter().try_for_each(|(name, link)| {
+                raw_tracepoint(&mut self.ebpf, name)?
+                    .detach(link)
+                    .map_err(|source| classify_program_error(name, source))
+            }),
+        };
+        match result {
+            Ok(()) => debug!("syscall programs detached: no capture is tracking"),
+            Err(err) => warn!("detaching the syscall programs failed: {err:#}"),
+        }
     }
 
     /// Stops tracing every task of `capture_id` and collects what the kernel
@@ -340,6 +419,10 @@ impl Kernel {
             .filter(|(_, state)| state.enter_ns != 0)
             .collect();
         let kernel_drops = self.take_drops(capture_id)?;
+        self.tracking.remove(&capture_id);
+        if self.tracking.is_empty() {
+            self.detach_hot();
+        }
         Ok(CaptureRemains {
             unfinished,
             kernel_drops,
@@ -367,17 +450,30 @@ impl Kernel {
     }
 }
 
+fn tracepoint<'a>(ebpf: &'a mut Ebpf, name: &'static str) -> Result<&'a mut TracePoint, KernelError> {
+    ebpf.program_mut(name)
+        .ok_or(KernelError::MissingProgram(name))?
+        .try_into()
+        .map_err(|source| KernelError::Program { name, source })
+}
+
+fn raw_tracepoint<'a>(
+    ebpf: &'a mut Ebpf,
+    name: &'static str,
+) -> Result<&'a mut RawTracePoint, KernelError> {
+    ebpf.program_mut(name)
+        .ok_or(KernelError::MissingProgram(name))?
+        .try_into()
+        .map_err(|source| KernelError::Program { name, source })
+}
+
 fn attach_tracepoint(
     ebpf: &mut Ebpf,
     name: &'static str,
     category: &str,
     event: &str,
 ) -> Result<(), KernelError> {
-    let program: &mut TracePoint = ebpf
-        .program_mut(name)
-        .ok_or(KernelError::MissingProgram(name))?
-        .try_into()
-        .map_err(|source| KernelError::Program { name, source })?;
+    let program = tracepoint(ebpf, name)?;
     program
         .load()
         .map_err(|source| classify_program_error(name, source))?;

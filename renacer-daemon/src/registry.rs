@@ -202,7 +202,7 @@ impl Registry {
         .with_settings(settings);
         session.otlp = export;
         sessions.by_id.insert(id, session);
-        let tracked = self.kernel().track(pid, id).map_err(KernelError::from);
+        let tracked = self.kernel().track(pid, id);
         match tracked {
             Ok(true) => {}
             Ok(false) => {

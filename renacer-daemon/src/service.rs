@@ -358,9 +358,13 @@ impl Tracer for TracerService {
         _request: Request<StatusRequest>,
     ) -> Result<Response<StatusResponse>, Status> {
         use std::sync::atomic::Ordering::Relaxed;
-        let (mut programs, attach_mode) = {
+        let (mut programs, attach_mode, syscall_programs_attached) = {
             let kernel = self.registry.kernel();
-            (kernel.programs().to_vec(), kernel.mode().as_str().to_owned())
+            (
+                kernel.programs().to_vec(),
+                kernel.mode().as_str().to_owned(),
+                kernel.hot_attached(),
+            )
         };
         programs.extend(self.continuous.attached_programs());
         Ok(Response::new(StatusResponse {
@@ -374,6 +378,7 @@ impl Tracer for TracerService {
             daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
             continuous: self.continuous.is_enabled(),
             otlp_unsent: self.otlp.unsent(),
+            syscall_programs_attached,
         }))
     }
 

@@ -57,7 +57,15 @@ pub async fn status(socket: String) -> anyhow::Result<()> {
         .into_inner();
     println!("renacer-daemon {}", status.version);
     println!("kernel:          {}", status.kernel);
-    println!("attach mode:     {}", status.attach_mode);
+    println!(
+        "attach mode:     {} ({})",
+        status.attach_mode,
+        if status.syscall_programs_attached {
+            "attached: a capture is tracking"
+        } else {
+            "idle: attached with the next capture"
+        }
+    );
     println!("programs:        {}", status.programs.join(", "));
     println!("events seen:     {}", status.events_seen);
     println!("kernel drops:    {}", status.kernel_drops);

@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use renacer_proto::v1::{StartCaptureRequest, StopCaptureRequest};
+use renacer_proto::v1::{StartCaptureRequest, StatusRequest, StopCaptureRequest};
 use renacer_trace::json::TraceFile;
 
 mod common;
@@ -290,6 +290,16 @@ fn background_capture_over_grpc() {
         .unwrap();
     let trace = runtime.block_on(async {
         let mut client = renacerctl::client::connect(&socket).await.unwrap();
+        // The syscall programs are attached only while a capture tracks a process.
+        let programs_attached = |mut client: renacer_proto::v1::tracer_client::TracerClient<_>| async move {
+            client
+                .status(StatusRequest {})
+                .await
+                .unwrap()
+                .into_inner()
+                .syscall_programs_attached
+        };
+        assert!(!programs_attached(client.clone()).await, "idle daemon");
         let started = client
             .start_capture(StartCaptureRequest {
                 pid,
@@ -299,6 +309,7 @@ fn background_capture_over_grpc() {
             .unwrap()
             .into_inner();
         assert_eq!(started.trace_id.len(), 32);
+        assert!(programs_attached(client.clone()).await, "while tracking");
         target.stdin.take().unwrap().write_all(b"go\n").unwrap();
         target.wait().unwrap();
         // Let the reader drain the final events.
@@ -322,6 +333,7 @@ fn background_capture_over_grpc() {
             .await
             .unwrap_err();
         assert_eq!(invalid.code(), tonic::Code::InvalidArgument);
+        assert!(!programs_attached(client.clone()).await, "after the last capture");
         stopped.trace.unwrap()
     });
     let names: HashMap<&str, usize> = trace.syscalls.iter().fold(HashMap::new(), |mut acc, s| {
