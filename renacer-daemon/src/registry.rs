@@ -175,11 +175,6 @@ impl Registry {
             Some(tgid) if tgid != pid => return Err(StartError::IsThread { pid, tgid }),
             Some(_) => {}
         }
-        let command = if command.is_empty() {
-            read_cmdline(pid)
-        } else {
-            command
-        };
         let mut sessions = lock(&self.sessions);
         let id = sessions.allocate_id()?;
         let CaptureTrace { trace_id, export } = trace;
