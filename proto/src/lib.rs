@@ -109,6 +109,27 @@ pub mod convert {
         }
     }
 
+    /// A wire record as a renacer-json-v1 syscall: decoded arguments and
+    /// captured bytes when the daemon decoded it, raw values otherwise.
+    impl From<&pb::SyscallRecord> for JsonSyscall {
+        fn from(wire: &pb::SyscallRecord) -> Self {
+            let record = SyscallRecord::from(wire);
+            if wire.decoded_args.is_empty() {
+                return JsonSyscall::from(&record);
+            }
+            let captured = wire
+                .captured
+                .iter()
+                .map(|captured| JsonCaptured {
+                    arg: captured.arg,
+                    items: captured.items.iter().map(|item| escape_bytes(item)).collect(),
+                    truncated: captured.truncated,
+                })
+                .collect();
+            JsonSyscall::decoded(&record, wire.decoded_args.clone(), captured)
+        }
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -135,26 +156,6 @@ pub mod convert {
                 assert_eq!(wire.name, "openat");
                 assert_eq!(SyscallRecord::from(&wire), record);
             }
-        }
-    }
-    /// A wire record as a renacer-json-v1 syscall: decoded arguments and
-    /// captured bytes when the daemon decoded it, raw values otherwise.
-    impl From<&pb::SyscallRecord> for JsonSyscall {
-        fn from(wire: &pb::SyscallRecord) -> Self {
-            let record = SyscallRecord::from(wire);
-            if wire.decoded_args.is_empty() {
-                return JsonSyscall::from(&record);
-            }
-            let captured = wire
-                .captured
-                .iter()
-                .map(|captured| JsonCaptured {
-                    arg: captured.arg,
-                    items: captured.items.iter().map(|item| escape_bytes(item)).collect(),
-                    truncated: captured.truncated,
-                })
-                .collect();
-            JsonSyscall::decoded(&record, wire.decoded_args.clone(), captured)
         }
     }
 }

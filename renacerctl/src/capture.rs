@@ -208,7 +208,6 @@ async fn stream_capture(
         decode: args.filter.decode(),
         otlp: args.otlp.export()?,
         trace_parent: args.otlp.trace_parent(child.is_some())?,
-        ..CaptureRequest::default()
     };
     let mut stream = client
         .capture(request)
