@@ -47,6 +47,11 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    // `cargo xtask` runs us with cargo's target directories in LD_LIBRARY_PATH;
+    // the traced samples and bench workloads would search them for libc, which
+    // is noise in their traces and timings.
+    // SAFETY: no other thread exists yet.
+    unsafe { env::remove_var("LD_LIBRARY_PATH") };
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Setup => setup(),
