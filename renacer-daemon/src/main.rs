@@ -118,7 +118,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .context("building the reflection service")?;
-    let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous)?;
+    let metrics = renacer_daemon::otlp::metrics_queue(&args.otlp).context("--otlp-endpoint")?;
+    let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous, metrics)?;
     // Compare/Assert take whole traces as JSON: golden traces run to megabytes.
     let tracer = TracerServer::new(
         TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))

@@ -374,6 +374,7 @@ impl Tracer for TracerService {
             daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
             continuous: self.continuous.is_enabled(),
             otlp_unsent: self.otlp.unsent(),
+            otlp_metrics_unsent: self.continuous.metrics_unsent(),
         }))
     }
 
