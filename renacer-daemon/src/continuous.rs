@@ -692,6 +692,16 @@ impl Inner {
         entries.clear();
         entries.extend(maps.stats.iter().filter_map(Result::ok));
         self.map_entries = entries.len() as u64;
+        // An exec changes the comm: read it again for processes that exec'd
+        // since the last sample (else a child seen once before its exec would
+        // keep its parent's name while it lives).
+        for (key, value) in &entries {
+            if matches!(i64::from(key.nr), libc::SYS_execve | libc::SYS_execveat)
+                && Counters::delta(value, self.last.get(key)).calls > 0
+            {
+                self.commands.remove(&key.pid);
+            }
+        }
         let mut gone: HashSet<u32> = HashSet::new();
         let mut rows = Vec::new();
         for (key, value) in &entries {
