@@ -612,7 +612,15 @@ impl Continuous {
 
     /// Stops the sampler before the daemon exits.
     pub fn shutdown(&self) {
-        lock(&self.inner).sampler = None;
+        let mut inner = lock(&self.inner);
+        inner.sampler = None;
+        if let Some(queue) = &inner.metrics {
+            info!(
+                sent = queue.sent(),
+                unsent = queue.unsent(),
+                "OTLP metric data points"
+            );
+        }
     }
 
     /// The aggregates over `window` (None: the newest sample), up to now.
