@@ -105,7 +105,10 @@ fn wait_for_exited(daemon: &Daemon, command: &str) -> pb::StatsResponse {
         {
             return stats;
         }
-        assert!(Instant::now() < deadline, "{command} never showed as exited");
+        assert!(
+            Instant::now() < deadline,
+            "{command} never showed as exited: {stats:#?}"
+        );
         thread::sleep(Duration::from_millis(100));
     }
 }
@@ -411,12 +414,16 @@ fn set_continuous_and_stats_validate_their_input() {
     daemon.assert_serving();
 }
 
-/// A real OTLP/gRPC metrics receiver (opentelemetry-proto's MetricsService
-/// on 127.0.0.1:0) that keeps every request; stopped when dropped.
+type Requests = std::sync::Arc<std::sync::Mutex<Vec<otlp::ExportMetricsServiceRequest>>>;
+
+/// A real OTLP metrics receiver on 127.0.0.1:0 that keeps every request;
+/// stopped when dropped.
 struct MetricsReceiver {
     address: std::net::SocketAddr,
-    requests: std::sync::Arc<std::sync::Mutex<Vec<otlp::ExportMetricsServiceRequest>>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    requests: Requests,
+    /// OTLP/HTTP only: "POST PATH content-type" of each request.
+    http_requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: Option<Box<dyn FnOnce() + Send>>,
     server: Option<thread::JoinHandle<()>>,
 }
 
@@ -448,6 +455,7 @@ impl otlp::MetricsService for Collect {
 }
 
 impl MetricsReceiver {
+    /// OTLP/gRPC: opentelemetry-proto's MetricsService served by tonic.
     fn start() -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -477,8 +485,95 @@ impl MetricsReceiver {
         Self {
             address,
             requests,
-            stop: Some(stop),
+            http_requests: std::sync::Arc::default(),
+            stop: Some(Box::new(move || {
+                let _ = stop.send(());
+            })),
             server: Some(server),
+        }
+    }
+
+    /// OTLP/HTTP with binary protobuf: a small HTTP/1.1 server (keep-alive,
+    /// Content-Length bodies) that answers 200 with an empty body.
+    fn start_http() -> Self {
+        use std::{
+            io::{BufRead as _, BufReader, Read as _},
+            sync::atomic::AtomicBool,
+        };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let requests: Requests = std::sync::Arc::default();
+        let http_requests: std::sync::Arc<std::sync::Mutex<Vec<String>>> = std::sync::Arc::default();
+        let stopped = std::sync::Arc::new(AtomicBool::new(false));
+        let serve = {
+            let (requests, http_requests, stopped) = (
+                std::sync::Arc::clone(&requests),
+                std::sync::Arc::clone(&http_requests),
+                std::sync::Arc::clone(&stopped),
+            );
+            move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    let Ok((stream, _)) = listener.accept() else {
+                        thread::sleep(Duration::from_millis(20));
+                        continue;
+                    };
+                    let (requests, http_requests) =
+                        (std::sync::Arc::clone(&requests), std::sync::Arc::clone(&http_requests));
+                    // One thread per connection; it ends when the daemon hangs up.
+                    thread::spawn(move || {
+                        stream.set_nonblocking(false).unwrap();
+                        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                        let mut writer = stream.try_clone().unwrap();
+                        let mut reader = BufReader::new(stream);
+                        loop {
+                            let mut request_line = String::new();
+                            if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let mut length = 0;
+                            let mut content_type = String::new();
+                            loop {
+                                let mut header = String::new();
+                                reader.read_line(&mut header).unwrap();
+                                let header = header.trim_end();
+                                if header.is_empty() {
+                                    break;
+                                }
+                                let (name, value) = header.split_once(':').unwrap();
+                                match name.to_ascii_lowercase().as_str() {
+                                    "content-length" => length = value.trim().parse().unwrap(),
+                                    "content-type" => value.trim().clone_into(&mut content_type),
+                                    _ => {}
+                                }
+                            }
+                            let mut body = vec![0; length];
+                            reader.read_exact(&mut body).unwrap();
+                            let mut words = request_line.split_whitespace();
+                            let (method, path) = (words.next().unwrap(), words.next().unwrap());
+                            http_requests
+                                .lock()
+                                .unwrap()
+                                .push(format!("{method} {path} {content_type}"));
+                            let request = <otlp::ExportMetricsServiceRequest as prost::Message>::decode(
+                                body.as_slice(),
+                            )
+                            .unwrap();
+                            requests.lock().unwrap().push(request);
+                            writer
+                                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                                .unwrap();
+                        }
+                    });
+                }
+            }
+        };
+        Self {
+            address,
+            requests,
+            http_requests,
+            stop: Some(Box::new(move || stopped.store(true, Ordering::Relaxed))),
+            server: Some(thread::spawn(serve)),
         }
     }
 
@@ -505,7 +600,7 @@ impl MetricsReceiver {
 impl Drop for MetricsReceiver {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            stop();
         }
         if let Some(server) = self.server.take() {
             let _ = server.join();
@@ -605,8 +700,8 @@ fn release(mut shell: std::process::Child) {
 }
 
 /// A daemon in continuous mode for `root`'s tree, exporting metrics to `endpoint`.
-fn metrics_daemon(root: u32, endpoint: &str) -> Daemon {
-    Daemon::start_with(&[
+fn metrics_daemon(root: u32, endpoint: &str, protocol: &str) -> Daemon {
+    let daemon = Daemon::start_with(&[
         "--continuous",
         "--continuous-pid",
         &root.to_string(),
@@ -614,7 +709,13 @@ fn metrics_daemon(root: u32, endpoint: &str) -> Daemon {
         "1s",
         "--otlp-endpoint",
         endpoint,
-    ])
+        "--otlp-protocol",
+        protocol,
+    ]);
+    // The socket exists before continuous mode is attached; the first answer
+    // comes after.
+    assert!(status(&daemon).continuous);
+    daemon
 }
 
 fn status(daemon: &Daemon) -> pb::StatusResponse {
@@ -632,11 +733,31 @@ fn samples_are_exported_as_otlp_metrics_that_match_stats() {
     let receiver = MetricsReceiver::start();
     let (exe, name) = unique_workload("otm");
     let shell = parked_run(&exe);
-    let daemon = metrics_daemon(shell.id(), &receiver.endpoint());
+    let daemon = metrics_daemon(shell.id(), &receiver.endpoint(), "grpc");
     release(shell);
-    let stats = wait_for_exited(&daemon, &name);
-    let from_stats = exited_counts(&stats, &name);
-    eprintln!("stats for {name}: {from_stats:?}");
+    assert_exported_matches_stats(&daemon, &receiver, &name);
+}
+
+#[test]
+fn samples_are_exported_over_otlp_http_to_v1_metrics() {
+    let receiver = MetricsReceiver::start_http();
+    let (exe, name) = unique_workload("oth");
+    let shell = parked_run(&exe);
+    let daemon = metrics_daemon(shell.id(), &receiver.endpoint(), "http/protobuf");
+    release(shell);
+    assert_exported_matches_stats(&daemon, &receiver, &name);
+    let http_requests = receiver.http_requests.lock().unwrap().clone();
+    assert!(!http_requests.is_empty());
+    for request in &http_requests {
+        assert_eq!(request, "POST /v1/metrics application/x-protobuf");
+    }
+}
+
+/// The workload `name` ran once in the daemon's scope: what the receiver got
+/// for it equals what Stats says, which equals the workload's known counts.
+fn assert_exported_matches_stats(daemon: &Daemon, receiver: &MetricsReceiver, name: &str) {
+    let stats = wait_for_exited(daemon, name);
+    let from_stats = exited_counts(&stats, name);
     // The workload's own calls are fixed (see tests/workloads/syscalls.c).
     assert_eq!(from_stats["getppid"], (7, 0));
     assert_eq!(from_stats["openat"], (5, 2));
@@ -648,7 +769,7 @@ fn samples_are_exported_as_otlp_metrics_that_match_stats() {
     // The sample that saw the process exit is exported after it is committed.
     let deadline = Instant::now() + Duration::from_secs(15);
     let exported = loop {
-        let exported = exported(&receiver, &name);
+        let exported = exported(receiver, name);
         if exported.counts == from_stats || Instant::now() > deadline {
             break exported;
         }
@@ -663,7 +784,7 @@ fn samples_are_exported_as_otlp_metrics_that_match_stats() {
         let timed = if syscall == "exit_group" { 0 } else { *calls };
         assert_eq!(count, timed, "{syscall}: histogram count vs calls");
     }
-    assert_eq!(status(&daemon).otlp_metrics_unsent, 0);
+    assert_eq!(status(daemon).otlp_metrics_unsent, 0);
 }
 
 #[test]
