@@ -731,21 +731,13 @@ fn status(daemon: &Daemon) -> pb::StatusResponse {
 #[test]
 fn samples_are_exported_as_otlp_metrics_that_match_stats() {
     let receiver = MetricsReceiver::start();
-    let (exe, name) = unique_workload("otm");
-    let shell = parked_run(&exe);
-    let daemon = metrics_daemon(shell.id(), &receiver.endpoint(), "grpc");
-    release(shell);
-    assert_exported_matches_stats(&daemon, &receiver, &name);
+    run_workload_exporting_to(&receiver, "grpc");
 }
 
 #[test]
 fn samples_are_exported_over_otlp_http_to_v1_metrics() {
     let receiver = MetricsReceiver::start_http();
-    let (exe, name) = unique_workload("oth");
-    let shell = parked_run(&exe);
-    let daemon = metrics_daemon(shell.id(), &receiver.endpoint(), "http/protobuf");
-    release(shell);
-    assert_exported_matches_stats(&daemon, &receiver, &name);
+    run_workload_exporting_to(&receiver, "http/protobuf");
     let http_requests = receiver.http_requests.lock().unwrap().clone();
     assert!(!http_requests.is_empty());
     for request in &http_requests {
@@ -753,9 +745,15 @@ fn samples_are_exported_over_otlp_http_to_v1_metrics() {
     }
 }
 
-/// The workload `name` ran once in the daemon's scope: what the receiver got
-/// for it equals what Stats says, which equals the workload's known counts.
-fn assert_exported_matches_stats(daemon: &Daemon, receiver: &MetricsReceiver, name: &str) {
+/// Runs the workload once in the scope of a daemon that exports to
+/// `receiver`: what the receiver gets for it equals what Stats says, which
+/// equals the workload's known counts.
+fn run_workload_exporting_to(receiver: &MetricsReceiver, protocol: &str) {
+    let (exe, name) = unique_workload("otm");
+    let shell = parked_run(&exe);
+    let daemon = metrics_daemon(shell.id(), &receiver.endpoint(), protocol);
+    release(shell);
+    let (daemon, name) = (&daemon, name.as_str());
     let stats = wait_for_exited(daemon, name);
     let from_stats = exited_counts(&stats, name);
     // The workload's own calls are fixed (see tests/workloads/syscalls.c).

@@ -221,16 +221,29 @@ impl Client {
         }
     }
 
-    /// Sends one span request; returns how many spans the backend rejected.
-    async fn export_spans(&mut self, request: ExportTraceServiceRequest) -> Result<u64, String> {
-        let response: ExportTraceServiceResponse = match self {
-            Self::Grpc(channel) => TraceServiceClient::new(channel.clone())
-                .export(request)
+    /// Sends one request: over gRPC with `grpc` (the signal's generated
+    /// client), over HTTP as a binary-protobuf POST.
+    async fn send<Request: prost::Message, Answer: prost::Message + Default>(
+        &self,
+        request: Request,
+        grpc: impl AsyncFnOnce(Channel, Request) -> Result<tonic::Response<Answer>, tonic::Status>,
+    ) -> Result<Answer, String> {
+        match self {
+            Self::Grpc(channel) => grpc(channel.clone(), request)
                 .await
                 .map(tonic::Response::into_inner)
-                .map_err(status_text)?,
-            Self::Http(http) => http.post(&request).await?,
-        };
+                .map_err(status_text),
+            Self::Http(http) => http.post(&request).await,
+        }
+    }
+
+    /// Sends one span request; returns how many spans the backend rejected.
+    async fn export_spans(&self, request: ExportTraceServiceRequest) -> Result<u64, String> {
+        let response: ExportTraceServiceResponse = self
+            .send(request, async |channel, request| {
+                TraceServiceClient::new(channel).export(request).await
+            })
+            .await?;
         Ok(response.partial_success.map_or(0, |partial| {
             u64::try_from(partial.rejected_spans).unwrap_or(0)
         }))
@@ -238,17 +251,14 @@ impl Client {
 
     /// Sends one metrics request; returns how many data points the backend rejected.
     pub(crate) async fn export_metrics(
-        &mut self,
+        &self,
         request: ExportMetricsServiceRequest,
     ) -> Result<u64, String> {
-        let response: ExportMetricsServiceResponse = match self {
-            Self::Grpc(channel) => MetricsServiceClient::new(channel.clone())
-                .export(request)
-                .await
-                .map(tonic::Response::into_inner)
-                .map_err(status_text)?,
-            Self::Http(http) => http.post(&request).await?,
-        };
+        let response: ExportMetricsServiceResponse = self
+            .send(request, async |channel, request| {
+                MetricsServiceClient::new(channel).export(request).await
+            })
+            .await?;
         Ok(response.partial_success.map_or(0, |partial| {
             u64::try_from(partial.rejected_data_points).unwrap_or(0)
         }))
@@ -346,7 +356,7 @@ impl MetricsQueue {
         let (tx, mut rx) = mpsc::channel::<MetricsBatch>(QUEUE_METRIC_SAMPLES);
         let sent = Arc::new(AtomicU64::new(0));
         let unsent = Arc::new(AtomicU64::new(0));
-        let mut client = Client::new(target);
+        let client = Client::new(target);
         let (task_sent, task_unsent) = (Arc::clone(&sent), Arc::clone(&unsent));
         runtime.spawn(async move {
             let mut warned = false;
