@@ -231,8 +231,19 @@ fn status_kib(pid: i32, field: &str) -> u64 {
         .unwrap()
 }
 
+/// Held by the memory test and by the tests that run extra daemons and
+/// receivers, so those do not add to the heap peaks the memory test measures.
+static MEMORY_MEASUREMENT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn measurement_lock() -> std::sync::MutexGuard<'static, ()> {
+    MEMORY_MEASUREMENT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn memory_and_maps_stay_flat_over_10k_short_lived_processes() {
+    let _alone = measurement_lock();
     let daemon = Daemon::start_with(&[
         "--continuous",
         "--continuous-interval",
@@ -730,12 +741,14 @@ fn status(daemon: &Daemon) -> pb::StatusResponse {
 
 #[test]
 fn samples_are_exported_as_otlp_metrics_that_match_stats() {
+    let _quiet = measurement_lock();
     let receiver = MetricsReceiver::start();
     run_workload_exporting_to(&receiver, "grpc");
 }
 
 #[test]
 fn samples_are_exported_over_otlp_http_to_v1_metrics() {
+    let _quiet = measurement_lock();
     let receiver = MetricsReceiver::start_http();
     run_workload_exporting_to(&receiver, "http/protobuf");
     let http_requests = receiver.http_requests.lock().unwrap().clone();
@@ -787,6 +800,7 @@ fn run_workload_exporting_to(receiver: &MetricsReceiver, protocol: &str) {
 
 #[test]
 fn an_unreachable_metrics_backend_counts_unsent_points_and_sampling_goes_on() {
+    let _quiet = measurement_lock();
     // A port nothing listens on: connections are refused.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
