@@ -32,6 +32,11 @@ use tracing::{debug, info, warn};
 
 use crate::{
     kernel::{KernelError, classify_program_error},
+    otlp::{
+        exporter::MetricsQueue,
+        metrics::{self, Interval},
+        unix_nanos_now,
+    },
     profile::{self, Counters, History, Row, Sample, Top},
     registry::{Registry, tgid_of},
 };
@@ -407,6 +412,10 @@ struct Inner {
     /// Command (comm) of each live process seen, read from /proc once.
     commands: HashMap<u32, Arc<str>>,
     history: History,
+    /// Wall-clock end of the last committed sample (Unix ns), for metric points.
+    last_sample_unix: u64,
+    /// Each committed sample goes out as OTLP metrics (`--otlp-endpoint`).
+    metrics: Option<MetricsQueue>,
     map_entries: u64,
     /// Scratch space for one read of the aggregate map.
     entries: Vec<(AggregateKey, AggregateValue)>,
@@ -435,6 +444,16 @@ fn read_comm(pid: u32) -> Option<Arc<str>> {
 
 impl Continuous {
     pub fn new(registry: Arc<Registry>, interval: Duration, history: Duration) -> Arc<Self> {
+        Self::with_metrics(registry, interval, history, None)
+    }
+
+    /// With OTLP metric export of every sample.
+    pub fn with_metrics(
+        registry: Arc<Registry>,
+        interval: Duration,
+        history: Duration,
+        metrics: Option<MetricsQueue>,
+    ) -> Arc<Self> {
         let history = History::new(history, interval);
         info!(
             samples = history.capacity(),
@@ -452,6 +471,8 @@ impl Continuous {
                 last_sample: Instant::now(),
                 commands: HashMap::new(),
                 history,
+                last_sample_unix: unix_nanos_now(),
+                metrics,
                 map_entries: 0,
                 entries: Vec::new(),
                 sampler: None,
@@ -460,9 +481,18 @@ impl Continuous {
     }
 
     /// From the daemon's flags: created, and turned on with `--continuous`.
-    pub fn from_args(registry: Arc<Registry>, args: &ContinuousArgs) -> anyhow::Result<Arc<Self>> {
+    pub fn from_args(
+        registry: Arc<Registry>,
+        args: &ContinuousArgs,
+        metrics: Option<MetricsQueue>,
+    ) -> anyhow::Result<Arc<Self>> {
         use anyhow::Context as _;
-        let continuous = Self::new(registry, args.continuous_interval, args.continuous_history);
+        let continuous = Self::with_metrics(
+            registry,
+            args.continuous_interval,
+            args.continuous_history,
+            metrics,
+        );
         if args.continuous {
             let scope = Scope::resolve(args.continuous_pid, args.continuous_cgroup.as_deref())
                 .context("--continuous")?;
@@ -527,6 +557,7 @@ impl Continuous {
         info!(scope = scope.describe(), "continuous mode on");
         inner.scope = Some(scope);
         inner.last_sample = Instant::now();
+        inner.last_sample_unix = unix_nanos_now();
         if inner.sampler.is_none() {
             inner.sampler = Some(self.spawn_sampler()?);
         }
@@ -574,9 +605,22 @@ impl Continuous {
         info!("continuous mode off");
     }
 
+    /// Metric data points not delivered to the OTLP backend so far.
+    pub fn metrics_unsent(&self) -> u64 {
+        lock(&self.inner).metrics.as_ref().map_or(0, MetricsQueue::unsent)
+    }
+
     /// Stops the sampler before the daemon exits.
     pub fn shutdown(&self) {
-        lock(&self.inner).sampler = None;
+        let mut inner = lock(&self.inner);
+        inner.sampler = None;
+        if let Some(queue) = &inner.metrics {
+            info!(
+                sent = queue.sent(),
+                unsent = queue.unsent(),
+                "OTLP metric data points"
+            );
+        }
     }
 
     /// The aggregates over `window` (None: the newest sample), up to now.
@@ -609,7 +653,19 @@ impl Continuous {
 impl Inner {
     fn commit_sample(&mut self) {
         if let Some(sample) = self.sample(true) {
+            let interval = Interval {
+                start_unix_nanos: self.last_sample_unix,
+                end_unix_nanos: unix_nanos_now(),
+            };
+            self.last_sample_unix = interval.end_unix_nanos;
             self.history.push(sample);
+            // The sample as the history keeps it (top rows, rest merged).
+            if let (Some(queue), Some(sample)) = (&self.metrics, self.history.newest()) {
+                let batch = metrics::sample_to_metrics(&sample.rows, interval);
+                if batch.points > 0 {
+                    queue.push(batch);
+                }
+            }
         }
         // Give back what a burst of processes made the baseline grow to.
         if self.last.capacity() > 4 * self.last.len() + 1024 {
@@ -644,6 +700,16 @@ impl Inner {
         entries.clear();
         entries.extend(maps.stats.iter().filter_map(Result::ok));
         self.map_entries = entries.len() as u64;
+        // An exec changes the comm: read it again for processes that exec'd
+        // since the last sample (else a child seen once before its exec would
+        // keep its parent's name while it lives).
+        for (key, value) in &entries {
+            if matches!(i64::from(key.nr), libc::SYS_execve | libc::SYS_execveat)
+                && Counters::delta(value, self.last.get(key)).calls > 0
+            {
+                self.commands.remove(&key.pid);
+            }
+        }
         let mut gone: HashSet<u32> = HashSet::new();
         let mut rows = Vec::new();
         for (key, value) in &entries {
@@ -720,11 +786,7 @@ impl Inner {
 
 fn syscall_to_proto(tables: &Top, nr: u32, counters: &Counters) -> pb::SyscallStats {
     pb::SyscallStats {
-        name: if nr == profile::OTHER_SYSCALLS {
-            "(other syscalls)".to_owned()
-        } else {
-            renacer_trace::syscalls::display_name(nr).into_owned()
-        },
+        name: profile::syscall_name(nr).into_owned(),
         calls: counters.calls,
         errors: counters.errors,
         total_nanos: counters.total_ns,

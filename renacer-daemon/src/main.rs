@@ -108,7 +108,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let registry = Registry::new(kernel);
     let reader = Reader::spawn(Arc::clone(&registry), ring).context("starting the reader")?;
 
-    let unix = bind_socket(&args.socket)?;
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<TracerServer<TracerService>>()
@@ -118,7 +117,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .context("building the reflection service")?;
-    let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous)?;
+    let metrics = renacer_daemon::otlp::metrics_queue(&args.otlp).context("--otlp-endpoint")?;
+    let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous, metrics)?;
+    // Bound once continuous mode is attached: a client that sees the socket
+    // sees a ready daemon.
+    let unix = bind_socket(&args.socket)?;
     // Compare/Assert take whole traces as JSON: golden traces run to megabytes.
     let tracer = TracerServer::new(
         TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))

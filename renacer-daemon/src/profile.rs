@@ -24,6 +24,15 @@ pub const OTHER_PROCESSES: &str = "(other)";
 /// Syscall number of the row that takes the syscalls beyond the merged rows.
 pub const OTHER_SYSCALLS: u32 = u32::MAX;
 
+/// The name a syscall number is shown and exported under.
+pub fn syscall_name(nr: u32) -> std::borrow::Cow<'static, str> {
+    if nr == OTHER_SYSCALLS {
+        "(other syscalls)".into()
+    } else {
+        renacer_trace::syscalls::display_name(nr)
+    }
+}
+
 /// Counts of one (process, syscall) over some span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counters {
@@ -200,6 +209,11 @@ impl History {
     /// Upper bound of the memory the rows of a full history take, in bytes.
     pub fn memory_cap_bytes(&self) -> usize {
         self.capacity * Self::sample_cap_bytes()
+    }
+
+    /// The sample pushed last.
+    pub fn newest(&self) -> Option<&Sample> {
+        self.samples.back()
     }
 
     pub fn push(&mut self, mut sample: Sample) {

@@ -379,6 +379,7 @@ impl Tracer for TracerService {
             continuous: self.continuous.is_enabled(),
             otlp_unsent: self.otlp.unsent(),
             syscall_programs_attached,
+            otlp_metrics_unsent: self.continuous.metrics_unsent(),
         }))
     }
 

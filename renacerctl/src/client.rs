@@ -71,6 +71,7 @@ pub async fn status(socket: String) -> anyhow::Result<()> {
     println!("kernel drops:    {}", status.kernel_drops);
     println!("daemon drops:    {}", status.daemon_drops);
     println!("OTLP unsent:     {}", status.otlp_unsent);
+    println!("metrics unsent:  {}", status.otlp_metrics_unsent);
     println!("active captures: {}", status.active_captures);
     println!("continuous:      {}", if status.continuous { "on" } else { "off" });
     Ok(())

@@ -105,7 +105,10 @@ fn wait_for_exited(daemon: &Daemon, command: &str) -> pb::StatsResponse {
         {
             return stats;
         }
-        assert!(Instant::now() < deadline, "{command} never showed as exited");
+        assert!(
+            Instant::now() < deadline,
+            "{command} never showed as exited: {stats:#?}"
+        );
         thread::sleep(Duration::from_millis(100));
     }
 }
@@ -228,8 +231,19 @@ fn status_kib(pid: i32, field: &str) -> u64 {
         .unwrap()
 }
 
+/// Held by the memory test and by the tests that run extra daemons and
+/// receivers, so those do not add to the heap peaks the memory test measures.
+static MEMORY_MEASUREMENT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn measurement_lock() -> std::sync::MutexGuard<'static, ()> {
+    MEMORY_MEASUREMENT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn memory_and_maps_stay_flat_over_10k_short_lived_processes() {
+    let _alone = measurement_lock();
     let daemon = Daemon::start_with(&[
         "--continuous",
         "--continuous-interval",
@@ -408,5 +422,431 @@ fn set_continuous_and_stats_validate_their_input() {
     assert!(on.enabled && on.map_capacity == 32_768);
     assert!(!set_continuous(&daemon, pb::SetContinuousRequest::default()).unwrap());
     assert!(!stats(&daemon).enabled);
+    daemon.assert_serving();
+}
+
+type Requests = std::sync::Arc<std::sync::Mutex<Vec<otlp::ExportMetricsServiceRequest>>>;
+
+/// A real OTLP metrics receiver on 127.0.0.1:0 that keeps every request;
+/// stopped when dropped.
+struct MetricsReceiver {
+    address: std::net::SocketAddr,
+    requests: Requests,
+    /// OTLP/HTTP only: "POST PATH content-type" of each request.
+    http_requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: Option<Box<dyn FnOnce() + Send>>,
+    server: Option<thread::JoinHandle<()>>,
+}
+
+mod otlp {
+    pub use opentelemetry_proto::tonic::{
+        collector::metrics::v1::{
+            ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+            metrics_service_server::{MetricsService, MetricsServiceServer},
+        },
+        common::v1::{KeyValue, any_value::Value as AnyValue},
+        metrics::v1::{
+            AggregationTemporality, Metric, metric::Data, number_data_point::Value,
+        },
+    };
+}
+
+#[derive(Clone)]
+struct Collect(std::sync::Arc<std::sync::Mutex<Vec<otlp::ExportMetricsServiceRequest>>>);
+
+#[tonic::async_trait]
+impl otlp::MetricsService for Collect {
+    async fn export(
+        &self,
+        request: tonic::Request<otlp::ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<otlp::ExportMetricsServiceResponse>, tonic::Status> {
+        self.0.lock().unwrap().push(request.into_inner());
+        Ok(tonic::Response::new(otlp::ExportMetricsServiceResponse::default()))
+    }
+}
+
+impl MetricsReceiver {
+    /// OTLP/gRPC: opentelemetry-proto's MetricsService served by tonic.
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let requests = std::sync::Arc::default();
+        let service = otlp::MetricsServiceServer::new(Collect(std::sync::Arc::clone(&requests)));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                tonic::transport::Server::builder()
+                    .add_service(service)
+                    .serve_with_incoming_shutdown(
+                        tokio_stream::wrappers::TcpListenerStream::new(listener),
+                        async {
+                            let _ = stopped.await;
+                        },
+                    )
+                    .await
+                    .unwrap();
+            });
+        });
+        Self {
+            address,
+            requests,
+            http_requests: std::sync::Arc::default(),
+            stop: Some(Box::new(move || {
+                let _ = stop.send(());
+            })),
+            server: Some(server),
+        }
+    }
+
+    /// OTLP/HTTP with binary protobuf: a small HTTP/1.1 server (keep-alive,
+    /// Content-Length bodies) that answers 200 with an empty body.
+    fn start_http() -> Self {
+        use std::{
+            io::{BufRead as _, BufReader, Read as _},
+            sync::atomic::AtomicBool,
+        };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let requests: Requests = std::sync::Arc::default();
+        let http_requests: std::sync::Arc<std::sync::Mutex<Vec<String>>> = std::sync::Arc::default();
+        let stopped = std::sync::Arc::new(AtomicBool::new(false));
+        let serve = {
+            let (requests, http_requests, stopped) = (
+                std::sync::Arc::clone(&requests),
+                std::sync::Arc::clone(&http_requests),
+                std::sync::Arc::clone(&stopped),
+            );
+            move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    let Ok((stream, _)) = listener.accept() else {
+                        thread::sleep(Duration::from_millis(20));
+                        continue;
+                    };
+                    let (requests, http_requests) =
+                        (std::sync::Arc::clone(&requests), std::sync::Arc::clone(&http_requests));
+                    // One thread per connection; it ends when the daemon hangs up.
+                    thread::spawn(move || {
+                        stream.set_nonblocking(false).unwrap();
+                        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                        let mut writer = stream.try_clone().unwrap();
+                        let mut reader = BufReader::new(stream);
+                        loop {
+                            let mut request_line = String::new();
+                            if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let mut length = 0;
+                            let mut content_type = String::new();
+                            loop {
+                                let mut header = String::new();
+                                reader.read_line(&mut header).unwrap();
+                                let header = header.trim_end();
+                                if header.is_empty() {
+                                    break;
+                                }
+                                let (name, value) = header.split_once(':').unwrap();
+                                match name.to_ascii_lowercase().as_str() {
+                                    "content-length" => length = value.trim().parse().unwrap(),
+                                    "content-type" => value.trim().clone_into(&mut content_type),
+                                    _ => {}
+                                }
+                            }
+                            let mut body = vec![0; length];
+                            reader.read_exact(&mut body).unwrap();
+                            let mut words = request_line.split_whitespace();
+                            let (method, path) = (words.next().unwrap(), words.next().unwrap());
+                            http_requests
+                                .lock()
+                                .unwrap()
+                                .push(format!("{method} {path} {content_type}"));
+                            let request = <otlp::ExportMetricsServiceRequest as prost::Message>::decode(
+                                body.as_slice(),
+                            )
+                            .unwrap();
+                            requests.lock().unwrap().push(request);
+                            writer
+                                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                                .unwrap();
+                        }
+                    });
+                }
+            }
+        };
+        Self {
+            address,
+            requests,
+            http_requests,
+            stop: Some(Box::new(move || stopped.store(true, Ordering::Relaxed))),
+            server: Some(thread::spawn(serve)),
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Every metric received so far, with its resource's attributes.
+    fn metrics(&self) -> Vec<(Vec<otlp::KeyValue>, otlp::Metric)> {
+        let requests = self.requests.lock().unwrap();
+        let mut metrics = Vec::new();
+        for resource_metrics in requests.iter().flat_map(|r| &r.resource_metrics) {
+            let resource = resource_metrics.resource.clone().unwrap_or_default().attributes;
+            for scope in &resource_metrics.scope_metrics {
+                for metric in &scope.metrics {
+                    metrics.push((resource.clone(), metric.clone()));
+                }
+            }
+        }
+        metrics
+    }
+}
+
+impl Drop for MetricsReceiver {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.join();
+        }
+    }
+}
+
+fn attribute<'a>(attributes: &'a [otlp::KeyValue], key: &str) -> Option<&'a otlp::AnyValue> {
+    attributes
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.as_ref()?.value.as_ref())
+}
+
+fn string_attribute(attributes: &[otlp::KeyValue], key: &str) -> Option<String> {
+    match attribute(attributes, key) {
+        Some(otlp::AnyValue::StringValue(value)) => Some(value.clone()),
+        _ => None,
+    }
+}
+
+/// What the receiver got for processes named `command`, per syscall:
+/// (calls, errors) from the sums, and (histogram count, sum of its buckets).
+#[derive(Debug, Default)]
+struct Exported {
+    counts: BTreeMap<String, (u64, u64)>,
+    histograms: BTreeMap<String, (u64, u64)>,
+    pids: std::collections::BTreeSet<i64>,
+}
+
+fn exported(receiver: &MetricsReceiver, command: &str) -> Exported {
+    let mut exported = Exported::default();
+    for (resource, metric) in receiver.metrics() {
+        assert_eq!(
+            string_attribute(&resource, "service.name").as_deref(),
+            Some("renacer-daemon")
+        );
+        assert!(string_attribute(&resource, "host.name").is_some_and(|h| !h.is_empty()));
+        let ours = |attributes: &[otlp::KeyValue]| {
+            (string_attribute(attributes, "process.executable.name").as_deref() == Some(command))
+                .then(|| string_attribute(attributes, "syscall.name").unwrap())
+        };
+        match metric.data.unwrap() {
+            otlp::Data::Sum(sum) => {
+                assert_eq!(
+                    sum.aggregation_temporality,
+                    otlp::AggregationTemporality::Delta as i32
+                );
+                for point in &sum.data_points {
+                    assert!(point.start_time_unix_nano < point.time_unix_nano, "{point:?}");
+                    let Some(syscall) = ours(&point.attributes) else { continue };
+                    if let Some(otlp::AnyValue::IntValue(pid)) =
+                        attribute(&point.attributes, "process.pid")
+                    {
+                        exported.pids.insert(*pid);
+                    }
+                    let Some(otlp::Value::AsInt(value)) = point.value else { continue };
+                    let entry = exported.counts.entry(syscall).or_default();
+                    match metric.name.as_str() {
+                        "renacer.syscall.calls" => entry.0 += value as u64,
+                        "renacer.syscall.errors" => entry.1 += value as u64,
+                        other => panic!("unexpected integer sum {other}"),
+                    }
+                }
+            }
+            otlp::Data::Histogram(histogram) => {
+                assert_eq!(metric.name, "renacer.syscall.duration");
+                assert_eq!(metric.unit, "s");
+                for point in &histogram.data_points {
+                    assert_eq!(point.bucket_counts.len(), point.explicit_bounds.len() + 1);
+                    let Some(syscall) = ours(&point.attributes) else { continue };
+                    let entry = exported.histograms.entry(syscall).or_default();
+                    entry.0 += point.count;
+                    entry.1 += point.bucket_counts.iter().sum::<u64>();
+                }
+            }
+            other => panic!("unexpected metric {}: {other:?}", metric.name),
+        }
+    }
+    exported
+}
+
+/// A shell that runs `exe` once it reads a line: the root of a PID-tree
+/// scope. (System-wide, on a busy machine, a process's rarer syscalls can
+/// fall out of a sample's busiest rows into the merged `(other)` rows.)
+fn parked_run(exe: &Path) -> std::process::Child {
+    Command::new("sh")
+        .args(["-c", &format!("read go; {}", exe.display())])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn release(mut shell: std::process::Child) {
+    shell.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(shell.wait().unwrap().success());
+}
+
+/// A daemon in continuous mode for `root`'s tree, exporting metrics to `endpoint`.
+fn metrics_daemon(root: u32, endpoint: &str, protocol: &str) -> Daemon {
+    let daemon = Daemon::start_with(&[
+        "--continuous",
+        "--continuous-pid",
+        &root.to_string(),
+        "--continuous-interval",
+        "1s",
+        "--otlp-endpoint",
+        endpoint,
+        "--otlp-protocol",
+        protocol,
+    ]);
+    // The socket exists before continuous mode is attached; the first answer
+    // comes after.
+    assert!(status(&daemon).continuous);
+    daemon
+}
+
+fn status(daemon: &Daemon) -> pb::StatusResponse {
+    rpc(daemon, async |client| {
+        client
+            .status(pb::StatusRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+    })
+}
+
+#[test]
+fn samples_are_exported_as_otlp_metrics_that_match_stats() {
+    let _quiet = measurement_lock();
+    let receiver = MetricsReceiver::start();
+    run_workload_exporting_to(&receiver, "grpc");
+}
+
+#[test]
+fn samples_are_exported_over_otlp_http_to_v1_metrics() {
+    let _quiet = measurement_lock();
+    let receiver = MetricsReceiver::start_http();
+    run_workload_exporting_to(&receiver, "http/protobuf");
+    let http_requests = receiver.http_requests.lock().unwrap().clone();
+    assert!(!http_requests.is_empty());
+    for request in &http_requests {
+        assert_eq!(request, "POST /v1/metrics application/x-protobuf");
+    }
+}
+
+/// Runs the workload once in the scope of a daemon that exports to
+/// `receiver`: what the receiver gets for it equals what Stats says, which
+/// equals the workload's known counts.
+fn run_workload_exporting_to(receiver: &MetricsReceiver, protocol: &str) {
+    let (exe, name) = unique_workload("otm");
+    let shell = parked_run(&exe);
+    let daemon = metrics_daemon(shell.id(), &receiver.endpoint(), protocol);
+    release(shell);
+    let (daemon, name) = (&daemon, name.as_str());
+    let stats = wait_for_exited(daemon, name);
+    let from_stats = exited_counts(&stats, name);
+    // The workload's own calls are fixed (see tests/workloads/syscalls.c).
+    assert_eq!(from_stats["getppid"], (7, 0));
+    assert_eq!(from_stats["openat"], (5, 2));
+    assert_eq!(from_stats["sched_yield"], (11, 0));
+    assert_eq!(from_stats["umask"], (5, 0));
+    assert_eq!(from_stats["write"], (3, 0));
+    assert_eq!(from_stats["exit_group"], (1, 0));
+
+    // The sample that saw the process exit is exported after it is committed.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exported = loop {
+        let exported = exported(receiver, name);
+        if exported.counts == from_stats || Instant::now() > deadline {
+            break exported;
+        }
+        thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(exported.counts, from_stats, "exported metrics vs Stats");
+    assert_eq!(exported.pids.len(), 1, "one process: {:?}", exported.pids);
+    // Every call but exit_group (which never returns) is timed.
+    for (syscall, (calls, _)) in &from_stats {
+        let (count, buckets) = exported.histograms.get(syscall).copied().unwrap_or_default();
+        assert_eq!(count, buckets, "{syscall}: histogram count vs its buckets");
+        let timed = if syscall == "exit_group" { 0 } else { *calls };
+        assert_eq!(count, timed, "{syscall}: histogram count vs calls");
+    }
+    assert_eq!(status(daemon).otlp_metrics_unsent, 0);
+}
+
+#[test]
+fn an_unreachable_metrics_backend_counts_unsent_points_and_sampling_goes_on() {
+    let _quiet = measurement_lock();
+    // A port nothing listens on: connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // System-wide, so every sample has rows (the daemon's own map reads at least).
+    let daemon = Daemon::start_with(&[
+        "--continuous",
+        "--continuous-interval",
+        "1s",
+        "--otlp-endpoint",
+        &format!("http://127.0.0.1:{port}"),
+    ]);
+
+    let wait_for_unsent_above = |floor: u64| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let unsent = status(&daemon).otlp_metrics_unsent;
+            if unsent > floor {
+                return unsent;
+            }
+            assert!(Instant::now() < deadline, "unsent metric points stayed at {unsent}");
+            thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let first = wait_for_unsent_above(0);
+    let later = wait_for_unsent_above(first);
+    eprintln!("unsent metric points: {first} -> {later}");
+    let text = daemon.ctl().arg("status").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("metrics unsent:"), "{text}");
+    // Sampling went on: the samples since keep arriving in the history.
+    let before = stats(&daemon).window.unwrap();
+    thread::sleep(Duration::from_millis(2500));
+    let after = stats(&daemon);
+    let window = after.window.unwrap();
+    assert!(
+        (window.seconds, window.nanos) > (before.seconds, before.nanos),
+        "the history stopped growing: {before:?} -> {window:?}"
+    );
+    let daemon_pid = u32::try_from(daemon.pid()).unwrap();
+    assert!(
+        after.processes.iter().any(|process| process.pid == daemon_pid && process.calls > 0),
+        "the daemon's own calls are sampled: {:#?}",
+        after.processes
+    );
     daemon.assert_serving();
 }

@@ -15,15 +15,21 @@ use std::{
 };
 
 use opentelemetry_proto::tonic::{
-    collector::trace::v1::{
-        ExportTraceServiceRequest, ExportTraceServiceResponse,
-        trace_service_client::TraceServiceClient,
+    collector::{
+        metrics::v1::{
+            ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+            metrics_service_client::MetricsServiceClient,
+        },
+        trace::v1::{
+            ExportTraceServiceRequest, ExportTraceServiceResponse,
+            trace_service_client::TraceServiceClient,
+        },
     },
     common::v1::InstrumentationScope,
+    metrics::v1::{ResourceMetrics, ScopeMetrics},
     resource::v1::Resource,
     trace::v1::{ResourceSpans, ScopeSpans, Span},
 };
-use prost::Message as _;
 use tokio::{sync::mpsc, task::JoinHandle};
 use tonic::transport::{Channel, Endpoint};
 use tracing::{debug, warn};
@@ -37,12 +43,12 @@ const EXPORT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the end of a capture waits for queued spans to go out.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Where spans go.
+/// Where spans or metrics go.
 #[derive(Debug, Clone)]
 pub enum Target {
-    /// OTLP/gRPC, `TraceService/Export`.
+    /// OTLP/gRPC, `TraceService/Export` or `MetricsService/Export`.
     Grpc(Box<Endpoint>),
-    /// OTLP/HTTP with binary protobuf: POST to this URL (…/v1/traces).
+    /// OTLP/HTTP with binary protobuf: POST to this URL (…/v1/traces or …/v1/metrics).
     Http(hyper::Uri),
 }
 
@@ -140,14 +146,15 @@ impl SpanQueue {
     }
 }
 
+/// The connection to a collector, shared by span and metric export.
 #[derive(Debug)]
-enum Client {
-    Grpc(TraceServiceClient<Channel>),
+pub(crate) enum Client {
+    Grpc(Channel),
     Http(Box<HttpClient>),
 }
 
 #[derive(Debug)]
-struct HttpClient {
+pub(crate) struct HttpClient {
     uri: hyper::Uri,
     client: hyper_util::client::legacy::Client<
         hyper_util::client::legacy::connect::HttpConnector,
@@ -155,15 +162,51 @@ struct HttpClient {
     >,
 }
 
+impl HttpClient {
+    /// POSTs one binary-protobuf request and decodes the answer.
+    async fn post<Answer: prost::Message + Default>(
+        &self,
+        request: &impl prost::Message,
+    ) -> Result<Answer, String> {
+        let body = http_body_util::Full::new(bytes::Bytes::from(request.encode_to_vec()));
+        let http_request = hyper::Request::post(self.uri.clone())
+            .header(hyper::header::CONTENT_TYPE, "application/x-protobuf")
+            .body(body)
+            .map_err(|err| err.to_string())?;
+        let response = tokio::time::timeout(EXPORT_TIMEOUT, self.client.request(http_request))
+            .await
+            .map_err(|_| format!("no answer within {EXPORT_TIMEOUT:?}"))?
+            .map_err(|err| format!("{err:#}"))?;
+        let status = response.status();
+        let body = tokio::time::timeout(
+            EXPORT_TIMEOUT,
+            http_body_util::BodyExt::collect(response.into_body()),
+        )
+        .await
+        .map_err(|_| format!("no answer within {EXPORT_TIMEOUT:?}"))?
+        .map_err(|err| err.to_string())?
+        .to_bytes();
+        if !status.is_success() {
+            return Err(format!("HTTP {status}"));
+        }
+        // An empty body is a full success.
+        Ok(Answer::decode(body).unwrap_or_default())
+    }
+}
+
+fn status_text(status: tonic::Status) -> String {
+    format!("{}: {}", status.code(), status.message())
+}
+
 impl Client {
-    fn new(target: Target) -> Self {
+    pub(crate) fn new(target: Target) -> Self {
         match target {
-            Target::Grpc(endpoint) => Self::Grpc(TraceServiceClient::new(
+            Target::Grpc(endpoint) => Self::Grpc(
                 endpoint
                     .connect_timeout(CONNECT_TIMEOUT)
                     .timeout(EXPORT_TIMEOUT)
                     .connect_lazy(),
-            )),
+            ),
             Target::Http(uri) => {
                 let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
                 connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
@@ -178,44 +221,56 @@ impl Client {
         }
     }
 
-    /// Sends one request; returns how many spans the backend rejected.
-    async fn export(&mut self, request: ExportTraceServiceRequest) -> Result<u64, String> {
-        let response = match self {
-            Self::Grpc(client) => client
-                .export(request)
+    /// Sends one request: over gRPC with `grpc` (the signal's generated
+    /// client), over HTTP as a binary-protobuf POST.
+    async fn send<Request: prost::Message, Answer: prost::Message + Default>(
+        &self,
+        request: Request,
+        grpc: impl AsyncFnOnce(Channel, Request) -> Result<tonic::Response<Answer>, tonic::Status>,
+    ) -> Result<Answer, String> {
+        match self {
+            Self::Grpc(channel) => grpc(channel.clone(), request)
                 .await
                 .map(tonic::Response::into_inner)
-                .map_err(|status| format!("{}: {}", status.code(), status.message()))?,
-            Self::Http(http) => {
-                let HttpClient { uri, client } = &**http;
-                let body = http_body_util::Full::new(bytes::Bytes::from(request.encode_to_vec()));
-                let http_request = hyper::Request::post(uri.clone())
-                    .header(hyper::header::CONTENT_TYPE, "application/x-protobuf")
-                    .body(body)
-                    .map_err(|err| err.to_string())?;
-                let response = tokio::time::timeout(EXPORT_TIMEOUT, client.request(http_request))
-                    .await
-                    .map_err(|_| format!("no answer within {EXPORT_TIMEOUT:?}"))?
-                    .map_err(|err| format!("{err:#}"))?;
-                let status = response.status();
-                let body = tokio::time::timeout(
-                    EXPORT_TIMEOUT,
-                    http_body_util::BodyExt::collect(response.into_body()),
-                )
-                .await
-                .map_err(|_| format!("no answer within {EXPORT_TIMEOUT:?}"))?
-                .map_err(|err| err.to_string())?
-                .to_bytes();
-                if !status.is_success() {
-                    return Err(format!("HTTP {status}"));
-                }
-                // An empty body is a full success.
-                ExportTraceServiceResponse::decode(body).unwrap_or_default()
-            }
-        };
+                .map_err(status_text),
+            Self::Http(http) => http.post(&request).await,
+        }
+    }
+
+    /// Sends one span request; returns how many spans the backend rejected.
+    async fn export_spans(&self, request: ExportTraceServiceRequest) -> Result<u64, String> {
+        let response: ExportTraceServiceResponse = self
+            .send(request, async |channel, request| {
+                TraceServiceClient::new(channel).export(request).await
+            })
+            .await?;
         Ok(response.partial_success.map_or(0, |partial| {
             u64::try_from(partial.rejected_spans).unwrap_or(0)
         }))
+    }
+
+    /// Sends one metrics request; returns how many data points the backend rejected.
+    pub(crate) async fn export_metrics(
+        &self,
+        request: ExportMetricsServiceRequest,
+    ) -> Result<u64, String> {
+        let response: ExportMetricsServiceResponse = self
+            .send(request, async |channel, request| {
+                MetricsServiceClient::new(channel).export(request).await
+            })
+            .await?;
+        Ok(response.partial_success.map_or(0, |partial| {
+            u64::try_from(partial.rejected_data_points).unwrap_or(0)
+        }))
+    }
+}
+
+/// The instrumentation scope of everything renacer exports.
+pub(crate) fn scope() -> InstrumentationScope {
+    InstrumentationScope {
+        name: "renacer".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        ..InstrumentationScope::default()
     }
 }
 
@@ -243,18 +298,14 @@ impl Exporter {
             resource_spans: vec![ResourceSpans {
                 resource: Some(self.resource.clone()),
                 scope_spans: vec![ScopeSpans {
-                    scope: Some(InstrumentationScope {
-                        name: "renacer".into(),
-                        version: env!("CARGO_PKG_VERSION").into(),
-                        ..InstrumentationScope::default()
-                    }),
+                    scope: Some(scope()),
                     spans,
                     schema_url: String::new(),
                 }],
                 schema_url: String::new(),
             }],
         };
-        let failed = match self.client.export(request).await {
+        let failed = match self.client.export_spans(request).await {
             Ok(rejected) => {
                 if rejected > 0 {
                     warn!(rejected, "the OTLP backend rejected spans");
@@ -276,5 +327,91 @@ impl Exporter {
             .fetch_add(count - failed, Ordering::Relaxed);
         self.counters.failed.fetch_add(failed, Ordering::Relaxed);
         self.daemon_unsent.fetch_add(failed, Ordering::Relaxed);
+    }
+}
+
+/// Continuous-mode samples waiting for the metrics exporter. One sample a
+/// second backs up for at most this many seconds behind a slow backend.
+pub const QUEUE_METRIC_SAMPLES: usize = 8;
+
+/// One sample's metrics and how many data points they hold.
+#[derive(Debug)]
+pub struct MetricsBatch {
+    pub metrics: Vec<opentelemetry_proto::tonic::metrics::v1::Metric>,
+    pub points: u64,
+}
+
+/// The producer side of metric export, fed by the continuous-mode sampler
+/// thread: `push` never blocks, whatever the backend does.
+#[derive(Debug)]
+pub struct MetricsQueue {
+    tx: mpsc::Sender<MetricsBatch>,
+    sent: Arc<AtomicU64>,
+    unsent: Arc<AtomicU64>,
+}
+
+impl MetricsQueue {
+    /// Starts the export task on `runtime`.
+    pub fn spawn(runtime: &tokio::runtime::Handle, target: Target, resource: Resource) -> Self {
+        let (tx, mut rx) = mpsc::channel::<MetricsBatch>(QUEUE_METRIC_SAMPLES);
+        let sent = Arc::new(AtomicU64::new(0));
+        let unsent = Arc::new(AtomicU64::new(0));
+        let client = Client::new(target);
+        let (task_sent, task_unsent) = (Arc::clone(&sent), Arc::clone(&unsent));
+        runtime.spawn(async move {
+            let mut warned = false;
+            while let Some(batch) = rx.recv().await {
+                let request = ExportMetricsServiceRequest {
+                    resource_metrics: vec![ResourceMetrics {
+                        resource: Some(resource.clone()),
+                        scope_metrics: vec![ScopeMetrics {
+                            scope: Some(scope()),
+                            metrics: batch.metrics,
+                            schema_url: String::new(),
+                        }],
+                        schema_url: String::new(),
+                    }],
+                };
+                let failed = match client.export_metrics(request).await {
+                    Ok(rejected) => {
+                        if rejected > 0 {
+                            warn!(rejected, "the OTLP backend rejected metric data points");
+                        }
+                        rejected.min(batch.points)
+                    }
+                    Err(err) => {
+                        if warned {
+                            debug!("OTLP metrics export failed: {err}");
+                        } else {
+                            warn!("OTLP metrics export failed, data points are counted as unsent: {err}");
+                            warned = true;
+                        }
+                        batch.points
+                    }
+                };
+                task_sent.fetch_add(batch.points - failed, Ordering::Relaxed);
+                task_unsent.fetch_add(failed, Ordering::Relaxed);
+            }
+        });
+        Self { tx, sent, unsent }
+    }
+
+    /// Queues a sample's metrics; a full queue counts them as unsent.
+    pub fn push(&self, batch: MetricsBatch) {
+        let points = batch.points;
+        if self.tx.try_send(batch).is_err() {
+            self.unsent.fetch_add(points, Ordering::Relaxed);
+        }
+    }
+
+    /// Data points delivered so far.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Data points that did not reach the backend: queue full, export failed
+    /// or rejected.
+    pub fn unsent(&self) -> u64 {
+        self.unsent.load(Ordering::Relaxed)
     }
 }

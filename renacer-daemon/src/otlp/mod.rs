@@ -8,6 +8,7 @@
 //! bounded queue to an exporter task ([`exporter`]). See `model` for the span
 //! model and the volume policy.
 pub mod exporter;
+pub mod metrics;
 pub mod model;
 
 use std::{
@@ -28,7 +29,7 @@ use renacer_trace::{
 use tracing::{info, warn};
 
 use self::{
-    exporter::{ExportReport, SpanQueue, Target},
+    exporter::{ExportReport, MetricsQueue, SpanQueue, Target},
     model::{ModelCounts, Policy, SpanIds, SpanModel, TraceContext},
 };
 use crate::session::{ProcessEventKind, ProcessRecord, Session};
@@ -205,7 +206,7 @@ fn export_settings(
         },
         Some(request) => (request.endpoint.clone(), request.protocol.clone()),
     };
-    let target = target(&endpoint, &protocol)?;
+    let target = target(&endpoint, &protocol, Signal::Traces)?;
     let threshold = match request.and_then(|r| r.span_threshold) {
         Some(d) if d.seconds < 0 || d.nanos < 0 => return Err(OtlpError::NegativeThreshold),
         Some(d) if d.seconds > 0 || d.nanos > 0 => {
@@ -224,9 +225,25 @@ fn export_settings(
     Ok(Some((target, policy, service_name)))
 }
 
+/// What is exported, for the OTLP/HTTP path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Traces,
+    Metrics,
+}
+
+impl Signal {
+    fn http_path(self) -> &'static str {
+        match self {
+            Self::Traces => "/v1/traces",
+            Self::Metrics => "/v1/metrics",
+        }
+    }
+}
+
 /// Parses an endpoint: gRPC takes the URL as is, OTLP/HTTP posts to
-/// `<URL>/v1/traces` unless the URL already has a path.
-fn target(endpoint: &str, protocol: &str) -> Result<Target, OtlpError> {
+/// `<URL>/v1/traces` (or `/v1/metrics`) unless the URL already has a path.
+fn target(endpoint: &str, protocol: &str, signal: Signal) -> Result<Target, OtlpError> {
     let bad = || OtlpError::Endpoint(endpoint.to_owned());
     let uri: hyper::Uri = endpoint.parse().map_err(|_| bad())?;
     match uri.scheme_str() {
@@ -240,7 +257,7 @@ fn target(endpoint: &str, protocol: &str) -> Result<Target, OtlpError> {
             .map_err(|_| bad()),
         "http/protobuf" | "http" => {
             let uri = if matches!(uri.path(), "" | "/") {
-                format!("{}/v1/traces", endpoint.trim_end_matches('/'))
+                format!("{}{}", endpoint.trim_end_matches('/'), signal.http_path())
                     .parse()
                     .map_err(|_| bad())?
             } else {
@@ -258,16 +275,13 @@ fn resource(pid: u32, command: &[String], service_name: Option<String>) -> Resou
         .first()
         .map(|arg0| model::executable_name(arg0).to_owned())
         .unwrap_or_else(|| format!("pid {pid}"));
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_owned())
-        .unwrap_or_default();
     Resource {
         attributes: vec![
             string(
                 "service.name",
                 service_name.unwrap_or_else(|| executable.clone()),
             ),
-            string("host.name", host),
+            string("host.name", host_name()),
             int("process.pid", pid.into()),
             string("process.executable.name", executable),
             string("process.command_line", command.join(" ")),
@@ -275,6 +289,34 @@ fn resource(pid: u32, command: &[String], service_name: Option<String>) -> Resou
         ],
         ..Resource::default()
     }
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The daemon's continuous-mode metric export, when it has `--otlp-endpoint`.
+/// Must run inside the tokio runtime, which the export task then runs on.
+pub fn metrics_queue(args: &OtlpArgs) -> Result<Option<MetricsQueue>, OtlpError> {
+    let Some(endpoint) = &args.otlp_endpoint else {
+        return Ok(None);
+    };
+    let target = target(endpoint, &args.otlp_protocol, Signal::Metrics)?;
+    let resource = Resource {
+        attributes: vec![
+            model::string("service.name", "renacer-daemon".into()),
+            model::string("host.name", host_name()),
+            model::string("telemetry.sdk.name", "renacer".into()),
+        ],
+        ..Resource::default()
+    };
+    Ok(Some(MetricsQueue::spawn(
+        &tokio::runtime::Handle::current(),
+        target,
+        resource,
+    )))
 }
 
 /// A capture's span export: fed by its session on the reader thread.
@@ -381,7 +423,7 @@ pub async fn finish_session(session: &mut Session) -> u64 {
     report.export.unsent
 }
 
-fn unix_nanos_now() -> u64 {
+pub(crate) fn unix_nanos_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
@@ -413,35 +455,39 @@ mod tests {
     #[test]
     fn endpoints_and_protocols() {
         assert!(matches!(
-            target("http://127.0.0.1:4317", "grpc"),
+            target("http://127.0.0.1:4317", "grpc", Signal::Traces),
             Ok(Target::Grpc(_))
         ));
         assert!(matches!(
-            target("http://127.0.0.1:4317", ""),
+            target("http://127.0.0.1:4317", "", Signal::Traces),
             Ok(Target::Grpc(_))
         ));
-        match target("http://127.0.0.1:6006", "http/protobuf") {
+        match target("http://127.0.0.1:6006", "http/protobuf", Signal::Traces) {
             Ok(Target::Http(uri)) => assert_eq!(uri.to_string(), "http://127.0.0.1:6006/v1/traces"),
             other => panic!("{other:?}"),
         }
-        match target("http://collector:4318/custom/path", "http/protobuf") {
+        match target("http://127.0.0.1:4318/", "http/protobuf", Signal::Metrics) {
+            Ok(Target::Http(uri)) => assert_eq!(uri.to_string(), "http://127.0.0.1:4318/v1/metrics"),
+            other => panic!("{other:?}"),
+        }
+        match target("http://collector:4318/custom/path", "http/protobuf", Signal::Traces) {
             Ok(Target::Http(uri)) => assert_eq!(uri.path(), "/custom/path"),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            target("127.0.0.1:4317", "grpc"),
+            target("127.0.0.1:4317", "grpc", Signal::Traces),
             Err(OtlpError::Endpoint(_))
         ));
         assert!(matches!(
-            target("ftp://x:1", "grpc"),
+            target("ftp://x:1", "grpc", Signal::Traces),
             Err(OtlpError::Endpoint(_))
         ));
         assert!(matches!(
-            target("https://x:1", "grpc"),
+            target("https://x:1", "grpc", Signal::Traces),
             Err(OtlpError::Tls(_))
         ));
         assert!(matches!(
-            target("http://x:1", "thrift"),
+            target("http://x:1", "thrift", Signal::Metrics),
             Err(OtlpError::Protocol(_))
         ));
     }
