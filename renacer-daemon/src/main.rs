@@ -34,9 +34,10 @@ struct Args {
     /// Also serve on this TCP address (loopback only), e.g. 127.0.0.1:50051.
     #[arg(long)]
     listen: Option<SocketAddr>,
-    /// How the raw_syscalls programs attach (classic tracepoints measured
-    /// cheapest here: they hand over the arguments without a probe read).
-    #[arg(long, value_enum, default_value = "tracepoint")]
+    /// How the raw_syscalls programs attach. Raw tracepoints measured cheaper
+    /// against a truly untraced baseline (`cargo xtask bench`): they skip the
+    /// perf record a classic tracepoint prepares on every syscall of the machine.
+    #[arg(long, value_enum, default_value = "raw-tracepoint")]
     attach: AttachMode,
     #[command(flatten)]
     otlp: renacer_daemon::otlp::OtlpArgs,

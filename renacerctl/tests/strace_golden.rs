@@ -152,10 +152,11 @@ fn file_and_socket_workload_matches_strace_line_for_line() {
     workload_matches_strace(&Daemon::start());
 }
 
-/// The raw tracepoint programs read the arguments from pt_regs instead: same lines.
+/// The classic tracepoint programs get the arguments in the tracepoint record
+/// instead of reading pt_regs (the default): same lines.
 #[test]
-fn raw_tracepoint_attachment_decodes_the_same() {
-    workload_matches_strace(&Daemon::start_with(&["--attach", "raw-tracepoint"]));
+fn classic_tracepoint_attachment_decodes_the_same() {
+    workload_matches_strace(&Daemon::start_with(&["--attach", "tracepoint"]));
 }
 
 fn workload_matches_strace(daemon: &Daemon) {

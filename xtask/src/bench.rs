@@ -27,7 +27,7 @@ pub struct BenchArgs {
     strace_rounds: usize,
 }
 
-const FILTERED_MODE: &str = "renacer -e trace=openat (classic tp)";
+const FILTERED_MODE: &str = "renacer -e trace=openat (raw_tracepoint)";
 const BPFTRACE_MODE: &str = "bpftrace count map (system-wide)";
 /// Issue 3: a capture filtered to openat adds at most 10% to the read/write storm.
 const FILTERED_TARGET: f64 = 1.10;
@@ -153,6 +153,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         // The filter push-down: read/write cost one bit test in the kernel.
         Mode {
             name: FILTERED_MODE,
+            argv: ctl_capture(
+                &raw.socket,
+                &["-e", "trace=openat", "-o", "/dev/null"],
+                &workload,
+            ),
+            rounds: args.rounds,
+            times: vec![],
+        },
+        Mode {
+            name: "renacer -e trace=openat (classic tp)",
             argv: ctl_capture(
                 &classic.socket,
                 &["-e", "trace=openat", "-o", "/dev/null"],
