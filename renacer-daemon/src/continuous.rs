@@ -18,7 +18,7 @@ use aya::{
     Ebpf,
     maps::{Array, HashMap as BpfHashMap, MapData, MapError, PerCpuArray},
     programs::{
-        RawTracePoint, TracePoint, raw_trace_point::RawTracePointLinkId,
+        raw_trace_point::RawTracePointLinkId,
         trace_point::TracePointLinkId,
     },
 };
@@ -31,7 +31,7 @@ use tonic::Status;
 use tracing::{debug, info, warn};
 
 use crate::{
-    kernel::{KernelError, classify_program_error},
+    kernel::{KernelError, classify_program_error, raw_tracepoint, tracepoint},
     otlp::{
         exporter::MetricsQueue,
         metrics::{self, Interval},
@@ -314,28 +314,14 @@ const SCHED_PROGRAMS: [(&str, &str); 2] = [
     ("renacer_agg_sched_fork", "sched_process_fork"),
 ];
 
-fn raw_program<'a>(ebpf: &'a mut Ebpf, name: &'static str) -> Result<&'a mut RawTracePoint, KernelError> {
-    ebpf.program_mut(name)
-        .ok_or(KernelError::MissingProgram(name))?
-        .try_into()
-        .map_err(|source| KernelError::Program { name, source })
-}
-
-fn sched_program<'a>(ebpf: &'a mut Ebpf, name: &'static str) -> Result<&'a mut TracePoint, KernelError> {
-    ebpf.program_mut(name)
-        .ok_or(KernelError::MissingProgram(name))?
-        .try_into()
-        .map_err(|source| KernelError::Program { name, source })
-}
-
 fn load_programs(ebpf: &mut Ebpf) -> Result<(), KernelError> {
     for (name, _) in RAW_PROGRAMS {
-        raw_program(ebpf, name)?
+        raw_tracepoint(ebpf, name)?
             .load()
             .map_err(|source| classify_program_error(name, source))?;
     }
     for (name, _) in SCHED_PROGRAMS {
-        sched_program(ebpf, name)?
+        tracepoint(ebpf, name)?
             .load()
             .map_err(|source| classify_program_error(name, source))?;
     }
@@ -348,13 +334,13 @@ fn attach(ebpf: &mut Ebpf) -> Result<Vec<Link>, KernelError> {
     let mut links = Vec::new();
     let result = (|| {
         for (name, event) in SCHED_PROGRAMS {
-            let id = sched_program(ebpf, name)?
+            let id = tracepoint(ebpf, name)?
                 .attach("sched", event)
                 .map_err(|source| classify_program_error(name, source))?;
             links.push(Link::Tracepoint(name, id));
         }
         for (name, tracepoint) in RAW_PROGRAMS {
-            let id = raw_program(ebpf, name)?
+            let id = raw_tracepoint(ebpf, name)?
                 .attach(tracepoint)
                 .map_err(|source| classify_program_error(name, source))?;
             links.push(Link::Raw(name, id));
@@ -373,8 +359,8 @@ fn attach(ebpf: &mut Ebpf) -> Result<Vec<Link>, KernelError> {
 fn detach(ebpf: &mut Ebpf, links: Vec<Link>) {
     for link in links.into_iter().rev() {
         let (name, result) = match link {
-            Link::Raw(name, id) => (name, raw_program(ebpf, name).map(|p| p.detach(id))),
-            Link::Tracepoint(name, id) => (name, sched_program(ebpf, name).map(|p| p.detach(id))),
+            Link::Raw(name, id) => (name, raw_tracepoint(ebpf, name).map(|p| p.detach(id))),
+            Link::Tracepoint(name, id) => (name, tracepoint(ebpf, name).map(|p| p.detach(id))),
         };
         match result {
             Ok(Ok(())) => {}

@@ -450,21 +450,29 @@ impl Kernel {
     }
 }
 
-fn tracepoint<'a>(ebpf: &'a mut Ebpf, name: &'static str) -> Result<&'a mut TracePoint, KernelError> {
+/// The program `name` of the loaded object, as its concrete type.
+fn program_mut<'a, T>(ebpf: &'a mut Ebpf, name: &'static str) -> Result<&'a mut T, KernelError>
+where
+    &'a mut T: TryFrom<&'a mut aya::programs::Program, Error = ProgramError>,
+{
     ebpf.program_mut(name)
         .ok_or(KernelError::MissingProgram(name))?
         .try_into()
         .map_err(|source| KernelError::Program { name, source })
 }
 
-fn raw_tracepoint<'a>(
+pub(crate) fn tracepoint<'a>(
+    ebpf: &'a mut Ebpf,
+    name: &'static str,
+) -> Result<&'a mut TracePoint, KernelError> {
+    program_mut(ebpf, name)
+}
+
+pub(crate) fn raw_tracepoint<'a>(
     ebpf: &'a mut Ebpf,
     name: &'static str,
 ) -> Result<&'a mut RawTracePoint, KernelError> {
-    ebpf.program_mut(name)
-        .ok_or(KernelError::MissingProgram(name))?
-        .try_into()
-        .map_err(|source| KernelError::Program { name, source })
+    program_mut(ebpf, name)
 }
 
 fn attach_tracepoint(
