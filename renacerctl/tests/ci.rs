@@ -43,17 +43,7 @@ fn examples_dir() -> PathBuf {
 
 /// `capture --format json -o FILE -- CMD` in a fresh scratch directory.
 fn capture_file(daemon: &Daemon, command: &[&str]) -> PathBuf {
-    let cwd = scratch_dir("run");
-    let path = cwd.join("trace.json");
-    let out = daemon
-        .ctl()
-        .current_dir(&cwd)
-        .args(["capture", "--format", "json", "-o"])
-        .arg(&path)
-        .arg("--")
-        .args(command)
-        .output()
-        .unwrap();
+    let (path, out) = daemon.capture_json_file(&scratch_dir("run"), command);
     assert!(
         out.status.success(),
         "capture of {command:?} failed: {out:?}"

@@ -88,18 +88,25 @@ impl Daemon {
         assert!(out.status.success(), "daemon stopped serving: {out:?}");
     }
 
-    /// `capture --format json -- CMD`: the trace and renacerctl's output.
-    pub fn capture_json(&self, command: &[&str]) -> (TraceFile, Output) {
-        let dir = scratch_dir("trace");
+    /// `capture --format json -o DIR/trace.json -- CMD`, run in `DIR`: the
+    /// trace file's path and renacerctl's output.
+    pub fn capture_json_file(&self, dir: &Path, command: &[&str]) -> (PathBuf, Output) {
         let path = dir.join("trace.json");
         let out = self
             .ctl()
+            .current_dir(dir)
             .args(["capture", "--format", "json", "-o"])
             .arg(&path)
             .arg("--")
             .args(command)
             .output()
             .unwrap();
+        (path, out)
+    }
+
+    /// `capture --format json -- CMD`: the trace and renacerctl's output.
+    pub fn capture_json(&self, command: &[&str]) -> (TraceFile, Output) {
+        let (path, out) = self.capture_json_file(&scratch_dir("trace"), command);
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|err| panic!("no trace written ({err}); renacerctl said {out:?}"));
         (TraceFile::parse(&text).unwrap(), out)
