@@ -24,7 +24,9 @@ use common::*;
 /// * the pid column `strace -f -o` writes (`[pid N] ` in renacer);
 /// * strace's column padding before `= `, renacer's ` <secs>` durations,
 ///   strace's `+++ exited +++` lines and `/* N vars */` comments;
-/// * addresses (hex of 7+ digits, and all of brk's: ASLR) and getrandom's random bytes;
+/// * addresses (hex of 6+ digits: a static binary's brk heap, and the TLS block
+///   arch_prctl points into, can start as low as 0x400000 under ASLR) and
+///   getrandom's random bytes;
 /// * pids and tids (from set_tid_address's result);
 /// * structs renacer does not decode (stat, rlimit: strace's `{st_mode=...}`),
 ///   which it prints as the address, as strace does for unreadable memory.
@@ -34,8 +36,7 @@ fn normalise(trace: &str) -> Vec<String> {
     let duration = Regex::new(r" <\d+\.\d+>$").unwrap();
     let vars = Regex::new(r" /\* \d+ vars \*/").unwrap();
     let opaque_struct = Regex::new(r"\{(st_|rlim_)[^{}]*\}").unwrap();
-    let address = Regex::new(r"0x[0-9a-f]{7,}").unwrap();
-    let any_hex = Regex::new(r"0x[0-9a-f]+").unwrap();
+    let address = Regex::new(r"0x[0-9a-f]{6,}").unwrap();
     let random = Regex::new(r#"getrandom\("[^"]*""#).unwrap();
     let tid = Regex::new(r"set_tid_address\(\S+\)\s+= (\d+)").unwrap();
     let tids: BTreeSet<String> = tid.captures_iter(trace).map(|c| c[1].to_owned()).collect();
@@ -49,12 +50,6 @@ fn normalise(trace: &str) -> Vec<String> {
             let line = vars.replace(&line, "");
             let line = opaque_struct.replace_all(&line, "PTR");
             let line = address.replace_all(&line, "PTR");
-            // A static binary's heap can start low (0x700000): brk is all addresses.
-            let line = if line.starts_with("brk(") {
-                any_hex.replace_all(&line, "PTR")
-            } else {
-                line
-            };
             let mut line = random.replace(&line, r#"getrandom("RANDOM""#).into_owned();
             for tid in &tids {
                 line = Regex::new(&format!(r"\b{tid}\b"))
