@@ -616,8 +616,12 @@ fn on_enter(cfg: &CaptureConfig, capture_id: u32, tgid: u32, tid: u32, nr: u64, 
     }
 }
 
+/// The exit of the current thread's syscall. The in-flight slot is the only
+/// lookup: a thread that is not traced has none, and a traced thread's
+/// filtered-out call left its slot free, so neither pays for more.
 #[inline(always)]
-fn on_exit(cfg: &CaptureConfig, tid: u32, ret: i64) {
+fn on_exit(ret: i64) {
+    let tid = bpf_get_current_pid_tgid() as u32;
     let Some(slot) = INFLIGHT.get_ptr_mut(&tid) else {
         return;
     };
@@ -629,6 +633,9 @@ fn on_exit(cfg: &CaptureConfig, tid: u32, ret: i64) {
     let now = now_ns();
     let enter_ns = state.enter_ns;
     state.enter_ns = 0;
+    let Some(cfg) = capture_config(state.capture_id) else {
+        return;
+    };
     if cfg.flags & config::DECODE != 0 {
         capture_at_exit(cfg, state, tid, ret);
     }
@@ -679,15 +686,7 @@ pub fn renacer_sys_enter_raw(ctx: RawTracePointContext) -> i32 {
 
 #[raw_tracepoint(tracepoint = "sys_exit")]
 pub fn renacer_sys_exit_raw(ctx: RawTracePointContext) -> i32 {
-    let (tgid, tid) = current_ids();
-    let Some(capture_id) = traced_capture(tgid) else {
-        return 0;
-    };
-    let Some(cfg) = capture_config(capture_id) else {
-        return 0;
-    };
-    // A filtered-out call left no in-flight state: on_exit finds a free slot.
-    on_exit(cfg, tid, ctx.arg(1));
+    on_exit(ctx.arg(1));
     0
 }
 
@@ -728,19 +727,7 @@ pub fn renacer_sys_enter_tp(ctx: TracePointContext) -> u32 {
 
 #[tracepoint(category = "raw_syscalls", name = "sys_exit")]
 pub fn renacer_sys_exit_tp(ctx: TracePointContext) -> u32 {
-    let (tgid, tid) = current_ids();
-    let Some(capture_id) = traced_capture(tgid) else {
-        return 0;
-    };
-    let Some(cfg) = capture_config(capture_id) else {
-        return 0;
-    };
-    // The record carries the number too: a filtered-out call returns here,
-    // without touching INFLIGHT.
-    if !wants(cfg, tp_field(&ctx, 8)) {
-        return 0;
-    }
-    on_exit(cfg, tid, tp_field(&ctx, 16));
+    on_exit(tp_field(&ctx, 16));
     0
 }
 

@@ -28,6 +28,7 @@ pub struct BenchArgs {
 }
 
 const FILTERED_MODE: &str = "renacer -e trace=openat (raw_tracepoint)";
+const FLOOR_MODE: &str = "empty raw_tp programs (attach floor)";
 const BPFTRACE_MODE: &str = "bpftrace count map (system-wide)";
 /// Issue 3: a capture filtered to openat adds at most 10% to the read/write storm.
 const FILTERED_TARGET: f64 = 1.10;
@@ -37,6 +38,9 @@ struct Mode {
     argv: Vec<String>,
     rounds: usize,
     times: Vec<f64>,
+    /// Runs with empty programs on the raw_syscalls tracepoints (attached
+    /// around the run, untimed): the floor any such tracer starts from.
+    empty_programs: bool,
 }
 
 fn storm(count: u64) -> Vec<String> {
@@ -125,30 +129,42 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             argv: workload.clone(),
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
+        },
+        Mode {
+            name: FLOOR_MODE,
+            argv: workload.clone(),
+            rounds: args.rounds,
+            times: vec![],
+            empty_programs: true,
         },
         Mode {
             name: "renacer -c (raw_tracepoint)",
             argv: ctl_capture(&raw.socket, &["-c", "-o", "/dev/null"], &workload),
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
         },
         Mode {
             name: "renacer full trace (raw_tracepoint)",
             argv: ctl_capture(&raw.socket, &["-o", "/dev/null"], &workload),
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
         },
         Mode {
             name: "renacer -c (classic tracepoint)",
             argv: ctl_capture(&classic.socket, &["-c", "-o", "/dev/null"], &workload),
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
         },
         Mode {
             name: "renacer full trace (classic tracepoint)",
             argv: ctl_capture(&classic.socket, &["-o", "/dev/null"], &workload),
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
         },
         // The filter push-down: read/write cost one bit test in the kernel.
         Mode {
@@ -160,6 +176,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             ),
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
         },
         Mode {
             name: "renacer -e trace=openat (classic tp)",
@@ -170,19 +187,24 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             ),
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
         },
         Mode {
             name: BPFTRACE_MODE,
             argv: vec![
                 "sh".into(),
                 "-c".into(),
+                // -c wants an unambiguous path: with /bin -> /usr/bin, a bare
+                // `dd` matches two binaries and bpftrace refuses to run.
                 format!(
-                    "bpftrace -q -e 'tracepoint:raw_syscalls:sys_exit {{ @[comm] = count(); }}' -c '{}' >/dev/null",
-                    workload.join(" ")
+                    "bpftrace -q -e 'tracepoint:raw_syscalls:sys_exit {{ @[comm] = count(); }}' -c \"$(command -v {}) {}\" >/dev/null 2>&1",
+                    workload[0],
+                    workload[1..].join(" ")
                 ),
             ],
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
         },
         Mode {
             name: "strace -f",
@@ -193,6 +215,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             .concat(),
             rounds: args.strace_rounds,
             times: vec![],
+            empty_programs: false,
         },
     ];
     let phoenix = crate::phoenix::PhoenixGuard::start()?;
@@ -206,9 +229,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             argv: ctl_capture(&classic.socket, &flags, &workload),
             rounds: args.rounds,
             times: vec![],
+            empty_programs: false,
         });
     }
-    // bpftrace needs tracefs and may be missing features; leave it out if it cannot run.
+    // bpftrace may be missing or lack features; leave it out if it cannot run.
     if let Some(i) = modes.iter().position(|mode| mode.name == BPFTRACE_MODE)
         && time_once(&modes[i].argv).is_err()
     {
@@ -221,7 +245,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let max_rounds = modes.iter().map(|m| m.rounds).max().unwrap_or(0);
     for round in 0..max_rounds {
         for mode in modes.iter_mut().filter(|mode| round < mode.rounds) {
+            let attached = mode
+                .empty_programs
+                .then(crate::floor::EmptyPrograms::attach)
+                .transpose()?;
             let elapsed = time_once(&mode.argv)?;
+            drop(attached);
             mode.times.push(elapsed);
         }
         eprintln!("bench: round {} of {max_rounds} done", round + 1);
@@ -261,10 +290,23 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         classic_kernel_after - classic_kernel_before,
         classic_daemon_after - classic_daemon_before
     );
+    let floor = modes
+        .iter()
+        .find(|mode| mode.name == FLOOR_MODE)
+        .map_or(base, |mode| median(&mode.times));
+    println!(
+        "attach floor: empty programs on sys_enter/sys_exit cost {:.0} ns per syscall ({:.2}x)",
+        (floor - base) / syscalls * 1e9,
+        floor / base
+    );
     if let Some(filtered) = modes.iter().find(|mode| mode.name == FILTERED_MODE) {
-        let ratio = median(&filtered.times) / base;
+        let wall = median(&filtered.times);
+        let ratio = wall / base;
         let verdict = if ratio <= FILTERED_TARGET { "met" } else { "MISSED" };
-        println!("filter push-down: {ratio:.2}x untraced (target {FILTERED_TARGET:.2}x): {verdict}");
+        println!(
+            "filter push-down: {ratio:.2}x untraced (target {FILTERED_TARGET:.2}x): {verdict}; {:.0} ns per syscall above the attach floor",
+            (wall - floor) / syscalls * 1e9
+        );
     }
     println!("OTLP spans not delivered (classic daemon): {}", otlp_unsent(&classic.socket)?);
     continuous_overhead(&raw.socket, &workload, args.rounds, syscalls)?;

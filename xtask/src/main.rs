@@ -4,6 +4,7 @@
 //! when everything is present, so the README's two commands are the whole
 //! set-up on a fresh machine.
 mod bench;
+mod floor;
 mod golden;
 mod phoenix;
 mod python;
