@@ -7,7 +7,8 @@ pub mod v1 {
     tonic::include_proto!("renacer.v1");
 
     /// Encoded `FileDescriptorSet` for gRPC server reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/renacer_v1_descriptor.bin"));
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/renacer_v1_descriptor.bin"));
 }
 
 /// Conversions between the wire messages and renacer-trace's model, kept here
@@ -122,7 +123,11 @@ pub mod convert {
                 .iter()
                 .map(|captured| JsonCaptured {
                     arg: captured.arg,
-                    items: captured.items.iter().map(|item| escape_bytes(item)).collect(),
+                    items: captured
+                        .items
+                        .iter()
+                        .map(|item| escape_bytes(item))
+                        .collect(),
                     truncated: captured.truncated,
                 })
                 .collect();

@@ -381,7 +381,11 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
                     .map(|_| r.index(strings.len(), "string"))
                     .collect::<Result<Vec<_>, _>>()?;
                 let truncated = r.byte()? != 0;
-                Ok(CapturedKey { arg, items, truncated })
+                Ok(CapturedKey {
+                    arg,
+                    items,
+                    truncated,
+                })
             })
             .collect::<Result<Vec<_>, RleError>>()?;
         let result = match r.byte()? {

@@ -72,7 +72,9 @@ pub struct AggregateValue {
 impl AggregateValue {
     /// Every call: the untimed ones plus the histogram's.
     pub fn calls(&self) -> u64 {
-        self.buckets.iter().fold(self.untimed_calls, |sum, &n| sum + n)
+        self.buckets
+            .iter()
+            .fold(self.untimed_calls, |sum, &n| sum + n)
     }
 }
 

@@ -39,7 +39,7 @@ pub const SYSCALL_SLOTS: u32 = 512;
 /// Data area of the per-CPU scratch record: a power of two above
 /// `MAX_CAPTURE_BYTES + 2`, so that masking with `SCRATCH_DATA_BYTES - 1`
 /// bounds every length for the verifier.
-pub const SCRATCH_DATA_BYTES: usize = 8192;
+pub const SCRATCH_DATA_BYTES: usize = 16384;
 
 /// `CaptureConfig::flags` bits.
 pub mod config {
@@ -59,11 +59,27 @@ pub mod payload {
     pub const ARGV: u8 = 3;
     /// A socket address besides the buffer (sendto's destination).
     pub const ADDRESS: u8 = 4;
+    /// One element of an iovec array (readv, writev, and a msghdr's
+    /// `msg_iov`), `index` = position. The data starts with the element's
+    /// `iov_base` and `iov_len` (two native u64), then the bytes read from it.
+    pub const IOVEC: u8 = 5;
+    /// A `struct msghdr` (sendmsg, recvmsg), 56 raw bytes. Its `msg_name`
+    /// follows as an ADDRESS record and its `msg_iov` as IOVEC records.
+    pub const MSGHDR: u8 = 6;
     /// Flag: the string or buffer went on past what was read.
     pub const TRUNCATED: u8 = 1;
-    /// Flag on an empty ARGV record: the array had more elements.
+    /// Flag on an empty ARGV or IOVEC record: the array had more elements.
     pub const ARGV_MORE: u8 = 2;
+    /// Flag on an IOVEC record: the element's data could not be read.
+    pub const UNREADABLE: u8 = 4;
 }
+
+/// iovec array elements read per call (strace shows `-s`, default 32); more are
+/// marked with [`payload::ARGV_MORE`].
+pub const MAX_IOV_CAPTURED: u32 = 32;
+/// `sizeof(struct iovec)` and `sizeof(struct msghdr)` on x86_64.
+pub const IOVEC_BYTES: usize = 16;
+pub const MSGHDR_BYTES: usize = 56;
 
 /// `SyscallCapturePlan::buffer_at` values.
 pub mod capture_at {
@@ -183,6 +199,17 @@ pub struct SyscallCapturePlan {
     pub address_len_arg: u8,
     /// Most bytes to read (0: the capture's `buffer_limit`).
     pub buffer_max: u32,
+    /// The argument holding an iovec array (or a msghdr, see `iov_msghdr`), or 0xff.
+    pub iov_arg: u8,
+    /// The argument holding the iovec array's length.
+    pub iov_count_arg: u8,
+    /// One of `capture_at`: whose data the elements hold, the caller's
+    /// (ENTER: writev, sendmsg) or the kernel's (EXIT: readv, recvmsg, as
+    /// long as the result). Both are read at exit, where a caller's buffers
+    /// still hold what it passed: the enter program is near the verifier's limit.
+    pub iov_at: u8,
+    /// 1: `iov_arg` points at a `struct msghdr` whose `msg_iov` is the array.
+    pub iov_msghdr: u8,
 }
 
 /// Starts a [`kind::PAYLOAD`] record; `len` bytes of data follow it.
@@ -230,11 +257,14 @@ const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 32);
 const _: () = assert!(core::mem::size_of::<InflightSyscall>() == 80);
 const _: () = assert!(core::mem::size_of::<TracepointOffsets>() == 8);
 const _: () = assert!(core::mem::size_of::<CaptureConfig>() == 80);
-const _: () = assert!(core::mem::size_of::<SyscallCapturePlan>() == 12);
+const _: () = assert!(core::mem::size_of::<SyscallCapturePlan>() == 16);
 const _: () = assert!(core::mem::size_of::<PayloadHeader>() == 40);
 const _: () = assert!(core::mem::size_of::<PayloadScratch>() == 40 + SCRATCH_DATA_BYTES);
 const _: () = assert!(SCRATCH_DATA_BYTES.is_power_of_two());
 const _: () = assert!(SCRATCH_DATA_BYTES >= MAX_CAPTURE_BYTES as usize + 2);
+// An iovec element's data goes after its 16-byte base and length, at a length
+// masked to half the staging area.
+const _: () = assert!(SCRATCH_DATA_BYTES / 2 >= MAX_CAPTURE_BYTES as usize + IOVEC_BYTES);
 
 #[cfg(feature = "user")]
 mod pod {

@@ -74,7 +74,11 @@ impl TraceStore {
 
 /// The renacer-json-v1 trace of a finished background capture, from the
 /// records as StopCapture sends them (decoded once, for both).
-pub fn trace_file(session: &Session, syscalls: &[pb::SyscallRecord], drops: &pb::Drops) -> TraceFile {
+pub fn trace_file(
+    session: &Session,
+    syscalls: &[pb::SyscallRecord],
+    drops: &pb::Drops,
+) -> TraceFile {
     let syscalls = syscalls.iter().map(JsonSyscall::from).collect();
     TraceFile::from_syscalls(
         session.trace_id.clone(),

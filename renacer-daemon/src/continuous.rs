@@ -17,14 +17,11 @@ use std::{
 use aya::{
     Ebpf,
     maps::{Array, HashMap as BpfHashMap, MapData, MapError, PerCpuArray},
-    programs::{
-        raw_trace_point::RawTracePointLinkId,
-        trace_point::TracePointLinkId,
-    },
+    programs::{raw_trace_point::RawTracePointLinkId, trace_point::TracePointLinkId},
 };
 use renacer_common::aggregate::{
-    AggregateConfig, AggregateKey, AggregateValue, ExitedProcess,
-    MAX_AGGREGATE_ENTRIES, pressure, scope,
+    AggregateConfig, AggregateKey, AggregateValue, ExitedProcess, MAX_AGGREGATE_ENTRIES, pressure,
+    scope,
 };
 use renacer_proto::v1 as pb;
 use tonic::Status;
@@ -152,7 +149,9 @@ pub enum ContinuousError {
         "no cgroup {path} under {}: pass a cgroup v2 path relative to it, e.g. system.slice/cron.service", root.display()
     )]
     NoSuchCgroup { path: String, root: PathBuf },
-    #[error("no cgroup v2 hierarchy is mounted; mount it with `mount -t cgroup2 none /sys/fs/cgroup/unified`")]
+    #[error(
+        "no cgroup v2 hierarchy is mounted; mount it with `mount -t cgroup2 none /sys/fs/cgroup/unified`"
+    )]
     NoCgroupV2,
     #[error("pid {pid} is a thread of process {tgid}; pass the process id {tgid}")]
     IsThread { pid: u32, tgid: u32 },
@@ -273,7 +272,11 @@ fn clear_map<K: aya::Pod, V: aya::Pod>(map: &mut BpfHashMap<MapData, K, V>) {
 fn process_tree(root: u32) -> Vec<(u32, u32)> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse().ok())
+        else {
             continue;
         };
         if let Some(parent) = fs::read_to_string(entry.path().join("stat"))
@@ -410,7 +413,9 @@ struct Inner {
 }
 
 fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
-    inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    inner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The command an exited process is folded under. The leader's comm at exit
@@ -482,7 +487,9 @@ impl Continuous {
         if args.continuous {
             let scope = Scope::resolve(args.continuous_pid, args.continuous_cgroup.as_deref())
                 .context("--continuous")?;
-            continuous.enable(scope).context("turning continuous mode on")?;
+            continuous
+                .enable(scope)
+                .context("turning continuous mode on")?;
         } else if args.continuous_pid.is_some() || args.continuous_cgroup.is_some() {
             anyhow::bail!("--continuous-pid and --continuous-cgroup need --continuous");
         }
@@ -510,7 +517,10 @@ impl Continuous {
                         format!("raw_tracepoint:{} (continuous)", event(&RAW_PROGRAMS, name))
                     }
                     Link::Tracepoint(name, _) => {
-                        format!("tracepoint:sched:{} (continuous)", event(&SCHED_PROGRAMS, name))
+                        format!(
+                            "tracepoint:sched:{} (continuous)",
+                            event(&SCHED_PROGRAMS, name)
+                        )
                     }
                 }
             })
@@ -593,7 +603,10 @@ impl Continuous {
 
     /// Metric data points not delivered to the OTLP backend so far.
     pub fn metrics_unsent(&self) -> u64 {
-        lock(&self.inner).metrics.as_ref().map_or(0, MetricsQueue::unsent)
+        lock(&self.inner)
+            .metrics
+            .as_ref()
+            .map_or(0, MetricsQueue::unsent)
     }
 
     /// Stops the sampler before the daemon exits.
@@ -617,7 +630,11 @@ impl Continuous {
         let now = Instant::now();
         let limit = if limit == 0 { DEFAULT_LIMIT } else { limit };
         let tables = profile::top(
-            inner.history.recent(window, now).into_iter().chain(partial.as_ref()),
+            inner
+                .history
+                .recent(window, now)
+                .into_iter()
+                .chain(partial.as_ref()),
             limit,
         );
         pb::StatsResponse {
@@ -824,7 +841,10 @@ pub fn set_continuous(
 }
 
 /// The Stats RPC.
-pub fn stats(continuous: &Continuous, request: &pb::StatsRequest) -> Result<pb::StatsResponse, Status> {
+pub fn stats(
+    continuous: &Continuous,
+    request: &pb::StatsRequest,
+) -> Result<pb::StatsResponse, Status> {
     let window = match request.window {
         None => None,
         Some(window) => match Duration::try_from(window) {

@@ -428,7 +428,10 @@ mod tests {
         let start = Instant::now();
         for i in 0..5u64 {
             let ended = start + Duration::from_secs(10 * (i + 1));
-            history.push(sample(ended, vec![row(1, "a", false, 0, timed(i + 1, 0, 3))]));
+            history.push(sample(
+                ended,
+                vec![row(1, "a", false, 0, timed(i + 1, 0, 3))],
+            ));
         }
         assert_eq!(history.len(), 3);
         let now = start + Duration::from_secs(50);
@@ -473,7 +476,10 @@ mod tests {
         let tables = top(&samples, 10);
         assert_eq!(tables.processes.len(), 2);
         let folded = &tables.processes[0];
-        assert_eq!((folded.pid, &*folded.command, folded.exited), (0, "cc1", true));
+        assert_eq!(
+            (folded.pid, &*folded.command, folded.exited),
+            (0, "cc1", true)
+        );
         assert_eq!((folded.total.calls, folded.total.errors), (11, 1));
         assert_eq!(folded.syscalls[0].0, 1);
         assert_eq!(folded.syscalls[0].1.calls, 6);
@@ -486,7 +492,15 @@ mod tests {
     #[test]
     fn capping_merges_the_tail_per_syscall_and_keeps_totals() {
         let rows: Vec<Row> = (0..10u32)
-            .map(|pid| row(pid + 1, "p", false, pid % 2, timed(u64::from(pid) + 1, 0, 4)))
+            .map(|pid| {
+                row(
+                    pid + 1,
+                    "p",
+                    false,
+                    pid % 2,
+                    timed(u64::from(pid) + 1, 0, 4),
+                )
+            })
             .collect();
         let capped = cap_rows(rows, 4, 8);
         assert_eq!(capped.len(), 6);

@@ -209,10 +209,15 @@ impl Tracer for TracerService {
         let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);
         let command = command_or_cmdline(pid, request.command);
-        let trace = otlp::prepare(&self.otlp, pid, &command, TraceRequest {
-            trace_parent: &request.trace_parent,
-            otlp: request.otlp.as_ref(),
-        })?;
+        let trace = otlp::prepare(
+            &self.otlp,
+            pid,
+            &command,
+            TraceRequest {
+                trace_parent: &request.trace_parent,
+                otlp: request.otlp.as_ref(),
+            },
+        )?;
         let (id, trace_id, tree_exit) = self.registry.start(
             pid,
             command.clone(),
@@ -277,24 +282,25 @@ impl Tracer for TracerService {
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
         let duration = validate_duration(request.duration)?;
-        let settings = CaptureSettings::from_request(
-            request.filter.as_ref(),
-            request.decode.as_ref(),
-            false,
-        )?;
+        let settings =
+            CaptureSettings::from_request(request.filter.as_ref(), request.decode.as_ref(), false)?;
         let command = command_or_cmdline(pid, request.command);
-        let trace = otlp::prepare(&self.otlp, pid, &command, TraceRequest {
-            trace_parent: &request.trace_parent,
-            otlp: request.otlp.as_ref(),
-        })?;
+        let trace = otlp::prepare(
+            &self.otlp,
+            pid,
+            &command,
+            TraceRequest {
+                trace_parent: &request.trace_parent,
+                otlp: request.otlp.as_ref(),
+            },
+        )?;
         let (id, trace_id, tree_exit) =
             self.registry
                 .start(pid, command, Sink::buffer(), settings, trace)?;
         info!(capture_id = id, pid, "background capture started");
         let registry = Arc::clone(&self.registry);
         tokio::spawn(async move {
-            let reason =
-                wait_for_end(&registry, tree_exit, duration, std::future::pending()).await;
+            let reason = wait_for_end(&registry, tree_exit, duration, std::future::pending()).await;
             if reason == EndReason::DurationElapsed && registry.contains(id) {
                 registry.stop_recording(id);
             }
@@ -319,19 +325,26 @@ impl Tracer for TracerService {
         let otlp_unsent = otlp::finish_session(&mut finished.session).await;
         let drops = drops_to_proto(&finished, otlp_unsent);
         let session = finished.session;
-        let (syscalls, processes): (Vec<pb::SyscallRecord>, Vec<pb::ProcessEvent>) = match &session.sink {
-            Sink::Buffer { records, processes } => (
-                records
-                    .iter()
-                    .map(|call| to_proto(&call.record, call.captured.as_deref().cloned(), &session.settings))
-                    .collect(),
-                processes.iter().map(process_to_proto).collect(),
-            ),
-            Sink::Stream { .. } => {
-                warn!(capture_id = id, "StopCapture on a streaming capture");
-                (Vec::new(), Vec::new())
-            }
-        };
+        let (syscalls, processes): (Vec<pb::SyscallRecord>, Vec<pb::ProcessEvent>) =
+            match &session.sink {
+                Sink::Buffer { records, processes } => (
+                    records
+                        .iter()
+                        .map(|call| {
+                            to_proto(
+                                &call.record,
+                                call.captured.as_deref().cloned(),
+                                &session.settings,
+                            )
+                        })
+                        .collect(),
+                    processes.iter().map(process_to_proto).collect(),
+                ),
+                Sink::Stream { .. } => {
+                    warn!(capture_id = id, "StopCapture on a streaming capture");
+                    (Vec::new(), Vec::new())
+                }
+            };
         let reason = if session.recording {
             EndReason::Stopped
         } else {

@@ -266,7 +266,10 @@ pub fn renacer_agg_sched_fork(ctx: TracePointContext) -> u32 {
     let Ok(child) = (unsafe { ctx.read_at::<i32>(FORK_CHILD_PID_OFFSET.load() as usize) }) else {
         return 0;
     };
-    if AGG_SCOPE.insert(&(child as u32), &tgid, BPF_ANY as u64).is_err() {
+    if AGG_SCOPE
+        .insert(&(child as u32), &tgid, BPF_ANY as u64)
+        .is_err()
+    {
         count_pressure(pressure::SCOPE_FULL);
     }
     0

@@ -19,7 +19,10 @@
 #![no_main]
 // Atomic adds on map values: core's Atomic* types need primitives BPF lacks.
 #![feature(core_intrinsics)]
-#![expect(internal_features, reason = "atomic_xadd is the only way to emit a BPF atomic add")]
+#![expect(
+    internal_features,
+    reason = "atomic_xadd is the only way to emit a BPF atomic add"
+)]
 
 mod aggregate;
 
@@ -36,10 +39,11 @@ use aya_ebpf::{
     programs::{RawTracePointContext, TracePointContext},
 };
 use renacer_common::{
-    CaptureConfig, EventHeader, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
-    MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_TRACED_PROCESSES, PayloadHeader, PayloadScratch,
-    ProcessEvent, RING_BUFFER_BYTES, SCRATCH_DATA_BYTES, SYSCALL_SLOTS, SyscallCapturePlan,
-    SyscallEvent, WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload,
+    CaptureConfig, EventHeader, IOVEC_BYTES, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
+    MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_TRACED_PROCESSES, MSGHDR_BYTES,
+    PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES, SCRATCH_DATA_BYTES,
+    SYSCALL_SLOTS, SyscallCapturePlan, SyscallEvent, WAKEUP_THRESHOLD_BYTES, capture_at,
+    capture_len, config, flags, kind, payload,
 };
 
 /// tgid -> capture id of every traced thread group (plus the tids of traced
@@ -51,8 +55,7 @@ static TRACED: HashMap<u32, u32> = HashMap::with_max_entries(MAX_TRACED_PROCESSE
 /// tid -> the syscall the thread is in. `enter_ns == 0` marks a free slot; slots
 /// are reused in place because a hash update or delete per syscall costs more.
 #[map]
-static INFLIGHT: HashMap<u32, InflightSyscall> =
-    HashMap::with_max_entries(MAX_INFLIGHT_THREADS, 0);
+static INFLIGHT: HashMap<u32, InflightSyscall> = HashMap::with_max_entries(MAX_INFLIGHT_THREADS, 0);
 
 #[map]
 static EVENTS: RingBuf = RingBuf::with_byte_size(RING_BUFFER_BYTES, 0);
@@ -203,7 +206,10 @@ fn bounded(len: u32) -> usize {
 
 /// Copies the staged header plus `len` data bytes into the ring buffer.
 #[inline(always)]
-#[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "flat record fields, inlined into the caller"
+)]
 fn send_payload(
     scratch: *mut PayloadScratch,
     capture_id: u32,
@@ -250,7 +256,10 @@ fn send_payload(
 /// Reads a NUL-terminated string of at most `limit` bytes. One byte more is
 /// read so that a string of exactly `limit` bytes is not marked truncated.
 #[inline(always)]
-#[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "flat record fields, inlined into the caller"
+)]
 fn emit_string(
     scratch: *mut PayloadScratch,
     capture_id: u32,
@@ -340,9 +349,8 @@ fn emit_argv(
         );
     }
     // SAFETY: as above.
-    let more = unsafe {
-        bpf_probe_read_user((base + u64::from(MAX_ARGV_CAPTURED) * 8) as *const u64)
-    };
+    let more =
+        unsafe { bpf_probe_read_user((base + u64::from(MAX_ARGV_CAPTURED) * 8) as *const u64) };
     if more.is_ok_and(|element| element != 0) {
         send_payload(
             scratch,
@@ -361,7 +369,10 @@ fn emit_argv(
 /// Reads `wanted` bytes (at most `max`, or the capture's buffer limit when
 /// `max` is 0) from user address `src`.
 #[inline(always)]
-#[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "flat record fields, inlined into the caller"
+)]
 fn emit_bytes(
     scratch: *mut PayloadScratch,
     cfg: &CaptureConfig,
@@ -419,7 +430,10 @@ fn emit_bytes(
 
 /// The plan's data buffer: at enter with `ret` 0, at exit with the result.
 #[inline(always)]
-#[expect(clippy::too_many_arguments, reason = "flat record fields, inlined into the caller")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "flat record fields, inlined into the caller"
+)]
 fn emit_buffer(
     scratch: *mut PayloadScratch,
     cfg: &CaptureConfig,
@@ -447,6 +461,171 @@ fn emit_buffer(
         arg_at(args, plan.buffer_arg),
         wanted,
         plan.buffer_max,
+    );
+}
+
+/// An iovec array: one record per element with its base and length, then
+/// up to the buffer limit of its data (none when `with_data` is false: a
+/// failed read-like call). Nothing is carried from one element to the next,
+/// so the verifier can prune the loop; the daemon cuts a read-like call's
+/// data at its result.
+#[inline(always)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "flat record fields, inlined into the caller"
+)]
+fn emit_iovec(
+    scratch: *mut PayloadScratch,
+    cfg: &CaptureConfig,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    arg: u8,
+    base: u64,
+    count: u64,
+    with_data: bool,
+) {
+    if base == 0 {
+        return;
+    }
+    let limit = if cfg.buffer_limit > MAX_CAPTURE_BYTES {
+        MAX_CAPTURE_BYTES
+    } else {
+        cfg.buffer_limit
+    };
+    for i in 0..MAX_IOV_CAPTURED {
+        if u64::from(i) >= count {
+            return;
+        }
+        // SAFETY: probe_read checks the user address.
+        let Ok(iov) = (unsafe {
+            bpf_probe_read_user((base + u64::from(i) * IOVEC_BYTES as u64) as *const [u64; 2])
+        }) else {
+            return;
+        };
+        let wanted = if with_data { iov[1] } else { 0 };
+        let (mut len, mut record_flags) = if wanted > u64::from(limit) {
+            (limit, payload::TRUNCATED)
+        } else {
+            (wanted as u32, 0)
+        };
+        // SAFETY: this CPU's staging area; the element's data goes after its
+        // base and length, at a length masked to half the area.
+        unsafe {
+            let data = (*scratch).data.as_mut_ptr();
+            data.cast::<[u64; 2]>().write_unaligned(iov);
+            if len != 0 {
+                let size = core::hint::black_box(len) as usize & (SCRATCH_DATA_BYTES / 2 - 1);
+                let rc = generated::bpf_probe_read_user(
+                    data.add(IOVEC_BYTES).cast::<c_void>(),
+                    size as u32,
+                    iov[0] as *const c_void,
+                );
+                if rc != 0 {
+                    len = 0;
+                    record_flags = payload::UNREADABLE;
+                }
+            }
+        }
+        send_payload(
+            scratch,
+            capture_id,
+            tid,
+            nr,
+            arg,
+            payload::IOVEC,
+            i as u8,
+            record_flags,
+            IOVEC_BYTES as u32 + len,
+        );
+    }
+    if count > u64::from(MAX_IOV_CAPTURED) {
+        send_payload(
+            scratch,
+            capture_id,
+            tid,
+            nr,
+            arg,
+            payload::IOVEC,
+            MAX_IOV_CAPTURED as u8,
+            payload::ARGV_MORE,
+            0,
+        );
+    }
+}
+
+/// The plan's iovec array, directly (readv, writev) or through a msghdr
+/// (sendmsg, recvmsg), whose header and `msg_name` are sent first.
+#[inline(always)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "flat record fields, inlined into the caller"
+)]
+fn emit_iov_plan(
+    scratch: *mut PayloadScratch,
+    cfg: &CaptureConfig,
+    plan: &SyscallCapturePlan,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    args: &[u64; 6],
+    with_data: bool,
+) {
+    let pointer = arg_at(args, plan.iov_arg);
+    let (base, count) = if plan.iov_msghdr != 0 {
+        if pointer == 0 {
+            return;
+        }
+        // SAFETY: probe_read checks the user address.
+        let Ok(header) = (unsafe { bpf_probe_read_user(pointer as *const [u64; 7]) }) else {
+            return;
+        };
+        // SAFETY: this CPU's staging area, larger than a msghdr.
+        unsafe {
+            (*scratch)
+                .data
+                .as_mut_ptr()
+                .cast::<[u64; 7]>()
+                .write_unaligned(header)
+        };
+        send_payload(
+            scratch,
+            capture_id,
+            tid,
+            nr,
+            plan.iov_arg,
+            payload::MSGHDR,
+            0,
+            0,
+            MSGHDR_BYTES as u32,
+        );
+        // msg_name, msg_namelen (an int), msg_iov, msg_iovlen.
+        emit_bytes(
+            scratch,
+            cfg,
+            capture_id,
+            tid,
+            nr,
+            plan.iov_arg,
+            payload::ADDRESS,
+            header[0],
+            header[1] & 0xffff_ffff,
+            SOCKADDR_MAX,
+        );
+        (header[2], header[3])
+    } else {
+        (pointer, arg_at(args, plan.iov_count_arg))
+    };
+    emit_iovec(
+        scratch,
+        cfg,
+        capture_id,
+        tid,
+        nr,
+        plan.iov_arg,
+        base,
+        count,
+        with_data,
     );
 }
 
@@ -554,7 +733,10 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
     let Some(plan) = capture_plan(nr) else {
         return;
     };
-    if plan.buffer_at != capture_at::EXIT && state.retry_strings == 0 {
+    if plan.buffer_at != capture_at::EXIT
+        && plan.iov_at == capture_at::NONE
+        && state.retry_strings == 0
+    {
         return;
     }
     let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
@@ -569,6 +751,22 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
             nr,
             state.retry_strings as u8,
             &state.args,
+        );
+    }
+    // iovec arrays are read here whichever way their data goes: a writer's
+    // buffers still hold what it passed, and the enter program is near the
+    // verifier's limit. A failed reader's elements go out without data:
+    // strace then shows their addresses.
+    if plan.iov_at != capture_at::NONE {
+        emit_iov_plan(
+            scratch,
+            cfg,
+            &plan,
+            state.capture_id,
+            tid,
+            nr,
+            &state.args,
+            plan.iov_at == capture_at::ENTER || ret > 0,
         );
     }
     if plan.buffer_at == capture_at::EXIT && ret >= 0 {
@@ -680,7 +878,14 @@ pub fn renacer_sys_enter_raw(ctx: RawTracePointContext) -> i32 {
         count_drop(capture_id);
         return 0;
     };
-    on_enter(cfg, capture_id, tgid, tid, nr, [r[7], r[6], r[5], r[0], r[2], r[1]]);
+    on_enter(
+        cfg,
+        capture_id,
+        tgid,
+        tid,
+        nr,
+        [r[7], r[6], r[5], r[0], r[2], r[1]],
+    );
     0
 }
 
@@ -764,7 +969,10 @@ pub fn renacer_sched_fork(ctx: TracePointContext) -> u32 {
         return 0;
     };
     let child = child as u32;
-    if TRACED.insert(&child, &capture_id, BPF_NOEXIST as u64).is_err() {
+    if TRACED
+        .insert(&child, &capture_id, BPF_NOEXIST as u64)
+        .is_err()
+    {
         count_drop(capture_id);
     }
     emit_process(kind::FORK, capture_id, tgid, tid, child);

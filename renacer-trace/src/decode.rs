@@ -41,8 +41,25 @@ pub struct Captured<'a> {
     pub argv: Vec<CapturedBytes<'a>>,
     /// The array had more elements than were captured.
     pub argv_truncated: bool,
-    /// The plan's second socket address (sendto's destination).
+    /// The plan's second socket address (sendto's destination), or a
+    /// msghdr's `msg_name`.
     pub address: Option<CapturedBytes<'a>>,
+    /// The elements of the plan's iovec array, in order.
+    pub iov: Vec<CapturedIov<'a>>,
+    /// The array had more elements than were captured.
+    pub iov_truncated: bool,
+    /// The raw `struct msghdr` (sendmsg, recvmsg).
+    pub msghdr: Option<&'a [u8]>,
+}
+
+/// One element of an iovec array.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CapturedIov<'a> {
+    pub base: u64,
+    pub len: u64,
+    pub data: CapturedBytes<'a>,
+    /// The data could not be read: strace shows the address.
+    pub unreadable: bool,
 }
 
 /// Decoding knobs.
@@ -392,6 +409,33 @@ impl Ctx<'_, '_, '_> {
                 _ => ptr(v),
             },
             ArgType::StrArray => self.argv(i),
+            ArgType::Iovec { count_arg } => self.iovec(i, count_arg, None),
+            ArgType::IovecOut { count_arg } => match self.rec.result {
+                _ if self.rec.result.is_error() => self.iovec(i, count_arg, Some(None)),
+                SyscallResult::Returned(r) => self.iovec(i, count_arg, Some(Some(r as u64))),
+                _ => ptr(v),
+            },
+            ArgType::FdPairOut => match (self.success(), self.buffer(i)) {
+                (Some(_), Some(b)) if b.bytes.len() >= 8 => {
+                    let fd = |at: usize| {
+                        i32::from_ne_bytes(b.bytes[at..at + 4].try_into().expect("4 bytes"))
+                    };
+                    format!("[{}, {}]", fd(0), fd(4))
+                }
+                _ => ptr(v),
+            },
+            ArgType::Msghdr => self.msghdr(i, None),
+            ArgType::MsghdrOut => match (self.success(), self.captured.msghdr) {
+                (Some(r), _) => self.msghdr(i, Some(r)),
+                // strace shows what the caller passed in: the name's length.
+                (None, Some(header))
+                    if v != 0 && header.len() >= 12 && self.rec.result.is_error() =>
+                {
+                    let namelen = i32::from_ne_bytes(header[8..12].try_into().expect("4 bytes"));
+                    format!("{{msg_namelen={namelen}}}")
+                }
+                _ => ptr(v),
+            },
             ArgType::SockAddr { len_arg } => self
                 .buffer(i)
                 .or_else(|| self.address(i))
@@ -439,6 +483,98 @@ impl Ctx<'_, '_, '_> {
             ArgType::Flags(table) => table.format_flags(low32(v)),
             ArgType::Enum(table) => table.format_enum(low32(v)),
         }
+    }
+
+    /// An iovec array argument. `result` is None for data read at enter;
+    /// at exit it is the successful result (None: the call failed, and
+    /// strace shows the elements' addresses).
+    fn iovec(&self, i: usize, count_arg: usize, result: Option<Option<u64>>) -> String {
+        let v = self.arg_value(i);
+        if v == 0 {
+            return ptr(v);
+        }
+        if self.captured.iov.is_empty() && !self.captured.iov_truncated {
+            // Nothing was readable, or there is nothing to read.
+            return if self.arg_value(count_arg) == 0 {
+                "[]".to_owned()
+            } else {
+                ptr(v)
+            };
+        }
+        self.iov_elements(result)
+    }
+
+    /// `[{iov_base="...", iov_len=N}, ...]`: at most `-s` elements, and the
+    /// data of each cut at `-s` bytes; at exit only the result's worth of data.
+    fn iov_elements(&self, result: Option<Option<u64>>) -> String {
+        let limit = self.opts.string_limit;
+        let mut left = match result {
+            None => u64::MAX,
+            Some(total) => total.unwrap_or(0),
+        };
+        let failed = result == Some(None);
+        let mut items: Vec<String> = self
+            .captured
+            .iov
+            .iter()
+            .take(limit)
+            .map(|iov| {
+                let base = if failed || iov.unreadable {
+                    ptr(iov.base)
+                } else {
+                    let real = iov.len.min(left);
+                    left -= real;
+                    quote::buffer(iov.data, real, limit, false)
+                };
+                format!("{{iov_base={base}, iov_len={}}}", iov.len)
+            })
+            .collect();
+        if self.captured.iov.len() > limit || self.captured.iov_truncated {
+            items.push("...".to_owned());
+        }
+        format!("[{}]", items.join(", "))
+    }
+
+    /// A `struct msghdr`, as strace prints it. `result` is the successful
+    /// result at exit (recvmsg), None at enter (sendmsg). Ancillary data is
+    /// shown as its address.
+    fn msghdr(&self, i: usize, result: Option<u64>) -> String {
+        let v = self.arg_value(i);
+        let Some(header) = self.captured.msghdr.filter(|h| h.len() >= 56 && v != 0) else {
+            return ptr(v);
+        };
+        let word = |at: usize| u64::from_ne_bytes(header[at..at + 8].try_into().expect("8 bytes"));
+        let int = |at: usize| i32::from_ne_bytes(header[at..at + 4].try_into().expect("4 bytes"));
+        let (name, namelen, iov, iovlen) = (word(0), int(8), word(16), word(24));
+        let (control, controllen, flags) = (word(32), word(40), int(48));
+        let name = match (name, self.captured.address) {
+            (0, _) => ptr(0),
+            (_, Some(bytes)) => {
+                sockaddr::sockaddr(bytes.bytes, usize::try_from(namelen).unwrap_or(0))
+                    .unwrap_or_else(|| ptr(name))
+            }
+            (_, None) => ptr(name),
+        };
+        let iov = if iov == 0 {
+            ptr(0)
+        } else if self.captured.iov.is_empty() && !self.captured.iov_truncated {
+            if iovlen == 0 {
+                "[]".to_owned()
+            } else {
+                ptr(iov)
+            }
+        } else {
+            self.iov_elements(result.map(Some))
+        };
+        let control = if control != 0 && controllen != 0 {
+            format!("msg_control={}, ", ptr(control))
+        } else {
+            String::new()
+        };
+        format!(
+            "{{msg_name={name}, msg_namelen={namelen}, msg_iov={iov}, msg_iovlen={iovlen}, {control}msg_controllen={controllen}, msg_flags={}}}",
+            xlat::MSG.format_flags(flags as u32 as u64)
+        )
     }
 
     /// socket(2) protocol, named by the family in argument 0.
@@ -785,6 +921,20 @@ pub struct CapturedData {
     pub argv_arg: usize,
     pub argv_truncated: bool,
     pub address: Option<(usize, OwnedBytes)>,
+    pub iov: Vec<OwnedIov>,
+    /// The argument the iovec array (or msghdr) was read through.
+    pub iov_arg: usize,
+    pub iov_truncated: bool,
+    pub msghdr: Option<Vec<u8>>,
+}
+
+/// The owned form of [`CapturedIov`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct OwnedIov {
+    pub base: u64,
+    pub len: u64,
+    pub data: OwnedBytes,
+    pub unreadable: bool,
 }
 
 impl CapturedData {
@@ -794,6 +944,9 @@ impl CapturedData {
             && self.argv.is_empty()
             && !self.argv_truncated
             && self.address.is_none()
+            && self.iov.is_empty()
+            && !self.iov_truncated
+            && self.msghdr.is_none()
     }
 
     pub fn borrowed(&self) -> Captured<'_> {
@@ -803,6 +956,18 @@ impl CapturedData {
             argv: self.argv.iter().map(OwnedBytes::borrowed).collect(),
             argv_truncated: self.argv_truncated,
             address: self.address.as_ref().map(|(_, b)| b.borrowed()),
+            iov: self
+                .iov
+                .iter()
+                .map(|iov| CapturedIov {
+                    base: iov.base,
+                    len: iov.len,
+                    data: iov.data.borrowed(),
+                    unreadable: iov.unreadable,
+                })
+                .collect(),
+            iov_truncated: self.iov_truncated,
+            msghdr: self.msghdr.as_deref(),
         }
     }
 }

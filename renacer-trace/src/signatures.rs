@@ -49,6 +49,16 @@ pub enum ArgType {
     SockAddr { len_arg: usize },
     /// A socket address written by the kernel (accept, recvfrom...).
     SockAddrOut,
+    /// An iovec array read at enter, its length in argument `count_arg` (writev).
+    Iovec { count_arg: usize },
+    /// An iovec array the kernel fills, its data as long as the result (readv).
+    IovecOut { count_arg: usize },
+    /// A `struct msghdr` read at enter (sendmsg).
+    Msghdr,
+    /// A `struct msghdr` the kernel fills (recvmsg).
+    MsghdrOut,
+    /// Two fds the kernel writes (`int[2]`: pipe, socketpair).
+    FdPairOut,
     /// A `struct timespec` read at enter.
     Timespec,
     /// A `struct timespec` written by the kernel.
@@ -113,6 +123,9 @@ impl ArgType {
                 | Self::OutPath
                 | Self::SockAddrOut
                 | Self::TimespecOut
+                | Self::IovecOut { .. }
+                | Self::MsghdrOut
+                | Self::FdPairOut
         )
     }
 }
@@ -242,10 +255,10 @@ const SIGNATURES: &[Signature] = &[
     s(16, "ioctl", &[Fd, IoctlCmd, Hex], RInt, D),
     s(17, "pread64", &[Fd, OutBuf, Size, Long], RInt, D),
     s(18, "pwrite64", &[Fd, Buf { len_arg: 2 }, Size, Long], RInt, D),
-    s(19, "readv", &[Fd, Ptr, Int], RInt, D),
-    s(20, "writev", &[Fd, Ptr, Int], RInt, D),
+    s(19, "readv", &[Fd, IovecOut { count_arg: 2 }, Int], RInt, D),
+    s(20, "writev", &[Fd, Iovec { count_arg: 2 }, Int], RInt, D),
     s(21, "access", &[Path, AccessMode], RInt, F),
-    s(22, "pipe", &[OutPtr], RInt, D),
+    s(22, "pipe", &[FdPairOut], RInt, D),
     s(23, "select", &[Int, Ptr, Ptr, Ptr, Ptr], RInt, D),
     s(24, "sched_yield", &[], RInt, NONE),
     s(25, "mremap", &[Ptr, Size, Size, Flags(&x::MREMAP), Ptr], RPtr, M),
@@ -269,14 +282,14 @@ const SIGNATURES: &[Signature] = &[
     s(43, "accept", &[Fd, SockAddrOut, OutPtr], RFd, N),
     s(44, "sendto", &[Fd, Buf { len_arg: 2 }, Size, Flags(&x::MSG), SockAddr { len_arg: 5 }, UInt], RInt, N),
     s(45, "recvfrom", &[Fd, OutBuf, Size, Flags(&x::MSG), SockAddrOut, OutPtr], RInt, N),
-    s(46, "sendmsg", &[Fd, Ptr, Flags(&x::MSG)], RInt, N),
-    s(47, "recvmsg", &[Fd, OutPtr, Flags(&x::MSG)], RInt, N),
+    s(46, "sendmsg", &[Fd, Msghdr, Flags(&x::MSG)], RInt, N),
+    s(47, "recvmsg", &[Fd, MsghdrOut, Flags(&x::MSG)], RInt, N),
     s(48, "shutdown", &[Fd, Enum(&x::SHUT)], RInt, N),
     s(49, "bind", &[Fd, SockAddr { len_arg: 2 }, UInt], RInt, N),
     s(50, "listen", &[Fd, Int], RInt, N),
     s(51, "getsockname", &[Fd, SockAddrOut, OutPtr], RInt, N),
     s(52, "getpeername", &[Fd, SockAddrOut, OutPtr], RInt, N),
-    s(53, "socketpair", &[SockFamily, SockType, SockProto, OutPtr], RInt, N),
+    s(53, "socketpair", &[SockFamily, SockType, SockProto, FdPairOut], RInt, N),
     s(54, "setsockopt", &[Fd, Enum(&x::SOL), SockOptName, Ptr, UInt], RInt, N),
     s(55, "getsockopt", &[Fd, Enum(&x::SOL), SockOptName, OutPtr, OutPtr], RInt, N),
     s(56, "clone", &[CloneFlags, Ptr, Ptr, Ptr, Ptr], RInt, P),
@@ -516,10 +529,10 @@ const SIGNATURES: &[Signature] = &[
     s(290, "eventfd2", &[UInt, Flags(&x::EFD)], RFd, D),
     s(291, "epoll_create1", &[Flags(&x::EPOLL_FLAGS)], RFd, D),
     s(292, "dup3", &[Fd, Fd, Flags(&x::OPEN)], RFd, D),
-    s(293, "pipe2", &[OutPtr, Flags(&x::OPEN)], RInt, D),
+    s(293, "pipe2", &[FdPairOut, Flags(&x::OPEN)], RInt, D),
     s(294, "inotify_init1", &[Flags(&x::IN_INIT)], RFd, D),
-    s(295, "preadv", &[Fd, Ptr, Int, Long], RInt, D),
-    s(296, "pwritev", &[Fd, Ptr, Int, Long], RInt, D),
+    s(295, "preadv", &[Fd, IovecOut { count_arg: 2 }, Int, Long], RInt, D),
+    s(296, "pwritev", &[Fd, Iovec { count_arg: 2 }, Int, Long], RInt, D),
     s(297, "rt_tgsigqueueinfo", &[Int, Int, Signal, Ptr], RInt, P.or(S)),
     s(298, "perf_event_open", &[Ptr, Int, Int, Fd, Hex], RFd, D),
     s(299, "recvmmsg", &[Fd, OutPtr, UInt, Flags(&x::MSG), Timespec], RInt, N),
@@ -550,8 +563,8 @@ const SIGNATURES: &[Signature] = &[
     s(324, "membarrier", &[Hex, Hex, Int], RInt, NONE),
     s(325, "mlock2", &[Ptr, Size, Flags(&x::MLOCK)], RInt, M),
     s(326, "copy_file_range", &[Fd, Ptr, Fd, Ptr, Size, UInt], RInt, D),
-    s(327, "preadv2", &[Fd, Ptr, Int, Long, Long, Flags(&x::RWF)], RInt, D),
-    s(328, "pwritev2", &[Fd, Ptr, Int, Long, Long, Flags(&x::RWF)], RInt, D),
+    s(327, "preadv2", &[Fd, IovecOut { count_arg: 2 }, Int, Long, Long, Flags(&x::RWF)], RInt, D),
+    s(328, "pwritev2", &[Fd, Iovec { count_arg: 2 }, Int, Long, Long, Flags(&x::RWF)], RInt, D),
     s(329, "pkey_mprotect", &[Ptr, Size, ProtFlags, Int], RInt, M),
     s(330, "pkey_alloc", &[Hex, Hex], RInt, NONE),
     s(331, "pkey_free", &[Int], RInt, NONE),
@@ -690,6 +703,20 @@ pub struct CapturePlan {
     /// A socket address passed in besides the buffer (sendto's destination):
     /// (address argument, length argument), read at enter.
     pub address: Option<(usize, usize)>,
+    /// An iovec array, directly or in a msghdr.
+    pub iovec: Option<IovecCapture>,
+}
+
+/// Where an iovec array is and when its data is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IovecCapture {
+    /// The argument holding the array, or the msghdr when `in_msghdr`.
+    pub arg: usize,
+    /// The argument holding the array's length (unused with a msghdr).
+    pub count_arg: usize,
+    /// At exit, the data read is as long as the result.
+    pub at: CaptureAt,
+    pub in_msghdr: bool,
 }
 
 impl CapturePlan {
@@ -704,9 +731,12 @@ impl CapturePlan {
             && self.buffer.is_none()
             && self.argv_arg.is_none()
             && self.address.is_none()
+            && self.iovec.is_none()
     }
 }
 
+/// `sizeof(int[2])`.
+pub const FD_PAIR_SIZE: u32 = 8;
 /// `sizeof(struct timespec)` on x86_64.
 pub const TIMESPEC_SIZE: u32 = 16;
 /// `sizeof(struct sockaddr_storage)`: the most any address family needs.
@@ -737,6 +767,25 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             SockAddrOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SOCKADDR_STORAGE_SIZE))),
             Timespec => Some((CaptureAt::Enter, CaptureLen::Fixed(TIMESPEC_SIZE))),
             TimespecOut => Some((CaptureAt::Exit, CaptureLen::Fixed(TIMESPEC_SIZE))),
+            FdPairOut => Some((CaptureAt::Exit, CaptureLen::Fixed(FD_PAIR_SIZE))),
+            Iovec { .. } | IovecOut { .. } | Msghdr | MsghdrOut => {
+                let at = if ty.is_exit_value() {
+                    CaptureAt::Exit
+                } else {
+                    CaptureAt::Enter
+                };
+                let (count_arg, in_msghdr) = match ty {
+                    Iovec { count_arg } | IovecOut { count_arg } => (count_arg, false),
+                    _ => (i, true),
+                };
+                plan.iovec = Some(IovecCapture {
+                    arg: i,
+                    count_arg,
+                    at,
+                    in_msghdr,
+                });
+                None
+            }
             _ => None,
         };
         match (plan.buffer, buffer) {
@@ -866,7 +915,41 @@ mod tests {
                 len: CaptureLen::Fixed(16)
             })
         );
-        assert_eq!(plan("sendmsg"), CapturePlan::default());
+        assert_eq!(
+            plan("writev").iovec,
+            Some(IovecCapture {
+                arg: 1,
+                count_arg: 2,
+                at: CaptureAt::Enter,
+                in_msghdr: false
+            })
+        );
+        assert_eq!(
+            plan("preadv2").iovec.map(|iov| iov.at),
+            Some(CaptureAt::Exit)
+        );
+        assert_eq!(
+            plan("recvmsg").iovec,
+            Some(IovecCapture {
+                arg: 1,
+                count_arg: 1,
+                at: CaptureAt::Exit,
+                in_msghdr: true
+            })
+        );
+        assert_eq!(
+            plan("sendmsg").iovec.map(|iov| iov.at),
+            Some(CaptureAt::Enter)
+        );
+        assert_eq!(plan("sendmsg").buffer, None);
+        assert_eq!(
+            plan("pipe2").buffer,
+            Some(BufferCapture {
+                arg: 0,
+                at: CaptureAt::Exit,
+                len: CaptureLen::Fixed(8)
+            })
+        );
         assert!(plan("getpid").is_empty());
         assert!(strings_to_capture(9999).is_empty());
     }

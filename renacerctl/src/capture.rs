@@ -1,10 +1,5 @@
 //! `renacerctl capture`: stream a capture from the daemon and render it.
-use std::{
-    ffi::CString,
-    io,
-    path::PathBuf,
-    time::Duration,
-};
+use std::{ffi::CString, io, path::PathBuf, time::Duration};
 
 use anyhow::{Context as _, anyhow, bail};
 use renacer_proto::v1::{self as pb, CaptureRequest, capture_response::Event};
@@ -61,8 +56,12 @@ impl ParkedChild {
     pub(crate) fn spawn(command: &[String]) -> anyhow::Result<Self> {
         // Resolved here, as strace does, so the trace starts with one execve
         // rather than execvp's walk through PATH.
-        let program = CString::new(resolve_program(&command[0])?.into_os_string().into_encoded_bytes())
-            .context("the command path must not contain NUL bytes")?;
+        let program = CString::new(
+            resolve_program(&command[0])?
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .context("the command path must not contain NUL bytes")?;
         let argv: Vec<CString> = command
             .iter()
             .map(|arg| CString::new(arg.as_bytes()))
@@ -186,8 +185,16 @@ async fn stream_capture(
     mut child: Option<&mut ParkedChild>,
 ) -> anyhow::Result<Ending> {
     let mut client = connect(socket).await?;
-    let out = crate::open_output(args.output.as_ref(), args.format == Format::Json)
-        .with_context(|| format!("opening {}", args.output.as_ref().map_or_else(String::new, |p| p.display().to_string())))?;
+    let out = crate::open_output(args.output.as_ref(), args.format == Format::Json).with_context(
+        || {
+            format!(
+                "opening {}",
+                args.output
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.display().to_string())
+            )
+        },
+    )?;
     let mut renderer = Renderer::new(out, args.format, args.summary);
     if args.compress {
         if args.format != Format::Json {

@@ -73,6 +73,9 @@ pub async fn status(socket: String) -> anyhow::Result<()> {
     println!("OTLP unsent:     {}", status.otlp_unsent);
     println!("metrics unsent:  {}", status.otlp_metrics_unsent);
     println!("active captures: {}", status.active_captures);
-    println!("continuous:      {}", if status.continuous { "on" } else { "off" });
+    println!(
+        "continuous:      {}",
+        if status.continuous { "on" } else { "off" }
+    );
     Ok(())
 }

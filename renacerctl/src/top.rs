@@ -100,11 +100,7 @@ async fn fetch(
 
 pub async fn top(socket: String, args: TopArgs) -> anyhow::Result<()> {
     let mut client = connect(&socket).await?;
-    let iterations = if args.once {
-        Some(1)
-    } else {
-        args.iterations
-    };
+    let iterations = if args.once { Some(1) } else { args.iterations };
     let refresh_screen = iterations != Some(1) && std::io::stdout().is_terminal();
     let mut stdout = std::io::stdout().lock();
     let mut shown = 0u64;
@@ -248,7 +244,10 @@ mod tests {
                     errors: 0,
                     total_nanos: 500_000,
                     calls_per_second: 1000.0,
-                    syscalls: vec![syscall("read", 1000, 200, 900), syscall("write", 1000, 300, 1200)],
+                    syscalls: vec![
+                        syscall("read", 1000, 200, 900),
+                        syscall("write", 1000, 300, 1200),
+                    ],
                     exited: false,
                 },
                 pb::ProcessStats {
@@ -268,14 +267,23 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].contains("window 2.0s"), "{text}");
         assert!(lines[0].contains("500 syscalls/s"), "{text}");
-        assert!(lines[0].contains("12/32768 entries, 3 updates lost"), "{text}");
+        assert!(
+            lines[0].contains("12/32768 entries, 3 updates lost"),
+            "{text}"
+        );
         let dd = lines.iter().find(|l| l.contains(" dd ")).expect("dd row");
         assert!(dd.trim_start().starts_with("4242 dd"), "{dd}");
         assert!(dd.ends_with("read 1000, write 1000"), "{dd}");
         let folded = lines.iter().find(|l| l.contains("cc1")).expect("cc1 row");
         assert!(folded.trim_start().starts_with("exited cc1"), "{folded}");
-        let read = lines.iter().rfind(|l| l.starts_with("read")).expect("read row");
+        let read = lines
+            .iter()
+            .rfind(|l| l.starts_with("read"))
+            .expect("read row");
         let fields: Vec<&str> = read.split_whitespace().collect();
-        assert_eq!(fields, ["read", "500.0", "1000", "1", "200ns", "900ns", "200.0us"]);
+        assert_eq!(
+            fields,
+            ["read", "500.0", "1000", "1", "200ns", "900ns", "200.0us"]
+        );
     }
 }

@@ -27,7 +27,10 @@ fn rpc<T>(daemon: &Daemon, call: impl AsyncFnOnce(&mut TracerClient<Channel>) ->
     .unwrap()
 }
 
-fn set_continuous(daemon: &Daemon, request: pb::SetContinuousRequest) -> Result<bool, tonic::Status> {
+fn set_continuous(
+    daemon: &Daemon,
+    request: pb::SetContinuousRequest,
+) -> Result<bool, tonic::Status> {
     rpc(daemon, async |client| {
         client
             .set_continuous(request)
@@ -84,7 +87,12 @@ fn exited_counts(stats: &pb::StatsResponse, command: &str) -> BTreeMap<String, (
         .iter()
         .filter(|process| process.command == command)
         .collect();
-    assert_eq!(rows.len(), 1, "one folded row for {command}: {:#?}", stats.processes);
+    assert_eq!(
+        rows.len(),
+        1,
+        "one folded row for {command}: {:#?}",
+        stats.processes
+    );
     assert!(rows[0].exited && rows[0].pid == 0, "{:#?}", rows[0]);
     rows[0]
         .syscalls
@@ -210,7 +218,13 @@ fn cgroup_scope_counts_only_that_cgroup() {
         cgroup.0.display(),
         exe.display()
     );
-    assert!(Command::new("sh").args(["-c", &join_and_run]).status().unwrap().success());
+    assert!(
+        Command::new("sh")
+            .args(["-c", &join_and_run])
+            .status()
+            .unwrap()
+            .success()
+    );
     assert!(Command::new(&exe).status().unwrap().success());
 
     let stats = wait_for_exited(&daemon, &name);
@@ -316,7 +330,10 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
     let status = daemon.ctl().arg("status").output().unwrap();
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(status.contains("continuous:      on"), "{status}");
-    assert!(status.contains("raw_tracepoint:sys_enter (continuous)"), "{status}");
+    assert!(
+        status.contains("raw_tracepoint:sys_enter (continuous)"),
+        "{status}"
+    );
     let (exe, name) = unique_workload("top");
     assert!(Command::new(&exe).status().unwrap().success());
     wait_for_exited(&daemon, &name);
@@ -330,7 +347,10 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("renacer top - window "), "{text}");
-    assert!(lines[0].contains("/32768 entries, 0 updates lost"), "{text}");
+    assert!(
+        lines[0].contains("/32768 entries, 0 updates lost"),
+        "{text}"
+    );
     let row = lines
         .iter()
         .find(|line| line.split_whitespace().nth(1) == Some(name.as_str()))
@@ -342,7 +362,12 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
         .iter()
         .find(|line| line.starts_with("sched_yield "))
         .unwrap_or_else(|| panic!("no sched_yield row:\n{text}"));
-    let calls: u64 = syscall_row.split_whitespace().nth(2).unwrap().parse().unwrap();
+    let calls: u64 = syscall_row
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(calls >= 11, "{syscall_row}");
 
     let iterations = daemon
@@ -370,7 +395,11 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
 fn set_continuous_and_stats_validate_their_input() {
     let daemon = Daemon::start();
     let off = rpc(&daemon, async |client| {
-        client.stats(pb::StatsRequest::default()).await.unwrap().into_inner()
+        client
+            .stats(pb::StatsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
     });
     assert!(!off.enabled);
     let status = set_continuous(
@@ -445,9 +474,7 @@ mod otlp {
             metrics_service_server::{MetricsService, MetricsServiceServer},
         },
         common::v1::{KeyValue, any_value::Value as AnyValue},
-        metrics::v1::{
-            AggregationTemporality, Metric, metric::Data, number_data_point::Value,
-        },
+        metrics::v1::{AggregationTemporality, Metric, metric::Data, number_data_point::Value},
     };
 }
 
@@ -461,7 +488,9 @@ impl otlp::MetricsService for Collect {
         request: tonic::Request<otlp::ExportMetricsServiceRequest>,
     ) -> Result<tonic::Response<otlp::ExportMetricsServiceResponse>, tonic::Status> {
         self.0.lock().unwrap().push(request.into_inner());
-        Ok(tonic::Response::new(otlp::ExportMetricsServiceResponse::default()))
+        Ok(tonic::Response::new(
+            otlp::ExportMetricsServiceResponse::default(),
+        ))
     }
 }
 
@@ -515,7 +544,8 @@ impl MetricsReceiver {
         listener.set_nonblocking(true).unwrap();
         let address = listener.local_addr().unwrap();
         let requests: Requests = std::sync::Arc::default();
-        let http_requests: std::sync::Arc<std::sync::Mutex<Vec<String>>> = std::sync::Arc::default();
+        let http_requests: std::sync::Arc<std::sync::Mutex<Vec<String>>> =
+            std::sync::Arc::default();
         let stopped = std::sync::Arc::new(AtomicBool::new(false));
         let serve = {
             let (requests, http_requests, stopped) = (
@@ -529,12 +559,16 @@ impl MetricsReceiver {
                         thread::sleep(Duration::from_millis(20));
                         continue;
                     };
-                    let (requests, http_requests) =
-                        (std::sync::Arc::clone(&requests), std::sync::Arc::clone(&http_requests));
+                    let (requests, http_requests) = (
+                        std::sync::Arc::clone(&requests),
+                        std::sync::Arc::clone(&http_requests),
+                    );
                     // One thread per connection; it ends when the daemon hangs up.
                     thread::spawn(move || {
                         stream.set_nonblocking(false).unwrap();
-                        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                        stream
+                            .set_read_timeout(Some(Duration::from_secs(10)))
+                            .unwrap();
                         let mut writer = stream.try_clone().unwrap();
                         let mut reader = BufReader::new(stream);
                         loop {
@@ -566,10 +600,11 @@ impl MetricsReceiver {
                                 .lock()
                                 .unwrap()
                                 .push(format!("{method} {path} {content_type}"));
-                            let request = <otlp::ExportMetricsServiceRequest as prost::Message>::decode(
-                                body.as_slice(),
-                            )
-                            .unwrap();
+                            let request =
+                                <otlp::ExportMetricsServiceRequest as prost::Message>::decode(
+                                    body.as_slice(),
+                                )
+                                .unwrap();
                             requests.lock().unwrap().push(request);
                             writer
                                 .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
@@ -597,7 +632,11 @@ impl MetricsReceiver {
         let requests = self.requests.lock().unwrap();
         let mut metrics = Vec::new();
         for resource_metrics in requests.iter().flat_map(|r| &r.resource_metrics) {
-            let resource = resource_metrics.resource.clone().unwrap_or_default().attributes;
+            let resource = resource_metrics
+                .resource
+                .clone()
+                .unwrap_or_default()
+                .attributes;
             for scope in &resource_metrics.scope_metrics {
                 for metric in &scope.metrics {
                     metrics.push((resource.clone(), metric.clone()));
@@ -661,14 +700,21 @@ fn exported(receiver: &MetricsReceiver, command: &str) -> Exported {
                     otlp::AggregationTemporality::Delta as i32
                 );
                 for point in &sum.data_points {
-                    assert!(point.start_time_unix_nano < point.time_unix_nano, "{point:?}");
-                    let Some(syscall) = ours(&point.attributes) else { continue };
+                    assert!(
+                        point.start_time_unix_nano < point.time_unix_nano,
+                        "{point:?}"
+                    );
+                    let Some(syscall) = ours(&point.attributes) else {
+                        continue;
+                    };
                     if let Some(otlp::AnyValue::IntValue(pid)) =
                         attribute(&point.attributes, "process.pid")
                     {
                         exported.pids.insert(*pid);
                     }
-                    let Some(otlp::Value::AsInt(value)) = point.value else { continue };
+                    let Some(otlp::Value::AsInt(value)) = point.value else {
+                        continue;
+                    };
                     let entry = exported.counts.entry(syscall).or_default();
                     match metric.name.as_str() {
                         "renacer.syscall.calls" => entry.0 += value as u64,
@@ -682,7 +728,9 @@ fn exported(receiver: &MetricsReceiver, command: &str) -> Exported {
                 assert_eq!(metric.unit, "s");
                 for point in &histogram.data_points {
                     assert_eq!(point.bucket_counts.len(), point.explicit_bounds.len() + 1);
-                    let Some(syscall) = ours(&point.attributes) else { continue };
+                    let Some(syscall) = ours(&point.attributes) else {
+                        continue;
+                    };
                     let entry = exported.histograms.entry(syscall).or_default();
                     entry.0 += point.count;
                     entry.1 += point.bucket_counts.iter().sum::<u64>();
@@ -790,7 +838,11 @@ fn run_workload_exporting_to(receiver: &MetricsReceiver, protocol: &str) {
     assert_eq!(exported.pids.len(), 1, "one process: {:?}", exported.pids);
     // Every call but exit_group (which never returns) is timed.
     for (syscall, (calls, _)) in &from_stats {
-        let (count, buckets) = exported.histograms.get(syscall).copied().unwrap_or_default();
+        let (count, buckets) = exported
+            .histograms
+            .get(syscall)
+            .copied()
+            .unwrap_or_default();
         assert_eq!(count, buckets, "{syscall}: histogram count vs its buckets");
         let timed = if syscall == "exit_group" { 0 } else { *calls };
         assert_eq!(count, timed, "{syscall}: histogram count vs calls");
@@ -823,7 +875,10 @@ fn an_unreachable_metrics_backend_counts_unsent_points_and_sampling_goes_on() {
             if unsent > floor {
                 return unsent;
             }
-            assert!(Instant::now() < deadline, "unsent metric points stayed at {unsent}");
+            assert!(
+                Instant::now() < deadline,
+                "unsent metric points stayed at {unsent}"
+            );
             thread::sleep(Duration::from_millis(200));
         }
     };
@@ -844,7 +899,10 @@ fn an_unreachable_metrics_backend_counts_unsent_points_and_sampling_goes_on() {
     );
     let daemon_pid = u32::try_from(daemon.pid()).unwrap();
     assert!(
-        after.processes.iter().any(|process| process.pid == daemon_pid && process.calls > 0),
+        after
+            .processes
+            .iter()
+            .any(|process| process.pid == daemon_pid && process.calls > 0),
         "the daemon's own calls are sampled: {:#?}",
         after.processes
     );

@@ -45,7 +45,10 @@ fn dd_makes_exactly_n_writes() {
         .filter(|s| s.name == "read" && s.args.first().map(String::as_str) == Some("0"))
         .count();
     assert_eq!(reads_from_stdin, n);
-    assert_eq!(trace.syscalls[0].name, "execve", "the trace starts at execve");
+    assert_eq!(
+        trace.syscalls[0].name, "execve",
+        "the trace starts at execve"
+    );
     assert_eq!(trace.drops.kernel, 0);
     assert_eq!(trace.drops.daemon, 0);
 }
@@ -79,7 +82,12 @@ fn workload_makes_known_counts() {
     assert_eq!(pids.len(), 1);
     assert_eq!(trace.process.pid, *pids.first().unwrap());
     // Lamport clocks strictly increase within one process.
-    assert!(trace.syscalls.windows(2).all(|w| w[0].lamport < w[1].lamport));
+    assert!(
+        trace
+            .syscalls
+            .windows(2)
+            .all(|w| w[0].lamport < w[1].lamport)
+    );
 }
 
 #[test]
@@ -115,7 +123,11 @@ fn forked_children_are_captured_in_lamport_order() {
         "-c",
         "/bin/true; /bin/echo child-output > /dev/null; /bin/true; exit 7",
     ]);
-    assert_eq!(out.status.code(), Some(7), "renacerctl exits with the command's code");
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "renacerctl exits with the command's code"
+    );
     let root = trace.process.pid;
     let children: Vec<u32> = trace
         .syscalls
@@ -145,7 +157,10 @@ fn forked_children_are_captured_in_lamport_order() {
             .iter()
             .find(|s| s.pid == root && s.name == "wait4" && returned(s) == Some(i64::from(child)))
             .unwrap();
-        assert!(reaped.lamport > child_exit.lamport, "wait4 after the child's exit");
+        assert!(
+            reaped.lamport > child_exit.lamport,
+            "wait4 after the child's exit"
+        );
     }
 }
 
@@ -163,7 +178,14 @@ fn attach_to_a_running_process() {
     let path = dir.join("trace.json");
     let capture = daemon
         .ctl()
-        .args(["capture", "--pid", &pid.to_string(), "--format", "json", "-o"])
+        .args([
+            "capture",
+            "--pid",
+            &pid.to_string(),
+            "--format",
+            "json",
+            "-o",
+        ])
         .arg(&path)
         .spawn()
         .unwrap();
@@ -175,7 +197,10 @@ fn attach_to_a_running_process() {
     assert!(out.status.success(), "{out:?}");
     let trace = TraceFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(trace.process.pid, pid);
-    assert_eq!(trace.process.command, ["sh", "-c", "read go; /bin/true; /bin/true; /bin/true"]);
+    assert_eq!(
+        trace.process.command,
+        ["sh", "-c", "read go; /bin/true; /bin/true; /bin/true"]
+    );
     assert_eq!(count(&trace, "execve"), 3, "three children exec /bin/true");
     assert_eq!(reaping_waits(&trace), 3);
     let pids: std::collections::BTreeSet<u32> = trace.syscalls.iter().map(|s| s.pid).collect();
@@ -207,7 +232,14 @@ fn summary_matches_strace_counts() {
     let programs: Vec<Vec<&str>> = vec![
         vec!["true"],
         vec!["cat", hostname.to_str().unwrap()],
-        vec!["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=300", "status=none"],
+        vec![
+            "dd",
+            "if=/dev/zero",
+            "of=/dev/null",
+            "bs=1",
+            "count=300",
+            "status=none",
+        ],
         vec![exe.to_str().unwrap()],
     ];
     for program in programs {
@@ -229,7 +261,11 @@ fn summary_matches_strace_counts() {
 fn bad_input_gives_clear_errors_and_the_daemon_keeps_serving() {
     let daemon = Daemon::start();
 
-    let out = daemon.ctl().args(["capture", "--pid", "4194304"]).output().unwrap();
+    let out = daemon
+        .ctl()
+        .args(["capture", "--pid", "4194304"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no process with pid 4194304"), "{stderr}");
@@ -244,14 +280,27 @@ fn bad_input_gives_clear_errors_and_the_daemon_keeps_serving() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid duration 'soon'"));
 
     let out = Command::new(bin("renacerctl"))
-        .args(["--socket", "/nonexistent/renacer.sock", "capture", "--", "true"])
+        .args([
+            "--socket",
+            "/nonexistent/renacer.sock",
+            "capture",
+            "--",
+            "true",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not reachable") && stderr.contains("renacer-daemon"), "{stderr}");
+    assert!(
+        stderr.contains("not reachable") && stderr.contains("renacer-daemon"),
+        "{stderr}"
+    );
 
-    let out = daemon.ctl().args(["capture", "--", "/nonexistent/program"]).output().unwrap();
+    let out = daemon
+        .ctl()
+        .args(["capture", "--", "/nonexistent/program"])
+        .output()
+        .unwrap();
     assert_ne!(out.status.code(), Some(0));
 
     daemon.assert_serving();
@@ -264,7 +313,14 @@ fn duration_ends_a_capture_of_a_longer_process() {
     let started = Instant::now();
     let out = daemon
         .ctl()
-        .args(["capture", "--pid", &sleeper.id().to_string(), "--duration", "500ms", "-c"])
+        .args([
+            "capture",
+            "--pid",
+            &sleeper.id().to_string(),
+            "--duration",
+            "500ms",
+            "-c",
+        ])
         .output()
         .unwrap();
     let _ = sleeper.kill();
@@ -288,66 +344,78 @@ fn background_capture_over_grpc() {
         .enable_all()
         .build()
         .unwrap();
-    let trace = runtime.block_on(async {
-        let mut client = renacerctl::client::connect(&socket).await.unwrap();
-        // The syscall programs are attached only while a capture tracks a process.
-        let programs_attached = |mut client: renacer_proto::v1::tracer_client::TracerClient<_>| async move {
-            client
-                .status(StatusRequest {})
+    let trace =
+        runtime.block_on(async {
+            let mut client = renacerctl::client::connect(&socket).await.unwrap();
+            // The syscall programs are attached only while a capture tracks a process.
+            let programs_attached =
+                |mut client: renacer_proto::v1::tracer_client::TracerClient<_>| async move {
+                    client
+                        .status(StatusRequest {})
+                        .await
+                        .unwrap()
+                        .into_inner()
+                        .syscall_programs_attached
+                };
+            assert!(!programs_attached(client.clone()).await, "idle daemon");
+            let started = client
+                .start_capture(StartCaptureRequest {
+                    pid,
+                    ..Default::default()
+                })
                 .await
                 .unwrap()
-                .into_inner()
-                .syscall_programs_attached
-        };
-        assert!(!programs_attached(client.clone()).await, "idle daemon");
-        let started = client
-            .start_capture(StartCaptureRequest {
-                pid,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(started.trace_id.len(), 32);
-        assert!(programs_attached(client.clone()).await, "while tracking");
-        target.stdin.take().unwrap().write_all(b"go\n").unwrap();
-        target.wait().unwrap();
-        // Let the reader drain the final events.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let stopped = client
-            .stop_capture(StopCaptureRequest {
-                capture_id: started.capture_id,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        let missing = client
-            .stop_capture(StopCaptureRequest {
-                capture_id: started.capture_id,
-            })
-            .await
-            .unwrap_err();
-        assert_eq!(missing.code(), tonic::Code::NotFound);
-        let invalid = client
-            .start_capture(StartCaptureRequest::default())
-            .await
-            .unwrap_err();
-        assert_eq!(invalid.code(), tonic::Code::InvalidArgument);
-        assert!(!programs_attached(client.clone()).await, "after the last capture");
-        stopped.trace.unwrap()
-    });
+                .into_inner();
+            assert_eq!(started.trace_id.len(), 32);
+            assert!(programs_attached(client.clone()).await, "while tracking");
+            target.stdin.take().unwrap().write_all(b"go\n").unwrap();
+            target.wait().unwrap();
+            // Let the reader drain the final events.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let stopped = client
+                .stop_capture(StopCaptureRequest {
+                    capture_id: started.capture_id,
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let missing = client
+                .stop_capture(StopCaptureRequest {
+                    capture_id: started.capture_id,
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(missing.code(), tonic::Code::NotFound);
+            let invalid = client
+                .start_capture(StartCaptureRequest::default())
+                .await
+                .unwrap_err();
+            assert_eq!(invalid.code(), tonic::Code::InvalidArgument);
+            assert!(
+                !programs_attached(client.clone()).await,
+                "after the last capture"
+            );
+            stopped.trace.unwrap()
+        });
     let names: HashMap<&str, usize> = trace.syscalls.iter().fold(HashMap::new(), |mut acc, s| {
         *acc.entry(s.name.as_str()).or_default() += 1;
         acc
     });
-    assert_eq!(names.get("execve"), Some(&1), "the child's exec of /bin/true");
+    assert_eq!(
+        names.get("execve"),
+        Some(&1),
+        "the child's exec of /bin/true"
+    );
     let reaped = trace
         .syscalls
         .iter()
         .filter(|s| s.name == "wait4" && s.ret > 0)
         .count();
     assert_eq!(reaped, 1);
-    assert!(trace.processes.iter().any(|p| p.child_pid != 0), "the fork event is recorded");
+    assert!(
+        trace.processes.iter().any(|p| p.child_pid != 0),
+        "the fork event is recorded"
+    );
     assert_eq!(trace.pid, pid);
 }
 
@@ -368,7 +436,10 @@ fn sigterm_ends_open_streams_with_an_error() {
     let _ = sleeper.kill();
     let _ = sleeper.wait();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("shutting down"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("shutting down"),
+        "{out:?}"
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while Path::new(&daemon.socket).exists() {
         assert!(Instant::now() < deadline, "socket file not removed");
@@ -387,9 +458,21 @@ fn workload_matches_its_golden_trace() {
     let golden_path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden_traces/syscalls_workload.json");
     let golden = TraceFile::parse(&std::fs::read_to_string(golden_path).unwrap()).unwrap();
-    assert_eq!(trace.statistics.syscall_counts, golden.statistics.syscall_counts);
-    let names = |t: &TraceFile| t.syscalls.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&trace), names(&golden), "same calls in the same order");
+    assert_eq!(
+        trace.statistics.syscall_counts,
+        golden.statistics.syscall_counts
+    );
+    let names = |t: &TraceFile| {
+        t.syscalls
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&trace),
+        names(&golden),
+        "same calls in the same order"
+    );
     // The workload's own calls decode the same (the start-up code's addresses
     // and paths vary from run to run).
     let decoded = |t: &TraceFile| {

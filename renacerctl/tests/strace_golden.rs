@@ -175,6 +175,14 @@ fn workload_matches_strace(daemon: &Daemon) {
         r#"openat(AT_FDCWD, "data.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3"#.to_owned(),
         r#"write(3, "renacer golden line\n\ttab\1end", 28) = 28"#.to_owned(),
         r#"read(3, "renacer golden line\n\ttab\1end", 64) = 28"#.to_owned(),
+        r#"writev(3, [{iov_base="vectored ", iov_len=9}, {iov_base="", iov_len=0}, {iov_base="write\n", iov_len=6}], 3) = 15"#.to_owned(),
+        r#"readv(3, [{iov_base="vect", iov_len=4}, {iov_base="ored write\n", iov_len=16}, {iov_base="", iov_len=8}], 3) = 15"#.to_owned(),
+        "readv(-1, [{iov_base=PTR, iov_len=4}, {iov_base=PTR, iov_len=16}, {iov_base=PTR, iov_len=8}], 3) = -1 EBADF (Bad file descriptor)".to_owned(),
+        r#"sendmsg(3, {msg_name={sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, msg_namelen=16, msg_iov=[{iov_base="pi", iov_len=2}, {iov_base="ng", iov_len=2}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, MSG_DONTWAIT) = 4"#.to_owned(),
+        r#"recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="ping", iov_len=10}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = 4"#.to_owned(),
+        "recvmsg(4, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)".to_owned(),
+        "socketpair(AF_UNIX, SOCK_DGRAM, 0, [3, 4]) = 0".to_owned(),
+        "pipe2([3, 4], O_CLOEXEC) = 0".to_owned(),
         r#"rename("data.txt", "moved.txt") = 0"#.to_owned(),
         r#"unlink("missing.txt") = -1 ENOENT (No such file or directory)"#.to_owned(),
         r#"connect(3, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 ECONNREFUSED (Connection refused)"#.to_owned(),
@@ -198,6 +206,7 @@ fn trace_openat_gives_only_openat_with_exact_count() {
         [
             r#"openat(AT_FDCWD, "data.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3"#,
             r#"openat(AT_FDCWD, "data.txt", O_RDONLY) = 3"#,
+            r#"openat(AT_FDCWD, "vectors.txt", O_RDWR|O_CREAT|O_TRUNC, 0644) = 3"#,
         ]
     );
     // Classes, negation, regex and status combine as in strace.
@@ -356,8 +365,15 @@ fn unfinished_calls_are_marked_like_strace() {
     // exec'd `sleep 30` is traced.
     let children = format!("/proc/{0}/task/{0}/children", target.id());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::fs::read_to_string(&children).unwrap_or_default().trim().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "sh did not fork its sleep");
+    while std::fs::read_to_string(&children)
+        .unwrap_or_default()
+        .trim()
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sh did not fork its sleep"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let pid = target.id().to_string();
@@ -442,7 +458,10 @@ fn start_capture_over_grpc_filters_and_decodes() {
     assert_eq!(open.decoded_args, ["AT_FDCWD", path.as_str(), "O_RDONLY"]);
     assert_eq!(open.captured.len(), 1);
     assert_eq!(open.captured[0].arg, 1);
-    assert_eq!(open.captured[0].items, [file.display().to_string().into_bytes()]);
+    assert_eq!(
+        open.captured[0].items,
+        [file.display().to_string().into_bytes()]
+    );
     let read = trace
         .syscalls
         .iter()

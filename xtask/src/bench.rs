@@ -209,7 +209,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Mode {
             name: "strace -f",
             argv: [
-                vec!["strace".to_owned(), "-f".into(), "-o".into(), "/dev/null".into()],
+                vec![
+                    "strace".to_owned(),
+                    "-f".into(),
+                    "-o".into(),
+                    "/dev/null".into(),
+                ],
                 workload.clone(),
             ]
             .concat(),
@@ -267,7 +272,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "| {:<38} | {:>9} | {:>7} | {:>14} | {:>12} |",
         "mode", "wall (s)", "ratio", "ns/syscall add", "events/s"
     );
-    println!("|{:-<40}|{:-<11}|{:-<9}|{:-<16}|{:-<14}|", "", "", "", "", "");
+    println!(
+        "|{:-<40}|{:-<11}|{:-<9}|{:-<16}|{:-<14}|",
+        "", "", "", "", ""
+    );
     for mode in &modes {
         let wall = median(&mode.times);
         let added = (wall - base) / syscalls * 1e9;
@@ -302,13 +310,20 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if let Some(filtered) = modes.iter().find(|mode| mode.name == FILTERED_MODE) {
         let wall = median(&filtered.times);
         let ratio = wall / base;
-        let verdict = if ratio <= FILTERED_TARGET { "met" } else { "MISSED" };
+        let verdict = if ratio <= FILTERED_TARGET {
+            "met"
+        } else {
+            "MISSED"
+        };
         println!(
             "filter push-down: {ratio:.2}x untraced (target {FILTERED_TARGET:.2}x): {verdict}; {:.0} ns per syscall above the attach floor",
             (wall - floor) / syscalls * 1e9
         );
     }
-    println!("OTLP spans not delivered (classic daemon): {}", otlp_unsent(&classic.socket)?);
+    println!(
+        "OTLP spans not delivered (classic daemon): {}",
+        otlp_unsent(&classic.socket)?
+    );
     continuous_overhead(&raw.socket, &workload, args.rounds, syscalls)?;
     drop(raw);
     drop(classic);
@@ -335,7 +350,11 @@ fn time_and_cpu_once(argv: &[String]) -> anyhow::Result<(f64, f64)> {
     let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     let elapsed = started.elapsed().as_secs_f64();
     if pid < 0 {
-        bail!("waiting for {}: {}", argv[0], std::io::Error::last_os_error());
+        bail!(
+            "waiting for {}: {}",
+            argv[0],
+            std::io::Error::last_os_error()
+        );
     }
     if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
         bail!("{} failed: wait status {status:#x}", argv.join(" "));
@@ -386,8 +405,14 @@ fn continuous_overhead(
         "| {:<38} | {:>9} | {:>7} | {:>8} | {:>9} | {:>14} |",
         "mode", "wall (s)", "ratio", "CPU (s)", "CPU ratio", "ns/syscall add"
     );
-    println!("|{:-<40}|{:-<11}|{:-<9}|{:-<10}|{:-<11}|{:-<16}|", "", "", "", "", "", "");
-    for (name, runs) in [("untraced", &untraced), ("continuous mode (system-wide)", &continuous)] {
+    println!(
+        "|{:-<40}|{:-<11}|{:-<9}|{:-<10}|{:-<11}|{:-<16}|",
+        "", "", "", "", "", ""
+    );
+    for (name, runs) in [
+        ("untraced", &untraced),
+        ("continuous mode (system-wide)", &continuous),
+    ] {
         let (wall, cpu) = medians(runs);
         println!(
             "| {:<38} | {:>9.3} | {:>6.2}x | {:>8.3} | {:>8.2}x | {:>14.0} |",

@@ -90,9 +90,7 @@ fn cargo_home_bin() -> PathBuf {
 }
 
 pub fn run(cmd: &mut Command) -> anyhow::Result<()> {
-    let status = cmd
-        .status()
-        .with_context(|| format!("running {cmd:?}"))?;
+    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed: {status}");
     }
@@ -133,7 +131,13 @@ pub fn ensure_debian_packages(packages: &[&str]) -> anyhow::Result<()> {
 
 fn setup() -> anyhow::Result<()> {
     let started = Instant::now();
-    ensure_debian_packages(&["llvm-22-dev", "libpolly-22-dev", "strace", "gcc", "libc6-dev"])?;
+    ensure_debian_packages(&[
+        "llvm-22-dev",
+        "libpolly-22-dev",
+        "strace",
+        "gcc",
+        "libc6-dev",
+    ])?;
 
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
@@ -235,7 +239,10 @@ impl DaemonGuard {
                 bail!("renacer-daemon exited during start-up: {status}");
             }
             if Instant::now() > deadline {
-                bail!("renacer-daemon did not listen on {} within 20s", socket.display());
+                bail!(
+                    "renacer-daemon did not listen on {} within 20s",
+                    socket.display()
+                );
             }
             thread::sleep(Duration::from_millis(50));
         }
@@ -252,7 +259,10 @@ impl Drop for DaemonGuard {
 
 /// Stops our own child by PID: SIGTERM, then SIGKILL after `grace`.
 pub fn stop_child(child: &mut Child, grace: Duration) {
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     let deadline = Instant::now() + grace;
     while Instant::now() < deadline {
         if matches!(child.try_wait(), Ok(Some(_))) {

@@ -77,7 +77,12 @@ fn seconds(nanos: u64) -> f64 {
     nanos as f64 / 1e9
 }
 
-fn delta_sum(name: &str, description: &str, unit: &str, data_points: Vec<NumberDataPoint>) -> Metric {
+fn delta_sum(
+    name: &str,
+    description: &str,
+    unit: &str,
+    data_points: Vec<NumberDataPoint>,
+) -> Metric {
     Metric {
         name: name.into(),
         description: description.into(),
@@ -133,7 +138,12 @@ pub fn sample_to_metrics(rows: &[Row], interval: Interval) -> MetricsBatch {
     let points = (3 * rows.len() + histograms.len()) as u64;
     let metrics = vec![
         delta_sum(CALLS, "System calls made", "{call}", calls),
-        delta_sum(ERRORS, "System calls that returned an error", "{call}", errors),
+        delta_sum(
+            ERRORS,
+            "System calls that returned an error",
+            "{call}",
+            errors,
+        ),
         delta_sum(TIME, "Time spent in system calls that returned", "s", time),
         Metric {
             name: DURATION.into(),
@@ -195,7 +205,10 @@ mod tests {
     fn sum_points(metric: &Metric) -> &[NumberDataPoint] {
         match &metric.data {
             Some(Data::Sum(sum)) => {
-                assert_eq!(sum.aggregation_temporality, AggregationTemporality::Delta as i32);
+                assert_eq!(
+                    sum.aggregation_temporality,
+                    AggregationTemporality::Delta as i32
+                );
                 assert!(sum.is_monotonic);
                 &sum.data_points
             }
@@ -262,7 +275,10 @@ mod tests {
         let Some(Data::Histogram(histogram)) = &batch.metrics[3].data else {
             panic!("not a histogram: {:?}", batch.metrics[3]);
         };
-        assert_eq!(histogram.aggregation_temporality, AggregationTemporality::Delta as i32);
+        assert_eq!(
+            histogram.aggregation_temporality,
+            AggregationTemporality::Delta as i32
+        );
         let point = &histogram.data_points[0];
         assert_eq!(point.count, durations.len() as u64);
         assert_eq!(point.bucket_counts.iter().sum::<u64>(), point.count);
@@ -280,7 +296,11 @@ mod tests {
         }
         assert_eq!(point.sum, Some(durations.iter().sum::<u64>() as f64 / 1e9));
         let calls = sum_points(&batch.metrics[0]);
-        assert_eq!(calls[0].value, Some(Value::AsInt(9)), "the untimed call is in calls");
+        assert_eq!(
+            calls[0].value,
+            Some(Value::AsInt(9)),
+            "the untimed call is in calls"
+        );
     }
 
     #[test]

@@ -467,10 +467,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match target("http://127.0.0.1:4318/", "http/protobuf", Signal::Metrics) {
-            Ok(Target::Http(uri)) => assert_eq!(uri.to_string(), "http://127.0.0.1:4318/v1/metrics"),
+            Ok(Target::Http(uri)) => {
+                assert_eq!(uri.to_string(), "http://127.0.0.1:4318/v1/metrics")
+            }
             other => panic!("{other:?}"),
         }
-        match target("http://collector:4318/custom/path", "http/protobuf", Signal::Traces) {
+        match target(
+            "http://collector:4318/custom/path",
+            "http/protobuf",
+            Signal::Traces,
+        ) {
             Ok(Target::Http(uri)) => assert_eq!(uri.path(), "/custom/path"),
             other => panic!("{other:?}"),
         }

@@ -239,7 +239,13 @@ impl SpanModel {
     /// The argv a successful execve read in the kernel: more reliable than
     /// /proc at exec time, which a short-lived child may have left already.
     /// A truncated argv (strace's -s applies to it) only replaces an unknown command.
-    pub fn exec_argv(&mut self, pid: u32, argv: Vec<String>, truncated: bool, timestamp_nanos: u64) {
+    pub fn exec_argv(
+        &mut self,
+        pid: u32,
+        argv: Vec<String>,
+        truncated: bool,
+        timestamp_nanos: u64,
+    ) {
         let process = self.process(pid, timestamp_nanos);
         if !argv.is_empty() && (!truncated || process.command.is_empty()) {
             process.command = argv;
@@ -306,7 +312,12 @@ impl SpanModel {
         self.processes.get_mut(&pid).expect("inserted above")
     }
 
-    fn syscall_span(&mut self, record: &SyscallRecord, captured: &Captured<'_>, parent: [u8; 8]) -> Span {
+    fn syscall_span(
+        &mut self,
+        record: &SyscallRecord,
+        captured: &Captured<'_>,
+        parent: [u8; 8],
+    ) -> Span {
         let name = record.name().into_owned();
         let args = decode_args(record, captured, &DecodeOptions::default());
         let mut attributes = vec![
@@ -489,14 +500,24 @@ mod tests {
     fn slow_and_failed_calls_get_spans_the_rest_is_aggregated() {
         let mut model = model(POLICY);
         // read, fast and fine: aggregated only.
-        assert!(model.syscall(&call(100, 0, 5, 2_000, 10), &Captured::default()).is_none());
+        assert!(
+            model
+                .syscall(&call(100, 0, 5, 2_000, 10), &Captured::default())
+                .is_none()
+        );
         // openat ENOENT, fast: an ERROR span.
-        let failed = model.syscall(&call(100, 257, -2, 3_000, 20), &Captured::default()).expect("error span");
+        let failed = model
+            .syscall(&call(100, 257, -2, 3_000, 20), &Captured::default())
+            .expect("error span");
         // read, slow: a span.
-        let slow = model.syscall(&call(100, 0, 5, 4_000, 5_000), &Captured::default()).expect("slow span");
+        let slow = model
+            .syscall(&call(100, 0, 5, 4_000, 5_000), &Captured::default())
+            .expect("slow span");
         let mut exit_group = call(100, 231, 0, 10_000, 0);
         exit_group.result = SyscallResult::NoReturn;
-        let exit_span = model.syscall(&exit_group, &Captured::default()).expect("no-return span");
+        let exit_span = model
+            .syscall(&exit_group, &Captured::default())
+            .expect("no-return span");
         let process = model.exit(100, 100, true, 11_000).expect("process span");
 
         assert_eq!(failed.name, "openat");
@@ -578,8 +599,15 @@ mod tests {
 
     #[test]
     fn error_spans_can_be_turned_off() {
-        let mut model = model(Policy { error_spans: false, ..POLICY });
-        assert!(model.syscall(&call(100, 257, -2, 3_000, 20), &Captured::default()).is_none());
+        let mut model = model(Policy {
+            error_spans: false,
+            ..POLICY
+        });
+        assert!(
+            model
+                .syscall(&call(100, 257, -2, 3_000, 20), &Captured::default())
+                .is_none()
+        );
     }
 
     #[test]
@@ -614,7 +642,9 @@ mod tests {
         model.fork(100, 103, 4_100); // a child that is gone when its exec is handled
         model.exec(103, vec![], 4_200);
         model.exec(100, vec![], 4_300); // the root's own first exec: its known command
-        let child_call = model.syscall(&call(101, 257, -2, 4_500, 10), &Captured::default()).expect("span");
+        let child_call = model
+            .syscall(&call(101, 257, -2, 4_500, 10), &Captured::default())
+            .expect("span");
         assert!(model.exit(100, 102, false, 5_000).is_none());
         let child = model.exit(101, 101, true, 6_000).expect("child span");
         let unknown = model

@@ -835,3 +835,150 @@ fn unfinished_lines_stop_before_exit_values() {
         r#"execve("/usr/bin/ls", ["ls"], 0x560341469d58 <unfinished ...>"#
     );
 }
+
+fn iov(base: u64, len: u64, data: &[u8]) -> CapturedIov<'_> {
+    CapturedIov {
+        base,
+        len,
+        data: CapturedBytes::new(data, false),
+        unreadable: false,
+    }
+}
+
+fn with_iov(elements: Vec<CapturedIov<'_>>) -> Captured<'_> {
+    Captured {
+        iov: elements,
+        ..Captured::default()
+    }
+}
+
+#[test]
+fn iovec_arrays() {
+    let out = with_iov(vec![
+        iov(0x10, 6, b"hello "),
+        iov(0x20, 0, b""),
+        iov(0x30, 6, b"world\n"),
+    ]);
+    let r = rec(20, [1, 0x7ff0, 3, 0, 0, 0], ok(12));
+    assert_eq!(
+        line(&r, &out),
+        r#"writev(1, [{iov_base="hello ", iov_len=6}, {iov_base="", iov_len=0}, {iov_base="world\n", iov_len=6}], 3) = 12"#
+    );
+    // A reader's data is as long as the result, whatever the kernel copied.
+    let read = with_iov(vec![
+        iov(0x10, 4, b"hell"),
+        iov(0x20, 16, b"o world\n\0\0\0\0\0\0\0\0"),
+        iov(0x30, 8, b"stale!!!"),
+    ]);
+    let r = rec(19, [3, 0x7ff0, 3, 0, 0, 0], ok(12));
+    assert_eq!(
+        line(&r, &read),
+        r#"readv(3, [{iov_base="hell", iov_len=4}, {iov_base="o world\n", iov_len=16}, {iov_base="", iov_len=8}], 3) = 12"#
+    );
+    // A failed reader shows the buffers' addresses.
+    let r = rec(19, [99, 0x7ff0, 3, 0, 0, 0], SyscallResult::Returned(-9));
+    assert_eq!(
+        line(&r, &read),
+        "readv(99, [{iov_base=0x10, iov_len=4}, {iov_base=0x20, iov_len=16}, {iov_base=0x30, iov_len=8}], 3) = -1 EBADF (Bad file descriptor)"
+    );
+    // At most -s elements, and -s bytes of each.
+    let opts = DecodeOptions { string_limit: 2 };
+    let r = rec(20, [1, 0x7ff0, 3, 0, 0, 0], ok(12));
+    assert_eq!(
+        decode_args(&r, &out, &opts)[1],
+        r#"[{iov_base="he"..., iov_len=6}, {iov_base="", iov_len=0}, ...]"#
+    );
+    // More elements than the kernel reads, unreadable data, nothing read.
+    let mut more = with_iov(vec![iov(0x10, 1, b"x")]);
+    more.iov_truncated = true;
+    more.iov.push(CapturedIov {
+        unreadable: true,
+        ..iov(0x40, 5, b"")
+    });
+    let r = rec(20, [1, 0x7ff0, 40, 0, 0, 0], ok(6));
+    assert_eq!(
+        args(&r)[1],
+        "0x7ff0",
+        "no elements captured: the array's address"
+    );
+    assert_eq!(
+        decode_args(&r, &more, &DecodeOptions::default())[1],
+        r#"[{iov_base="x", iov_len=1}, {iov_base=0x40, iov_len=5}, ...]"#
+    );
+    let r = rec(20, [1, 0x7ff0, 0, 0, 0, 0], ok(0));
+    assert_eq!(args(&r)[1], "[]");
+    let r = rec(20, [1, 0, 0, 0, 0, 0], ok(0));
+    assert_eq!(args(&r)[1], "NULL");
+}
+
+/// A `struct msghdr` as the kernel side sends it.
+fn msghdr(
+    name: u64,
+    namelen: i32,
+    iov: u64,
+    iovlen: u64,
+    control: u64,
+    controllen: u64,
+    flags: i32,
+) -> Vec<u8> {
+    let mut raw = Vec::new();
+    raw.extend(name.to_ne_bytes());
+    raw.extend(namelen.to_ne_bytes());
+    raw.extend([0; 4]);
+    raw.extend(iov.to_ne_bytes());
+    raw.extend(iovlen.to_ne_bytes());
+    raw.extend(control.to_ne_bytes());
+    raw.extend(controllen.to_ne_bytes());
+    raw.extend(flags.to_ne_bytes());
+    raw.extend([0; 4]);
+    raw
+}
+
+#[test]
+fn msghdr_structs() {
+    let header = msghdr(0x100, 16, 0x200, 2, 0, 0, 0);
+    // sockaddr_in 127.0.0.1:9
+    let address = [2, 0, 0, 9, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+    let sent = Captured {
+        msghdr: Some(&header),
+        address: Some(CapturedBytes::new(&address, false)),
+        ..with_iov(vec![iov(0x10, 2, b"pi"), iov(0x20, 2, b"ng")])
+    };
+    let r = rec(46, [3, 0x7ff0, 0x40, 0, 0, 0], ok(4));
+    assert_eq!(
+        line(&r, &sent),
+        r#"sendmsg(3, {msg_name={sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, msg_namelen=16, msg_iov=[{iov_base="pi", iov_len=2}, {iov_base="ng", iov_len=2}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, MSG_DONTWAIT) = 4"#
+    );
+    let header = msghdr(0, 0, 0x200, 1, 0x300, 24, 0x20);
+    let received = Captured {
+        msghdr: Some(&header),
+        ..with_iov(vec![iov(0x10, 10, b"pingXXXXXX")])
+    };
+    let r = rec(47, [4, 0x7ff0, 0, 0, 0, 0], ok(4));
+    assert_eq!(
+        line(&r, &received),
+        r#"recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="ping", iov_len=10}], msg_iovlen=1, msg_control=0x300, msg_controllen=24, msg_flags=MSG_TRUNC}, 0) = 4"#
+    );
+    // A failed recvmsg shows only the name length passed in, as strace does.
+    let r = rec(47, [4, 0x7ff0, 0x40, 0, 0, 0], SyscallResult::Returned(-11));
+    assert_eq!(
+        line(&r, &received),
+        "recvmsg(4, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)"
+    );
+    assert_eq!(
+        line(&r, &Captured::default()),
+        "recvmsg(4, 0x7ff0, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)"
+    );
+}
+
+#[test]
+fn fd_pairs() {
+    let fds = [3u8, 0, 0, 0, 4, 0, 0, 0];
+    let r = rec(293, [0x7ff0, 0o2000000, 0, 0, 0, 0], ok(0));
+    assert_eq!(line(&r, &with_buffer(&fds)), "pipe2([3, 4], O_CLOEXEC) = 0");
+    let r = rec(22, [0x7ff0, 0, 0, 0, 0, 0], SyscallResult::Returned(-24));
+    assert_eq!(
+        line(&r, &with_buffer(&fds)),
+        "pipe(0x7ff0) = -1 EMFILE (Too many open files)"
+    );
+}

@@ -1,7 +1,10 @@
 //! The harness every root-only end-to-end test shares: a private daemon per
 //! test, stopped by PID when its guard drops (also when the test fails), and
 //! helpers to read what renacerctl wrote.
-#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
 use std::{
@@ -167,8 +170,7 @@ pub fn workload() -> PathBuf {
 pub fn compile_workload(name: &str) -> PathBuf {
     let dir = scratch_dir("workload");
     let exe = dir.join(name);
-    let source =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/workloads/{name}.c"));
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/workloads/{name}.c"));
     let status = Command::new("cc")
         .args(["-O1", "-static", "-o"])
         .arg(&exe)
@@ -196,4 +198,3 @@ pub fn parse_summary(table: &str) -> BTreeMap<String, (u64, u64)> {
         })
         .collect()
 }
-

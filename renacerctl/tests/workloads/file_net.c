@@ -1,13 +1,16 @@
 /* Deterministic workload for the strace golden test: files (open, write,
- * read, rename, unlink, a failing unlink), loopback sockets (a refused TCP
- * connect, a UDP sendto) and a nanosleep. Built static so that no dynamic
+ * read, writev, readv, rename, unlink, a failing unlink and readv), loopback
+ * sockets (a refused TCP connect, a UDP sendto, sendmsg and recvmsg over a
+ * socketpair, one failing), a pipe and a nanosleep. Built static so that no dynamic
  * loader runs before main. Usage: file_net DIR */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +25,17 @@ int main(int argc, char **argv) {
     fd = open("data.txt", O_RDONLY);
     ssize_t n = read(fd, buf, sizeof buf);
     close(fd);
+
+    fd = open("vectors.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    struct iovec out[3] = {{"vectored ", 9}, {"", 0}, {"write\n", 6}};
+    writev(fd, out, 3);
+    lseek(fd, 0, SEEK_SET);
+    char head[4], body[16], tail[8];
+    struct iovec in[3] = {{head, sizeof head}, {body, sizeof body}, {tail, sizeof tail}};
+    readv(fd, in, 3);
+    readv(-1, in, 3);
+    close(fd);
+    unlink("vectors.txt");
     rename("data.txt", "moved.txt");
     unlink("moved.txt");
     unlink("missing.txt");
@@ -37,7 +51,24 @@ int main(int argc, char **argv) {
     close(tcp);
     int udp = socket(AF_INET, SOCK_DGRAM, 0);
     sendto(udp, "ping", 4, 0, (struct sockaddr *)&addr, sizeof addr);
+    struct iovec parts[2] = {{"pi", 2}, {"ng", 2}};
+    struct msghdr named = {.msg_name = &addr, .msg_namelen = sizeof addr, .msg_iov = parts, .msg_iovlen = 2};
+    sendmsg(udp, &named, MSG_DONTWAIT);
     close(udp);
+    int pair[2];
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, pair);
+    struct msghdr sent = {.msg_iov = parts, .msg_iovlen = 2};
+    sendmsg(pair[0], &sent, 0);
+    char got[10];
+    struct iovec into = {got, sizeof got};
+    struct msghdr received = {.msg_iov = &into, .msg_iovlen = 1};
+    recvmsg(pair[1], &received, 0);
+    recvmsg(pair[1], &received, MSG_DONTWAIT);
+    close(pair[0]);
+    close(pair[1]);
+    pipe2(pair, O_CLOEXEC);
+    close(pair[0]);
+    close(pair[1]);
 
     struct timespec pause = {0, 1000000};
     nanosleep(&pause, NULL);
