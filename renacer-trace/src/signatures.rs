@@ -743,8 +743,9 @@ pub const TIMESPEC_SIZE: u32 = 16;
 pub const SOCKADDR_STORAGE_SIZE: u32 = 128;
 
 /// What the kernel must read for syscall `nr`: path and string arguments at
-/// enter, and one buffer at enter (write, sendto, connect's address,
-/// nanosleep's timespec) or at exit (read, recvfrom, accept's address).
+/// enter, one buffer at enter (write, sendto, connect's address,
+/// nanosleep's timespec) or at exit (read, recvfrom, accept's address, pipe's
+/// fds), and an iovec array, directly (readv, writev) or in a msghdr.
 pub fn strings_to_capture(nr: u32) -> CapturePlan {
     let mut plan = CapturePlan::default();
     let Some(sig) = signature(nr) else {
