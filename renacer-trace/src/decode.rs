@@ -244,6 +244,55 @@ fn dev(v: u64) -> String {
     format!("makedev({}, {})", hex(major), hex(minor))
 }
 
+/// A native-endian integer field of a struct the kernel filled.
+fn field<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+    bytes.get(at..at + N)?.try_into().ok()
+}
+
+/// strace's abbreviated `struct stat`: the type and mode, then the device
+/// number for device files or the size for the rest.
+fn stat_struct(bytes: &[u8]) -> Option<String> {
+    let mode = u64::from(u32::from_ne_bytes(field(bytes, 24)?));
+    let rdev = u64::from_ne_bytes(field(bytes, 40)?);
+    let size = i64::from_ne_bytes(field(bytes, 48)?);
+    let mode_text = file_mode(mode);
+    Some(match mode & S_IFMT {
+        S_IFCHR | S_IFBLK => format!("{{st_mode={mode_text}, st_rdev={}, ...}}", dev(rdev)),
+        _ => format!("{{st_mode={mode_text}, st_size={size}, ...}}"),
+    })
+}
+
+/// `{rlim_cur=..., rlim_max=...}`: infinity by name, multiples of 1024
+/// above it as `N*1024`, as strace prints them.
+fn rlimit_struct(bytes: &[u8], infinity: &str) -> Option<String> {
+    let limit = |v: u64| match v {
+        u64::MAX => infinity.to_owned(),
+        v if v > 1024 && v % 1024 == 0 => format!("{}*1024", v / 1024),
+        v => v.to_string(),
+    };
+    let current = u64::from_ne_bytes(field(bytes, 0)?);
+    let max = u64::from_ne_bytes(field(bytes, 8)?);
+    Some(format!(
+        "{{rlim_cur={}, rlim_max={}}}",
+        limit(current),
+        limit(max)
+    ))
+}
+
+/// strace's abbreviated `struct statx`.
+fn statx_struct(bytes: &[u8]) -> Option<String> {
+    let mask = u32::from_ne_bytes(field(bytes, 0)?);
+    let attributes = u64::from_ne_bytes(field(bytes, 8)?);
+    let mode = u16::from_ne_bytes(field(bytes, 28)?);
+    let size = u64::from_ne_bytes(field(bytes, 40)?);
+    Some(format!(
+        "{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={size}, ...}}",
+        xlat::STATX.format_flags(u64::from(mask)),
+        xlat::STATX_ATTR.format_flags(attributes),
+        file_mode(u64::from(mode))
+    ))
+}
+
 /// ioctl request: the known name or `_IOC(dir, type, nr, size)`.
 fn ioctl_cmd(v: u64) -> String {
     let v = low32(v);
@@ -422,6 +471,22 @@ impl Ctx<'_, '_, '_> {
                     };
                     format!("[{}, {}]", fd(0), fd(4))
                 }
+                _ => ptr(v),
+            },
+            ArgType::StatOut => match (self.success(), self.buffer(i)) {
+                (Some(_), Some(b)) => stat_struct(b.bytes).unwrap_or_else(|| ptr(v)),
+                _ => ptr(v),
+            },
+            ArgType::Rlimit { infinity } => self
+                .buffer(i)
+                .and_then(|b| rlimit_struct(b.bytes, infinity))
+                .unwrap_or_else(|| ptr(v)),
+            ArgType::RlimitOut { infinity } => match (self.success(), self.buffer(i)) {
+                (Some(_), Some(b)) => rlimit_struct(b.bytes, infinity).unwrap_or_else(|| ptr(v)),
+                _ => ptr(v),
+            },
+            ArgType::StatxOut => match (self.success(), self.buffer(i)) {
+                (Some(_), Some(b)) => statx_struct(b.bytes).unwrap_or_else(|| ptr(v)),
                 _ => ptr(v),
             },
             ArgType::Msghdr => self.msghdr(i, None),

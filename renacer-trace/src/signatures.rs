@@ -59,6 +59,15 @@ pub enum ArgType {
     MsghdrOut,
     /// Two fds the kernel writes (`int[2]`: pipe, socketpair).
     FdPairOut,
+    /// A `struct rlimit` read at enter (setrlimit). `infinity` is how strace
+    /// names `RLIM_INFINITY` for this call.
+    Rlimit { infinity: &'static str },
+    /// A `struct rlimit` the kernel fills (getrlimit, prlimit64's old limit).
+    RlimitOut { infinity: &'static str },
+    /// A `struct stat` the kernel fills, shown abbreviated as strace does.
+    StatOut,
+    /// A `struct statx` the kernel fills, shown abbreviated.
+    StatxOut,
     /// A `struct timespec` read at enter.
     Timespec,
     /// A `struct timespec` written by the kernel.
@@ -126,6 +135,9 @@ impl ArgType {
                 | Self::IovecOut { .. }
                 | Self::MsghdrOut
                 | Self::FdPairOut
+                | Self::StatOut
+                | Self::StatxOut
+                | Self::RlimitOut { .. }
         )
     }
 }
@@ -240,9 +252,9 @@ const SIGNATURES: &[Signature] = &[
     s(1, "write", &[Fd, Buf { len_arg: 2 }, Size], RInt, D),
     s(2, "open", &[Path, OpenFlags, Mode], RFd, D.or(F)),
     s(3, "close", &[Fd], RInt, D),
-    s(4, "stat", &[Path, OutPtr], RInt, F.or(ST).or(STA)),
-    s(5, "fstat", &[Fd, OutPtr], RInt, D.or(FST).or(STA)),
-    s(6, "lstat", &[Path, OutPtr], RInt, F.or(LST).or(STA)),
+    s(4, "stat", &[Path, StatOut], RInt, F.or(ST).or(STA)),
+    s(5, "fstat", &[Fd, StatOut], RInt, D.or(FST).or(STA)),
+    s(6, "lstat", &[Path, StatOut], RInt, F.or(LST).or(STA)),
     s(7, "poll", &[Ptr, UInt, Int], RInt, D),
     s(8, "lseek", &[Fd, Long, Whence], RInt, D),
     s(9, "mmap", &[Ptr, Size, ProtFlags, MapFlags, Fd, Hex], RPtr, D.or(M)),
@@ -333,7 +345,7 @@ const SIGNATURES: &[Signature] = &[
     s(94, "lchown", &[Path, Uid, Uid], RInt, F),
     s(95, "umask", &[Mode], Octal, NONE),
     s(96, "gettimeofday", &[OutPtr, OutPtr], RInt, CL),
-    s(97, "getrlimit", &[Enum(&x::RLIMIT), OutPtr], RInt, NONE),
+    s(97, "getrlimit", &[Enum(&x::RLIMIT), RlimitOut { infinity: "RLIM_INFINITY" }], RInt, NONE),
     s(98, "getrusage", &[Enum(&x::RUSAGE), OutPtr], RInt, NONE),
     s(99, "sysinfo", &[OutPtr], RInt, NONE),
     s(100, "times", &[OutPtr], RInt, NONE),
@@ -396,7 +408,7 @@ const SIGNATURES: &[Signature] = &[
     s(157, "prctl", &[PrctlOp, Hex, Hex, Hex, Hex], RInt, C),
     s(158, "arch_prctl", &[Enum(&x::ARCH), Ptr], RInt, NONE),
     s(159, "adjtimex", &[Ptr], RInt, CL),
-    s(160, "setrlimit", &[Enum(&x::RLIMIT), Ptr], RInt, NONE),
+    s(160, "setrlimit", &[Enum(&x::RLIMIT), Rlimit { infinity: "RLIM_INFINITY" }], RInt, NONE),
     s(161, "chroot", &[Path], RInt, F),
     s(162, "sync", &[], RInt, NONE),
     s(163, "acct", &[Path], RInt, F),
@@ -498,7 +510,7 @@ const SIGNATURES: &[Signature] = &[
     s(259, "mknodat", &[DirFd, Path, FileMode, Dev], RInt, D.or(F)),
     s(260, "fchownat", &[DirFd, Path, Uid, Uid, AtFlags], RInt, D.or(F)),
     s(261, "futimesat", &[DirFd, Path, Ptr], RInt, D.or(F)),
-    s(262, "newfstatat", &[DirFd, Path, OutPtr, AtFlags], RInt, D.or(F).or(FST).or(STA)),
+    s(262, "newfstatat", &[DirFd, Path, StatOut, AtFlags], RInt, D.or(F).or(FST).or(STA)),
     s(263, "unlinkat", &[DirFd, Path, AtFlags], RInt, D.or(F)),
     s(264, "renameat", &[DirFd, Path, DirFd, Path], RInt, D.or(F)),
     s(265, "linkat", &[DirFd, Path, DirFd, Path, AtFlags], RInt, D.or(F)),
@@ -538,7 +550,7 @@ const SIGNATURES: &[Signature] = &[
     s(299, "recvmmsg", &[Fd, OutPtr, UInt, Flags(&x::MSG), Timespec], RInt, N),
     s(300, "fanotify_init", &[Hex, Hex], RFd, D),
     s(301, "fanotify_mark", &[Fd, Hex, Hex, DirFd, Path], RInt, D.or(F)),
-    s(302, "prlimit64", &[Int, Enum(&x::RLIMIT), Ptr, OutPtr], RInt, NONE),
+    s(302, "prlimit64", &[Int, Enum(&x::RLIMIT), Ptr, RlimitOut { infinity: "RLIM64_INFINITY" }], RInt, NONE),
     s(303, "name_to_handle_at", &[DirFd, Path, OutPtr, OutPtr, AtFlags], RInt, D.or(F)),
     s(304, "open_by_handle_at", &[Fd, Ptr, OpenFlags], RFd, D),
     s(305, "clock_adjtime", &[Enum(&x::CLOCK), Ptr], RInt, CL),
@@ -568,7 +580,7 @@ const SIGNATURES: &[Signature] = &[
     s(329, "pkey_mprotect", &[Ptr, Size, ProtFlags, Int], RInt, M),
     s(330, "pkey_alloc", &[Hex, Hex], RInt, NONE),
     s(331, "pkey_free", &[Int], RInt, NONE),
-    s(332, "statx", &[DirFd, Path, StatxFlags, Flags(&x::STATX), OutPtr], RInt, D.or(F).or(FST).or(STA)),
+    s(332, "statx", &[DirFd, Path, StatxFlags, Flags(&x::STATX), StatxOut], RInt, D.or(F).or(FST).or(STA)),
     s(333, "io_pgetevents", &[Hex, Long, Long, OutPtr, Timespec, Ptr], RInt, NONE),
     s(334, "rseq", &[Ptr, Hex, Hex, Hex], RInt, NONE),
     s(335, "uretprobe", &[], RInt, NONE),
@@ -737,6 +749,11 @@ impl CapturePlan {
 
 /// `sizeof(int[2])`.
 pub const FD_PAIR_SIZE: u32 = 8;
+/// `sizeof(struct rlimit)`.
+pub const RLIMIT_SIZE: u32 = 16;
+/// `sizeof(struct stat)` and `sizeof(struct statx)` on x86_64.
+pub const STAT_SIZE: u32 = 144;
+pub const STATX_SIZE: u32 = 256;
 /// `sizeof(struct timespec)` on x86_64.
 pub const TIMESPEC_SIZE: u32 = 16;
 /// `sizeof(struct sockaddr_storage)`: the most any address family needs.
@@ -769,6 +786,10 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             Timespec => Some((CaptureAt::Enter, CaptureLen::Fixed(TIMESPEC_SIZE))),
             TimespecOut => Some((CaptureAt::Exit, CaptureLen::Fixed(TIMESPEC_SIZE))),
             FdPairOut => Some((CaptureAt::Exit, CaptureLen::Fixed(FD_PAIR_SIZE))),
+            StatOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STAT_SIZE))),
+            Rlimit { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(RLIMIT_SIZE))),
+            RlimitOut { .. } => Some((CaptureAt::Exit, CaptureLen::Fixed(RLIMIT_SIZE))),
+            StatxOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STATX_SIZE))),
             Iovec { .. } | IovecOut { .. } | Msghdr | MsghdrOut => {
                 let at = if ty.is_exit_value() {
                     CaptureAt::Exit
@@ -943,6 +964,15 @@ mod tests {
             Some(CaptureAt::Enter)
         );
         assert_eq!(plan("sendmsg").buffer, None);
+        assert_eq!(
+            plan("newfstatat").buffer,
+            Some(BufferCapture {
+                arg: 2,
+                at: CaptureAt::Exit,
+                len: CaptureLen::Fixed(144)
+            })
+        );
+        assert_eq!(plan("newfstatat").string_args, 0b10);
         assert_eq!(
             plan("pipe2").buffer,
             Some(BufferCapture {

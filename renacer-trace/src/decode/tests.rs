@@ -982,3 +982,81 @@ fn fd_pairs() {
         "pipe(0x7ff0) = -1 EMFILE (Too many open files)"
     );
 }
+
+/// A `struct stat` with the fields strace's abbreviated form shows.
+fn stat_bytes(mode: u32, rdev: u64, size: i64) -> Vec<u8> {
+    let mut raw = vec![0u8; 144];
+    raw[24..28].copy_from_slice(&mode.to_ne_bytes());
+    raw[40..48].copy_from_slice(&rdev.to_ne_bytes());
+    raw[48..56].copy_from_slice(&size.to_ne_bytes());
+    raw
+}
+
+#[test]
+fn stat_structs() {
+    let r = rec(262, [AT_FDCWD_ARG, 0x5555, 0x7ff0, 0, 0, 0], ok(0));
+    let mut c = with_buffer(&[]);
+    let file = stat_bytes(0o100755, 0, 3);
+    c.strings[1] = Some(CapturedBytes::new(b"/etc/hostname\0", false));
+    c.buffer = Some(CapturedBytes::new(&file, false));
+    assert_eq!(
+        line(&r, &c),
+        r#"newfstatat(AT_FDCWD, "/etc/hostname", {st_mode=S_IFREG|0755, st_size=3, ...}, 0) = 0"#
+    );
+    let null = stat_bytes(0o020666, 0x103, 0);
+    let r = rec(5, [1, 0x7ff0, 0, 0, 0, 0], ok(0));
+    assert_eq!(
+        line(&r, &with_buffer(&null)),
+        "fstat(1, {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}) = 0"
+    );
+    // Failed, or too short to be a stat: the address.
+    let r = rec(5, [1, 0x7ff0, 0, 0, 0, 0], SyscallResult::Returned(-9));
+    assert_eq!(
+        line(&r, &with_buffer(&null)),
+        "fstat(1, 0x7ff0) = -1 EBADF (Bad file descriptor)"
+    );
+    let r = rec(5, [1, 0x7ff0, 0, 0, 0, 0], ok(0));
+    assert_eq!(line(&r, &with_buffer(&null[..30])), "fstat(1, 0x7ff0) = 0");
+}
+
+#[test]
+fn statx_structs() {
+    let mut raw = vec![0u8; 256];
+    raw[0..4].copy_from_slice(&0x17ffu32.to_ne_bytes());
+    raw[28..30].copy_from_slice(&0o100755u16.to_ne_bytes());
+    raw[40..48].copy_from_slice(&3u64.to_ne_bytes());
+    let mut c = with_buffer(&raw);
+    c.strings[1] = Some(CapturedBytes::new(b"/etc/hostname\0", false));
+    let r = rec(332, [AT_FDCWD_ARG, 0x5555, 0, 0x7ff, 0x7ff0, 0], ok(0));
+    assert_eq!(
+        line(&r, &c),
+        r#"statx(AT_FDCWD, "/etc/hostname", AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, {stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFREG|0755, stx_size=3, ...}) = 0"#
+    );
+}
+
+#[test]
+fn rlimit_structs() {
+    let stack = [8192u64 * 1024, u64::MAX]
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect::<Vec<u8>>();
+    let r = rec(302, [0, 3, 0, 0x7ff0, 0, 0], ok(0));
+    assert_eq!(
+        line(&r, &with_buffer(&stack)),
+        "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0"
+    );
+    let files = [1024u64, 524_288]
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect::<Vec<u8>>();
+    let r = rec(97, [7, 0x7ff0, 0, 0, 0, 0], ok(0));
+    assert_eq!(
+        line(&r, &with_buffer(&files)),
+        "getrlimit(RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=512*1024}) = 0"
+    );
+    let r = rec(160, [7, 0x7ff0, 0, 0, 0, 0], SyscallResult::Returned(-1));
+    assert_eq!(
+        line(&r, &with_buffer(&files)),
+        "setrlimit(RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=512*1024}) = -1 EPERM (Operation not permitted)"
+    );
+}

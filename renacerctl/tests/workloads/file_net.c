@@ -1,13 +1,14 @@
 /* Deterministic workload for the strace golden test: files (open, write,
  * read, writev, readv, rename, unlink, a failing unlink and readv), loopback
  * sockets (a refused TCP connect, a UDP sendto, sendmsg and recvmsg over a
- * socketpair, one failing), a pipe and a nanosleep. Built static so that no dynamic
+ * socketpair, one failing), a pipe, stat and rlimit structs and a nanosleep. Built static so that no dynamic
  * loader runs before main. Usage: file_net DIR */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -67,8 +68,13 @@ int main(int argc, char **argv) {
     close(pair[0]);
     close(pair[1]);
     pipe2(pair, O_CLOEXEC);
+    struct stat st;
+    stat("/dev/null", &st);
+    fstat(pair[0], &st);
     close(pair[0]);
     close(pair[1]);
+    struct rlimit files;
+    getrlimit(RLIMIT_NOFILE, &files);
 
     struct timespec pause = {0, 1000000};
     nanosleep(&pause, NULL);
