@@ -66,6 +66,9 @@ pub mod payload {
     /// A `struct msghdr` (sendmsg, recvmsg), 56 raw bytes. Its `msg_name`
     /// follows as an ADDRESS record and its `msg_iov` as IOVEC records.
     pub const MSGHDR: u8 = 6;
+    /// A fixed-size struct the call reads (rt_sigaction's act, a sigset),
+    /// read at exit: the caller's copy is unchanged then.
+    pub const STRUCT: u8 = 7;
     /// Flag: the string or buffer went on past what was read.
     pub const TRUNCATED: u8 = 1;
     /// Flag on an empty ARGV or IOVEC record: the array had more elements.
@@ -210,6 +213,12 @@ pub struct SyscallCapturePlan {
     pub iov_at: u8,
     /// 1: `iov_arg` points at a `struct msghdr` whose `msg_iov` is the array.
     pub iov_msghdr: u8,
+    /// The argument holding a struct the call reads, read at exit (it has
+    /// not changed then, and the enter program is near the verifier's limit), or 0xff.
+    pub struct_arg: u8,
+    /// Its size in bytes.
+    pub struct_size: u8,
+    pub _pad: u16,
 }
 
 /// Starts a [`kind::PAYLOAD`] record; `len` bytes of data follow it.
@@ -257,7 +266,7 @@ const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 32);
 const _: () = assert!(core::mem::size_of::<InflightSyscall>() == 80);
 const _: () = assert!(core::mem::size_of::<TracepointOffsets>() == 8);
 const _: () = assert!(core::mem::size_of::<CaptureConfig>() == 80);
-const _: () = assert!(core::mem::size_of::<SyscallCapturePlan>() == 16);
+const _: () = assert!(core::mem::size_of::<SyscallCapturePlan>() == 20);
 const _: () = assert!(core::mem::size_of::<PayloadHeader>() == 40);
 const _: () = assert!(core::mem::size_of::<PayloadScratch>() == 40 + SCRATCH_DATA_BYTES);
 const _: () = assert!(SCRATCH_DATA_BYTES.is_power_of_two());

@@ -735,6 +735,7 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
     };
     if plan.buffer_at != capture_at::EXIT
         && plan.iov_at == capture_at::NONE
+        && plan.struct_arg > 5
         && state.retry_strings == 0
     {
         return;
@@ -751,6 +752,20 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
             nr,
             state.retry_strings as u8,
             &state.args,
+        );
+    }
+    if plan.struct_arg <= 5 {
+        emit_bytes(
+            scratch,
+            cfg,
+            state.capture_id,
+            tid,
+            nr,
+            plan.struct_arg,
+            payload::STRUCT,
+            arg_at(&state.args, plan.struct_arg),
+            u64::from(plan.struct_size),
+            u32::from(plan.struct_size),
         );
     }
     // iovec arrays are read here whichever way their data goes: a writer's

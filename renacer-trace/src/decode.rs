@@ -50,6 +50,8 @@ pub struct Captured<'a> {
     pub iov_truncated: bool,
     /// The raw `struct msghdr` (sendmsg, recvmsg).
     pub msghdr: Option<&'a [u8]>,
+    /// The plan's input struct (rt_sigaction's act, a sigset).
+    pub input: Option<CapturedBytes<'a>>,
 }
 
 /// One element of an iovec array.
@@ -279,6 +281,48 @@ fn rlimit_struct(bytes: &[u8], infinity: &str) -> Option<String> {
     ))
 }
 
+/// A kernel sigset as strace prints it: signal names without `SIG`, or
+/// `~[...]` naming the signals *not* in the set when more than half are.
+fn sigset(bytes: &[u8]) -> Option<String> {
+    let mask = u64::from_ne_bytes(field(bytes, 0)?);
+    let (prefix, shown) = if mask.count_ones() > 32 {
+        ("~", !mask)
+    } else {
+        ("", mask)
+    };
+    let names: Vec<String> = (1..=64)
+        .filter(|sig| shown >> (sig - 1) & 1 != 0)
+        .map(|sig| {
+            let name = xlat::signal(sig);
+            name.strip_prefix("SIG").map_or(name.clone(), str::to_owned)
+        })
+        .collect();
+    Some(format!("{prefix}[{}]", names.join(" ")))
+}
+
+/// The kernel's `struct sigaction` (handler, flags, restorer, mask).
+fn sigaction_struct(bytes: &[u8]) -> Option<String> {
+    const SA_RESTORER: u64 = 0x0400_0000;
+    let handler = u64::from_ne_bytes(field(bytes, 0)?);
+    let flags = u64::from_ne_bytes(field(bytes, 8)?);
+    let restorer = u64::from_ne_bytes(field(bytes, 16)?);
+    let mask = sigset(bytes.get(24..)?)?;
+    let handler = match handler {
+        0 => "SIG_DFL".to_owned(),
+        1 => "SIG_IGN".to_owned(),
+        other => hex(other),
+    };
+    let mut out = format!(
+        "{{sa_handler={handler}, sa_mask={mask}, sa_flags={}",
+        xlat::SA.format_flags(flags)
+    );
+    if flags & SA_RESTORER != 0 {
+        let _ = write!(out, ", sa_restorer={}", hex(restorer));
+    }
+    out.push('}');
+    Some(out)
+}
+
 /// strace's abbreviated `struct statx`.
 fn statx_struct(bytes: &[u8]) -> Option<String> {
     let mask = u32::from_ne_bytes(field(bytes, 0)?);
@@ -379,6 +423,14 @@ impl Ctx<'_, '_, '_> {
             self.captured.buffer
         } else {
             None
+        }
+    }
+
+    /// The captured input struct, if it belongs to argument `i`.
+    fn input(&self, i: usize) -> Option<CapturedBytes<'_>> {
+        match signatures::strings_to_capture(self.rec.nr).input {
+            Some((arg, _)) if arg == i && self.arg_value(i) != 0 => self.captured.input,
+            _ => None,
         }
     }
 
@@ -483,6 +535,22 @@ impl Ctx<'_, '_, '_> {
                 .unwrap_or_else(|| ptr(v)),
             ArgType::RlimitOut { infinity } => match (self.success(), self.buffer(i)) {
                 (Some(_), Some(b)) => rlimit_struct(b.bytes, infinity).unwrap_or_else(|| ptr(v)),
+                _ => ptr(v),
+            },
+            ArgType::Sigset => self
+                .input(i)
+                .and_then(|b| sigset(b.bytes))
+                .unwrap_or_else(|| ptr(v)),
+            ArgType::SigsetOut => match (self.success(), self.buffer(i)) {
+                (Some(_), Some(b)) => sigset(b.bytes).unwrap_or_else(|| ptr(v)),
+                _ => ptr(v),
+            },
+            ArgType::Sigaction => self
+                .input(i)
+                .and_then(|b| sigaction_struct(b.bytes))
+                .unwrap_or_else(|| ptr(v)),
+            ArgType::SigactionOut => match (self.success(), self.buffer(i)) {
+                (Some(_), Some(b)) => sigaction_struct(b.bytes).unwrap_or_else(|| ptr(v)),
                 _ => ptr(v),
             },
             ArgType::StatxOut => match (self.success(), self.buffer(i)) {
@@ -991,6 +1059,7 @@ pub struct CapturedData {
     pub iov_arg: usize,
     pub iov_truncated: bool,
     pub msghdr: Option<Vec<u8>>,
+    pub input: Option<(usize, OwnedBytes)>,
 }
 
 /// The owned form of [`CapturedIov`].
@@ -1012,6 +1081,7 @@ impl CapturedData {
             && self.iov.is_empty()
             && !self.iov_truncated
             && self.msghdr.is_none()
+            && self.input.is_none()
     }
 
     pub fn borrowed(&self) -> Captured<'_> {
@@ -1033,6 +1103,7 @@ impl CapturedData {
                 .collect(),
             iov_truncated: self.iov_truncated,
             msghdr: self.msghdr.as_deref(),
+            input: self.input.as_ref().map(|(_, b)| b.borrowed()),
         }
     }
 }

@@ -64,6 +64,14 @@ pub enum ArgType {
     Rlimit { infinity: &'static str },
     /// A `struct rlimit` the kernel fills (getrlimit, prlimit64's old limit).
     RlimitOut { infinity: &'static str },
+    /// A signal set the call reads (`[INT TERM]`, `~[RTMIN RT_1]`).
+    Sigset,
+    /// A signal set the kernel fills.
+    SigsetOut,
+    /// A `struct sigaction` (the kernel's layout) the call reads.
+    Sigaction,
+    /// A `struct sigaction` the kernel fills.
+    SigactionOut,
     /// A `struct stat` the kernel fills, shown abbreviated as strace does.
     StatOut,
     /// A `struct statx` the kernel fills, shown abbreviated.
@@ -138,6 +146,8 @@ impl ArgType {
                 | Self::StatOut
                 | Self::StatxOut
                 | Self::RlimitOut { .. }
+                | Self::SigsetOut
+                | Self::SigactionOut
         )
     }
 }
@@ -261,8 +271,8 @@ const SIGNATURES: &[Signature] = &[
     s(10, "mprotect", &[Ptr, Size, ProtFlags], RInt, M),
     s(11, "munmap", &[Ptr, Size], RInt, M),
     s(12, "brk", &[Ptr], RPtr, M),
-    s(13, "rt_sigaction", &[Signal, Ptr, OutPtr, Size], RInt, S),
-    s(14, "rt_sigprocmask", &[Enum(&x::SIG_HOW), Ptr, OutPtr, Size], RInt, S),
+    s(13, "rt_sigaction", &[Signal, Sigaction, SigactionOut, Size], RInt, S),
+    s(14, "rt_sigprocmask", &[Enum(&x::SIG_HOW), Sigset, SigsetOut, Size], RInt, S),
     s(15, "rt_sigreturn", &[], RInt, S),
     s(16, "ioctl", &[Fd, IoctlCmd, Hex], RInt, D),
     s(17, "pread64", &[Fd, OutBuf, Size, Long], RInt, D),
@@ -375,10 +385,10 @@ const SIGNATURES: &[Signature] = &[
     s(124, "getsid", &[Int], RInt, NONE),
     s(125, "capget", &[Ptr, OutPtr], RInt, C),
     s(126, "capset", &[Ptr, Ptr], RInt, C),
-    s(127, "rt_sigpending", &[OutPtr, Size], RInt, S),
+    s(127, "rt_sigpending", &[SigsetOut, Size], RInt, S),
     s(128, "rt_sigtimedwait", &[Ptr, OutPtr, Timespec, Size], RInt, S),
     s(129, "rt_sigqueueinfo", &[Int, Signal, Ptr], RInt, S.or(P)),
-    s(130, "rt_sigsuspend", &[Ptr, Size], RInt, S),
+    s(130, "rt_sigsuspend", &[Sigset, Size], RInt, S),
     s(131, "sigaltstack", &[Ptr, OutPtr], RInt, S),
     s(132, "utime", &[Path, Ptr], RInt, F),
     s(133, "mknod", &[Path, FileMode, Dev], RInt, F),
@@ -717,6 +727,9 @@ pub struct CapturePlan {
     pub address: Option<(usize, usize)>,
     /// An iovec array, directly or in a msghdr.
     pub iovec: Option<IovecCapture>,
+    /// A fixed-size struct the call reads: (argument, size). Read at exit,
+    /// where the caller's copy is unchanged.
+    pub input: Option<(usize, u32)>,
 }
 
 /// Where an iovec array is and when its data is read.
@@ -744,11 +757,15 @@ impl CapturePlan {
             && self.argv_arg.is_none()
             && self.address.is_none()
             && self.iovec.is_none()
+            && self.input.is_none()
     }
 }
 
 /// `sizeof(int[2])`.
 pub const FD_PAIR_SIZE: u32 = 8;
+/// The kernel's sigset (64 signals) and `struct sigaction` on x86_64.
+pub const SIGSET_SIZE: u32 = 8;
+pub const SIGACTION_SIZE: u32 = 32;
 /// `sizeof(struct rlimit)`.
 pub const RLIMIT_SIZE: u32 = 16;
 /// `sizeof(struct stat)` and `sizeof(struct statx)` on x86_64.
@@ -787,6 +804,17 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             TimespecOut => Some((CaptureAt::Exit, CaptureLen::Fixed(TIMESPEC_SIZE))),
             FdPairOut => Some((CaptureAt::Exit, CaptureLen::Fixed(FD_PAIR_SIZE))),
             StatOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STAT_SIZE))),
+            SigsetOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGSET_SIZE))),
+            SigactionOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGACTION_SIZE))),
+            Sigset | Sigaction => {
+                let size = if ty == Sigset {
+                    SIGSET_SIZE
+                } else {
+                    SIGACTION_SIZE
+                };
+                plan.input.get_or_insert((i, size));
+                None
+            }
             Rlimit { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(RLIMIT_SIZE))),
             RlimitOut { .. } => Some((CaptureAt::Exit, CaptureLen::Fixed(RLIMIT_SIZE))),
             StatxOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STATX_SIZE))),
@@ -973,6 +1001,17 @@ mod tests {
             })
         );
         assert_eq!(plan("newfstatat").string_args, 0b10);
+        let sigaction = plan("rt_sigaction");
+        assert_eq!(sigaction.input, Some((1, 32)));
+        assert_eq!(
+            sigaction.buffer,
+            Some(BufferCapture {
+                arg: 2,
+                at: CaptureAt::Exit,
+                len: CaptureLen::Fixed(32)
+            })
+        );
+        assert_eq!(plan("rt_sigprocmask").input, Some((1, 8)));
         assert_eq!(
             plan("pipe2").buffer,
             Some(BufferCapture {

@@ -78,6 +78,9 @@ impl ParkedChild {
         if pid == 0 {
             // SAFETY: async-signal-safe calls only.
             unsafe {
+                // renacerctl ignores SIGPIPE for itself; the command gets the
+                // default a shell would give it (`yes | head` must still end).
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
                 libc::kill(libc::getpid(), libc::SIGSTOP);
                 libc::execv(program.as_ptr(), argv_ptrs.as_ptr());
                 let message = b"renacerctl: cannot execute the command\n";

@@ -53,6 +53,26 @@ fn dd_makes_exactly_n_writes() {
     assert_eq!(trace.drops.daemon, 0);
 }
 
+/// The command runs with default signal dispositions, as from a shell:
+/// renacerctl ignores SIGPIPE for itself, and a writer into a closed pipe
+/// must still die of it (141), not see EPIPE. The trace shows the kill.
+#[test]
+fn the_command_gets_the_default_sigpipe() {
+    let daemon = Daemon::start();
+    let (trace, out) = daemon.capture_json(&[
+        "bash",
+        "-c",
+        "yes | head -c1 >/dev/null; echo ${PIPESTATUS[0]}",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "141\n");
+    let failed_write = trace
+        .syscalls
+        .iter()
+        .find(|s| s.name == "write" && s.errno.as_deref() == Some("EPIPE"));
+    assert!(failed_write.is_some(), "yes's last write fails with EPIPE");
+}
+
 #[test]
 fn workload_makes_known_counts() {
     let daemon = Daemon::start();

@@ -1060,3 +1060,69 @@ fn rlimit_structs() {
         "setrlimit(RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=512*1024}) = -1 EPERM (Operation not permitted)"
     );
 }
+
+fn sigset_of(signals: &[u32]) -> u64 {
+    signals.iter().map(|s| 1u64 << (s - 1)).sum()
+}
+
+#[test]
+fn signal_sets() {
+    let set = sigset_of(&[17, 39]).to_ne_bytes();
+    let old = 0u64.to_ne_bytes();
+    let c = Captured {
+        input: Some(CapturedBytes::new(&set, false)),
+        ..with_buffer(&old)
+    };
+    let r = rec(14, [0, 0x7ff0, 0x7fe0, 8, 0, 0], ok(0));
+    assert_eq!(
+        line(&r, &c),
+        "rt_sigprocmask(SIG_BLOCK, [CHLD RT_7], [], 8) = 0"
+    );
+    // More than half the signals set: the complement, after `~`.
+    let all_but = (!sigset_of(&[2, 32, 33])).to_ne_bytes();
+    let c = Captured {
+        input: Some(CapturedBytes::new(&all_but, false)),
+        ..Captured::default()
+    };
+    let r = rec(14, [2, 0x7ff0, 0, 8, 0, 0], ok(0));
+    assert_eq!(
+        line(&r, &c),
+        "rt_sigprocmask(SIG_SETMASK, ~[INT RTMIN RT_1], NULL, 8) = 0"
+    );
+}
+
+#[test]
+fn sigaction_structs() {
+    let act: Vec<u8> = [
+        0x401615u64,
+        0x0400_0000 | 0x1000_0000,
+        0x408840,
+        sigset_of(&[15]),
+    ]
+    .iter()
+    .flat_map(|v| v.to_ne_bytes())
+    .collect();
+    let old = [0u8; 32];
+    let c = Captured {
+        input: Some(CapturedBytes::new(&act, false)),
+        ..with_buffer(&old)
+    };
+    let r = rec(13, [2, 0x7ff0, 0x7fe0, 8, 0, 0], ok(0));
+    assert_eq!(
+        line(&r, &c),
+        "rt_sigaction(SIGINT, {sa_handler=0x401615, sa_mask=[TERM], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x408840}, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0"
+    );
+    let ignore: Vec<u8> = [1u64, 4 | 1 | 0xffff_ffff_0000_0000, 0, 0]
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect();
+    let c = Captured {
+        input: Some(CapturedBytes::new(&ignore, false)),
+        ..Captured::default()
+    };
+    let r = rec(13, [17, 0x7ff0, 0, 8, 0, 0], ok(0));
+    assert_eq!(
+        line(&r, &c),
+        "rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_SIGINFO|SA_NOCLDSTOP|0xffffffff00000000}, NULL, 8) = 0"
+    );
+}

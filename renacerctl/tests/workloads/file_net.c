@@ -1,12 +1,14 @@
 /* Deterministic workload for the strace golden test: files (open, write,
  * read, writev, readv, rename, unlink, a failing unlink and readv), loopback
  * sockets (a refused TCP connect, a UDP sendto, sendmsg and recvmsg over a
- * socketpair, one failing), a pipe, stat and rlimit structs and a nanosleep. Built static so that no dynamic
+ * socketpair, one failing), a pipe, stat and rlimit structs, a signal
+ * action and mask, and a nanosleep. Built static so that no dynamic
  * loader runs before main. Usage: file_net DIR */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -75,6 +77,14 @@ int main(int argc, char **argv) {
     close(pair[1]);
     struct rlimit files;
     getrlimit(RLIMIT_NOFILE, &files);
+    struct sigaction ignore = {.sa_handler = SIG_IGN, .sa_flags = SA_RESTART}, previous;
+    sigaddset(&ignore.sa_mask, SIGTERM);
+    sigaction(SIGPIPE, &ignore, &previous);
+    sigset_t block, before;
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &before);
+    sigprocmask(SIG_SETMASK, &before, NULL);
 
     struct timespec pause = {0, 1000000};
     nanosleep(&pause, NULL);
