@@ -281,6 +281,38 @@ fn rlimit_struct(bytes: &[u8], infinity: &str) -> Option<String> {
     ))
 }
 
+/// A wait status as strace's `printstatus` shows it.
+fn wait_status(bytes: &[u8]) -> Option<String> {
+    let status = u32::from_ne_bytes(field(bytes, 0)?);
+    let low = status & 0x7f;
+    let signal = |number: u32| xlat::signal(number as i32);
+    Some(if status & 0xff == 0x7f {
+        format!(
+            "[{{WIFSTOPPED(s) && WSTOPSIG(s) == {}}}]",
+            signal((status >> 8) & 0xff)
+        )
+    } else if low != 0 && low != 0x7f {
+        let core = if status & 0x80 != 0 {
+            " && WCOREDUMP(s)"
+        } else {
+            ""
+        };
+        format!(
+            "[{{WIFSIGNALED(s) && WTERMSIG(s) == {}{core}}}]",
+            signal(low)
+        )
+    } else if low == 0 {
+        format!(
+            "[{{WIFEXITED(s) && WEXITSTATUS(s) == {}}}]",
+            (status >> 8) & 0xff
+        )
+    } else if status == 0xffff {
+        "[{WIFCONTINUED(s)}]".to_owned()
+    } else {
+        format!("[{}]", hex(u64::from(status)))
+    })
+}
+
 /// A kernel sigset as strace prints it: signal names without `SIG`, or
 /// `~[...]` naming the signals *not* in the set when more than half are.
 fn sigset(bytes: &[u8]) -> Option<String> {
@@ -535,6 +567,11 @@ impl Ctx<'_, '_, '_> {
                 .unwrap_or_else(|| ptr(v)),
             ArgType::RlimitOut { infinity } => match (self.success(), self.buffer(i)) {
                 (Some(_), Some(b)) => rlimit_struct(b.bytes, infinity).unwrap_or_else(|| ptr(v)),
+                _ => ptr(v),
+            },
+            // A child was reaped only when the result is its pid.
+            ArgType::WaitStatusOut => match (self.success(), self.buffer(i)) {
+                (Some(pid), Some(b)) if pid > 0 => wait_status(b.bytes).unwrap_or_else(|| ptr(v)),
                 _ => ptr(v),
             },
             ArgType::Sigset => self

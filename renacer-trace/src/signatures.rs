@@ -72,6 +72,8 @@ pub enum ArgType {
     Sigaction,
     /// A `struct sigaction` the kernel fills.
     SigactionOut,
+    /// A wait status the kernel fills (`[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`).
+    WaitStatusOut,
     /// A `struct stat` the kernel fills, shown abbreviated as strace does.
     StatOut,
     /// A `struct statx` the kernel fills, shown abbreviated.
@@ -148,6 +150,7 @@ impl ArgType {
                 | Self::RlimitOut { .. }
                 | Self::SigsetOut
                 | Self::SigactionOut
+                | Self::WaitStatusOut
         )
     }
 }
@@ -319,7 +322,7 @@ const SIGNATURES: &[Signature] = &[
     s(58, "vfork", &[], RInt, P),
     s(59, "execve", &[Path, StrArray, Ptr], RInt, F.or(P)),
     s(60, "exit", &[Int], RInt, P),
-    s(61, "wait4", &[Int, OutPtr, Flags(&x::WAIT), OutPtr], RInt, P),
+    s(61, "wait4", &[Int, WaitStatusOut, Flags(&x::WAIT), OutPtr], RInt, P),
     s(62, "kill", &[Int, Signal], RInt, S.or(P)),
     s(63, "uname", &[OutPtr], RInt, NONE),
     s(64, "semget", &[Hex, Int, Hex], RInt, I),
@@ -766,6 +769,8 @@ pub const FD_PAIR_SIZE: u32 = 8;
 /// The kernel's sigset (64 signals) and `struct sigaction` on x86_64.
 pub const SIGSET_SIZE: u32 = 8;
 pub const SIGACTION_SIZE: u32 = 32;
+/// `sizeof(int)`: a wait status.
+pub const WAIT_STATUS_SIZE: u32 = 4;
 /// `sizeof(struct rlimit)`.
 pub const RLIMIT_SIZE: u32 = 16;
 /// `sizeof(struct stat)` and `sizeof(struct statx)` on x86_64.
@@ -805,6 +810,7 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             FdPairOut => Some((CaptureAt::Exit, CaptureLen::Fixed(FD_PAIR_SIZE))),
             StatOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STAT_SIZE))),
             SigsetOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGSET_SIZE))),
+            WaitStatusOut => Some((CaptureAt::Exit, CaptureLen::Fixed(WAIT_STATUS_SIZE))),
             SigactionOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGACTION_SIZE))),
             Sigset | Sigaction => {
                 let size = if ty == Sigset {
@@ -1012,6 +1018,14 @@ mod tests {
             })
         );
         assert_eq!(plan("rt_sigprocmask").input, Some((1, 8)));
+        assert_eq!(
+            plan("wait4").buffer,
+            Some(BufferCapture {
+                arg: 1,
+                at: CaptureAt::Exit,
+                len: CaptureLen::Fixed(4)
+            })
+        );
         assert_eq!(
             plan("pipe2").buffer,
             Some(BufferCapture {

@@ -73,6 +73,31 @@ fn the_command_gets_the_default_sigpipe() {
     assert!(failed_write.is_some(), "yes's last write fails with EPIPE");
 }
 
+/// A shell reaping a child that exits 3: the wait status decodes as strace
+/// shows it, and a WNOHANG wait that reaps nothing shows the pointer.
+#[test]
+fn wait_statuses_decode_like_strace() {
+    let daemon = Daemon::start();
+    let (trace, out) = daemon.capture_json(&["sh", "-c", "sh -c 'exit 3'; true"]);
+    assert!(out.status.success(), "{out:?}");
+    let waits: Vec<_> = trace
+        .syscalls
+        .iter()
+        .filter(|s| s.name == "wait4")
+        .collect();
+    let reaped = waits
+        .iter()
+        .find(|s| s.errno.is_none())
+        .expect("the shell reaps its child");
+    assert_eq!(reaped.args[1], "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]");
+    assert!(
+        waits
+            .iter()
+            .any(|s| s.errno.as_deref() == Some("ECHILD") && s.args[1].starts_with("0x")),
+        "{waits:?}"
+    );
+}
+
 #[test]
 fn workload_makes_known_counts() {
     let daemon = Daemon::start();

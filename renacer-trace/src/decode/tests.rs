@@ -1126,3 +1126,35 @@ fn sigaction_structs() {
         "rt_sigaction(SIGCHLD, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_SIGINFO|SA_NOCLDSTOP|0xffffffff00000000}, NULL, 8) = 0"
     );
 }
+
+#[test]
+fn wait_statuses() {
+    let status = |s: u32| s.to_ne_bytes();
+    let wait = |s: u32, ret: i64| {
+        let bytes = status(s);
+        let r = rec(61, [u64::MAX, 0x7ff0, 0, 0, 0, 0], ok(ret));
+        decode_args(&r, &with_buffer(&bytes), &DecodeOptions::default())[1].clone()
+    };
+    assert_eq!(wait(3 << 8, 42), "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]");
+    assert_eq!(wait(9, 42), "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}]");
+    assert_eq!(
+        wait(6 | 0x80, 42),
+        "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGABRT && WCOREDUMP(s)}]"
+    );
+    assert_eq!(
+        wait(19 << 8 | 0x7f, 42),
+        "[{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}]"
+    );
+    assert_eq!(wait(0xffff, 42), "[{WIFCONTINUED(s)}]");
+    // WNOHANG with no child ready: nothing was written.
+    assert_eq!(wait(0, 0), "0x7ff0");
+    let r = rec(
+        61,
+        [u64::MAX, 0x7ff0, 1, 0, 0, 0],
+        SyscallResult::Returned(-10),
+    );
+    assert_eq!(
+        line(&r, &with_buffer(&status(0))),
+        "wait4(-1, 0x7ff0, WNOHANG, NULL) = -1 ECHILD (No child processes)"
+    );
+}
