@@ -251,6 +251,13 @@ fn field<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
     bytes.get(at..at + N)?.try_into().ok()
 }
 
+/// `[read end, write end]`, as pipe and socketpair fill them.
+fn fd_pair(bytes: &[u8]) -> Option<String> {
+    let read = i32::from_ne_bytes(field(bytes, 0)?);
+    let write = i32::from_ne_bytes(field(bytes, 4)?);
+    Some(format!("[{read}, {write}]"))
+}
+
 /// strace's abbreviated `struct stat`: the type and mode, then the device
 /// number for device files or the size for the rest.
 fn stat_struct(bytes: &[u8]) -> Option<String> {
@@ -441,7 +448,9 @@ struct Ctx<'r, 'c, 'a> {
     sig: &'static Signature,
     captured: &'c Captured<'a>,
     opts: &'c DecodeOptions,
-    buffer_arg: Option<usize>,
+    /// What the kernel side read for this syscall: which argument each
+    /// captured piece belongs to.
+    plan: signatures::CapturePlan,
 }
 
 impl Ctx<'_, '_, '_> {
@@ -451,7 +460,7 @@ impl Ctx<'_, '_, '_> {
 
     /// The captured buffer, if it belongs to argument `i`.
     fn buffer(&self, i: usize) -> Option<CapturedBytes<'_>> {
-        if self.buffer_arg == Some(i) && self.arg_value(i) != 0 {
+        if self.plan.buffer.map(|b| b.arg) == Some(i) && self.arg_value(i) != 0 {
             self.captured.buffer
         } else {
             None
@@ -460,7 +469,7 @@ impl Ctx<'_, '_, '_> {
 
     /// The captured input struct, if it belongs to argument `i`.
     fn input(&self, i: usize) -> Option<CapturedBytes<'_>> {
-        match signatures::strings_to_capture(self.rec.nr).input {
+        match self.plan.input {
             Some((arg, _)) if arg == i && self.arg_value(i) != 0 => self.captured.input,
             _ => None,
         }
@@ -468,11 +477,28 @@ impl Ctx<'_, '_, '_> {
 
     /// The captured second address, if it belongs to argument `i`.
     fn address(&self, i: usize) -> Option<CapturedBytes<'_>> {
-        let plan = signatures::strings_to_capture(self.rec.nr);
-        match plan.address {
+        match self.plan.address {
             Some((arg, _)) if arg == i && self.arg_value(i) != 0 => self.captured.address,
             _ => None,
         }
+    }
+
+    /// `bytes` read for argument `i`, decoded; the pointer when nothing was
+    /// read or it does not decode.
+    fn decoded(
+        &self,
+        i: usize,
+        bytes: Option<CapturedBytes<'_>>,
+        decode: impl FnOnce(&[u8]) -> Option<String>,
+    ) -> String {
+        bytes
+            .and_then(|b| decode(b.bytes))
+            .unwrap_or_else(|| ptr(self.arg_value(i)))
+    }
+
+    /// A struct the kernel filled for argument `i`, decoded once the call succeeded.
+    fn out_struct(&self, i: usize, decode: impl FnOnce(&[u8]) -> Option<String>) -> String {
+        self.decoded(i, self.success().and(self.buffer(i)), decode)
     }
 
     /// The successful return value, the only time exit data is meaningful.
@@ -548,61 +574,32 @@ impl Ctx<'_, '_, '_> {
                 SyscallResult::Returned(r) => self.iovec(i, count_arg, Some(Some(r as u64))),
                 _ => ptr(v),
             },
-            ArgType::FdPairOut => match (self.success(), self.buffer(i)) {
-                (Some(_), Some(b)) if b.bytes.len() >= 8 => {
-                    let fd = |at: usize| {
-                        i32::from_ne_bytes(b.bytes[at..at + 4].try_into().expect("4 bytes"))
-                    };
-                    format!("[{}, {}]", fd(0), fd(4))
-                }
-                _ => ptr(v),
-            },
-            ArgType::StatOut => match (self.success(), self.buffer(i)) {
-                (Some(_), Some(b)) => stat_struct(b.bytes).unwrap_or_else(|| ptr(v)),
-                _ => ptr(v),
-            },
-            ArgType::Rlimit { infinity } => self
-                .buffer(i)
-                .and_then(|b| rlimit_struct(b.bytes, infinity))
-                .unwrap_or_else(|| ptr(v)),
-            ArgType::RlimitOut { infinity } => match (self.success(), self.buffer(i)) {
-                (Some(_), Some(b)) => rlimit_struct(b.bytes, infinity).unwrap_or_else(|| ptr(v)),
-                _ => ptr(v),
-            },
+            ArgType::FdPairOut => self.out_struct(i, fd_pair),
+            ArgType::StatOut => self.out_struct(i, stat_struct),
+            ArgType::Rlimit { infinity } => {
+                self.decoded(i, self.buffer(i), |b| rlimit_struct(b, infinity))
+            }
+            ArgType::RlimitOut { infinity } => self.out_struct(i, |b| rlimit_struct(b, infinity)),
             // A child was reaped only when the result is its pid.
-            ArgType::WaitStatusOut => match (self.success(), self.buffer(i)) {
-                (Some(pid), Some(b)) if pid > 0 => wait_status(b.bytes).unwrap_or_else(|| ptr(v)),
-                _ => ptr(v),
-            },
-            ArgType::Sigset => self
-                .input(i)
-                .and_then(|b| sigset(b.bytes))
-                .unwrap_or_else(|| ptr(v)),
-            ArgType::SigsetOut => match (self.success(), self.buffer(i)) {
-                (Some(_), Some(b)) => sigset(b.bytes).unwrap_or_else(|| ptr(v)),
-                _ => ptr(v),
-            },
-            ArgType::Sigaction => self
-                .input(i)
-                .and_then(|b| sigaction_struct(b.bytes))
-                .unwrap_or_else(|| ptr(v)),
-            ArgType::SigactionOut => match (self.success(), self.buffer(i)) {
-                (Some(_), Some(b)) => sigaction_struct(b.bytes).unwrap_or_else(|| ptr(v)),
-                _ => ptr(v),
-            },
-            ArgType::StatxOut => match (self.success(), self.buffer(i)) {
-                (Some(_), Some(b)) => statx_struct(b.bytes).unwrap_or_else(|| ptr(v)),
-                _ => ptr(v),
-            },
+            ArgType::WaitStatusOut => self.decoded(
+                i,
+                self.success().filter(|&pid| pid > 0).and(self.buffer(i)),
+                wait_status,
+            ),
+            ArgType::Sigset => self.decoded(i, self.input(i), sigset),
+            ArgType::SigsetOut => self.out_struct(i, sigset),
+            ArgType::Sigaction => self.decoded(i, self.input(i), sigaction_struct),
+            ArgType::SigactionOut => self.out_struct(i, sigaction_struct),
+            ArgType::StatxOut => self.out_struct(i, statx_struct),
             ArgType::Msghdr => self.msghdr(i, None),
             ArgType::MsghdrOut => match (self.success(), self.captured.msghdr) {
                 (Some(r), _) => self.msghdr(i, Some(r)),
                 // strace shows what the caller passed in: the name's length.
-                (None, Some(header))
-                    if v != 0 && header.len() >= 12 && self.rec.result.is_error() =>
-                {
-                    let namelen = i32::from_ne_bytes(header[8..12].try_into().expect("4 bytes"));
-                    format!("{{msg_namelen={namelen}}}")
+                (None, Some(header)) if v != 0 && self.rec.result.is_error() => {
+                    self.decoded(i, Some(CapturedBytes::new(header, false)), |h| {
+                        let namelen = i32::from_ne_bytes(field(h, 8)?);
+                        Some(format!("{{msg_namelen={namelen}}}"))
+                    })
                 }
                 _ => ptr(v),
             },
@@ -615,20 +612,9 @@ impl Ctx<'_, '_, '_> {
                     sockaddr::sockaddr(b.bytes, addrlen)
                 })
                 .unwrap_or_else(|| ptr(v)),
-            ArgType::SockAddrOut => self
-                .success()
-                .and(self.buffer(i))
-                .and_then(|b| sockaddr::sockaddr(b.bytes, b.bytes.len()))
-                .unwrap_or_else(|| ptr(v)),
-            ArgType::Timespec => self
-                .buffer(i)
-                .and_then(|b| sockaddr::timespec(b.bytes))
-                .unwrap_or_else(|| ptr(v)),
-            ArgType::TimespecOut => self
-                .success()
-                .and(self.buffer(i))
-                .and_then(|b| sockaddr::timespec(b.bytes))
-                .unwrap_or_else(|| ptr(v)),
+            ArgType::SockAddrOut => self.out_struct(i, |b| sockaddr::sockaddr(b, b.len())),
+            ArgType::Timespec => self.decoded(i, self.buffer(i), sockaddr::timespec),
+            ArgType::TimespecOut => self.out_struct(i, sockaddr::timespec),
             ArgType::OpenFlags => open_flags(v),
             ArgType::AtFlags => xlat::AT.format_flags(low32(v)),
             ArgType::StatxFlags => statx_flags(v),
@@ -713,8 +699,9 @@ impl Ctx<'_, '_, '_> {
         let Some(header) = self.captured.msghdr.filter(|h| h.len() >= 56 && v != 0) else {
             return ptr(v);
         };
-        let word = |at: usize| u64::from_ne_bytes(header[at..at + 8].try_into().expect("8 bytes"));
-        let int = |at: usize| i32::from_ne_bytes(header[at..at + 4].try_into().expect("4 bytes"));
+        // The length was checked above: every field is there.
+        let word = |at: usize| field(header, at).map_or(0, u64::from_ne_bytes);
+        let int = |at: usize| field(header, at).map_or(0, i32::from_ne_bytes);
         let (name, namelen, iov, iovlen) = (word(0), int(8), word(16), word(24));
         let (control, controllen, flags) = (word(32), word(40), int(48));
         let name = match (name, self.captured.address) {
@@ -937,7 +924,7 @@ fn ctx<'r, 'c, 'a>(
         sig,
         captured,
         opts,
-        buffer_arg: signatures::strings_to_capture(rec.nr).buffer.map(|b| b.arg),
+        plan: signatures::strings_to_capture(rec.nr),
     }
 }
 
