@@ -204,6 +204,27 @@ fn bounded(len: u32) -> usize {
     core::hint::black_box(len) as usize & (SCRATCH_DATA_BYTES - 1)
 }
 
+/// A capture limit within what the staging area and records allow.
+#[inline(always)]
+fn capped(limit: u32) -> u32 {
+    if limit > MAX_CAPTURE_BYTES {
+        MAX_CAPTURE_BYTES
+    } else {
+        limit
+    }
+}
+
+/// How many of `wanted` bytes to read under `limit`, and the TRUNCATED
+/// flag when that is fewer.
+#[inline(always)]
+fn cut(wanted: u64, limit: u32) -> (u32, u8) {
+    if wanted > u64::from(limit) {
+        (limit, payload::TRUNCATED)
+    } else {
+        (wanted as u32, 0)
+    }
+}
+
 /// Copies the staged header plus `len` data bytes into the ring buffer.
 #[inline(always)]
 #[expect(
@@ -274,11 +295,7 @@ fn emit_string(
     if src == 0 {
         return true;
     }
-    let limit = if limit > MAX_CAPTURE_BYTES {
-        MAX_CAPTURE_BYTES
-    } else {
-        limit
-    };
+    let limit = capped(limit);
     let size = bounded(limit + 2);
     // SAFETY: the destination is this CPU's staging area and `size` fits it;
     // the helper checks the user address.
@@ -388,17 +405,8 @@ fn emit_bytes(
     if src == 0 {
         return;
     }
-    let max = if max != 0 { max } else { cfg.buffer_limit };
-    let max = if max > MAX_CAPTURE_BYTES {
-        MAX_CAPTURE_BYTES
-    } else {
-        max
-    };
-    let (len, truncated) = if wanted > u64::from(max) {
-        (max, payload::TRUNCATED)
-    } else {
-        (wanted as u32, 0)
-    };
+    let max = capped(if max != 0 { max } else { cfg.buffer_limit });
+    let (len, truncated) = cut(wanted, max);
     if len == 0 {
         return;
     }
@@ -488,11 +496,7 @@ fn emit_iovec(
     if base == 0 {
         return;
     }
-    let limit = if cfg.buffer_limit > MAX_CAPTURE_BYTES {
-        MAX_CAPTURE_BYTES
-    } else {
-        cfg.buffer_limit
-    };
+    let limit = capped(cfg.buffer_limit);
     for i in 0..MAX_IOV_CAPTURED {
         if u64::from(i) >= count {
             return;
@@ -504,11 +508,7 @@ fn emit_iovec(
             return;
         };
         let wanted = if with_data { iov[1] } else { 0 };
-        let (mut len, mut record_flags) = if wanted > u64::from(limit) {
-            (limit, payload::TRUNCATED)
-        } else {
-            (wanted as u32, 0)
-        };
+        let (mut len, mut record_flags) = cut(wanted, limit);
         // SAFETY: this CPU's staging area; the element's data goes after its
         // base and length, at a length masked to half the area.
         unsafe {
