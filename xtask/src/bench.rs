@@ -43,6 +43,18 @@ struct Mode {
     empty_programs: bool,
 }
 
+impl Mode {
+    fn new(name: &'static str, argv: Vec<String>, rounds: usize) -> Self {
+        Self {
+            name,
+            argv,
+            rounds,
+            times: vec![],
+            empty_programs: false,
+        }
+    }
+}
+
 fn storm(count: u64) -> Vec<String> {
     [
         "dd",
@@ -124,74 +136,53 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let classic = DaemonGuard::start(&tp_socket, &["--attach", "tracepoint"])?;
 
     let mut modes = vec![
+        Mode::new("untraced", workload.clone(), args.rounds),
         Mode {
-            name: "untraced",
-            argv: workload.clone(),
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        },
-        Mode {
-            name: FLOOR_MODE,
-            argv: workload.clone(),
-            rounds: args.rounds,
-            times: vec![],
             empty_programs: true,
+            ..Mode::new(FLOOR_MODE, workload.clone(), args.rounds)
         },
-        Mode {
-            name: "renacer -c (raw_tracepoint)",
-            argv: ctl_capture(&raw.socket, &["-c", "-o", "/dev/null"], &workload),
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        },
-        Mode {
-            name: "renacer full trace (raw_tracepoint)",
-            argv: ctl_capture(&raw.socket, &["-o", "/dev/null"], &workload),
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        },
-        Mode {
-            name: "renacer -c (classic tracepoint)",
-            argv: ctl_capture(&classic.socket, &["-c", "-o", "/dev/null"], &workload),
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        },
-        Mode {
-            name: "renacer full trace (classic tracepoint)",
-            argv: ctl_capture(&classic.socket, &["-o", "/dev/null"], &workload),
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        },
+        Mode::new(
+            "renacer -c (raw_tracepoint)",
+            ctl_capture(&raw.socket, &["-c", "-o", "/dev/null"], &workload),
+            args.rounds,
+        ),
+        Mode::new(
+            "renacer full trace (raw_tracepoint)",
+            ctl_capture(&raw.socket, &["-o", "/dev/null"], &workload),
+            args.rounds,
+        ),
+        Mode::new(
+            "renacer -c (classic tracepoint)",
+            ctl_capture(&classic.socket, &["-c", "-o", "/dev/null"], &workload),
+            args.rounds,
+        ),
+        Mode::new(
+            "renacer full trace (classic tracepoint)",
+            ctl_capture(&classic.socket, &["-o", "/dev/null"], &workload),
+            args.rounds,
+        ),
         // The filter push-down: read/write cost one bit test in the kernel.
-        Mode {
-            name: FILTERED_MODE,
-            argv: ctl_capture(
+        Mode::new(
+            FILTERED_MODE,
+            ctl_capture(
                 &raw.socket,
                 &["-e", "trace=openat", "-o", "/dev/null"],
                 &workload,
             ),
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        },
-        Mode {
-            name: "renacer -e trace=openat (classic tp)",
-            argv: ctl_capture(
+            args.rounds,
+        ),
+        Mode::new(
+            "renacer -e trace=openat (classic tp)",
+            ctl_capture(
                 &classic.socket,
                 &["-e", "trace=openat", "-o", "/dev/null"],
                 &workload,
             ),
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        },
-        Mode {
-            name: BPFTRACE_MODE,
-            argv: vec![
+            args.rounds,
+        ),
+        Mode::new(
+            BPFTRACE_MODE,
+            vec![
                 "sh".into(),
                 "-c".into(),
                 // -c wants an unambiguous path: with /bin -> /usr/bin, a bare
@@ -202,13 +193,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     workload[1..].join(" ")
                 ),
             ],
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        },
-        Mode {
-            name: "strace -f",
-            argv: [
+            args.rounds,
+        ),
+        Mode::new(
+            "strace -f",
+            [
                 vec![
                     "strace".to_owned(),
                     "-f".into(),
@@ -218,10 +207,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 workload.clone(),
             ]
             .concat(),
-            rounds: args.strace_rounds,
-            times: vec![],
-            empty_programs: false,
-        },
+            args.strace_rounds,
+        ),
     ];
     let phoenix = crate::phoenix::PhoenixGuard::start()?;
     for (name, flags) in crate::phoenix::bench_modes(&phoenix)? {
@@ -229,13 +216,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             .into_iter()
             .chain(flags.iter().map(String::as_str))
             .collect();
-        modes.push(Mode {
+        modes.push(Mode::new(
             name,
-            argv: ctl_capture(&classic.socket, &flags, &workload),
-            rounds: args.rounds,
-            times: vec![],
-            empty_programs: false,
-        });
+            ctl_capture(&classic.socket, &flags, &workload),
+            args.rounds,
+        ));
     }
     // bpftrace may be missing or lack features; leave it out if it cannot run.
     if let Some(i) = modes.iter().position(|mode| mode.name == BPFTRACE_MODE)
