@@ -74,6 +74,15 @@ fn ctl_compare(daemon: &Daemon, a: &Path, b: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+fn ctl_critical_path(daemon: &Daemon, trace: &Path) -> Output {
+    daemon
+        .ctl()
+        .args(["analyze", "--critical-path"])
+        .arg(trace)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn same_program_twice_is_equivalent() {
     let daemon = Daemon::start();
@@ -549,12 +558,7 @@ fn critical_path_follows_the_slowest_branch() {
     assert_eq!(cp.steps.last().unwrap().name, "exit_group");
     assert_eq!(cp.steps.last().unwrap().pid, trace.process.pid);
 
-    let out = daemon
-        .ctl()
-        .args(["analyze", "--critical-path"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = ctl_critical_path(&daemon, &path);
     assert!(out.status.success(), "{out:?}");
     let text = stdout(&out);
     assert!(text.starts_with("critical path: "), "{text}");
@@ -631,12 +635,7 @@ fn compressed_trace_round_trips_and_is_10x_smaller() {
     // Every reader takes the compressed form.
     let out = ctl_compare(&daemon, &json, &packed, &["--tolerance", "0"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let out = daemon
-        .ctl()
-        .args(["analyze", "--critical-path"])
-        .arg(&packed)
-        .output()
-        .unwrap();
+    let out = ctl_critical_path(&daemon, &packed);
     assert!(out.status.success(), "{out:?}");
 }
 
