@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{Daemon, scratch_dir, workload};
+use common::{Daemon, command, scratch_dir, workload};
 use renacer_proto::v1::{self as pb, tracer_client::TracerClient};
 use tonic::transport::Channel;
 
@@ -158,14 +158,14 @@ fn pid_tree_scope_counts_the_tree_and_nothing_else() {
     let (exe, name) = unique_workload("tree");
     // A shell that runs the workload twice once it reads a line.
     let script = format!("read go; {0}; {0}", exe.display());
-    let mut shell = Command::new("sh")
+    let mut shell = command("sh")
         .args(["-c", &script])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
     enable(&daemon, shell.id(), "");
     // The same program outside the tree, while the scope is active.
-    assert!(Command::new(&exe).status().unwrap().success());
+    assert!(command(&exe).status().unwrap().success());
     shell.stdin.take().unwrap().write_all(b"go\n").unwrap();
     assert!(shell.wait().unwrap().success());
 
@@ -221,13 +221,13 @@ fn cgroup_scope_counts_only_that_cgroup() {
         exe.display()
     );
     assert!(
-        Command::new("sh")
+        command("sh")
             .args(["-c", &join_and_run])
             .status()
             .unwrap()
             .success()
     );
-    assert!(Command::new(&exe).status().unwrap().success());
+    assert!(command(&exe).status().unwrap().success());
 
     let stats = wait_for_exited(&daemon, &name);
     let counts = exited_counts(&stats, &name);
@@ -270,7 +270,7 @@ fn memory_and_maps_stay_flat_over_10k_short_lived_processes() {
     let true_exe = which("true");
     let spawn = |count: usize| {
         for _ in 0..count {
-            assert!(Command::new(&true_exe).status().unwrap().success());
+            assert!(command(&true_exe).status().unwrap().success());
         }
     };
     // Warm up until the allocator's arenas reach their working size (about
@@ -337,7 +337,7 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
         "{status}"
     );
     let (exe, name) = unique_workload("top");
-    assert!(Command::new(&exe).status().unwrap().success());
+    assert!(command(&exe).status().unwrap().success());
     wait_for_exited(&daemon, &name);
 
     let out = daemon
@@ -748,7 +748,7 @@ fn exported(receiver: &MetricsReceiver, command: &str) -> Exported {
 /// scope. (System-wide, on a busy machine, a process's rarer syscalls can
 /// fall out of a sample's busiest rows into the merged `(other)` rows.)
 fn parked_run(exe: &Path) -> std::process::Child {
-    Command::new("sh")
+    command("sh")
         .args(["-c", &format!("read go; {}", exe.display())])
         .stdin(Stdio::piped())
         .spawn()

@@ -139,24 +139,30 @@ fn workload_makes_known_counts() {
 fn kernel_filter_ignores_unrelated_processes() {
     let daemon = Daemon::start();
     // A busy process that nobody traces.
-    let mut busy = Command::new("dd")
+    let mut busy = command("dd")
         .args(["if=/dev/zero", "of=/dev/null", "bs=1", "count=100000000"])
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let busy_pid = busy.id();
-    let (trace, out) = daemon.capture_json(&["sleep", "0.3"]);
+    let traced = ["sleep", "0.3"];
+    let (trace, out) = daemon.capture_json(&traced);
     let _ = busy.kill();
     let _ = busy.wait();
     assert!(out.status.success(), "{out:?}");
     assert!(trace.syscalls.iter().all(|s| s.pid != busy_pid));
     assert!(trace.syscalls.iter().all(|s| s.pid == trace.process.pid));
-    // sleep makes a few dozen calls; the busy dd makes millions.
-    assert!(
-        trace.syscalls.len() < 200,
-        "{} records: the filter leaks",
-        trace.syscalls.len()
-    );
+    // Exactly the calls strace sees for the same command in the same
+    // environment: the busy dd's millions of calls add none.
+    let mut ours: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for call in &trace.syscalls {
+        let entry = ours.entry(call.name.clone()).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(call.errno.is_some());
+    }
+    // strace -c leaves out calls that never return.
+    ours.remove("exit_group");
+    assert_eq!(ours, strace_counts(&traced), "per-syscall counts of {traced:?}");
     assert_eq!(count(&trace, "clock_nanosleep"), 1);
 }
 
@@ -213,7 +219,7 @@ fn forked_children_are_captured_in_lamport_order() {
 fn attach_to_a_running_process() {
     let daemon = Daemon::start();
     // Waits for a line on stdin, then runs three children.
-    let mut target = Command::new("sh")
+    let mut target = command("sh")
         .args(["-c", "read go; /bin/true; /bin/true; /bin/true"])
         .stdin(Stdio::piped())
         .spawn()
@@ -252,13 +258,13 @@ fn attach_to_a_running_process() {
     assert_eq!(pids.len(), 4);
 }
 
-fn strace_counts(command: &[&str]) -> BTreeMap<String, (u64, u64)> {
+fn strace_counts(program: &[&str]) -> BTreeMap<String, (u64, u64)> {
     let dir = scratch_dir("strace");
     let out = dir.join("strace.txt");
-    let status = Command::new("strace")
+    let status = command("strace")
         .args(["-f", "-c", "-o"])
         .arg(&out)
-        .args(command)
+        .args(program)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -324,7 +330,7 @@ fn bad_input_gives_clear_errors_and_the_daemon_keeps_serving() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid duration 'soon'"));
 
-    let out = Command::new(bin("renacerctl"))
+    let out = command(bin("renacerctl"))
         .args([
             "--socket",
             "/nonexistent/renacer.sock",
@@ -354,7 +360,7 @@ fn bad_input_gives_clear_errors_and_the_daemon_keeps_serving() {
 #[test]
 fn duration_ends_a_capture_of_a_longer_process() {
     let daemon = Daemon::start();
-    let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+    let mut sleeper = command("sleep").arg("30").spawn().unwrap();
     let started = Instant::now();
     let out = daemon
         .ctl()
@@ -378,7 +384,7 @@ fn duration_ends_a_capture_of_a_longer_process() {
 #[test]
 fn background_capture_over_grpc() {
     let daemon = Daemon::start();
-    let mut target = Command::new("sh")
+    let mut target = command("sh")
         .args(["-c", "read go; /bin/true"])
         .stdin(Stdio::piped())
         .spawn()
@@ -467,7 +473,7 @@ fn background_capture_over_grpc() {
 #[test]
 fn sigterm_ends_open_streams_with_an_error() {
     let daemon = Daemon::start();
-    let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+    let mut sleeper = command("sleep").arg("30").spawn().unwrap();
     let capture = daemon
         .ctl()
         .args(["capture", "--pid", &sleeper.id().to_string(), "-c"])

@@ -61,7 +61,7 @@ impl Phoenix {
         let dir = scratch_dir("phoenix");
         let log = dir.join("phoenix.log");
         let (http_port, grpc_port) = (free_port(), free_port());
-        let child = Command::new(&exe)
+        let child = command(&exe)
             .arg("serve")
             .current_dir(&dir)
             .env("PHOENIX_WORKING_DIR", &dir)
@@ -501,7 +501,7 @@ fn phoenix_receives_the_capture_as_a_span_tree() {
 const BACKGROUND_TRACE_ID: &str = "5ce0e9a56015fec5aadfa328ae398115";
 
 fn background_capture_exports(daemon: &Daemon, phoenix: &Phoenix) {
-    let mut tree = Command::new("sh")
+    let mut tree = command("sh")
         .args(["-c", &format!("sleep 0.5; cat {MISSING} || true")])
         .stderr(Stdio::null())
         .spawn()
@@ -629,7 +629,7 @@ fn daemon_wide_endpoint_exports_captures_that_ask_for_nothing() {
 #[test]
 fn pid_capture_joins_the_trace_in_the_process_environment() {
     let daemon = Daemon::start();
-    let mut sleeper = Command::new("sleep")
+    let mut sleeper = command("sleep")
         .arg("0.5")
         .env("TRACEPARENT", traceparent(ENV_TRACE_ID, ENV_PARENT_SPAN))
         .spawn()

@@ -80,13 +80,13 @@ fn renacer_lines(daemon: &Daemon, flags: &[&str], command: &[&str], cwd: &Path) 
     normalise(&std::fs::read_to_string(&path).unwrap())
 }
 
-fn strace_lines(command: &[&str], cwd: &Path) -> Vec<String> {
+fn strace_lines(program: &[&str], cwd: &Path) -> Vec<String> {
     let path = scratch_dir("strace").join("trace.txt");
-    let out = Command::new("strace")
+    let out = command("strace")
         .arg("-f")
         .arg("-o")
         .arg(&path)
-        .args(command)
+        .args(program)
         .current_dir(cwd)
         .output()
         .unwrap();
@@ -358,7 +358,7 @@ fn string_limit_truncates_with_ellipsis_and_goes_to_4096() {
 #[test]
 fn unfinished_calls_are_marked_like_strace() {
     let daemon = Daemon::start();
-    let mut target = Command::new("sh")
+    let mut target = command("sh")
         .args(["-c", "sleep 1; exec sleep 30"])
         .spawn()
         .unwrap();
@@ -410,7 +410,7 @@ fn start_capture_over_grpc_filters_and_decodes() {
     let dir = scratch_dir("grpc");
     let file = dir.join("data.txt");
     std::fs::write(&file, "abcdefgh\n").unwrap();
-    let mut target = Command::new("sh")
+    let mut target = command("sh")
         .arg("-c")
         .arg(format!("read go; exec cat {}", file.display()))
         .stdin(Stdio::piped())

@@ -9,6 +9,7 @@
 
 use std::{
     collections::BTreeMap,
+    ffi::OsStr,
     path::{Path, PathBuf},
     process::{Child, Command, Output},
     sync::atomic::{AtomicU32, Ordering},
@@ -25,6 +26,25 @@ pub fn require_root() {
         0,
         "these tests load eBPF programs: run them as root (`sudo -E cargo xtask test`)"
     );
+}
+
+/// Variables that change what a traced program does, not what renacer does:
+/// `cargo test` puts several directories in `LD_LIBRARY_PATH`, and the loader
+/// then tries each one (dozens of failing `openat`/`newfstatat` calls that a
+/// shell run of the same command does not make).
+const CALLER_VARIABLES: &[&str] = &["LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT", "LANGUAGE"];
+
+/// `program` with the environment every test runs its programs in: the
+/// loader variables removed and the C locale, whoever runs the tests. Every
+/// traced program and every strace reference run starts from here, so counts
+/// do not depend on the caller's environment.
+pub fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    for name in CALLER_VARIABLES {
+        cmd.env_remove(name);
+    }
+    cmd.env("LC_ALL", "C").env("LANG", "C");
+    cmd
 }
 
 pub fn bin(name: &str) -> PathBuf {
@@ -77,7 +97,8 @@ impl Daemon {
     }
 
     pub fn ctl(&self) -> Command {
-        let mut cmd = Command::new(bin("renacerctl"));
+        // renacerctl passes its environment to the command it traces.
+        let mut cmd = command(bin("renacerctl"));
         cmd.arg("--socket").arg(&self.socket);
         cmd
     }
