@@ -108,7 +108,12 @@ fn ensure_tracefs() -> Result<(), KernelError> {
         )
     };
     if rc != 0 {
-        return Err(KernelError::Tracefs(io::Error::last_os_error()));
+        let err = io::Error::last_os_error();
+        // Another daemon (or anyone) may have mounted it meanwhile: EBUSY.
+        if Path::new(TRACEFS).join("events").is_dir() {
+            return Ok(());
+        }
+        return Err(KernelError::Tracefs(err));
     }
     Ok(())
 }

@@ -196,16 +196,33 @@ fn run_case(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<Captured
     Ok(run)
 }
 
-/// Variables that change where the loader looks, and so the examples'
-/// syscalls (`cargo test` sets `LD_LIBRARY_PATH`, for one). Golden runs do
-/// without them so that a trace does not depend on who ran it.
-const LOADER_VARIABLES: &[&str] = &["LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT"];
+/// Variables that change the examples' syscalls without changing what they
+/// do: where the loader looks (`cargo test` sets `LD_LIBRARY_PATH`, for one)
+/// and which locale files libc opens (a `C.UTF-8` caller's `sleep` opens a
+/// dozen). Golden runs do without them, in the C locale, so that a trace does
+/// not depend on who ran it.
+const CALLER_VARIABLES: &[&str] = &[
+    "LD_LIBRARY_PATH",
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LANG",
+    "LANGUAGE",
+    "LC_CTYPE",
+    "LC_MESSAGES",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+];
 
 pub fn golden_command(socket: &str, args: GoldenArgs) -> u8 {
-    for name in LOADER_VARIABLES {
-        // SAFETY: renacerctl is single-threaded here (its async runtimes
-        // are current-thread and start later); the examples inherit this.
-        unsafe { std::env::remove_var(name) };
+    // SAFETY: renacerctl is single-threaded here (its async runtimes are
+    // current-thread and start later); the examples inherit this.
+    unsafe {
+        for name in CALLER_VARIABLES {
+            std::env::remove_var(name);
+        }
+        std::env::set_var("LC_ALL", "C");
     }
     exit_code((|| {
         let paths = Paths::new(&args)?;

@@ -131,7 +131,7 @@ fn cat_matches_strace_line_for_line() {
         r#"openat(AT_FDCWD, "known.txt", O_RDONLY) = 3"#,
         r#"read(3, "first line\n\tsecond \"quoted\" line"..., 131072) = 36"#,
         r#"write(1, "first line\n\tsecond \"quoted\" line"..., 36) = 36"#,
-        r#"openat(AT_FDCWD, "/usr/lib/locale/locale-archive", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)"#,
+        r#"openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3"#,
         "exit_group(0) = ?",
     ] {
         assert!(ours.iter().any(|l| l == expected), "no line {expected}");
