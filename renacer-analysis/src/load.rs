@@ -7,7 +7,6 @@
 //! analyses see one shape. The file is read in a single pass with a schema
 //! that accepts both forms, so every error keeps its line and column.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -63,21 +62,16 @@ pub fn load_trace(text: &str) -> Result<TraceFile, LoadError> {
         syscalls,
         statistics,
         drops: file.drops,
+        incomplete: file.incomplete,
     })
 }
 
 fn statistics_of(syscalls: &[JsonSyscall]) -> Statistics {
-    let mut syscall_counts = BTreeMap::new();
-    for sc in syscalls {
-        *syscall_counts.entry(sc.name.clone()).or_insert(0) += 1;
+    let mut statistics = Statistics::default();
+    for call in syscalls {
+        statistics.add(call);
     }
-    Statistics {
-        total_syscalls: syscalls.len() as u64,
-        total_duration_nanos: syscalls
-            .iter()
-            .fold(0u64, |acc, s| acc.saturating_add(s.duration_nanos)),
-        syscall_counts,
-    }
+    statistics
 }
 
 #[derive(Deserialize)]
@@ -97,6 +91,8 @@ struct LenientFile {
     statistics: Option<Statistics>,
     #[serde(default)]
     drops: Drops,
+    #[serde(default)]
+    incomplete: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -482,6 +482,7 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
             syscall_counts,
         },
         drops,
+        incomplete: None,
     })
 }
 

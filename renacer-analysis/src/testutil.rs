@@ -137,6 +137,7 @@ impl TraceBuilder {
             },
             syscalls: self.syscalls.clone(),
             drops: Drops::default(),
+            incomplete: None,
         }
     }
 }

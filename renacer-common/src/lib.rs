@@ -18,6 +18,10 @@ pub const RING_BUFFER_BYTES: u32 = 64 << 20;
 /// Once this many bytes wait in the ring buffer the producer wakes the consumer;
 /// below it records are submitted without a wakeup and the consumer polls on a timer.
 pub const WAKEUP_THRESHOLD_BYTES: u64 = 256 << 10;
+/// Once this many bytes wait in the ring buffer, a lossless capture pauses
+/// its processes (SIGSTOP at their next syscall exit). The rest of the ring
+/// absorbs what threads already inside a syscall emit before they stop.
+pub const LOSSLESS_HIGH_WATER_BYTES: u64 = 8 << 20;
 
 /// `EventHeader::kind` values.
 pub mod kind {
@@ -47,6 +51,9 @@ pub mod config {
     pub const DECODE: u32 = 1;
     /// Numbers past the bitmap (`SYSCALL_SLOTS` and up) are traced too.
     pub const ALL_SYSCALLS: u32 = 2;
+    /// Pause the capture's processes instead of losing events when user space
+    /// falls behind (see `LOSSLESS_HIGH_WATER_BYTES` and the `PAUSE` map).
+    pub const LOSSLESS: u32 = 4;
 }
 
 /// `PayloadHeader::kind` and `flags` values.

@@ -195,8 +195,19 @@ pub struct Kernel {
     inflight: HashMap<MapData, u32, InflightSyscall>,
     drops: PerCpuArray<MapData, u64>,
     config: Array<MapData, CaptureConfig>,
+    /// Lossless captures whose consumer is behind: their processes pause.
+    pause: Array<MapData, u32>,
+    /// Processes a lossless capture paused (tgid -> capture id).
+    paused: HashMap<MapData, u32, u32>,
     programs: Vec<String>,
     mode: AttachMode,
+}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        // The programs detach with `ebpf`; nobody would resume these then.
+        self.resume(None);
+    }
 }
 
 impl std::fmt::Debug for Kernel {
@@ -279,6 +290,14 @@ impl Kernel {
             ebpf.take_map("CONFIG")
                 .ok_or(KernelError::MissingMap("CONFIG"))?,
         )?;
+        let pause = Array::try_from(
+            ebpf.take_map("PAUSE")
+                .ok_or(KernelError::MissingMap("PAUSE"))?,
+        )?;
+        let paused = HashMap::try_from(
+            ebpf.take_map("PAUSED")
+                .ok_or(KernelError::MissingMap("PAUSED"))?,
+        )?;
         let mut plans = Array::try_from(
             ebpf.take_map("PLANS")
                 .ok_or(KernelError::MissingMap("PLANS"))?,
@@ -300,6 +319,8 @@ impl Kernel {
                 inflight,
                 drops,
                 config,
+                pause,
+                paused,
                 programs,
                 mode,
             },
@@ -424,6 +445,9 @@ impl Kernel {
             .filter(|(_, state)| state.enter_ns != 0)
             .collect();
         let kernel_drops = self.take_drops(capture_id)?;
+        // Nothing may stay paused once nobody drains for it.
+        self.set_paused(capture_id, false)?;
+        self.resume(Some(capture_id));
         self.tracking.remove(&capture_id);
         if self.tracking.is_empty() {
             self.detach_hot();
@@ -432,6 +456,29 @@ impl Kernel {
             unfinished,
             kernel_drops,
         })
+    }
+
+    /// Tells the kernel whether lossless capture `capture_id` is behind: while
+    /// it is, its processes pause at their next syscall exit.
+    pub fn set_paused(&mut self, capture_id: u32, paused: bool) -> Result<(), MapError> {
+        self.pause.set(capture_id, u32::from(paused), 0)
+    }
+
+    /// Resumes (SIGCONT) the processes the kernel paused for `capture_id`
+    /// (every capture: None); returns their tgids.
+    pub fn resume(&mut self, capture_id: Option<u32>) -> Vec<u32> {
+        let paused: Vec<u32> = self
+            .paused
+            .iter()
+            .filter_map(Result::ok)
+            .filter(|&(_, capture)| capture_id.is_none_or(|id| id == capture))
+            .map(|(tgid, _)| tgid)
+            .collect();
+        for &tgid in &paused {
+            let _ = self.paused.remove(&tgid);
+            continue_process(tgid);
+        }
+        paused
     }
 
     /// Reads and zeroes the drop counters of `capture_id` (ids are reused).
@@ -453,6 +500,13 @@ impl Kernel {
             .map(|per_cpu| per_cpu.iter().sum::<u64>())
             .sum()
     }
+}
+
+/// SIGCONT to a process renacer paused. One whose pause raced with a resume
+/// is continued again on the next round (see `Registry::regulate_lossless`).
+pub fn continue_process(tgid: u32) {
+    // SAFETY: plain syscall; a process that has exited meanwhile gives ESRCH.
+    unsafe { libc::kill(tgid as libc::pid_t, libc::SIGCONT) };
 }
 
 /// The program `name` of the loaded object, as its concrete type.

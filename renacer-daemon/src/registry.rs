@@ -18,9 +18,9 @@ use tracing::{debug, warn};
 
 use crate::{
     decoding::CaptureSettings,
-    kernel::{CaptureRemains, Kernel, KernelError},
+    kernel::{CaptureRemains, Kernel, KernelError, continue_process},
     otlp::CaptureTrace,
-    session::{EndReason, Session, Sink},
+    session::{EndReason, LOSSLESS_PAUSE_RECORDS, LOSSLESS_RESUME_RECORDS, Session, Sink},
 };
 
 /// How long the reader sleeps in poll() when the producers did not wake it:
@@ -286,6 +286,58 @@ impl Registry {
         lock(&self.sessions).by_id.contains_key(&id)
     }
 
+    /// Ends streaming capture `id` as if its client had asked (its stream
+    /// then finishes with the summary). False for background captures.
+    pub fn end_stream(&self, id: u32) -> bool {
+        let mut sessions = lock(&self.sessions);
+        match sessions.by_id.get_mut(&id) {
+            Some(session) if matches!(session.sink, Sink::Stream { .. }) => {
+                session.request_end(EndReason::Stopped);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Flow control of lossless captures, after each drain: pause the
+    /// processes of a capture whose subscriber is behind, resume them once it
+    /// has caught up. The kernel also pauses them by itself when the ring
+    /// buffer fills; the resume here covers that too.
+    fn regulate_lossless(&self) {
+        let mut sessions = lock(&self.sessions);
+        let mut lossless = sessions
+            .by_id
+            .values_mut()
+            .filter(|session| session.settings.lossless)
+            .peekable();
+        if lossless.peek().is_none() {
+            return;
+        }
+        let mut kernel = self.kernel();
+        for session in lossless {
+            let queued = session.queued_records();
+            let state = &mut session.lossless;
+            if !state.pausing && queued >= LOSSLESS_PAUSE_RECORDS {
+                state.pausing = true;
+                state.pauses += 1;
+            } else if state.pausing && queued <= LOSSLESS_RESUME_RECORDS {
+                state.pausing = false;
+            } else if state.pausing {
+                continue;
+            }
+            if let Err(err) = kernel.set_paused(session.id, state.pausing) {
+                warn!(capture_id = session.id, "setting the pause flag failed: {err}");
+            }
+            if state.pausing {
+                continue;
+            }
+            for tgid in state.recently_resumed.drain(..) {
+                continue_process(tgid);
+            }
+            state.recently_resumed = kernel.resume(Some(session.id));
+        }
+    }
+
     async fn wait_for_drain(&self) {
         let mut drained = self.drained.subscribe();
         // Two full drains: the one under way may have started before the
@@ -414,6 +466,7 @@ impl Reader {
                     wait_readable(&ring);
                     drain(&registry, &mut ring);
                     registry.drained.send_modify(|epoch| *epoch += 1);
+                    registry.regulate_lossless();
                     polls += 1;
                     // About once a second.
                     if polls.is_multiple_of(200) {

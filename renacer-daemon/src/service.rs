@@ -14,7 +14,10 @@ use renacer_proto::v1::{
     capture_response::Event, tracer_server::Tracer,
 };
 use tokio::sync::{mpsc, oneshot};
-use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
+use tokio_stream::{
+    Stream, StreamExt as _,
+    wrappers::{ReceiverStream, UnboundedReceiverStream},
+};
 use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
@@ -23,7 +26,7 @@ use crate::{
     decoding::{CaptureSettings, SettingsError, to_proto},
     otlp::{self, DaemonOtlp, OtlpArgs, TraceRequest},
     registry::{FinishedCapture, Registry, StartError},
-    session::{EndReason, ProcessEventKind, ProcessRecord, STREAM_QUEUE_BATCHES, Sink, StreamItem},
+    session::{EndReason, ProcessEventKind, ProcessRecord, Sink, StreamItem},
 };
 
 #[derive(Debug, Clone)]
@@ -204,8 +207,9 @@ impl Tracer for TracerService {
             request.filter.as_ref(),
             request.decode.as_ref(),
             request.summary_only,
+            request.lossless,
         )?;
-        let (item_tx, item_rx) = mpsc::channel::<StreamItem>(STREAM_QUEUE_BATCHES);
+        let (item_tx, item_rx) = mpsc::unbounded_channel::<StreamItem>();
         let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);
         let command = command_or_cmdline(pid, request.command);
@@ -254,6 +258,7 @@ impl Tracer for TracerService {
                         summary: Some(pb::Summary::from(&finished.session.summary)),
                         drops: Some(drops_to_proto(&finished, otlp_unsent)),
                         total_syscalls: finished.session.summary.total_calls(),
+                        lossless_pauses: finished.session.lossless.pauses,
                     })),
                 })
             };
@@ -265,7 +270,7 @@ impl Tracer for TracerService {
         // Started first, then syscall batches until the session drops its
         // sender, then the end message (or error) from the control channel.
         let stream = tokio_stream::once(Ok(started))
-            .chain(ReceiverStream::new(item_rx).map(move |item| {
+            .chain(UnboundedReceiverStream::new(item_rx).map(move |item| {
                 if let StreamItem::Syscalls(records) = &item {
                     queued.fetch_sub(records.len(), AtomicOrdering::Relaxed);
                 }
@@ -282,8 +287,12 @@ impl Tracer for TracerService {
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
         let duration = validate_duration(request.duration)?;
-        let settings =
-            CaptureSettings::from_request(request.filter.as_ref(), request.decode.as_ref(), false)?;
+        let settings = CaptureSettings::from_request(
+            request.filter.as_ref(),
+            request.decode.as_ref(),
+            false,
+            request.lossless,
+        )?;
         let command = command_or_cmdline(pid, request.command);
         let trace = otlp::prepare(
             &self.otlp,
@@ -318,6 +327,11 @@ impl Tracer for TracerService {
         let id = request.into_inner().capture_id;
         if !self.registry.contains(id) {
             return Err(Status::not_found(format!("no capture with id {id}")));
+        }
+        // A streaming capture ends on its own stream, with its summary.
+        if self.registry.end_stream(id) {
+            info!(capture_id = id, "streaming capture stopped on request");
+            return Ok(Response::new(StopCaptureResponse { trace: None }));
         }
         let Some(mut finished) = self.registry.finish(id).await else {
             return Err(Status::not_found(format!("no capture with id {id}")));

@@ -24,12 +24,14 @@ use crate::{
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
 pub const STREAM_BATCH: usize = 4096;
-/// Queue slots of a streaming subscriber; batches are small when the reader
-/// flushes on its timer, so the real bound is `STREAM_QUEUE_RECORDS`.
-pub const STREAM_QUEUE_BATCHES: usize = 16_384;
 /// Records a streaming subscriber may have queued before records are dropped
 /// (about 100 MB).
 pub const STREAM_QUEUE_RECORDS: usize = 1 << 20;
+/// A lossless capture pauses its processes once its subscriber has this many
+/// records queued, and resumes them below `LOSSLESS_RESUME_RECORDS`: memory
+/// stays bounded without losing anything.
+pub const LOSSLESS_PAUSE_RECORDS: usize = 65_536;
+pub const LOSSLESS_RESUME_RECORDS: usize = 16_384;
 /// Records a background capture keeps before counting the rest as dropped.
 pub const BUFFER_LIMIT: usize = 20_000_000;
 
@@ -90,7 +92,8 @@ pub struct DaemonDrops {
 #[derive(Debug)]
 pub enum Sink {
     Stream {
-        tx: mpsc::Sender<StreamItem>,
+        /// Unbounded as a channel; `queued` bounds it (records, not batches).
+        tx: mpsc::UnboundedSender<StreamItem>,
         /// Records queued and not yet taken by the gRPC task.
         queued: Arc<AtomicUsize>,
         pending: Vec<TracedCall>,
@@ -104,7 +107,7 @@ pub enum Sink {
 
 impl Sink {
     pub fn stream(
-        tx: mpsc::Sender<StreamItem>,
+        tx: mpsc::UnboundedSender<StreamItem>,
         queued: Arc<AtomicUsize>,
         summary_only: bool,
     ) -> Self {
@@ -147,6 +150,20 @@ pub struct Session {
     pub settings: CaptureSettings,
     /// Bytes read at enter (or exit) per tid, waiting for the syscall's record.
     payloads: HashMap<u32, (u32, CapturedData)>,
+    /// Lossless flow control: paused now, how often, and who was last resumed.
+    pub lossless: LosslessState,
+}
+
+/// Where a lossless capture's flow control stands.
+#[derive(Debug, Default)]
+pub struct LosslessState {
+    /// The kernel pauses the capture's processes (its `PAUSE` entry is set).
+    pub pausing: bool,
+    /// Times the processes were paused because the consumer fell behind.
+    pub pauses: u64,
+    /// Processes resumed in the previous round, continued once more in case
+    /// their pause raced with the resume.
+    pub recently_resumed: Vec<u32>,
 }
 
 impl Session {
@@ -176,6 +193,7 @@ impl Session {
             on_tree_exit: Some(on_tree_exit),
             settings: CaptureSettings::default(),
             payloads: HashMap::new(),
+            lossless: LosslessState::default(),
         }
     }
 
@@ -357,6 +375,14 @@ impl Session {
         }
     }
 
+    /// Ends the capture early (for example on StopCapture): whoever waits
+    /// for the tree to exit hears `reason` instead.
+    pub fn request_end(&mut self, reason: EndReason) {
+        if let Some(notify) = self.on_tree_exit.take() {
+            let _ = notify.send(reason);
+        }
+    }
+
     /// Tasks the session believes alive (for the liveness sweep).
     pub fn live_tasks(&self) -> impl Iterator<Item = u32> + '_ {
         self.live.iter().copied()
@@ -380,17 +406,29 @@ impl Session {
         }
     }
 
+    /// Records queued for the subscriber and not yet taken.
+    pub fn queued_records(&self) -> usize {
+        match &self.sink {
+            Sink::Stream { queued, .. } => queued.load(Ordering::Relaxed),
+            Sink::Buffer { .. } => 0,
+        }
+    }
+
     fn send(&mut self, item: StreamItem, records: u64) {
         let Sink::Stream { tx, queued, .. } = &self.sink else {
             return;
         };
         let records = records as usize;
-        if queued.load(Ordering::Relaxed) + records > STREAM_QUEUE_RECORDS {
+        // A lossless capture is bounded by pausing its processes instead.
+        if !self.settings.lossless
+            && queued.load(Ordering::Relaxed) + records > STREAM_QUEUE_RECORDS
+        {
             self.drops.subscriber += records as u64;
             return;
         }
         queued.fetch_add(records, Ordering::Relaxed);
-        if tx.try_send(item).is_err() {
+        if tx.send(item).is_err() {
+            // The subscriber is gone; the capture is ending.
             queued.fetch_sub(records, Ordering::Relaxed);
             self.drops.subscriber += records as u64;
         }
@@ -486,7 +524,7 @@ mod tests {
 
     #[test]
     fn slow_subscriber_drops_are_counted_not_blocking() {
-        let (tx, _rx_kept_full) = mpsc::channel(1);
+        let (tx, _rx_never_read) = mpsc::unbounded_channel();
         let (exit_tx, _exit_rx) = oneshot::channel();
         let mut session = Session::new(
             1,
@@ -497,13 +535,44 @@ mod tests {
             Sink::stream(tx, Arc::default(), false),
             exit_tx,
         );
-        for i in 0..(STREAM_BATCH * 3) {
+        let made = STREAM_QUEUE_RECORDS + STREAM_BATCH * 3;
+        for i in 0..made {
             session.apply_syscall(&syscall(7, 7, 1, 1, i as u64));
         }
         session.flush();
-        // One batch fits in the queue; the other two are counted.
-        assert_eq!(session.drops.subscriber, (STREAM_BATCH * 2) as u64);
-        assert_eq!(session.summary.total_calls(), (STREAM_BATCH * 3) as u64);
+        // The queue takes its bound; every record past it is counted.
+        assert_eq!(session.queued_records(), STREAM_QUEUE_RECORDS);
+        assert_eq!(
+            session.queued_records() as u64 + session.drops.subscriber,
+            made as u64
+        );
+        assert_eq!(session.summary.total_calls(), made as u64);
+    }
+
+    #[test]
+    fn a_lossless_subscriber_loses_nothing() {
+        let (tx, _rx_never_read) = mpsc::unbounded_channel();
+        let (exit_tx, _exit_rx) = oneshot::channel();
+        let session = Session::new(
+            1,
+            String::new(),
+            7,
+            vec![],
+            0,
+            Sink::stream(tx, Arc::default(), false),
+            exit_tx,
+        );
+        let mut session = session.with_settings(CaptureSettings {
+            lossless: true,
+            ..CaptureSettings::default()
+        });
+        let made = STREAM_QUEUE_RECORDS + STREAM_BATCH;
+        for i in 0..made {
+            session.apply_syscall(&syscall(7, 7, 1, 1, i as u64));
+        }
+        session.flush();
+        assert_eq!(session.drops.subscriber, 0);
+        assert_eq!(session.queued_records(), made);
     }
 
     fn payload(tid: u32, nr: u16, arg: u8) -> PayloadHeader {

@@ -41,7 +41,8 @@ use aya_ebpf::{
 use renacer_common::{
     CaptureConfig, EventHeader, IOVEC_BYTES, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
     MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_TRACED_PROCESSES, MSGHDR_BYTES,
-    PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES, SCRATCH_DATA_BYTES,
+    LOSSLESS_HIGH_WATER_BYTES, PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES,
+    SCRATCH_DATA_BYTES,
     SYSCALL_SLOTS, SyscallCapturePlan, SyscallEvent, WAKEUP_THRESHOLD_BYTES, capture_at,
     capture_len, config, flags, kind, payload,
 };
@@ -68,6 +69,16 @@ static DROPS: PerCpuArray<u64> = PerCpuArray::with_max_entries(MAX_CAPTURES, 0);
 /// daemon before the capture's first process is tracked).
 #[map]
 static CONFIG: Array<CaptureConfig> = Array::with_max_entries(MAX_CAPTURES, 0);
+
+/// Capture id -> nonzero while user space cannot keep up with that lossless
+/// capture (its subscriber's queue is full): its processes pause.
+#[map]
+static PAUSE: Array<u32> = Array::with_max_entries(MAX_CAPTURES, 0);
+
+/// tgid -> capture id of each process a lossless capture paused (SIGSTOP), so
+/// that user space resumes exactly those (SIGCONT) once it has drained.
+#[map]
+static PAUSED: HashMap<u32, u32> = HashMap::with_max_entries(MAX_TRACED_PROCESSES, 0);
 
 /// Syscall number -> which arguments to read from user memory.
 #[map]
@@ -116,10 +127,35 @@ fn count_drop(capture_id: u32) {
 /// drains on a short timer, and a wakeup per record would cost more than the record.
 #[inline(always)]
 fn wakeup_flags() -> u64 {
-    if EVENTS.query(BPF_RB_AVAIL_DATA as u64) >= WAKEUP_THRESHOLD_BYTES {
+    wakeup_flags_for(EVENTS.query(BPF_RB_AVAIL_DATA as u64))
+}
+
+#[inline(always)]
+fn wakeup_flags_for(waiting_bytes: u64) -> u64 {
+    if waiting_bytes >= WAKEUP_THRESHOLD_BYTES {
         BPF_RB_FORCE_WAKEUP as u64
     } else {
         BPF_RB_NO_WAKEUP as u64
+    }
+}
+
+const SIGSTOP: u32 = 19;
+
+/// A lossless capture's process pauses when user space is behind: SIGSTOP
+/// now, at the syscall's exit, takes effect on the way back to user mode, so
+/// no call is interrupted and the process stops before its next one. It is
+/// recorded in `PAUSED` first, once, and user space resumes it.
+#[inline(always)]
+fn pause_if_behind(capture_id: u32, tgid: u32, waiting_bytes: u64) {
+    let behind = waiting_bytes >= LOSSLESS_HIGH_WATER_BYTES
+        || PAUSE.get(capture_id).is_some_and(|pause| *pause != 0);
+    if behind
+        && PAUSED
+            .insert(&tgid, &capture_id, BPF_NOEXIST as u64)
+            .is_ok()
+    {
+        // SAFETY: helper without memory arguments; signals the current process.
+        unsafe { generated::bpf_send_signal(SIGSTOP) };
     }
 }
 
@@ -867,7 +903,11 @@ fn on_exit(ret: i64) {
         ret,
         duration_ns: now - enter_ns,
     });
-    entry.submit(wakeup_flags());
+    let waiting_bytes = EVENTS.query(BPF_RB_AVAIL_DATA as u64);
+    entry.submit(wakeup_flags_for(waiting_bytes));
+    if cfg.flags & config::LOSSLESS != 0 {
+        pause_if_behind(state.capture_id, state.pid, waiting_bytes);
+    }
 }
 
 // ---- raw tracepoints: same logic, selectable with --attach raw-tracepoint ----
@@ -1023,6 +1063,7 @@ pub fn renacer_sched_exit(ctx: TracePointContext) -> u32 {
     emit_process(kind::EXIT, capture_id, tgid, tid, u32::from(group_dead));
     if group_dead {
         let _ = TRACED.remove(&tgid);
+        let _ = PAUSED.remove(&tgid);
     }
     0
 }

@@ -25,6 +25,10 @@ pub struct TraceFile {
     pub statistics: Statistics,
     #[serde(default)]
     pub drops: Drops,
+    /// Why the trace ends early, when it does: the capture was interrupted
+    /// (a signal to renacerctl, the daemon gone) and holds what arrived until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +43,100 @@ pub struct Statistics {
     pub total_syscalls: u64,
     pub total_duration_nanos: u64,
     pub syscall_counts: BTreeMap<String, u64>,
+}
+
+impl Statistics {
+    /// Counts one more call.
+    pub fn add(&mut self, call: &JsonSyscall) {
+        self.total_syscalls += 1;
+        self.total_duration_nanos = self.total_duration_nanos.saturating_add(call.duration_nanos);
+        match self.syscall_counts.get_mut(&call.name) {
+            Some(count) => *count += 1,
+            None => {
+                self.syscall_counts.insert(call.name.clone(), 1);
+            }
+        }
+    }
+}
+
+/// Writes a renacer-json-v1 document as its calls arrive, one call per line,
+/// so memory stays flat however long the trace: the header first, the
+/// statistics and drops (known only at the end) last. The result parses as
+/// the same [`TraceFile`] that [`TraceFile::to_json_pretty`] writes.
+#[derive(Debug)]
+pub struct TraceWriter<W: std::io::Write> {
+    out: W,
+    statistics: Statistics,
+}
+
+impl<W: std::io::Write> TraceWriter<W> {
+    /// Writes everything before the first call.
+    pub fn begin(mut out: W, trace_id: &str, process: &ProcessInfo) -> std::io::Result<Self> {
+        write!(
+            out,
+            "{{\n  \"version\": {},\n  \"format\": {},\n  \"trace_id\": {},\n  \"process\": {},\n  \"syscalls\": [",
+            json_string(env!("CARGO_PKG_VERSION")),
+            json_string(FORMAT),
+            json_string(trace_id),
+            to_json_compact(process),
+        )?;
+        Ok(Self {
+            out,
+            statistics: Statistics::default(),
+        })
+    }
+
+    pub fn syscall(&mut self, call: &JsonSyscall) -> std::io::Result<()> {
+        let separator = if self.statistics.total_syscalls == 0 {
+            "\n    "
+        } else {
+            ",\n    "
+        };
+        self.out.write_all(separator.as_bytes())?;
+        serde_json::to_writer(&mut self.out, call).map_err(std::io::Error::from)?;
+        self.statistics.add(call);
+        Ok(())
+    }
+
+    /// Calls written so far.
+    pub fn statistics(&self) -> &Statistics {
+        &self.statistics
+    }
+
+    /// Pushes what was written so far to the underlying writer (a reader of
+    /// the file sees whole lines).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Closes the document; `incomplete` says why it ends early, if it does.
+    pub fn finish(mut self, drops: Drops, incomplete: Option<&str>) -> std::io::Result<W> {
+        let close = if self.statistics.total_syscalls == 0 {
+            "],\n"
+        } else {
+            "\n  ],\n"
+        };
+        write!(
+            self.out,
+            "{close}  \"statistics\": {},\n  \"drops\": {}",
+            to_json_compact(&self.statistics),
+            to_json_compact(&drops),
+        )?;
+        if let Some(reason) = incomplete {
+            write!(self.out, ",\n  \"incomplete\": {}", json_string(reason))?;
+        }
+        self.out.write_all(b"\n}\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+fn json_string(s: &str) -> String {
+    to_json_compact(&s)
+}
+
+fn to_json_compact<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data with string map keys serializes infallibly")
 }
 
 /// Events lost before they reached the file.
@@ -214,24 +312,19 @@ impl TraceFile {
         syscalls: Vec<JsonSyscall>,
         drops: Drops,
     ) -> Self {
-        let mut syscall_counts = BTreeMap::new();
-        let mut total_duration_nanos = 0u64;
+        let mut statistics = Statistics::default();
         for call in &syscalls {
-            *syscall_counts.entry(call.name.clone()).or_insert(0) += 1;
-            total_duration_nanos = total_duration_nanos.saturating_add(call.duration_nanos);
+            statistics.add(call);
         }
         Self {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             format: FORMAT.to_owned(),
             trace_id,
             process,
-            statistics: Statistics {
-                total_syscalls: syscalls.len() as u64,
-                total_duration_nanos,
-                syscall_counts,
-            },
+            statistics,
             syscalls,
             drops,
+            incomplete: None,
         }
     }
 
@@ -313,6 +406,36 @@ mod tests {
         assert_eq!(t.syscalls[1].raw_args, [3, 0x7ffd_0000, 0x340, 0]);
         assert_eq!(t.syscalls[1].errno.as_deref(), Some("ENOENT"));
         assert_eq!(t.syscalls[3].args, ["3"]);
+    }
+
+    #[test]
+    fn streamed_document_parses_as_the_same_trace() {
+        let whole = sample();
+        let mut writer =
+            TraceWriter::begin(Vec::new(), &whole.trace_id, &whole.process).expect("in memory");
+        for call in &whole.syscalls {
+            writer.syscall(call).expect("in memory");
+        }
+        let bytes = writer.finish(whole.drops, None).expect("in memory");
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        assert_eq!(TraceFile::parse(&text).expect("valid"), whole);
+        // One call per line: a reader can follow the file as it grows.
+        assert_eq!(text.lines().filter(|l| l.contains("\"name\"")).count(), 4);
+    }
+
+    #[test]
+    fn an_interrupted_stream_is_marked_and_still_loads() {
+        let writer = TraceWriter::begin(Vec::new(), "ab", &ProcessInfo::default()).expect("mem");
+        let bytes = writer
+            .finish(Drops::default(), Some("interrupted by SIGINT"))
+            .expect("in memory");
+        let trace = TraceFile::parse(std::str::from_utf8(&bytes).expect("UTF-8")).expect("valid");
+        assert!(trace.syscalls.is_empty());
+        assert_eq!(trace.incomplete.as_deref(), Some("interrupted by SIGINT"));
+        // Files without the field (older versions) load as complete.
+        let mut old = serde_json::to_value(sample()).expect("value");
+        old.as_object_mut().expect("object").remove("incomplete");
+        assert_eq!(TraceFile::parse(&old.to_string()).expect("valid").incomplete, None);
     }
 
     #[test]

@@ -38,6 +38,11 @@ pub struct CaptureArgs {
     /// deflated; every renacerctl command that reads traces detects it).
     #[arg(long)]
     compress: bool,
+    /// Deliver every event: when the consumer falls behind, the traced
+    /// processes are paused (SIGSTOP at their next syscall exit, SIGCONT once
+    /// drained) instead of events being dropped.
+    #[arg(long)]
+    lossless: bool,
     /// The command to run and trace from its execve on.
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
@@ -111,6 +116,12 @@ impl ParkedChild {
         Ok(())
     }
 
+    /// Passes a signal renacerctl received on to the command.
+    pub(crate) fn signal(&self, signal: i32) {
+        // SAFETY: signalling our own child (not yet reaped: `wait` consumes self).
+        unsafe { libc::kill(self.pid, signal) };
+    }
+
     /// Waits for the child and maps its status to an exit code.
     pub(crate) fn wait(self) -> anyhow::Result<u8> {
         if !self.released {
@@ -161,13 +172,20 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
     // Bad flags fail before any command runs.
     args.otlp.export()?;
     args.otlp.trace_parent(args.pid.is_none())?;
+    if args.compress && args.format != Format::Json {
+        bail!("--compress applies to traces: add --format json");
+    }
     if let Some(pid) = args.pid {
         if pid == 0 {
             bail!("--pid must be a process id greater than 0");
         }
-        let ending = crate::run_async(stream_capture(socket, &args, pid, None))?;
-        report_drops(&ending);
-        return Ok(0);
+        let streamed = crate::run_async(stream_capture(socket, &args, pid, None))?;
+        report_drops(&streamed.ending);
+        // strace -p ends with Ctrl-C: the capture is complete, the exit code
+        // says how it ended.
+        return Ok(streamed
+            .interrupted_by
+            .map_or(0, |signal| 128u8.wrapping_add(signal as u8)));
     }
     if args.command.is_empty() {
         bail!("nothing to trace: pass --pid N or -- CMD ARGS...");
@@ -176,9 +194,54 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
     let pid = child.pid as u32;
     let result = crate::run_async(stream_capture(socket, &args, pid, Some(&mut child)));
     let code = child.wait()?;
-    let ending = result?;
-    report_drops(&ending);
+    let streamed = result?;
+    report_drops(&streamed.ending);
     Ok(code)
+}
+
+/// How a streamed capture ended.
+#[derive(Debug)]
+struct Streamed {
+    ending: Ending,
+    /// The signal that asked renacerctl to stop, if one did.
+    interrupted_by: Option<i32>,
+}
+
+/// SIGINT, SIGTERM and SIGHUP, which end a capture cleanly rather than kill
+/// renacerctl with its output half written.
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let install = |kind| signal(kind).context("installing signal handlers");
+        Ok(Self {
+            interrupt: install(SignalKind::interrupt())?,
+            terminate: install(SignalKind::terminate())?,
+            hangup: install(SignalKind::hangup())?,
+        })
+    }
+
+    async fn next(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.interrupt.recv() => libc::SIGINT,
+            _ = self.terminate.recv() => libc::SIGTERM,
+            _ = self.hangup.recv() => libc::SIGHUP,
+        }
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGINT => "SIGINT",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        _ => "a signal",
+    }
 }
 
 async fn stream_capture(
@@ -186,7 +249,7 @@ async fn stream_capture(
     args: &CaptureArgs,
     pid: u32,
     mut child: Option<&mut ParkedChild>,
-) -> anyhow::Result<Ending> {
+) -> anyhow::Result<Streamed> {
     let mut client = connect(socket).await?;
     let out = crate::open_output(args.output.as_ref(), args.format == Format::Json).with_context(
         || {
@@ -198,13 +261,7 @@ async fn stream_capture(
             )
         },
     )?;
-    let mut renderer = Renderer::new(out, args.format, args.summary);
-    if args.compress {
-        if args.format != Format::Json {
-            bail!("--compress applies to traces: add --format json");
-        }
-        renderer.compress();
-    }
+    let mut renderer = Renderer::new(out, args.format, args.summary, args.compress);
     let request = CaptureRequest {
         pid,
         duration: args
@@ -218,25 +275,62 @@ async fn stream_capture(
         decode: args.filter.decode(),
         otlp: args.otlp.export()?,
         trace_parent: args.otlp.trace_parent(child.is_some())?,
+        lossless: args.lossless,
     };
+    let mut signals = StopSignals::install()?;
     let mut stream = client
         .capture(request)
         .await
         .map_err(status_error)?
         .into_inner();
     let mut ending = Ending::default();
+    let mut capture_id = None;
+    let mut interrupted_by = None;
     loop {
-        let message = stream.message().await.map_err(status_error)?;
-        let Some(message) = message else {
-            bail!("the daemon ended the capture stream without a summary");
+        let message = tokio::select! {
+            message = stream.message() => message,
+            signal = signals.next() => {
+                let first = interrupted_by.is_none();
+                interrupted_by = Some(signal);
+                if let Some(child) = child.as_deref_mut() {
+                    // As under strace: the command gets the signal, and the
+                    // capture ends when it exits.
+                    child.signal(signal);
+                    continue;
+                }
+                if first && let Some(id) = capture_id {
+                    // The daemon ends the capture; its summary still comes.
+                    let stopped = client.stop_capture(pb::StopCaptureRequest { capture_id: id }).await;
+                    if stopped.is_ok() {
+                        continue;
+                    }
+                }
+                let reason = format!("interrupted by {}", signal_name(signal));
+                renderer.finish(&ending, Some(&reason))?;
+                return Ok(Streamed { ending, interrupted_by });
+            }
+        };
+        let message = match message {
+            Ok(Some(message)) => message,
+            Ok(None) => {
+                renderer.finish(&ending, Some("the daemon ended the capture stream early"))?;
+                bail!("the daemon ended the capture stream without a summary");
+            }
+            Err(status) => {
+                let reason = format!("the capture stream failed: {}", status.message());
+                renderer.finish(&ending, Some(&reason))?;
+                return Err(status_error(status));
+            }
         };
         match message.event {
             Some(Event::Started(started)) => {
+                capture_id = Some(started.capture_id);
                 ending.trace_id = started.trace_id;
                 ending.process = ProcessInfo {
                     pid: started.pid,
                     command: started.command,
                 };
+                renderer.started(&ending.trace_id, &ending.process)?;
                 if let Some(child) = child.as_deref_mut() {
                     child.release().context("starting the command")?;
                 }
@@ -245,6 +339,7 @@ async fn stream_capture(
                 for record in &batch.records {
                     renderer.record(record)?;
                 }
+                renderer.batch_done()?;
             }
             Some(Event::Process(process)) if process.kind() == pb::ProcessEventKind::Fork => {
                 renderer.multi_process();
@@ -257,8 +352,12 @@ async fn stream_capture(
                 ending.subscriber_drops = drops.subscriber;
                 ending.buffer_drops = drops.buffer;
                 ending.otlp_unsent = drops.otlp_unsent;
-                renderer.finish(&ending)?;
-                return Ok(ending);
+                let reason = interrupted_by.map(|signal| format!("interrupted by {}", signal_name(signal)));
+                renderer.finish(&ending, reason.as_deref())?;
+                return Ok(Streamed {
+                    ending,
+                    interrupted_by,
+                });
             }
             None => {}
         }

@@ -1,12 +1,12 @@
 //! Rendering a capture as it streams: strace-like lines, the -c table, or a
-//! renacer-json-v1 trace at the end.
+//! renacer-json-v1 trace written call by call.
 use std::io::{self, Write};
 
 use renacer_proto::v1 as pb;
 use renacer_trace::{
     SyscallRecord,
     decode::format_line_with_args,
-    json::{Drops, JsonSyscall, ProcessInfo, TraceFile},
+    json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     summary::{Summary, render_table},
     text::{TextOptions, format_line},
 };
@@ -15,18 +15,30 @@ use renacer_trace::{
 pub enum Format {
     /// strace-like lines.
     Text,
-    /// One renacer-json-v1 document when the capture ends.
+    /// A renacer-json-v1 document, written as the calls arrive.
     Json,
 }
 
+/// Where records go as they arrive. Text and JSON are written as they
+/// stream, so memory stays flat however long the capture; only the
+/// `--compress` form needs the whole trace (its runs span the trace).
+enum Sink {
+    Text(Box<dyn Write>),
+    /// Before `CaptureStarted` the trace id is unknown: the header waits.
+    JsonPending(Box<dyn Write>),
+    Json(TraceWriter<Box<dyn Write>>),
+    Compressed {
+        out: Box<dyn Write>,
+        records: Vec<JsonSyscall>,
+    },
+    Done,
+}
+
 pub struct Renderer {
-    out: Box<dyn Write>,
+    sink: Sink,
     format: Format,
     summary_only: bool,
     text: TextOptions,
-    records: Vec<JsonSyscall>,
-    /// Write JSON traces in the compact form.
-    compressed: bool,
 }
 
 /// What the daemon reports when the capture ends.
@@ -42,6 +54,15 @@ pub struct Ending {
     pub otlp_unsent: u64,
 }
 
+impl Ending {
+    fn drops(&self) -> Drops {
+        Drops {
+            kernel: self.kernel_drops,
+            daemon: self.subscriber_drops + self.buffer_drops,
+        }
+    }
+}
+
 impl std::fmt::Debug for Renderer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Renderer")
@@ -52,23 +73,35 @@ impl std::fmt::Debug for Renderer {
 }
 
 impl Renderer {
-    pub fn new(out: Box<dyn Write>, format: Format, summary_only: bool) -> Self {
+    /// `compressed`: JSON output in the `--compress` form.
+    pub fn new(out: Box<dyn Write>, format: Format, summary_only: bool, compressed: bool) -> Self {
+        let sink = match format {
+            Format::Text => Sink::Text(out),
+            Format::Json if compressed => Sink::Compressed {
+                out,
+                records: Vec::new(),
+            },
+            Format::Json => Sink::JsonPending(out),
+        };
         Self {
-            out,
+            sink,
             format,
             summary_only,
             text: TextOptions {
                 show_pid: false,
                 show_duration: true,
             },
-            records: Vec::new(),
-            compressed: false,
         }
     }
 
-    /// JSON output is written in the `--compress` form.
-    pub fn compress(&mut self) {
-        self.compressed = true;
+    /// The capture started: a JSON document can begin.
+    pub fn started(&mut self, trace_id: &str, process: &ProcessInfo) -> io::Result<()> {
+        if let Sink::JsonPending(_) = self.sink
+            && let Sink::JsonPending(out) = std::mem::replace(&mut self.sink, Sink::Done)
+        {
+            self.sink = Sink::Json(TraceWriter::begin(out, trace_id, process)?);
+        }
+        Ok(())
     }
 
     /// More than one process is traced from now on: prefix lines with the pid.
@@ -77,48 +110,63 @@ impl Renderer {
     }
 
     pub fn record(&mut self, wire: &pb::SyscallRecord) -> io::Result<()> {
-        let record = SyscallRecord::from(wire);
-        match self.format {
-            Format::Text if !self.summary_only => {
+        match &mut self.sink {
+            Sink::Text(out) if !self.summary_only => {
+                let record = SyscallRecord::from(wire);
                 // Daemons that do not decode send raw values only.
                 let line = if wire.decoded_args.is_empty() {
                     format_line(&record, &self.text)
                 } else {
                     format_line_with_args(&record, &wire.decoded_args, &self.text)
                 };
-                writeln!(self.out, "{line}")
+                writeln!(out, "{line}")
             }
-            Format::Json => {
-                self.records.push(JsonSyscall::from(wire));
+            Sink::Json(writer) => writer.syscall(&JsonSyscall::from(wire)),
+            Sink::Compressed { records, .. } => {
+                records.push(JsonSyscall::from(wire));
                 Ok(())
             }
-            Format::Text => Ok(()),
+            Sink::Text(_) | Sink::JsonPending(_) | Sink::Done => Ok(()),
         }
     }
 
-    pub fn finish(mut self, ending: &Ending) -> io::Result<()> {
-        match self.format {
-            Format::Text => {
+    /// A batch has been rendered: whoever follows the output sees it now.
+    pub fn batch_done(&mut self) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Text(out) => out.flush(),
+            Sink::Json(writer) => writer.flush(),
+            Sink::JsonPending(_) | Sink::Compressed { .. } | Sink::Done => Ok(()),
+        }
+    }
+
+    /// Ends the output. `incomplete` says why the capture ended early (a
+    /// signal, the daemon gone): a JSON trace is still closed, and marked.
+    pub fn finish(&mut self, ending: &Ending, incomplete: Option<&str>) -> io::Result<()> {
+        match std::mem::replace(&mut self.sink, Sink::Done) {
+            Sink::Text(mut out) => {
                 if self.summary_only {
-                    write!(self.out, "{}", render_table(&ending.summary))?;
+                    write!(out, "{}", render_table(&ending.summary))?;
                 }
+                out.flush()
             }
-            Format::Json => {
-                let drops = Drops {
-                    kernel: ending.kernel_drops,
-                    daemon: ending.subscriber_drops + ending.buffer_drops,
-                };
-                let file = TraceFile::from_syscalls(
+            Sink::JsonPending(out) => {
+                let writer = TraceWriter::begin(out, &ending.trace_id, &ending.process)?;
+                writer.finish(ending.drops(), incomplete).map(drop)
+            }
+            Sink::Json(writer) => writer.finish(ending.drops(), incomplete).map(drop),
+            Sink::Compressed { mut out, records } => {
+                let mut file = TraceFile::from_syscalls(
                     ending.trace_id.clone(),
                     ending.process.clone(),
-                    std::mem::take(&mut self.records),
-                    drops,
+                    records,
+                    ending.drops(),
                 );
-                self.out
-                    .write_all(&crate::traces::encode_trace(&file, self.compressed))?;
+                file.incomplete = incomplete.map(str::to_owned);
+                out.write_all(&crate::traces::encode_trace(&file, true))?;
+                out.flush()
             }
+            Sink::Done => Ok(()),
         }
-        self.out.flush()
     }
 }
 

@@ -8,7 +8,7 @@ use std::{
     collections::BTreeSet,
     io::Write as _,
     path::Path,
-    process::{Command, Stdio},
+    process::Stdio,
 };
 
 use regex::Regex;
