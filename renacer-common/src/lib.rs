@@ -13,15 +13,13 @@ pub const MAX_CAPTURES: u32 = 1024;
 pub const MAX_TRACED_PROCESSES: u32 = 65_536;
 /// Capacity of the per-thread in-flight syscall map.
 pub const MAX_INFLIGHT_THREADS: u32 = 65_536;
-/// Ring buffer size in bytes (power of two, multiple of the page size).
-pub const RING_BUFFER_BYTES: u32 = 64 << 20;
+/// Default ring buffer size in bytes (a power of two, a multiple of the page
+/// size; `renacer-daemon --ring-buffer-mib` sets it at load time). The daemon
+/// maps it twice, so it shows in the daemon's RSS at twice its size.
+pub const RING_BUFFER_BYTES: u32 = 8 << 20;
 /// Once this many bytes wait in the ring buffer the producer wakes the consumer;
 /// below it records are submitted without a wakeup and the consumer polls on a timer.
 pub const WAKEUP_THRESHOLD_BYTES: u64 = 256 << 10;
-/// Once this many bytes wait in the ring buffer, a lossless capture pauses
-/// its processes (SIGSTOP at their next syscall exit). The rest of the ring
-/// absorbs what threads already inside a syscall emit before they stop.
-pub const LOSSLESS_HIGH_WATER_BYTES: u64 = 8 << 20;
 
 /// `EventHeader::kind` values.
 pub mod kind {
@@ -52,7 +50,7 @@ pub mod config {
     /// Numbers past the bitmap (`SYSCALL_SLOTS` and up) are traced too.
     pub const ALL_SYSCALLS: u32 = 2;
     /// Pause the capture's processes instead of losing events when user space
-    /// falls behind (see `LOSSLESS_HIGH_WATER_BYTES` and the `PAUSE` map).
+    /// falls behind (the ring buffer half full, or the `PAUSE` map set).
     pub const LOSSLESS: u32 = 4;
 }
 

@@ -19,6 +19,32 @@ static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"),
 
 const TRACEFS: &str = "/sys/kernel/tracing";
 
+/// The ring buffer's size: a power of two of at least one page, in MiB on
+/// the command line (`--ring-buffer-mib`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingBufferSize(u32);
+
+impl RingBufferSize {
+    pub fn from_mib(mib: u32) -> Result<Self, String> {
+        match mib.checked_mul(1 << 20) {
+            Some(bytes) if mib.is_power_of_two() && mib <= 1024 => Ok(Self(bytes)),
+            _ => Err(format!(
+                "{mib} MiB: the ring buffer size must be a power of two from 1 to 1024 MiB"
+            )),
+        }
+    }
+
+    pub fn bytes(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for RingBufferSize {
+    fn default() -> Self {
+        Self(renacer_common::RING_BUFFER_BYTES)
+    }
+}
+
 /// How the hot `raw_syscalls` programs attach. Both run the same logic; the raw
 /// tracepoint skips the perf record the classic one prepares on every hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -231,17 +257,23 @@ pub struct CaptureRemains {
 impl Kernel {
     /// Loads and attaches everything. Returns the ring buffer separately: its
     /// reader runs on its own thread.
-    pub fn load(mode: AttachMode) -> Result<(Self, RingBuf<MapData>), KernelError> {
+    pub fn load(
+        mode: AttachMode,
+        ring_buffer: RingBufferSize,
+    ) -> Result<(Self, RingBuf<MapData>), KernelError> {
         raise_memlock_limit();
         ensure_tracefs()?;
         let fork_child_pid = read_offset("sched", "sched_process_fork", "child_pid")?;
         let exit_group_dead = read_offset("sched", "sched_process_exit", "group_dead")?;
+        let lossless_high_water = u64::from(ring_buffer.bytes()) / 2;
 
         let mut ebpf = EbpfLoader::new()
             // Task local storage (continuous mode) has no user-space wrapper in aya.
             .allow_unsupported_maps()
+            .map_max_entries("EVENTS", ring_buffer.bytes())
             .override_global("FORK_CHILD_PID_OFFSET", &fork_child_pid, true)
             .override_global("EXIT_GROUP_DEAD_OFFSET", &exit_group_dead, true)
+            .override_global("LOSSLESS_HIGH_WATER_BYTES", &lossless_high_water, true)
             .load(EBPF_OBJECT)
             .map_err(classify_load_error)?;
 

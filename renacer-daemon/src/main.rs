@@ -13,7 +13,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 use renacer_daemon::{
     continuous::{Continuous, ContinuousArgs},
-    kernel::{AttachMode, Kernel},
+    kernel::{AttachMode, Kernel, RingBufferSize},
     registry::{Reader, Registry},
     service::TracerService,
 };
@@ -39,6 +39,12 @@ struct Args {
     /// perf record a classic tracepoint prepares on every syscall of the machine.
     #[arg(long, value_enum, default_value = "raw-tracepoint")]
     attach: AttachMode,
+    /// Size of the kernel's ring buffer in MiB (a power of two). Larger rides
+    /// out longer stalls of the reader without drops; the daemon maps it
+    /// twice, so its RSS grows by twice this.
+    #[arg(long, default_value_t = renacer_common::RING_BUFFER_BYTES >> 20,
+          value_parser = parse_ring_buffer_mib)]
+    ring_buffer_mib: u32,
     #[command(flatten)]
     otlp: renacer_daemon::otlp::OtlpArgs,
     /// Log filter (tracing EnvFilter syntax), e.g. info or renacer_daemon=debug.
@@ -46,6 +52,13 @@ struct Args {
     log: String,
     #[command(flatten)]
     continuous: ContinuousArgs,
+}
+
+fn parse_ring_buffer_mib(value: &str) -> Result<u32, String> {
+    let mib = value
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number of MiB"))?;
+    RingBufferSize::from_mib(mib).map(|_| mib)
 }
 
 fn main() -> ExitCode {
@@ -105,7 +118,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     {
         bail!("--listen {addr}: only loopback addresses are allowed (the API controls tracing)");
     }
-    let (kernel, ring) = Kernel::load(args.attach).context("loading eBPF programs")?;
+    let ring_size = RingBufferSize::from_mib(args.ring_buffer_mib).map_err(anyhow::Error::msg)?;
+    let (kernel, ring) = Kernel::load(args.attach, ring_size).context("loading eBPF programs")?;
     let registry = Registry::new(kernel);
     let reader = Reader::spawn(Arc::clone(&registry), ring).context("starting the reader")?;
 

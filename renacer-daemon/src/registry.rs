@@ -5,7 +5,7 @@ use std::{
     os::fd::AsRawFd as _,
     sync::{
         Arc, Mutex, MutexGuard,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
     },
     thread,
     time::Duration,
@@ -26,6 +26,8 @@ use crate::{
 /// How long the reader sleeps in poll() when the producers did not wake it:
 /// the kernel submits without wakeups below a fill threshold.
 const READER_POLL_MS: i32 = 5;
+/// Idle seconds after a capture in which freed memory is returned.
+const TRIMS_AFTER_A_CAPTURE: u32 = 5;
 /// Events handled per registry lock, so gRPC handlers are never starved.
 const EVENTS_PER_LOCK: usize = 16_384;
 
@@ -37,6 +39,9 @@ pub struct Counters {
     pub daemon_drops: AtomicU64,
     /// Events for capture ids with no session (arrived after the capture ended).
     pub orphan_events: AtomicU64,
+    /// Seconds of idle left in which to return freed memory to the system
+    /// (set when a capture ends: its stream may still be draining to the client).
+    trims_left: AtomicU32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -253,6 +258,9 @@ impl Registry {
             Ordering::Relaxed,
         );
         let kernel_drops = remains.kernel_drops + session.kernel_drops_at_stop;
+        self.counters
+            .trims_left
+            .store(TRIMS_AFTER_A_CAPTURE, Ordering::Relaxed);
         Some(FinishedCapture {
             session,
             kernel_drops,
@@ -317,24 +325,28 @@ impl Registry {
         for session in lossless {
             let queued = session.queued_records();
             let state = &mut session.lossless;
-            if !state.pausing && queued >= LOSSLESS_PAUSE_RECORDS {
-                state.pausing = true;
-                state.pauses += 1;
-            } else if state.pausing && queued <= LOSSLESS_RESUME_RECORDS {
-                state.pausing = false;
-            } else if state.pausing {
-                continue;
+            let pausing = if state.pausing {
+                queued > LOSSLESS_RESUME_RECORDS
+            } else {
+                queued >= LOSSLESS_PAUSE_RECORDS
+            };
+            if pausing != state.pausing {
+                state.pausing = pausing;
+                if let Err(err) = kernel.set_paused(session.id, pausing) {
+                    warn!(capture_id = session.id, "setting the pause flag failed: {err}");
+                }
             }
-            if let Err(err) = kernel.set_paused(session.id, state.pausing) {
-                warn!(capture_id = session.id, "setting the pause flag failed: {err}");
-            }
-            if state.pausing {
+            if pausing {
                 continue;
             }
             for tgid in state.recently_resumed.drain(..) {
                 continue_process(tgid);
             }
-            state.recently_resumed = kernel.resume(Some(session.id));
+            let resumed = kernel.resume(Some(session.id));
+            if !resumed.is_empty() {
+                state.pauses += 1;
+            }
+            state.recently_resumed = resumed;
         }
     }
 
@@ -417,6 +429,22 @@ impl Registry {
         }
     }
 
+    /// Gives the memory of ended captures back to the system once the
+    /// daemon is idle: glibc keeps freed blocks in its arenas otherwise, and an
+    /// idle daemon would stay at the size of its largest capture.
+    fn return_free_memory(&self) {
+        if self.active_captures() == 0
+            && self
+                .counters
+                .trims_left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1))
+                .is_ok()
+        {
+            // SAFETY: no preconditions; trims every arena.
+            unsafe { libc::malloc_trim(0) };
+        }
+    }
+
     fn orphan(&self) {
         self.counters.orphan_events.fetch_add(1, Ordering::Relaxed);
     }
@@ -471,6 +499,7 @@ impl Reader {
                     // About once a second.
                     if polls.is_multiple_of(200) {
                         registry.sweep_dead_tasks();
+                        registry.return_free_memory();
                     }
                 }
                 drain(&registry, &mut ring);

@@ -25,8 +25,8 @@ use crate::{
 /// Records per streamed batch: large enough to amortise gRPC framing.
 pub const STREAM_BATCH: usize = 4096;
 /// Records a streaming subscriber may have queued before records are dropped
-/// (about 100 MB).
-pub const STREAM_QUEUE_RECORDS: usize = 1 << 20;
+/// (up to about 80 MB when every record carries captured bytes).
+pub const STREAM_QUEUE_RECORDS: usize = 1 << 17;
 /// A lossless capture pauses its processes once its subscriber has this many
 /// records queued, and resumes them below `LOSSLESS_RESUME_RECORDS`: memory
 /// stays bounded without losing anything.
@@ -159,7 +159,8 @@ pub struct Session {
 pub struct LosslessState {
     /// The kernel pauses the capture's processes (its `PAUSE` entry is set).
     pub pausing: bool,
-    /// Times the processes were paused because the consumer fell behind.
+    /// Rounds in which paused processes were resumed: how often the consumer
+    /// (subscriber or ring-buffer reader) fell behind.
     pub pauses: u64,
     /// Processes resumed in the previous round, continued once more in case
     /// their pause raced with the resume.

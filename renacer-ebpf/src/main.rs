@@ -41,8 +41,7 @@ use aya_ebpf::{
 use renacer_common::{
     CaptureConfig, EventHeader, IOVEC_BYTES, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
     MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_TRACED_PROCESSES, MSGHDR_BYTES,
-    LOSSLESS_HIGH_WATER_BYTES, PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES,
-    SCRATCH_DATA_BYTES,
+    PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES, SCRATCH_DATA_BYTES,
     SYSCALL_SLOTS, SyscallCapturePlan, SyscallEvent, WAKEUP_THRESHOLD_BYTES, capture_at,
     capture_len, config, flags, kind, payload,
 };
@@ -93,6 +92,11 @@ static SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0
 static FORK_CHILD_PID_OFFSET: Global<u32> = Global::new(20);
 #[unsafe(no_mangle)]
 static EXIT_GROUP_DEAD_OFFSET: Global<u32> = Global::new(32);
+/// Once this many bytes wait in the ring buffer, lossless captures pause
+/// their processes: half the ring, set by the daemon with the ring's size.
+/// The other half absorbs what threads already inside a syscall emit.
+#[unsafe(no_mangle)]
+static LOSSLESS_HIGH_WATER_BYTES: Global<u64> = Global::new(RING_BUFFER_BYTES as u64 / 2);
 
 /// `sizeof(struct sockaddr_storage)`.
 const SOCKADDR_MAX: u32 = 128;
@@ -147,7 +151,7 @@ const SIGSTOP: u32 = 19;
 /// recorded in `PAUSED` first, once, and user space resumes it.
 #[inline(always)]
 fn pause_if_behind(capture_id: u32, tgid: u32, waiting_bytes: u64) {
-    let behind = waiting_bytes >= LOSSLESS_HIGH_WATER_BYTES
+    let behind = waiting_bytes >= LOSSLESS_HIGH_WATER_BYTES.load()
         || PAUSE.get(capture_id).is_some_and(|pause| *pause != 0);
     if behind
         && PAUSED

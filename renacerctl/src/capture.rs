@@ -352,6 +352,7 @@ async fn stream_capture(
                 ending.subscriber_drops = drops.subscriber;
                 ending.buffer_drops = drops.buffer;
                 ending.otlp_unsent = drops.otlp_unsent;
+                ending.lossless_pauses = end.lossless_pauses;
                 let reason = interrupted_by.map(|signal| format!("interrupted by {}", signal_name(signal)));
                 renderer.finish(&ending, reason.as_deref())?;
                 return Ok(Streamed {

@@ -52,6 +52,8 @@ pub struct Ending {
     pub buffer_drops: u64,
     /// OTLP spans that did not reach the collector.
     pub otlp_unsent: u64,
+    /// Times a lossless capture paused the traced processes.
+    pub lossless_pauses: u64,
 }
 
 impl Ending {
@@ -170,13 +172,20 @@ impl Renderer {
     }
 }
 
-/// One line on stderr when anything was lost, so it is never silent.
+/// One line on stderr when anything was lost, so it is never silent (and
+/// one when a lossless capture had to pause the traced processes).
 pub fn report_drops(ending: &Ending) {
     let lost = ending.kernel_drops + ending.subscriber_drops + ending.buffer_drops;
     if lost > 0 {
         eprintln!(
             "renacerctl: {lost} events lost (kernel {}, slow subscriber {}, buffer limit {})",
             ending.kernel_drops, ending.subscriber_drops, ending.buffer_drops
+        );
+    }
+    if ending.lossless_pauses > 0 {
+        eprintln!(
+            "renacerctl: the traced processes were paused {} times so that no event was lost (--lossless)",
+            ending.lossless_pauses
         );
     }
     if ending.otlp_unsent > 0 {

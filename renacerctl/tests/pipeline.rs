@@ -1,0 +1,319 @@
+//! The capture pipeline under load: lossless captures lose nothing however
+//! slow the reader, normal captures count every record they drop, output
+//! streams with flat memory, and signals end a capture cleanly. Root only:
+//! real programs, the real eBPF programs and a private daemon per test.
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+use std::{
+    io::{BufRead as _, BufReader, Read as _},
+    process::{Child, Stdio},
+    thread,
+    time::{Duration, Instant},
+};
+
+use renacer_trace::json::TraceFile;
+
+mod common;
+use common::*;
+
+/// Bytes each storm copies one at a time: a read and a write per byte.
+const STORM_BYTES: usize = 500_000;
+
+fn storm(bytes: usize) -> Vec<String> {
+    [
+        "dd",
+        "if=/dev/zero",
+        "of=/dev/null",
+        "bs=1",
+        &format!("count={bytes}"),
+        "status=none",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// Lines of a text capture, counted by kind, read only after `stall`: until
+/// then renacerctl blocks on a full pipe and the whole pipeline backs up.
+#[derive(Debug, Default)]
+struct TextCounts {
+    reads: usize,
+    writes: usize,
+}
+
+fn count_text_after(child: &mut Child, stall: Duration) -> TextCounts {
+    thread::sleep(stall);
+    let mut counts = TextCounts::default();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        // "[pid N] " prefixes lines once several processes are traced.
+        let call = line.split_once("] ").map_or(line.as_str(), |(_, call)| call);
+        if call.starts_with("read(0, ") {
+            counts.reads += 1;
+        } else if call.starts_with("write(1, ") {
+            counts.writes += 1;
+        }
+    }
+    counts
+}
+
+fn stderr_of(child: &mut Child) -> String {
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
+}
+
+/// `capture --lossless` of one storm, read by a consumer that stalls for two
+/// seconds: the traced dd is paused instead of anything being dropped.
+#[test]
+fn lossless_storm_loses_nothing_behind_a_stalled_reader() {
+    let daemon = Daemon::start();
+    let mut ctl = daemon
+        .ctl()
+        .args(["capture", "--lossless", "-e", "trace=read,write", "-o", "-", "--"])
+        .args(storm(STORM_BYTES))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let counts = count_text_after(&mut ctl, Duration::from_secs(2));
+    let stderr = stderr_of(&mut ctl);
+    assert!(ctl.wait().unwrap().success(), "{stderr}");
+    assert_eq!(counts.reads, STORM_BYTES, "{stderr}");
+    assert_eq!(counts.writes, STORM_BYTES, "{stderr}");
+    assert!(!stderr.contains("events lost"), "{stderr}");
+    // The stall really backed the pipeline up to the kernel.
+    assert!(stderr.contains("were paused"), "{stderr}");
+    daemon.assert_serving();
+}
+
+/// Four storms in parallel, so several processes pause and resume at once.
+#[test]
+fn lossless_parallel_storms_lose_nothing() {
+    let daemon = Daemon::start();
+    let per_process = STORM_BYTES / 4;
+    let script = format!(
+        "for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null bs=1 count={per_process} status=none & done; wait"
+    );
+    let mut ctl = daemon
+        .ctl()
+        .args(["capture", "--lossless", "-e", "trace=read,write", "-o", "-"])
+        .args(["--", "sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let counts = count_text_after(&mut ctl, Duration::from_secs(2));
+    let stderr = stderr_of(&mut ctl);
+    assert!(ctl.wait().unwrap().success(), "{stderr}");
+    assert_eq!(counts.reads, STORM_BYTES, "{stderr}");
+    assert_eq!(counts.writes, STORM_BYTES, "{stderr}");
+    assert!(!stderr.contains("events lost"), "{stderr}");
+}
+
+/// Without --lossless a stalled reader overflows the subscriber's bounded
+/// queue: what is not delivered is counted, to the record.
+#[test]
+fn normal_mode_overflow_is_counted_exactly() {
+    let daemon = Daemon::start();
+    let mut ctl = daemon
+        .ctl()
+        .args(["capture", "-e", "trace=write", "-o", "-", "--"])
+        .args(storm(STORM_BYTES))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let counts = count_text_after(&mut ctl, Duration::from_secs(3));
+    let stderr = stderr_of(&mut ctl);
+    assert!(ctl.wait().unwrap().success(), "{stderr}");
+    // "renacerctl: N events lost (kernel K, slow subscriber S, buffer limit B)"
+    let lost: usize = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("renacerctl: "))
+        .and_then(|rest| rest.split_once(" events lost"))
+        .map(|(n, _)| n.parse().unwrap())
+        .unwrap_or_else(|| panic!("no loss reported although the reader stalled: {stderr}"));
+    assert!(lost > 0);
+    assert_eq!(counts.reads, 0, "the filter keeps only writes");
+    assert_eq!(
+        counts.writes + lost,
+        STORM_BYTES,
+        "seen + dropped = made: {stderr}"
+    );
+    daemon.assert_serving();
+}
+
+/// Peak resident memory of a running child, sampled until it exits.
+fn peak_rss_kib(child: &mut Child) -> u64 {
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|value| value.trim().trim_end_matches(" kB").parse().ok())
+        {
+            peak = kib;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    peak
+}
+
+/// A 1M-call JSON trace is written as it arrives: renacerctl's memory stays
+/// flat, and the file holds every call.
+#[test]
+fn json_capture_of_a_storm_streams_with_flat_memory() {
+    let daemon = Daemon::start();
+    let dir = scratch_dir("json-storm");
+    let path = dir.join("storm.json");
+    let mut ctl = daemon
+        .ctl()
+        .args(["capture", "--lossless", "--format", "json", "-o"])
+        .arg(&path)
+        .arg("--")
+        .args(storm(STORM_BYTES))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let peak_kib = peak_rss_kib(&mut ctl);
+    let stderr = stderr_of(&mut ctl);
+    assert!(ctl.wait().unwrap().success(), "{stderr}");
+    assert!(
+        peak_kib < 50 * 1024,
+        "renacerctl peaked at {peak_kib} KiB writing a 1M-call trace"
+    );
+    // One call per line: count without loading 200 MB.
+    let mut writes = 0;
+    let mut reads = 0;
+    for line in BufReader::new(std::fs::File::open(&path).unwrap()).lines() {
+        let line = line.unwrap();
+        if line.contains(r#""name":"write","args":["1","#) {
+            writes += 1;
+        } else if line.contains(r#""name":"read","args":["0","#) {
+            reads += 1;
+        }
+    }
+    assert_eq!((reads, writes), (STORM_BYTES, STORM_BYTES), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// strace prints lines as calls happen; so does renacerctl, also into -o FILE.
+#[test]
+fn text_lines_reach_the_file_while_the_capture_runs() {
+    let daemon = Daemon::start();
+    let mut target = command("sh")
+        .args(["-c", "while :; do /bin/true; sleep 0.2; done"])
+        .spawn()
+        .unwrap();
+    let dir = scratch_dir("live");
+    let path = dir.join("live.txt");
+    let mut ctl = daemon
+        .ctl()
+        .args(["capture", "-e", "trace=execve", "-o"])
+        .arg(&path)
+        .args(["--pid", &target.id().to_string()])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let lines = loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("execve(\"/bin/true\"") {
+            break text.lines().count();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line in {} after 5 s while /bin/true runs every 0.2 s",
+            path.display()
+        );
+        thread::sleep(Duration::from_millis(100));
+    };
+    assert!(ctl.try_wait().unwrap().is_none(), "the capture still runs");
+    assert!(lines >= 1);
+    // SAFETY: signalling our own children.
+    unsafe { libc::kill(ctl.id() as i32, libc::SIGINT) };
+    let status = ctl.wait().unwrap();
+    let _ = target.kill();
+    let _ = target.wait();
+    assert_eq!(status.code(), Some(130), "128 + SIGINT");
+}
+
+/// SIGINT to `capture -c -- CMD` reaches CMD, as under strace; the summary is
+/// still printed, the exit code is CMD's (130), and nothing is left behind.
+#[test]
+fn sigint_ends_a_command_capture_with_its_summary() {
+    let daemon = Daemon::start();
+    let dir = scratch_dir("sigint");
+    let pid_file = dir.join("pid");
+    let script = format!("echo $$ > {}; exec sleep 30", pid_file.display());
+    let ctl = daemon
+        .ctl()
+        .args(["capture", "-c", "--", "sh", "-c", &script])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let traced: i32 = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+        {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the command never started");
+        thread::sleep(Duration::from_millis(20));
+    };
+    thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(ctl.id() as i32, libc::SIGINT) };
+    let out = ctl.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("% time"), "the -c table: {stderr}");
+    assert!(stderr.contains("execve"), "{stderr}");
+    // SAFETY: probing a pid with signal 0.
+    let alive = unsafe { libc::kill(traced, 0) } == 0;
+    assert!(!alive, "the traced command {traced} survived");
+}
+
+/// SIGINT to `capture --pid` detaches: the JSON holds what was captured, is
+/// marked as interrupted, and the target keeps running.
+#[test]
+fn sigint_ends_a_pid_capture_with_what_was_captured() {
+    let daemon = Daemon::start();
+    let mut target = command("sh")
+        .args(["-c", "while :; do /bin/true; sleep 0.1; done"])
+        .spawn()
+        .unwrap();
+    let dir = scratch_dir("sigint-pid");
+    let path = dir.join("trace.json");
+    let ctl = daemon
+        .ctl()
+        .args(["capture", "--format", "json", "-o"])
+        .arg(&path)
+        .args(["--pid", &target.id().to_string()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(1500));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(ctl.id() as i32, libc::SIGINT) };
+    let out = ctl.wait_with_output().unwrap();
+    let still_running = target.try_wait().unwrap().is_none();
+    let _ = target.kill();
+    let _ = target.wait();
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    assert!(still_running, "the target must keep running after a detach");
+    let trace = TraceFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(trace.incomplete.as_deref(), Some("interrupted by SIGINT"));
+    assert!(count(&trace, "execve") >= 5, "{:?}", trace.statistics);
+    daemon.assert_serving();
+}
