@@ -52,6 +52,25 @@ pub mod config {
     /// Pause the capture's processes instead of losing events when user space
     /// falls behind (the ring buffer half full, or the `PAUSE` map set).
     pub const LOSSLESS: u32 = 4;
+    /// strace `-c`: count calls in the kernel's `SUMMARY` map and send no
+    /// syscall records at all (process events still flow).
+    pub const SUMMARY_ONLY: u32 = 8;
+}
+
+/// `-c` captures counted in the kernel at once; each owns a slot of
+/// `SYSCALL_SLOTS` per-CPU counters (`CaptureConfig::summary_slot`). More run
+/// as record-sending captures summarized in user space.
+pub const MAX_SUMMARY_SLOTS: u32 = 16;
+
+/// What strace -c shows of one syscall, counted per CPU. Calls that never
+/// return (exit, exit_group) are not counted, as in strace -c.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SummaryValue {
+    pub calls: u64,
+    /// Calls that returned -4095..=-1.
+    pub errors: u64,
+    pub total_ns: u64,
 }
 
 /// `PayloadHeader::kind` and `flags` values.
@@ -183,7 +202,8 @@ pub struct CaptureConfig {
     /// Longest data buffer read, in bytes (at most `MAX_CAPTURE_BYTES`).
     pub buffer_limit: u32,
     pub flags: u32,
-    pub _pad: u32,
+    /// With `config::SUMMARY_ONLY`: the capture's slot of summary counters.
+    pub summary_slot: u32,
 }
 
 /// What to read from user memory for one syscall number (from
@@ -271,6 +291,7 @@ const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 32);
 const _: () = assert!(core::mem::size_of::<InflightSyscall>() == 80);
 const _: () = assert!(core::mem::size_of::<TracepointOffsets>() == 8);
 const _: () = assert!(core::mem::size_of::<CaptureConfig>() == 80);
+const _: () = assert!(core::mem::size_of::<SummaryValue>() == 24);
 const _: () = assert!(core::mem::size_of::<SyscallCapturePlan>() == 20);
 const _: () = assert!(core::mem::size_of::<PayloadHeader>() == 40);
 const _: () = assert!(core::mem::size_of::<PayloadScratch>() == 40 + SCRATCH_DATA_BYTES);
@@ -289,6 +310,7 @@ mod pod {
     unsafe impl aya::Pod for super::InflightSyscall {}
     unsafe impl aya::Pod for super::TracepointOffsets {}
     unsafe impl aya::Pod for super::CaptureConfig {}
+    unsafe impl aya::Pod for super::SummaryValue {}
     unsafe impl aya::Pod for super::SyscallCapturePlan {}
     unsafe impl aya::Pod for super::PayloadHeader {}
 }

@@ -11,7 +11,9 @@ use aya::{
         trace_point::TracePointLinkId,
     },
 };
-use renacer_common::{CaptureConfig, InflightSyscall, SYSCALL_SLOTS};
+use renacer_common::{
+    CaptureConfig, InflightSyscall, MAX_SUMMARY_SLOTS, SYSCALL_SLOTS, SummaryValue, config,
+};
 use tracing::{debug, info, warn};
 
 /// The compiled eBPF object, built by build.rs from `renacer-ebpf`.
@@ -225,6 +227,11 @@ pub struct Kernel {
     pause: Array<MapData, u32>,
     /// Processes a lossless capture paused (tgid -> capture id).
     paused: HashMap<MapData, u32, u32>,
+    /// In-kernel summaries of `-c` captures, a slot of `SYSCALL_SLOTS`
+    /// counters per capture.
+    summary: PerCpuArray<MapData, SummaryValue>,
+    /// The capture owning each summary slot (0: free). Free slots are zero.
+    summary_slots: [u32; MAX_SUMMARY_SLOTS as usize],
     programs: Vec<String>,
     mode: AttachMode,
 }
@@ -252,6 +259,8 @@ pub struct CaptureRemains {
     pub unfinished: Vec<(u32, InflightSyscall)>,
     /// Events the kernel could not deliver for this capture.
     pub kernel_drops: u64,
+    /// The in-kernel summary of a `-c` capture: (syscall, counts).
+    pub summary: Vec<(u32, SummaryValue)>,
 }
 
 impl Kernel {
@@ -330,6 +339,10 @@ impl Kernel {
             ebpf.take_map("PAUSED")
                 .ok_or(KernelError::MissingMap("PAUSED"))?,
         )?;
+        let summary = PerCpuArray::try_from(
+            ebpf.take_map("SUMMARY")
+                .ok_or(KernelError::MissingMap("SUMMARY"))?,
+        )?;
         let mut plans = Array::try_from(
             ebpf.take_map("PLANS")
                 .ok_or(KernelError::MissingMap("PLANS"))?,
@@ -353,6 +366,8 @@ impl Kernel {
                 config,
                 pause,
                 paused,
+                summary,
+                summary_slots: [0; MAX_SUMMARY_SLOTS as usize],
                 programs,
                 mode,
             },
@@ -371,11 +386,6 @@ impl Kernel {
 
     pub fn mode(&self) -> AttachMode {
         self.mode
-    }
-
-    /// Sets what `capture_id` records and reads; must precede `track`.
-    pub fn configure(&mut self, capture_id: u32, config: &CaptureConfig) -> Result<(), MapError> {
-        self.config.set(capture_id, config, 0)
     }
 
     /// Starts tracing thread group `pid` for `capture_id`. Fails with
@@ -477,6 +487,7 @@ impl Kernel {
             .filter(|(_, state)| state.enter_ns != 0)
             .collect();
         let kernel_drops = self.take_drops(capture_id)?;
+        let summary = self.take_summary(capture_id)?;
         // Nothing may stay paused once nobody drains for it.
         self.set_paused(capture_id, false)?;
         self.resume(Some(capture_id));
@@ -487,7 +498,61 @@ impl Kernel {
         Ok(CaptureRemains {
             unfinished,
             kernel_drops,
+            summary,
         })
+    }
+
+    /// Sets what `capture_id` records and reads; must precede `track`. A
+    /// `-c` capture gets a slot of in-kernel counters; when all are taken it
+    /// sends records like any capture and is summarized in user space.
+    /// Returns whether the kernel counts the summary.
+    pub fn configure(
+        &mut self,
+        capture_id: u32,
+        mut config: CaptureConfig,
+    ) -> Result<bool, MapError> {
+        let mut summary_in_kernel = false;
+        if config.flags & config::SUMMARY_ONLY != 0 {
+            match self.summary_slots.iter().position(|&owner| owner == 0) {
+                Some(slot) => {
+                    self.summary_slots[slot] = capture_id;
+                    config.summary_slot = slot as u32;
+                    summary_in_kernel = true;
+                }
+                None => config.flags &= !config::SUMMARY_ONLY,
+            }
+        }
+        self.config.set(capture_id, config, 0)?;
+        Ok(summary_in_kernel)
+    }
+
+    /// Reads the in-kernel summary of `capture_id`, if it has one, as
+    /// (syscall, counts summed over the CPUs), and frees its zeroed slot.
+    fn take_summary(&mut self, capture_id: u32) -> Result<Vec<(u32, SummaryValue)>, KernelError> {
+        let Some(slot) = self
+            .summary_slots
+            .iter()
+            .position(|&owner| owner == capture_id)
+        else {
+            return Ok(Vec::new());
+        };
+        let mut rows = Vec::new();
+        for nr in 0..SYSCALL_SLOTS {
+            let index = slot as u32 * SYSCALL_SLOTS + nr;
+            let per_cpu = self.summary.get(&index, 0)?;
+            let total = per_cpu.iter().fold(SummaryValue::default(), |sum, cpu| SummaryValue {
+                calls: sum.calls + cpu.calls,
+                errors: sum.errors + cpu.errors,
+                total_ns: sum.total_ns + cpu.total_ns,
+            });
+            if total.calls != 0 {
+                let zeroes = PerCpuValues::try_from(vec![SummaryValue::default(); per_cpu.len()])?;
+                self.summary.set(index, zeroes, 0)?;
+                rows.push((nr, total));
+            }
+        }
+        self.summary_slots[slot] = 0;
+        Ok(rows)
     }
 
     /// Tells the kernel whether lossless capture `capture_id` is behind: while

@@ -183,12 +183,16 @@ impl Registry {
         let mut sessions = lock(&self.sessions);
         let id = sessions.allocate_id()?;
         let CaptureTrace { trace_id, export } = trace;
+        let mut settings = settings;
+        // OTLP spans are made from the records.
+        settings.summary_in_kernel &= export.is_none();
         let (exit_tx, exit_rx) = oneshot::channel();
         // Drops left over by an earlier capture with this id are not ours.
         let _ = self.kernel().take_drops(id)?;
         // The kernel must know what to record before the first event.
-        self.kernel()
-            .configure(id, &settings.kernel_config())
+        settings.summary_in_kernel = self
+            .kernel()
+            .configure(id, settings.kernel_config())
             .map_err(KernelError::from)?;
         let mut session = Session::new(
             id,
@@ -248,6 +252,11 @@ impl Registry {
         let mut session = lock(&self.sessions).by_id.remove(&id)?;
         for (tid, state) in &remains.unfinished {
             session.add_unfinished(*tid, state);
+        }
+        for (nr, counts) in &remains.summary {
+            session
+                .summary
+                .add_counts(*nr, counts.calls, counts.errors, counts.total_ns);
         }
         session.flush();
         self.counters

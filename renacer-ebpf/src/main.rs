@@ -42,7 +42,8 @@ use renacer_common::{
     CaptureConfig, EventHeader, IOVEC_BYTES, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
     MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_TRACED_PROCESSES, MSGHDR_BYTES,
     PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES, SCRATCH_DATA_BYTES,
-    SYSCALL_SLOTS, SyscallCapturePlan, SyscallEvent, WAKEUP_THRESHOLD_BYTES, capture_at,
+    MAX_SUMMARY_SLOTS, SYSCALL_SLOTS, SummaryValue, SyscallCapturePlan, SyscallEvent,
+    WAKEUP_THRESHOLD_BYTES, capture_at,
     capture_len, config, flags, kind, payload,
 };
 
@@ -78,6 +79,12 @@ static PAUSE: Array<u32> = Array::with_max_entries(MAX_CAPTURES, 0);
 /// that user space resumes exactly those (SIGCONT) once it has drained.
 #[map]
 static PAUSED: HashMap<u32, u32> = HashMap::with_max_entries(MAX_TRACED_PROCESSES, 0);
+
+/// Summary slot * SYSCALL_SLOTS + nr -> calls, errors and time of the `-c`
+/// captures, which send no syscall records. Per CPU: no atomics, no hashing.
+#[map]
+static SUMMARY: PerCpuArray<SummaryValue> =
+    PerCpuArray::with_max_entries(MAX_SUMMARY_SLOTS * SYSCALL_SLOTS, 0);
 
 /// Syscall number -> which arguments to read from user memory.
 #[map]
@@ -838,10 +845,33 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
     }
 }
 
+/// Adds a completed call to its capture's in-kernel summary (`-c`).
+#[inline(always)]
+fn summarize(cfg: &CaptureConfig, nr: u32, ret: i64, duration_ns: u64) {
+    // Numbers past the table (never seen on x86_64) are not counted.
+    if nr >= SYSCALL_SLOTS {
+        return;
+    }
+    let Some(value) = SUMMARY.get_ptr_mut(cfg.summary_slot * SYSCALL_SLOTS + nr) else {
+        return;
+    };
+    // SAFETY: this CPU's slot; nothing else writes it while preemption is off.
+    unsafe {
+        (*value).calls += 1;
+        (*value).total_ns += duration_ns;
+        if (-4095..0).contains(&ret) {
+            (*value).errors += 1;
+        }
+    }
+}
+
 #[inline(always)]
 fn on_enter(cfg: &CaptureConfig, capture_id: u32, tgid: u32, tid: u32, nr: u64, args: [u64; 6]) {
     if nr == NR_EXIT || nr == NR_EXIT_GROUP {
-        emit_no_return(capture_id, tgid, tid, nr, args);
+        // strace -c does not count calls that never return.
+        if cfg.flags & config::SUMMARY_ONLY == 0 {
+            emit_no_return(capture_id, tgid, tid, nr, args);
+        }
         return;
     }
     let enter_ns = now_ns();
@@ -889,6 +919,10 @@ fn on_exit(ret: i64) {
     let Some(cfg) = capture_config(state.capture_id) else {
         return;
     };
+    if cfg.flags & config::SUMMARY_ONLY != 0 {
+        summarize(cfg, state.nr, ret, now - enter_ns);
+        return;
+    }
     if cfg.flags & config::DECODE != 0 {
         capture_at_exit(cfg, state, tid, ret);
     }
@@ -927,6 +961,11 @@ pub fn renacer_sys_enter_raw(ctx: RawTracePointContext) -> i32 {
         return 0;
     };
     if !wants(cfg, nr) {
+        return 0;
+    }
+    // A summary needs no arguments: skip the read.
+    if cfg.flags & config::SUMMARY_ONLY != 0 {
+        on_enter(cfg, capture_id, tgid, tid, nr, [0; 6]);
         return 0;
     }
     let regs: *const u8 = ctx.arg(0);

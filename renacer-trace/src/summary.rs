@@ -68,6 +68,15 @@ impl Summary {
         });
     }
 
+    /// Adds calls counted elsewhere (the kernel's summary of a `-c` capture).
+    pub fn add_counts(&mut self, nr: u32, calls: u64, errors: u64, total_nanos: u64) {
+        self.by_nr.entry(nr).or_default().merge(&Counts {
+            calls,
+            errors,
+            total_nanos,
+        });
+    }
+
     pub fn from_records<'a>(recs: impl IntoIterator<Item = &'a SyscallRecord>) -> Self {
         let mut summary = Self::default();
         for rec in recs {
