@@ -160,9 +160,14 @@ fn stream_item_to_proto(item: StreamItem, settings: &CaptureSettings) -> Capture
     let event = match item {
         StreamItem::Syscalls(calls) => Event::Syscalls(pb::SyscallBatch {
             records: calls
-                .into_iter()
-                .map(|call| to_proto(&call.record, call.captured.map(|c| *c), settings))
+                .iter()
+                .map(|call| to_proto(&call.record, &call.captured, settings))
                 .collect(),
+            packed: Vec::new(),
+        }),
+        StreamItem::Packed { bytes, .. } => Event::Syscalls(pb::SyscallBatch {
+            records: Vec::new(),
+            packed: bytes,
         }),
         StreamItem::Process(record) => Event::Process(process_to_proto(&record)),
     };
@@ -225,7 +230,12 @@ impl Tracer for TracerService {
         let (id, trace_id, tree_exit) = self.registry.start(
             pid,
             command.clone(),
-            Sink::stream(item_tx, Arc::clone(&queued), request.summary_only),
+            Sink::stream(
+                item_tx,
+                Arc::clone(&queued),
+                request.summary_only,
+                request.packed_records,
+            ),
             settings.clone(),
             trace,
         )?;
@@ -271,9 +281,12 @@ impl Tracer for TracerService {
         // sender, then the end message (or error) from the control channel.
         let stream = tokio_stream::once(Ok(started))
             .chain(UnboundedReceiverStream::new(item_rx).map(move |item| {
-                if let StreamItem::Syscalls(records) = &item {
-                    queued.fetch_sub(records.len(), AtomicOrdering::Relaxed);
-                }
+                let records = match &item {
+                    StreamItem::Syscalls(calls) => calls.len(),
+                    StreamItem::Packed { records, .. } => *records,
+                    StreamItem::Process(_) => 0,
+                };
+                queued.fetch_sub(records, AtomicOrdering::Relaxed);
                 Ok(stream_item_to_proto(item, &settings))
             }))
             .chain(ReceiverStream::new(control_rx));
@@ -345,11 +358,7 @@ impl Tracer for TracerService {
                     records
                         .iter()
                         .map(|call| {
-                            to_proto(
-                                &call.record,
-                                call.captured.as_deref().cloned(),
-                                &session.settings,
-                            )
+                            to_proto(&call.record, &call.captured, &session.settings)
                         })
                         .collect(),
                     processes.iter().map(process_to_proto).collect(),

@@ -13,7 +13,7 @@ use std::{
 };
 
 use renacer_common::{PayloadHeader, ProcessEvent, SyscallEvent, flags, kind};
-use renacer_trace::{SyscallRecord, SyscallResult, decode::CapturedData, summary::Summary};
+use renacer_trace::{SyscallRecord, SyscallResult, packed, summary::Summary};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
@@ -24,9 +24,13 @@ use crate::{
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
 pub const STREAM_BATCH: usize = 4096;
-/// Records a streaming subscriber may have queued before records are dropped
-/// (up to about 80 MB when every record carries captured bytes).
-pub const STREAM_QUEUE_RECORDS: usize = 1 << 17;
+/// Bytes per packed batch, whichever limit comes first: calls with large
+/// captured buffers make fewer per message.
+pub const STREAM_BATCH_BYTES: usize = 1 << 20;
+/// Records a streaming subscriber may have queued before records are dropped:
+/// about 70 MB of packed records with small captured buffers (a 1M-call storm
+/// is half a second of them).
+pub const STREAM_QUEUE_RECORDS: usize = 1 << 19;
 /// A lossless capture pauses its processes once its subscriber has this many
 /// records queued, and resumes them below `LOSSLESS_RESUME_RECORDS`: memory
 /// stays bounded without losing anything.
@@ -65,21 +69,24 @@ pub struct ProcessRecord {
     pub lamport: u64,
 }
 
-/// A syscall with the bytes the kernel read for it (decoded lazily, when
-/// converted for a client).
+/// A syscall with the bytes the kernel read for it, in renacer-trace's
+/// packed item form (empty: nothing read). Decoded only where it is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TracedCall {
     pub record: SyscallRecord,
-    pub captured: Option<Box<CapturedData>>,
+    pub captured: Vec<u8>,
 }
 
-/// What a streaming subscriber receives, before conversion to protobuf (done
-/// on the gRPC task, not on the reader thread).
+/// What a streaming subscriber receives. Packed batches go out as they are;
+/// record batches (for clients that did not ask for the packed form) are
+/// converted to protobuf on the gRPC task, not on the reader thread.
 #[derive(Debug)]
 pub enum StreamItem {
     Syscalls(Vec<TracedCall>),
+    Packed { bytes: Vec<u8>, records: usize },
     Process(ProcessRecord),
 }
+
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DaemonDrops {
@@ -97,6 +104,8 @@ pub enum Sink {
         /// Records queued and not yet taken by the gRPC task.
         queued: Arc<AtomicUsize>,
         pending: Vec<TracedCall>,
+        /// With the packed form: the batch being built (`pending` stays empty).
+        pending_packed: Option<(Vec<u8>, usize)>,
         summary_only: bool,
     },
     Buffer {
@@ -106,15 +115,18 @@ pub enum Sink {
 }
 
 impl Sink {
+    /// `packed`: the subscriber takes renacer-trace's packed records.
     pub fn stream(
         tx: mpsc::UnboundedSender<StreamItem>,
         queued: Arc<AtomicUsize>,
         summary_only: bool,
+        packed: bool,
     ) -> Self {
         Self::Stream {
             tx,
             queued,
             pending: Vec::new(),
+            pending_packed: packed.then(|| (Vec::new(), 0)),
             summary_only,
         }
     }
@@ -149,7 +161,7 @@ pub struct Session {
     on_tree_exit: Option<oneshot::Sender<EndReason>>,
     pub settings: CaptureSettings,
     /// Bytes read at enter (or exit) per tid, waiting for the syscall's record.
-    payloads: HashMap<u32, (u32, CapturedData)>,
+    payloads: HashMap<u32, (u32, Vec<u8>)>,
     /// Lossless flow control: paused now, how often, and who was last resumed.
     pub lossless: LosslessState,
 }
@@ -212,19 +224,19 @@ impl Session {
         let entry = self
             .payloads
             .entry(header.tid)
-            .or_insert_with(|| (nr, CapturedData::default()));
+            .or_insert_with(|| (nr, Vec::new()));
         // Left over from a call whose record was lost (counted as a kernel drop).
         if entry.0 != nr {
-            *entry = (nr, CapturedData::default());
+            *entry = (nr, Vec::new());
         }
         add_payload(&mut entry.1, header, bytes);
     }
 
     /// The payload waiting for `tid`, if it belongs to syscall `nr`.
-    fn take_payload(&mut self, tid: u32, nr: u32) -> Option<Box<CapturedData>> {
+    fn take_payload(&mut self, tid: u32, nr: u32) -> Vec<u8> {
         match self.payloads.remove(&tid) {
-            Some((for_nr, data)) if for_nr == nr && !data.is_empty() => Some(Box::new(data)),
-            _ => None,
+            Some((for_nr, items)) if for_nr == nr => items,
+            _ => Vec::new(),
         }
     }
 
@@ -283,19 +295,24 @@ impl Session {
         }
         self.summary.add(&record.record);
         if let Some(otlp) = &mut self.otlp {
-            otlp.syscall(&record.record, record.captured.as_deref());
+            otlp.syscall(&record.record, &record.captured);
         }
         match &mut self.sink {
+            Sink::Stream { summary_only, .. } if *summary_only => {}
             Sink::Stream {
-                pending,
-                summary_only,
+                pending_packed: Some((bytes, records)),
                 ..
             } => {
-                if !*summary_only {
-                    pending.push(record);
-                    if pending.len() >= STREAM_BATCH {
-                        self.flush();
-                    }
+                packed::push_record(bytes, &record.record, &record.captured);
+                *records += 1;
+                if *records >= STREAM_BATCH || bytes.len() >= STREAM_BATCH_BYTES {
+                    self.flush();
+                }
+            }
+            Sink::Stream { pending, .. } => {
+                pending.push(record);
+                if pending.len() >= STREAM_BATCH {
+                    self.flush();
                 }
             }
             Sink::Buffer { records, .. } => {
@@ -398,13 +415,28 @@ impl Session {
 
     /// Sends the pending batch to a streaming subscriber, never blocking.
     pub fn flush(&mut self) {
-        if let Sink::Stream { pending, .. } = &mut self.sink
-            && !pending.is_empty()
-        {
-            let batch = std::mem::take(pending);
-            let len = batch.len() as u64;
-            self.send(StreamItem::Syscalls(batch), len);
-        }
+        let Sink::Stream {
+            pending,
+            pending_packed,
+            ..
+        } = &mut self.sink
+        else {
+            return;
+        };
+        let item = match pending_packed {
+            Some((bytes, records)) if *records > 0 => StreamItem::Packed {
+                bytes: std::mem::replace(bytes, Vec::with_capacity(bytes.capacity())),
+                records: std::mem::take(records),
+            },
+            _ if !pending.is_empty() => StreamItem::Syscalls(std::mem::take(pending)),
+            _ => return,
+        };
+        let len = match &item {
+            StreamItem::Packed { records, .. } => *records,
+            StreamItem::Syscalls(calls) => calls.len(),
+            StreamItem::Process(_) => 0,
+        };
+        self.send(item, len as u64);
     }
 
     /// Records queued for the subscriber and not yet taken.
@@ -533,7 +565,7 @@ mod tests {
             7,
             vec![],
             0,
-            Sink::stream(tx, Arc::default(), false),
+            Sink::stream(tx, Arc::default(), false, false),
             exit_tx,
         );
         let made = STREAM_QUEUE_RECORDS + STREAM_BATCH * 3;
@@ -560,7 +592,7 @@ mod tests {
             7,
             vec![],
             0,
-            Sink::stream(tx, Arc::default(), false),
+            Sink::stream(tx, Arc::default(), false, false),
             exit_tx,
         );
         let mut session = session.with_settings(CaptureSettings {
@@ -592,7 +624,7 @@ mod tests {
         }
     }
 
-    fn captured(session: &Session) -> Vec<Option<Box<CapturedData>>> {
+    fn captured(session: &Session) -> Vec<Vec<u8>> {
         match &session.sink {
             Sink::Buffer { records, .. } => records.iter().map(|c| c.captured.clone()).collect(),
             Sink::Stream { .. } => Vec::new(),
@@ -610,15 +642,45 @@ mod tests {
         session.apply_syscall(&syscall(7, 7, 0, 1, 2));
         session.apply_syscall(&syscall(7, 8, 257, 4, 3));
         let captured = captured(&session);
-        let string = |i: usize| {
-            captured[i]
-                .as_ref()
-                .and_then(|c| c.strings[1].as_ref())
-                .map(|s| s.bytes.clone())
-        };
+        let string = |i: usize| packed::captured(&captured[i]).strings[1].map(|s| s.bytes.to_vec());
         assert_eq!(string(0), Some(b"/etc/passwd".to_vec()));
-        assert!(captured[1].is_none());
+        assert!(captured[1].is_empty());
         assert_eq!(string(2), Some(b"/etc/hosts".to_vec()));
+    }
+
+    #[test]
+    fn packed_subscribers_get_packed_batches_by_count() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (exit_tx, _exit_rx) = oneshot::channel();
+        let mut session = Session::new(
+            1,
+            String::new(),
+            7,
+            vec![],
+            0,
+            Sink::stream(tx, Arc::default(), false, true),
+            exit_tx,
+        );
+        session.apply_payload(&payload(7, 257, 1), b"/etc/passwd");
+        for i in 0..(STREAM_BATCH + 1) {
+            session.apply_syscall(&syscall(7, 7, 257, 3, i as u64));
+        }
+        session.flush();
+        let mut seen = Vec::new();
+        while let Ok(StreamItem::Packed { bytes, records }) = rx.try_recv() {
+            let calls: Vec<_> = packed::records(&bytes)
+                .collect::<Result<_, _>>()
+                .expect("valid");
+            assert_eq!(calls.len(), records);
+            seen.extend(calls.into_iter().map(|(rec, items)| (rec.timestamp_nanos, items.to_vec())));
+        }
+        assert_eq!(seen.len(), STREAM_BATCH + 1, "two batches, nothing lost");
+        assert_eq!(
+            packed::captured(&seen[0].1).strings[1].map(|s| s.bytes),
+            Some(&b"/etc/passwd"[..])
+        );
+        assert!(seen[1].1.is_empty());
+        assert_eq!(session.queued_records(), STREAM_BATCH + 1);
     }
 
     #[test]

@@ -254,6 +254,26 @@ impl JsonSyscall {
     }
 }
 
+impl JsonSyscall {
+    /// A call in its packed form (see [`crate::packed`]), decoded here.
+    pub fn from_packed(rec: &SyscallRecord, items: &[u8], options: &DecodeOptions) -> Self {
+        let args = decode_args(rec, &crate::packed::captured(items), options);
+        let captured = crate::packed::by_argument(items)
+            .into_iter()
+            .map(|group| JsonCaptured {
+                arg: group.arg,
+                items: group
+                    .items
+                    .into_iter()
+                    .map(crate::decode::escape_bytes)
+                    .collect(),
+                truncated: group.truncated,
+            })
+            .collect();
+        Self::decoded(rec, args, captured)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum JsonError {
     /// Malformed JSON or a document that does not fit the schema.

@@ -8,6 +8,7 @@ pub mod duration;
 pub mod errno;
 pub mod filter;
 pub mod json;
+pub mod packed;
 pub mod record;
 pub mod signatures;
 pub mod summary;

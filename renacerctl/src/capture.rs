@@ -3,7 +3,7 @@ use std::{ffi::CString, io, path::PathBuf, time::Duration};
 
 use anyhow::{Context as _, anyhow, bail};
 use renacer_proto::v1::{self as pb, CaptureRequest, capture_response::Event};
-use renacer_trace::{json::ProcessInfo, summary::Summary};
+use renacer_trace::{decode::DecodeOptions, json::ProcessInfo, summary::Summary};
 
 use crate::{
     client::{connect, status_error},
@@ -261,7 +261,20 @@ async fn stream_capture(
             )
         },
     )?;
-    let mut renderer = Renderer::new(out, args.format, args.summary, args.compress);
+    let decode = args.filter.decode();
+    let mut renderer = Renderer::new(
+        out,
+        args.format,
+        args.summary,
+        args.compress,
+        DecodeOptions {
+            string_limit: decode
+                .as_ref()
+                .map(|options| options.buffer_limit as usize)
+                .filter(|&limit| limit > 0)
+                .unwrap_or(DecodeOptions::default().string_limit),
+        },
+    );
     let request = CaptureRequest {
         pid,
         duration: args
@@ -272,10 +285,11 @@ async fn stream_capture(
         command: args.command.clone(),
         summary_only: args.summary && args.format == Format::Text,
         filter: args.filter.filter(),
-        decode: args.filter.decode(),
+        decode,
         otlp: args.otlp.export()?,
         trace_parent: args.otlp.trace_parent(child.is_some())?,
         lossless: args.lossless,
+        packed_records: true,
     };
     let mut signals = StopSignals::install()?;
     let mut stream = client
@@ -339,6 +353,7 @@ async fn stream_capture(
                 for record in &batch.records {
                     renderer.record(record)?;
                 }
+                renderer.packed(&batch.packed)?;
                 renderer.batch_done()?;
             }
             Some(Event::Process(process)) if process.kind() == pb::ProcessEventKind::Fork => {

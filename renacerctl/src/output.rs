@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use renacer_proto::v1 as pb;
 use renacer_trace::{
     SyscallRecord,
-    decode::format_line_with_args,
+    decode::{DecodeOptions, format_decoded_line, format_line_with_args},
+    packed,
     json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     summary::{Summary, render_table},
     text::{TextOptions, format_line},
@@ -39,6 +40,7 @@ pub struct Renderer {
     format: Format,
     summary_only: bool,
     text: TextOptions,
+    decode: DecodeOptions,
 }
 
 /// What the daemon reports when the capture ends.
@@ -76,7 +78,13 @@ impl std::fmt::Debug for Renderer {
 
 impl Renderer {
     /// `compressed`: JSON output in the `--compress` form.
-    pub fn new(out: Box<dyn Write>, format: Format, summary_only: bool, compressed: bool) -> Self {
+    pub fn new(
+        out: Box<dyn Write>,
+        format: Format,
+        summary_only: bool,
+        compressed: bool,
+        decode: DecodeOptions,
+    ) -> Self {
         let sink = match format {
             Format::Text => Sink::Text(out),
             Format::Json if compressed => Sink::Compressed {
@@ -93,6 +101,7 @@ impl Renderer {
                 show_pid: false,
                 show_duration: true,
             },
+            decode,
         }
     }
 
@@ -130,6 +139,29 @@ impl Renderer {
             }
             Sink::Text(_) | Sink::JsonPending(_) | Sink::Done => Ok(()),
         }
+    }
+
+    /// The calls of a packed batch (see renacer-trace's `packed`), decoded
+    /// here as they are written.
+    pub fn packed(&mut self, batch: &[u8]) -> anyhow::Result<()> {
+        for call in packed::records(batch) {
+            let (record, items) = call?;
+            match &mut self.sink {
+                Sink::Text(out) if !self.summary_only => {
+                    let captured = packed::captured(items);
+                    let line = format_decoded_line(&record, &captured, &self.text, &self.decode);
+                    writeln!(out, "{line}")?;
+                }
+                Sink::Json(writer) => {
+                    writer.syscall(&JsonSyscall::from_packed(&record, items, &self.decode))?;
+                }
+                Sink::Compressed { records, .. } => {
+                    records.push(JsonSyscall::from_packed(&record, items, &self.decode));
+                }
+                Sink::Text(_) | Sink::JsonPending(_) | Sink::Done => {}
+            }
+        }
+        Ok(())
     }
 
     /// A batch has been rendered: whoever follows the output sees it now.

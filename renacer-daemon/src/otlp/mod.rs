@@ -23,7 +23,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use renacer_proto::v1 as pb;
 use renacer_trace::{
     SyscallRecord,
-    decode::CapturedData,
+    packed,
     traceparent::{self, TraceParent, TraceParentError},
 };
 use tracing::{info, warn};
@@ -334,20 +334,19 @@ pub struct CaptureExportReport {
 }
 
 impl CaptureExport {
-    pub fn syscall(&mut self, record: &SyscallRecord, captured: Option<&CapturedData>) {
-        if let Some(data) = captured
-            && is_successful_execve(record)
-        {
-            let argv = data
+    /// One call, with its captured bytes in packed form.
+    pub fn syscall(&mut self, record: &SyscallRecord, items: &[u8]) {
+        let captured = packed::captured(items);
+        if is_successful_execve(record) && !items.is_empty() {
+            let argv = captured
                 .argv
                 .iter()
-                .map(|arg| String::from_utf8_lossy(&arg.bytes).into_owned())
+                .map(|arg| String::from_utf8_lossy(arg.bytes).into_owned())
                 .collect();
-            let truncated = data.argv_truncated || data.argv.iter().any(|arg| arg.truncated);
+            let truncated = captured.argv_truncated || captured.argv.iter().any(|arg| arg.truncated);
             self.model
                 .exec_argv(record.pid, argv, truncated, record.timestamp_nanos);
         }
-        let captured = captured.map(CapturedData::borrowed).unwrap_or_default();
         if let Some(span) = self.model.syscall(record, &captured) {
             self.queue.push(span);
         }
