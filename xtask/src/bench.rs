@@ -38,6 +38,10 @@ struct Mode {
     argv: Vec<String>,
     rounds: usize,
     times: Vec<f64>,
+    /// Peak RSS of the measured command (renacerctl for captures), per run.
+    peak_rss_kib: Vec<u64>,
+    /// Events the daemons reported lost during this mode's runs.
+    lost: u64,
     /// Runs with empty programs on the raw_syscalls tracepoints (attached
     /// around the run, untimed): the floor any such tracer starts from.
     empty_programs: bool,
@@ -50,6 +54,8 @@ impl Mode {
             argv,
             rounds,
             times: vec![],
+            peak_rss_kib: vec![],
+            lost: 0,
             empty_programs: false,
         }
     }
@@ -69,7 +75,7 @@ fn storm(count: u64) -> Vec<String> {
 }
 
 fn time_once(argv: &[String]) -> anyhow::Result<f64> {
-    time_and_cpu_once(argv).map(|(wall, _)| wall)
+    time_and_cpu_once(argv).map(|run| run.wall)
 }
 
 fn median(times: &[f64]) -> f64 {
@@ -133,6 +139,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     // Two daemons, one per attachment; each only pays for its own captures'
     // events, the untraced fast path is one map lookup.
     let raw = DaemonGuard::start(&raw_socket, &["--attach", "raw-tracepoint"])?;
+    let json_path = dir.join("trace.json").display().to_string();
     let classic = DaemonGuard::start(&tp_socket, &["--attach", "tracepoint"])?;
 
     let mut modes = vec![
@@ -149,6 +156,38 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Mode::new(
             "renacer full trace (raw_tracepoint)",
             ctl_capture(&raw.socket, &["-o", "/dev/null"], &workload),
+            args.rounds,
+        ),
+        Mode::new(
+            "renacer full trace, JSON file",
+            ctl_capture(
+                &raw.socket,
+                &["--format", "json", "-o", &json_path],
+                &workload,
+            ),
+            args.rounds,
+        ),
+        Mode::new(
+            "renacer --lossless full trace",
+            ctl_capture(&raw.socket, &["--lossless", "-o", "/dev/null"], &workload),
+            args.rounds,
+        ),
+        Mode::new(
+            "renacer --lossless full trace, JSON file",
+            ctl_capture(
+                &raw.socket,
+                &["--lossless", "--format", "json", "-o", &json_path],
+                &workload,
+            ),
+            args.rounds,
+        ),
+        Mode::new(
+            "renacer --lossless, 4 parallel storms",
+            ctl_capture(
+                &raw.socket,
+                &["--lossless", "-o", "/dev/null"],
+                &parallel_storms(args.count / 4),
+            ),
             args.rounds,
         ),
         Mode::new(
@@ -232,6 +271,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
     let (kernel_before, daemon_before) = drops(&raw.socket)?;
     let (classic_kernel_before, classic_daemon_before) = drops(&classic.socket)?;
+    let lost_so_far = || -> anyhow::Result<u64> {
+        let (raw_kernel, raw_daemon) = drops(&raw.socket)?;
+        let (classic_kernel, classic_daemon) = drops(&classic.socket)?;
+        Ok(raw_kernel + raw_daemon + classic_kernel + classic_daemon)
+    };
     let max_rounds = modes.iter().map(|m| m.rounds).max().unwrap_or(0);
     for round in 0..max_rounds {
         for mode in modes.iter_mut().filter(|mode| round < mode.rounds) {
@@ -239,40 +283,61 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 .empty_programs
                 .then(crate::floor::EmptyPrograms::attach)
                 .transpose()?;
-            let elapsed = time_once(&mode.argv)?;
+            let lost_before = lost_so_far()?;
+            let run = time_and_cpu_once(&mode.argv)?;
+            mode.lost += lost_so_far()? - lost_before;
             drop(attached);
-            mode.times.push(elapsed);
+            mode.times.push(run.wall);
+            mode.peak_rss_kib.push(run.peak_rss_kib);
         }
         eprintln!("bench: round {} of {max_rounds} done", round + 1);
     }
     let (kernel_after, daemon_after) = drops(&raw.socket)?;
     let (classic_kernel_after, classic_daemon_after) = drops(&classic.socket)?;
+    let daemon_peak_kib = raw.status_kib("VmHWM:");
+    // Freed memory goes back to the system within a few idle seconds.
+    std::thread::sleep(std::time::Duration::from_secs(7));
+    let daemon_idle_kib = raw.status_kib("VmRSS:");
 
     let base = median(&modes[0].times);
+    let floor = modes
+        .iter()
+        .find(|mode| mode.name == FLOOR_MODE)
+        .map_or(base, |mode| median(&mode.times));
     println!(
-        "\nsyscall storm: dd bs=1 count={} ({} syscalls), medians of alternated rounds\n",
+        "\nsyscall storm: dd bs=1 count={} ({} syscalls), medians of alternated rounds;\n\
+         floor = empty programs attached to sys_enter/sys_exit; lost = events the daemons\n\
+         reported lost over all rounds; client RSS = peak of the measured command\n",
         args.count, syscalls
     );
     println!(
-        "| {:<38} | {:>9} | {:>7} | {:>14} | {:>12} |",
-        "mode", "wall (s)", "ratio", "ns/syscall add", "events/s"
+        "| {:<40} | {:>8} | {:>7} | {:>8} | {:>11} | {:>10} | {:>7} | {:>10} |",
+        "mode", "wall (s)", "ratio", "ns added", "above floor", "events/s", "lost", "client RSS"
     );
     println!(
-        "|{:-<40}|{:-<11}|{:-<9}|{:-<16}|{:-<14}|",
-        "", "", "", "", ""
+        "|{:-<42}|{:-<10}|{:-<9}|{:-<10}|{:-<13}|{:-<12}|{:-<9}|{:-<12}|",
+        "", "", "", "", "", "", "", ""
     );
     for mode in &modes {
         let wall = median(&mode.times);
-        let added = (wall - base) / syscalls * 1e9;
+        let peak_mib = mode.peak_rss_kib.iter().copied().max().unwrap_or(0) as f64 / 1024.0;
         println!(
-            "| {:<38} | {:>9.3} | {:>6.2}x | {:>14.0} | {:>12.0} |",
+            "| {:<40} | {:>8.3} | {:>6.2}x | {:>8.0} | {:>11.0} | {:>10.0} | {:>7} | {:>7.1} MB |",
             mode.name,
             wall,
             wall / base,
-            added,
-            syscalls / wall
+            (wall - base) / syscalls * 1e9,
+            (wall - floor) / syscalls * 1e9,
+            syscalls / wall,
+            mode.lost,
+            peak_mib,
         );
     }
+    println!(
+        "\nraw_tracepoint daemon: peak RSS {:.1} MB, idle RSS {:.1} MB after the runs",
+        daemon_peak_kib as f64 / 1024.0,
+        daemon_idle_kib as f64 / 1024.0
+    );
     println!(
         "\ndrops during the raw_tracepoint runs: kernel {}, daemon {}",
         kernel_after - kernel_before,
@@ -283,10 +348,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         classic_kernel_after - classic_kernel_before,
         classic_daemon_after - classic_daemon_before
     );
-    let floor = modes
-        .iter()
-        .find(|mode| mode.name == FLOOR_MODE)
-        .map_or(base, |mode| median(&mode.times));
     println!(
         "attach floor: empty programs on sys_enter/sys_exit cost {:.0} ns per syscall ({:.2}x)",
         (floor - base) / syscalls * 1e9,
@@ -317,10 +378,30 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Wall time and CPU time (user + system) of one run. CPU time is what the
-/// workload itself spent, including the eBPF programs run in its syscalls,
-/// so it stays meaningful on a shared, loaded machine where wall time does not.
-fn time_and_cpu_once(argv: &[String]) -> anyhow::Result<(f64, f64)> {
+/// What one run cost.
+struct Run {
+    wall: f64,
+    /// User + system time: what the workload itself spent, including the eBPF
+    /// programs run in its syscalls, so it stays meaningful on a shared,
+    /// loaded machine where wall time does not.
+    cpu: f64,
+    /// Peak RSS of the command (the largest of it and its reaped children).
+    peak_rss_kib: u64,
+}
+
+/// Four storms at once under one shell: several producers on both CPUs.
+fn parallel_storms(count: u64) -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        format!(
+            "for i in 1 2 3 4; do {} & done; wait",
+            storm(count).join(" ")
+        ),
+    ]
+}
+
+fn time_and_cpu_once(argv: &[String]) -> anyhow::Result<Run> {
     let started = Instant::now();
     let child = Command::new(&argv[0])
         .args(&argv[1..])
@@ -345,7 +426,11 @@ fn time_and_cpu_once(argv: &[String]) -> anyhow::Result<(f64, f64)> {
         bail!("{} failed: wait status {status:#x}", argv.join(" "));
     }
     let seconds = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    Ok((elapsed, seconds(usage.ru_utime) + seconds(usage.ru_stime)))
+    Ok(Run {
+        wall: elapsed,
+        cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        peak_rss_kib: usage.ru_maxrss as u64,
+    })
 }
 
 /// Continuous mode counts every process on the machine, so it is switched on
@@ -377,9 +462,9 @@ fn continuous_overhead(
         switch("off")?;
         continuous.push(measured?);
     }
-    let medians = |runs: &[(f64, f64)]| {
-        let walls: Vec<f64> = runs.iter().map(|run| run.0).collect();
-        let cpus: Vec<f64> = runs.iter().map(|run| run.1).collect();
+    let medians = |runs: &[Run]| {
+        let walls: Vec<f64> = runs.iter().map(|run| run.wall).collect();
+        let cpus: Vec<f64> = runs.iter().map(|run| run.cpu).collect();
         (median(&walls), median(&cpus))
     };
     let (base_wall, base_cpu) = medians(&untraced);

@@ -250,6 +250,21 @@ impl DaemonGuard {
     }
 }
 
+impl DaemonGuard {
+    /// A `/proc/PID/status` field of the daemon in KiB (0 when unreadable).
+    pub fn status_kib(&self, field: &str) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix(field))
+                    .and_then(|value| value.trim().trim_end_matches(" kB").parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}
+
 impl Drop for DaemonGuard {
     fn drop(&mut self) {
         // SIGTERM for a clean detach; SIGKILL if it does not stop in time.
