@@ -1,13 +1,13 @@
 //! `renacerctl capture`: stream a capture from the daemon and render it.
 use std::{ffi::CString, io, path::PathBuf, time::Duration};
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, bail};
 use renacer_proto::v1::{self as pb, CaptureRequest, capture_response::Event};
 use renacer_trace::{decode::DecodeOptions, json::ProcessInfo, summary::Summary};
 
 use crate::{
     client::{connect, status_error},
-    duration,
+    duration, exit,
     output::{Ending, Format, Renderer, report_drops},
     trace_filter::FilterArgs,
 };
@@ -88,9 +88,12 @@ impl ParkedChild {
                 libc::signal(libc::SIGPIPE, libc::SIG_DFL);
                 libc::kill(libc::getpid(), libc::SIGSTOP);
                 libc::execv(program.as_ptr(), argv_ptrs.as_ptr());
-                let message = b"renacerctl: cannot execute the command\n";
+                // Checked before the fork; this is a race or an exec-time
+                // failure (a bad interpreter, ENOEXEC): say so as a shell does.
+                let not_found = *libc::__errno_location() == libc::ENOENT;
+                let message = b"renacerctl: cannot execute the command (execve failed)\n";
                 libc::write(2, message.as_ptr().cast(), message.len());
-                libc::_exit(127);
+                libc::_exit(if not_found { 127 } else { 126 });
             }
         }
         let child = Self {
@@ -151,21 +154,40 @@ impl ParkedChild {
     }
 }
 
-/// The executable `name` names: a path as given, else the first match on PATH.
+/// The executable `name` names: a path as given, else the first match on
+/// PATH. Fails as a shell does: 127 when nothing is found, 126 when the file
+/// cannot be executed, with the path and the reason.
 fn resolve_program(name: &str) -> anyhow::Result<PathBuf> {
     use std::os::unix::fs::PermissionsExt as _;
+    let executable = |meta: &std::fs::Metadata| meta.is_file() && meta.permissions().mode() & 0o111 != 0;
     if name.contains('/') {
-        return Ok(PathBuf::from(name));
+        let path = PathBuf::from(name);
+        return match path.metadata() {
+            Ok(meta) if executable(&meta) => Ok(path),
+            Ok(meta) if meta.is_dir() => Err(exit::failure(
+                exit::CANNOT_EXECUTE,
+                format!("cannot execute {name}: Is a directory"),
+            )),
+            Ok(_) => Err(exit::failure(
+                exit::CANNOT_EXECUTE,
+                format!("cannot execute {name}: Permission denied"),
+            )),
+            Err(err) => Err(exit::failure(
+                exit::COMMAND_NOT_FOUND,
+                format!("cannot execute {name}: {err}"),
+            )),
+        };
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
-        .find(|candidate| {
-            candidate
-                .metadata()
-                .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        .find(|candidate| candidate.metadata().is_ok_and(|meta| executable(&meta)))
+        .ok_or_else(|| {
+            exit::failure(
+                exit::COMMAND_NOT_FOUND,
+                format!("command not found: {name} (not in PATH)"),
+            )
         })
-        .ok_or_else(|| anyhow!("command not found: {name} (not in PATH)"))
 }
 
 pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
@@ -173,11 +195,11 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
     args.otlp.export()?;
     args.otlp.trace_parent(args.pid.is_none())?;
     if args.compress && args.format != Format::Json {
-        bail!("--compress applies to traces: add --format json");
+        return Err(exit::usage("--compress applies to traces: add --format json"));
     }
     if let Some(pid) = args.pid {
         if pid == 0 {
-            bail!("--pid must be a process id greater than 0");
+            return Err(exit::usage("--pid must be a process id greater than 0"));
         }
         let streamed = crate::run_async(stream_capture(socket, &args, pid, None))?;
         report_drops(&streamed.ending);
@@ -188,7 +210,7 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
             .map_or(0, |signal| 128u8.wrapping_add(signal as u8)));
     }
     if args.command.is_empty() {
-        bail!("nothing to trace: pass --pid N or -- CMD ARGS...");
+        return Err(exit::usage("nothing to trace: pass --pid N or -- CMD ARGS..."));
     }
     let mut child = ParkedChild::spawn(&args.command)?;
     let pid = child.pid as u32;
@@ -281,7 +303,7 @@ async fn stream_capture(
             .duration
             .map(prost_types::Duration::try_from)
             .transpose()
-            .map_err(|err| anyhow!("duration out of range: {err}"))?,
+            .map_err(|err| exit::usage(format!("duration out of range: {err}")))?,
         command: args.command.clone(),
         summary_only: args.summary && args.format == Format::Text,
         filter: args.filter.filter(),
@@ -328,7 +350,10 @@ async fn stream_capture(
             Ok(Some(message)) => message,
             Ok(None) => {
                 renderer.finish(&ending, Some("the daemon ended the capture stream early"))?;
-                bail!("the daemon ended the capture stream without a summary");
+                return Err(exit::failure(
+                    exit::UNAVAILABLE,
+                    "the daemon ended the capture stream without a summary",
+                ));
             }
             Err(status) => {
                 let reason = format!("the capture stream failed: {}", status.message());

@@ -1,7 +1,7 @@
 //! The CI commands: `compare`, `assert`, `analyze` and `convert`.
 //!
-//! Exit codes: 0 pass, 1 a divergence or failed assertion, 2 a usage or
-//! input error (reported as one line on stderr).
+//! Exit codes (see [`crate::exit`]): 0 pass, 1 a divergence or failed
+//! assertion, 2 a usage or input error (reported as one line on stderr).
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -9,36 +9,14 @@ use renacer_analysis::{CompareOptions, assertions, compare, critical_path};
 
 use crate::{
     background::{capture_command, report_drops},
+    exit::emit,
     traces::{read_trace, write_trace},
 };
 
-/// Exit code of a usage or input error.
-pub const INPUT_ERROR: u8 = 2;
-
-/// Reports an error of a CI command and turns it into exit code 2, so that
-/// CI can tell "the check failed" (1) from "the check could not run" (2).
-/// A closed output pipe (`renacerctl compare ... | head`) is not an error.
+/// Errors of the CI commands are input errors (2) unless they say otherwise,
+/// so that CI can tell "the check failed" (1) from "the check could not run".
 pub fn exit_code(result: anyhow::Result<u8>) -> u8 {
-    result.unwrap_or_else(|err| {
-        let broken_pipe = err.chain().any(|cause| {
-            cause
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-        });
-        if broken_pipe {
-            return 0;
-        }
-        eprintln!("renacerctl: {err:#}");
-        INPUT_ERROR
-    })
-}
-
-/// Writes a report to stdout; errors (a closed pipe) are returned, not panics.
-pub fn emit(text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()
+    crate::exit::exit_code(result, crate::exit::USAGE)
 }
 
 #[derive(Debug, clap::Args)]
@@ -79,6 +57,10 @@ pub struct AssertArgs {
     config: PathBuf,
     /// A trace to check (renacer-json-v1 or --compress'ed).
     trace: Option<PathBuf>,
+    /// With a command: judge only the budgets, even when the command fails
+    /// (by default a failing command fails the run with its exit code).
+    #[arg(long, requires = "command")]
+    allow_command_failure: bool,
     /// Or a command to capture and check, from its execve on.
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
@@ -91,22 +73,26 @@ pub fn assert_command(socket: &str, args: AssertArgs) -> u8 {
         // Checked before running anything: a bad config must not cost a run.
         let config = assertions::parse_config(&text)
             .with_context(|| format!("{}", args.config.display()))?;
-        let trace = match &args.trace {
-            Some(path) => read_trace(path)?,
+        let (trace, command_code) = match &args.trace {
+            Some(path) => (read_trace(path)?, 0),
             None => {
                 let run = capture_command(socket, &args.command, None)?;
-                if run.exit_code != 0 {
-                    eprintln!(
-                        "renacerctl: note: {} exited with {}",
-                        args.command[0], run.exit_code
-                    );
-                }
-                run.trace
+                (run.trace, run.exit_code)
             }
         };
         let outcomes = assertions::evaluate(&config, &trace);
         emit(&assertions::report(&outcomes, &trace))?;
-        Ok(u8::from(assertions::exit_code(&outcomes) != 0))
+        if assertions::exit_code(&outcomes) != 0 {
+            return Ok(crate::exit::REGRESSION);
+        }
+        if command_code != 0 && !args.allow_command_failure {
+            eprintln!(
+                "renacerctl: {} exited with {command_code}: the run fails with its code (--allow-command-failure judges only the budgets)",
+                args.command[0]
+            );
+            return Ok(command_code);
+        }
+        Ok(crate::exit::SUCCESS)
     })())
 }
 

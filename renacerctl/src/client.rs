@@ -1,8 +1,10 @@
 //! Connecting to the daemon.
-use anyhow::{Context as _, anyhow};
+use anyhow::Context as _;
 use hyper_util::rt::TokioIo;
 use renacer_proto::v1::{StatusRequest, tracer_client::TracerClient};
 use tonic::transport::{Channel, Endpoint};
+
+use crate::exit;
 
 /// Connects over the Unix socket at `socket` (or to an http:// URL), with an
 /// error that says how to start the daemon when nobody listens.
@@ -28,8 +30,19 @@ pub async fn connect(socket: &str) -> anyhow::Result<TracerClient<Channel>> {
         let cause = std::error::Error::source(&err)
             .map(ToString::to_string)
             .unwrap_or_else(|| err.to_string());
-        anyhow!(
-            "renacer-daemon is not reachable at {socket} ({cause}); start it with `sudo renacer-daemon` (or `sudo renacer-daemon --socket PATH` and pass the same --socket / RENACER_SOCKET here)"
+        if cause.contains("Permission denied") {
+            return exit::failure(
+                exit::PERMISSION_DENIED,
+                format!(
+                    "renacer-daemon runs, but this user may not use {socket} ({cause}); ask an administrator to add you to the socket's group"
+                ),
+            );
+        }
+        exit::failure(
+            exit::UNAVAILABLE,
+            format!(
+                "renacer-daemon is not reachable at {socket} ({cause}); start it with `sudo renacer-daemon` (or `sudo renacer-daemon --socket PATH` and pass the same --socket / RENACER_SOCKET here)"
+            ),
         )
     })?;
     Ok(TracerClient::new(channel).max_decoding_message_size(256 << 20))
@@ -38,14 +51,18 @@ pub async fn connect(socket: &str) -> anyhow::Result<TracerClient<Channel>> {
 /// Turns a gRPC status into a one-line error with what to do next.
 pub fn status_error(status: tonic::Status) -> anyhow::Error {
     use tonic::Code;
-    let hint = match status.code() {
-        Code::NotFound => " (check the pid with `ps -p PID`)",
-        Code::PermissionDenied => " (renacer-daemon must run as root)",
-        Code::Unavailable => " (is renacer-daemon running? start it with `sudo renacer-daemon`)",
-        Code::AlreadyExists => " (stop the other capture first)",
-        _ => "",
+    let (code, hint) = match status.code() {
+        Code::NotFound => (exit::USAGE, " (check the pid with `ps -p PID`)"),
+        Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition => (exit::USAGE, ""),
+        Code::AlreadyExists => (exit::USAGE, " (stop the other capture first)"),
+        Code::PermissionDenied | Code::Unauthenticated => (exit::PERMISSION_DENIED, ""),
+        Code::Unavailable => (
+            exit::UNAVAILABLE,
+            " (is renacer-daemon running? start it with `sudo renacer-daemon`)",
+        ),
+        _ => (exit::FAILURE, ""),
     };
-    anyhow!("{}{hint}", status.message())
+    exit::failure(code, format!("{}{hint}", status.message()))
 }
 
 pub async fn status(socket: String) -> anyhow::Result<()> {
@@ -55,9 +72,10 @@ pub async fn status(socket: String) -> anyhow::Result<()> {
         .await
         .map_err(status_error)?
         .into_inner();
-    println!("renacer-daemon {}", status.version);
-    println!("kernel:          {}", status.kernel);
-    println!(
+    let mut lines = Vec::new();
+    lines.push(format!("renacer-daemon {}", status.version));
+    lines.push(format!("kernel:          {}", status.kernel));
+    lines.push(format!(
         "attach mode:     {} ({})",
         status.attach_mode,
         if status.syscall_programs_attached {
@@ -65,17 +83,18 @@ pub async fn status(socket: String) -> anyhow::Result<()> {
         } else {
             "idle: attached with the next capture"
         }
-    );
-    println!("programs:        {}", status.programs.join(", "));
-    println!("events seen:     {}", status.events_seen);
-    println!("kernel drops:    {}", status.kernel_drops);
-    println!("daemon drops:    {}", status.daemon_drops);
-    println!("OTLP unsent:     {}", status.otlp_unsent);
-    println!("metrics unsent:  {}", status.otlp_metrics_unsent);
-    println!("active captures: {}", status.active_captures);
-    println!(
+    ));
+    lines.push(format!("programs:        {}", status.programs.join(", ")));
+    lines.push(format!("events seen:     {}", status.events_seen));
+    lines.push(format!("kernel drops:    {}", status.kernel_drops));
+    lines.push(format!("daemon drops:    {}", status.daemon_drops));
+    lines.push(format!("OTLP unsent:     {}", status.otlp_unsent));
+    lines.push(format!("metrics unsent:  {}", status.otlp_metrics_unsent));
+    lines.push(format!("active captures: {}", status.active_captures));
+    lines.push(format!(
         "continuous:      {}",
         if status.continuous { "on" } else { "off" }
-    );
+    ));
+    exit::emit(&(lines.join("\n") + "\n"))?;
     Ok(())
 }

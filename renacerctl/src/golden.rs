@@ -13,7 +13,8 @@ use renacer_trace::{json::TraceFile, summary::render_table};
 
 use crate::{
     background::{CapturedRun, capture_command},
-    ci::{emit, exit_code},
+    ci::exit_code,
+    exit::emit,
     traces::encode_trace,
 };
 

@@ -6,6 +6,7 @@ pub mod capture;
 pub mod ci;
 pub mod client;
 pub mod duration;
+pub mod exit;
 pub mod golden;
 pub mod otlp;
 pub mod output;

@@ -1,16 +1,14 @@
 //! renacerctl: the control CLI of renacer-daemon.
 //!
-//! Exit codes: `capture -- CMD` exits with CMD's code (128+N when a signal
-//! killed it); otherwise 0 on success, 1 on errors, 2 on usage errors.
-//! A closed output pipe (`renacerctl ... | head`) counts as success.
-use std::{io, process::ExitCode};
+//! Exit codes: one table for every subcommand, in [`renacerctl::exit`].
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use renacerctl::{DEFAULT_SOCKET, capture, ci, client, golden, run_async, top};
+use renacerctl::{DEFAULT_SOCKET, capture, ci, client, exit, golden, run_async, top};
 
 /// Control renacer-daemon: capture the syscalls of process trees via eBPF.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, after_help = exit::TABLE)]
 struct Cli {
     /// The daemon's Unix socket, or http://127.0.0.1:PORT for a --listen daemon.
     #[arg(long, global = true, env = "RENACER_SOCKET", default_value = DEFAULT_SOCKET)]
@@ -59,20 +57,5 @@ fn main() -> ExitCode {
         Command::Convert(args) => Ok(ci::convert_command(args)),
         Command::Golden(args) => Ok(golden::golden_command(&cli.socket, args)),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("renacerctl: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
-    })
+    ExitCode::from(exit::exit_code(result, exit::FAILURE))
 }
