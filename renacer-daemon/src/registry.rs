@@ -17,6 +17,7 @@ use tokio::sync::{oneshot, watch};
 use tracing::{debug, warn};
 
 use crate::{
+    auth::{Confinement, Verdict},
     decoding::CaptureSettings,
     kernel::{CaptureRemains, Kernel, KernelError},
     otlp::CaptureTrace,
@@ -60,6 +61,9 @@ pub enum StartError {
 pub struct FinishedCapture {
     pub session: Session,
     pub kernel_drops: u64,
+    /// Processes of a non-admin capture that stopped being traced after a
+    /// privileged (setuid, setgid, file-capability) exec.
+    pub untraced_privileged_pids: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -77,6 +81,8 @@ pub struct Registry {
 struct Sessions {
     by_id: HashMap<u32, Session>,
     next_id: u32,
+    /// Non-admin captures, by id: see [`Confinement`].
+    confined: HashMap<u32, Confinement>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -131,6 +137,7 @@ impl Registry {
             sessions: Mutex::new(Sessions {
                 by_id: HashMap::new(),
                 next_id: 1,
+                confined: HashMap::new(),
             }),
             counters: Counters::default(),
             epoch_offset_nanos: epoch_offset_nanos(),
@@ -167,6 +174,20 @@ impl Registry {
         settings: CaptureSettings,
         trace: CaptureTrace,
     ) -> Result<(u32, String, oneshot::Receiver<EndReason>), StartError> {
+        self.start_confined(None, pid, command, sink, settings, trace)
+    }
+
+    /// [`Registry::start`] for a non-admin caller when `confinement` is set:
+    /// privileged execs in the tree stop being traced.
+    pub fn start_confined(
+        &self,
+        confinement: Option<Confinement>,
+        pid: u32,
+        command: Vec<String>,
+        sink: Sink,
+        settings: CaptureSettings,
+        trace: CaptureTrace,
+    ) -> Result<(u32, String, oneshot::Receiver<EndReason>), StartError> {
         if self.is_shutting_down() {
             return Err(StartError::ShuttingDown);
         }
@@ -197,6 +218,11 @@ impl Registry {
         .with_settings(settings);
         session.otlp = export;
         sessions.by_id.insert(id, session);
+        // Before the kernel tracks anything: the first exec is checked too.
+        match confinement {
+            Some(confinement) => sessions.confined.insert(id, confinement),
+            None => sessions.confined.remove(&id),
+        };
         let tracked = self.kernel().track(pid, id);
         match tracked {
             Ok(true) => {}
@@ -240,7 +266,15 @@ impl Registry {
             }
         };
         self.wait_for_drain().await;
-        let mut session = lock(&self.sessions).by_id.remove(&id)?;
+        let (session, confinement) = {
+            let mut sessions = lock(&self.sessions);
+            (sessions.by_id.remove(&id), sessions.confined.remove(&id))
+        };
+        let mut session = session?;
+        let untraced_privileged_pids = confinement
+            .as_ref()
+            .map(Confinement::untraced_pids)
+            .unwrap_or_default();
         for (tid, state) in &remains.unfinished {
             session.add_unfinished(*tid, state);
         }
@@ -256,6 +290,7 @@ impl Registry {
         Some(FinishedCapture {
             session,
             kernel_drops,
+            untraced_privileged_pids,
         })
     }
 
@@ -332,6 +367,9 @@ impl Registry {
             warn!(len = bytes.len(), "short ring-buffer record");
             return;
         };
+        if !sessions.confined.is_empty() && !self.screen_confined(sessions, header.kind, bytes) {
+            return;
+        }
         match header.kind {
             kind::SYSCALL => {
                 if let Some(event) = read_pod::<SyscallEvent>(bytes) {
@@ -362,6 +400,42 @@ impl Registry {
                 }
             }
             other => warn!(kind = other, "unknown ring-buffer record kind"),
+        }
+    }
+
+    /// Whether a record may reach its session, for non-admin captures; stops
+    /// tracing processes that gained privileges.
+    fn screen_confined(&self, sessions: &mut Sessions, event_kind: u16, bytes: &[u8]) -> bool {
+        let verdict = match event_kind {
+            kind::SYSCALL => read_pod::<SyscallEvent>(bytes).and_then(|event| {
+                let confinement = sessions.confined.get(&event.capture_id)?;
+                Some(confinement.syscall(event.pid))
+            }),
+            kind::FORK | kind::EXEC | kind::EXIT => read_pod::<ProcessEvent>(bytes).and_then(|event| {
+                let confinement = sessions.confined.get_mut(&event.capture_id)?;
+                Some(match event.header.kind {
+                    kind::FORK => confinement.fork(event.pid, event.other),
+                    kind::EXEC => confinement.exec(event.pid, event.other),
+                    _ => confinement.exit(event.tid),
+                })
+            }),
+            kind::PAYLOAD => read_pod::<PayloadHeader>(bytes).and_then(|payload| {
+                let confinement = sessions.confined.get_mut(&payload.capture_id)?;
+                let data = bytes.get(size_of::<PayloadHeader>()..).unwrap_or_default();
+                let data = data.get(..payload.len as usize).unwrap_or(data);
+                Some(confinement.payload(payload.tid, payload.nr, payload.arg, data))
+            }),
+            _ => None,
+        };
+        match verdict {
+            None | Some(Verdict::Deliver) => true,
+            Some(Verdict::Drop) => false,
+            Some(Verdict::Untrack(pid)) => {
+                self.kernel().untrack(pid);
+                // The exec event itself is the caller's to see; a fork of an
+                // untraced process is not.
+                event_kind == kind::EXEC
+            }
         }
     }
 
