@@ -258,6 +258,7 @@ async fn stream_capture(
                 ending.buffer_drops = drops.buffer;
                 ending.otlp_unsent = drops.otlp_unsent;
                 renderer.finish(&ending)?;
+                crate::client::report_untraced(&end.untraced_privileged_pids);
                 return Ok(ending);
             }
             None => {}

@@ -12,9 +12,13 @@ use renacerctl::{DEFAULT_SOCKET, capture, ci, client, golden, run_async, top};
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
-    /// The daemon's Unix socket, or http://127.0.0.1:PORT for a --listen daemon.
+    /// The daemon's Unix socket, or https://HOST:PORT for a --listen daemon
+    /// (with --tls-ca, --tls-cert, --tls-key), or http://127.0.0.1:PORT for
+    /// one with --insecure-plaintext-tcp.
     #[arg(long, global = true, env = "RENACER_SOCKET", default_value = DEFAULT_SOCKET)]
     socket: String,
+    #[command(flatten)]
+    tls: client::TlsArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +47,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    client::set_tls(cli.tls.clone());
     // Writes to a closed pipe must fail with EPIPE (handled as success), not kill us.
     // SAFETY: setting a signal disposition before any thread exists.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
