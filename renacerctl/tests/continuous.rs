@@ -8,7 +8,7 @@ use std::{
     collections::BTreeMap,
     io::Write as _,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::Stdio,
     sync::atomic::{AtomicU32, Ordering},
     thread,
     time::{Duration, Instant},

@@ -9,7 +9,7 @@ use std::{
     collections::{BTreeMap, HashMap},
     io::Write as _,
     path::Path,
-    process::{Command, Stdio},
+    process::Stdio,
     thread,
     time::{Duration, Instant},
 };
