@@ -231,7 +231,10 @@ impl Authorizer {
                     if uid == 0 {
                         return Ok(Caller::admin(format!("TLS identity {name:?} (uid 0)")));
                     }
-                    Ok(Caller::user(uid, format!("TLS identity {name:?} (uid {uid})")))
+                    Ok(Caller::user(
+                        uid,
+                        format!("TLS identity {name:?} (uid {uid})"),
+                    ))
                 }
                 None => Err(Status::permission_denied(format!(
                     "client certificate {names:?} is not in the daemon's --tls-identities file; ask the admin to add an [[identity]] entry for it"
@@ -370,7 +373,7 @@ impl Credentials {
         }
         let field = |name: &str| status.lines().find_map(|line| line.strip_prefix(name));
         let caps = |name: &str| {
-            field(name).is_some_and(|hex| u64::from_str_radix(hex.trim(), 16).map_or(true, |v| v != 0))
+            field(name).is_some_and(|hex| !matches!(u64::from_str_radix(hex.trim(), 16), Ok(0)))
         };
         Some(Self {
             uids: ids(field("Uid:")?)?,
@@ -440,7 +443,10 @@ fn user_groups(uid: u32) -> Vec<u32> {
     // SAFETY: `groups` has room for `count` entries; `name` is a valid C string.
     let rc = unsafe { libc::getgrouplist(name.as_ptr(), primary, groups.as_mut_ptr(), &mut count) };
     if rc < 0 {
-        warn!(uid, "user is in more than 256 groups; checking the first 256");
+        warn!(
+            uid,
+            "user is in more than 256 groups; checking the first 256"
+        );
         count = groups.len() as libc::c_int;
     }
     groups.truncate(count.max(0) as usize);
@@ -585,7 +591,10 @@ impl Confinement {
         if !privileged {
             return Verdict::Deliver;
         }
-        info!(pid, "privileged exec in a non-admin capture: no longer traced");
+        info!(
+            pid,
+            "privileged exec in a non-admin capture: no longer traced"
+        );
         self.untraced.insert(pid);
         Verdict::Untrack(pid)
     }

@@ -12,10 +12,10 @@ use std::{
 use anyhow::{Context as _, bail};
 use clap::Parser;
 use renacer_daemon::{
+    auth::Authorizer,
     continuous::{Continuous, ContinuousArgs},
     kernel::{AttachMode, Kernel},
     registry::{Reader, Registry},
-    auth::Authorizer,
     service::TracerService,
     unix_authority::AuthorityFix,
 };
@@ -218,8 +218,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .add_service(reflection)
         .add_service(reflection_v1alpha)
         .add_service(tracer);
-    let router = tonic::transport::Server::builder()
-        .add_routes(routes.clone());
+    let router = tonic::transport::Server::builder().add_routes(routes.clone());
 
     info!(socket = %args.socket.display(), "serving renacer.v1");
     let result = match args.listen {
@@ -294,7 +293,8 @@ fn tcp_security(
     addr: SocketAddr,
     tls: &TlsArgs,
 ) -> anyhow::Result<Option<tonic::transport::ServerTlsConfig>> {
-    let (Some(cert), Some(key), Some(client_ca)) = (&tls.tls_cert, &tls.tls_key, &tls.tls_client_ca)
+    let (Some(cert), Some(key), Some(client_ca)) =
+        (&tls.tls_cert, &tls.tls_key, &tls.tls_client_ca)
     else {
         if !tls.insecure_plaintext_tcp {
             bail!(
@@ -311,10 +311,8 @@ fn tcp_security(
     let read = |path: &PathBuf, what: &str| {
         fs::read(path).with_context(|| format!("reading {what} {}", path.display()))
     };
-    let identity = tonic::transport::Identity::from_pem(
-        read(cert, "--tls-cert")?,
-        read(key, "--tls-key")?,
-    );
+    let identity =
+        tonic::transport::Identity::from_pem(read(cert, "--tls-cert")?, read(key, "--tls-key")?);
     Ok(Some(
         tonic::transport::ServerTlsConfig::new()
             .identity(identity)

@@ -411,14 +411,16 @@ impl Registry {
                 let confinement = sessions.confined.get(&event.capture_id)?;
                 Some(confinement.syscall(event.pid))
             }),
-            kind::FORK | kind::EXEC | kind::EXIT => read_pod::<ProcessEvent>(bytes).and_then(|event| {
-                let confinement = sessions.confined.get_mut(&event.capture_id)?;
-                Some(match event.header.kind {
-                    kind::FORK => confinement.fork(event.pid, event.other),
-                    kind::EXEC => confinement.exec(event.pid, event.other),
-                    _ => confinement.exit(event.tid),
+            kind::FORK | kind::EXEC | kind::EXIT => {
+                read_pod::<ProcessEvent>(bytes).and_then(|event| {
+                    let confinement = sessions.confined.get_mut(&event.capture_id)?;
+                    Some(match event.header.kind {
+                        kind::FORK => confinement.fork(event.pid, event.other),
+                        kind::EXEC => confinement.exec(event.pid, event.other),
+                        _ => confinement.exit(event.tid),
+                    })
                 })
-            }),
+            }
             kind::PAYLOAD => read_pod::<PayloadHeader>(bytes).and_then(|payload| {
                 let confinement = sessions.confined.get_mut(&payload.capture_id)?;
                 let data = bytes.get(size_of::<PayloadHeader>()..).unwrap_or_default();

@@ -241,7 +241,12 @@ impl Tracer for TracerService {
             trace,
         )?;
         self.auth.set_trace_owner(id, owner(&caller));
-        info!(capture_id = id, pid, caller = caller.describe, "streaming capture");
+        info!(
+            capture_id = id,
+            pid,
+            caller = caller.describe,
+            "streaming capture"
+        );
         let started = CaptureResponse {
             event: Some(Event::Started(pb::CaptureStarted {
                 capture_id: id,
@@ -322,7 +327,12 @@ impl Tracer for TracerService {
             trace,
         )?;
         self.auth.set_trace_owner(id, owner(&caller));
-        info!(capture_id = id, pid, caller = caller.describe, "background capture started");
+        info!(
+            capture_id = id,
+            pid,
+            caller = caller.describe,
+            "background capture started"
+        );
         let registry = Arc::clone(&self.registry);
         tokio::spawn(async move {
             let reason = wait_for_end(&registry, tree_exit, duration, std::future::pending()).await;
@@ -491,7 +501,11 @@ fn owner(caller: &Caller) -> Option<u32> {
 
 impl TracerService {
     /// May `caller` read a Compare/Assert trace given by capture id?
-    fn check_source(&self, caller: &Caller, source: Option<&pb::TraceSource>) -> Result<(), Status> {
+    fn check_source(
+        &self,
+        caller: &Caller,
+        source: Option<&pb::TraceSource>,
+    ) -> Result<(), Status> {
         match source.and_then(|source| source.source.as_ref()) {
             Some(pb::trace_source::Source::CaptureId(id)) => self.auth.check_trace(caller, *id),
             _ => Ok(()),

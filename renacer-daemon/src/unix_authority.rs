@@ -135,8 +135,8 @@ impl<S> AuthorityFix<S> {
                     }
                     let frame = self.raw.split_to(FRAME_HEADER + len);
                     let (kind, flags) = (frame[3], frame[4]);
-                    let stream_id = u32::from_be_bytes([frame[5], frame[6], frame[7], frame[8]])
-                        & 0x7fff_ffff;
+                    let stream_id =
+                        u32::from_be_bytes([frame[5], frame[6], frame[7], frame[8]]) & 0x7fff_ffff;
                     let payload = &frame[FRAME_HEADER..];
                     let result = match (kind, pending.take()) {
                         (HEADERS, None) => {
@@ -160,7 +160,9 @@ impl<S> AuthorityFix<S> {
                     match result {
                         Some(Ok(())) => {}
                         Some(Err(_)) | None => {
-                            debug!("unexpected HTTP/2 input on the Unix socket: passing it through");
+                            debug!(
+                                "unexpected HTTP/2 input on the Unix socket: passing it through"
+                            );
                             self.out.extend_from_slice(&frame);
                             self.state = State::Passthrough;
                         }
@@ -248,7 +250,13 @@ fn write_headers(out: &mut BytesMut, headers: &PendingHeaders, block: &[u8]) {
     if rest.is_empty() {
         flags |= END_HEADERS;
     }
-    frame_header(out, priority.len() + first.len(), HEADERS, flags, headers.stream_id);
+    frame_header(
+        out,
+        priority.len() + first.len(),
+        HEADERS,
+        flags,
+        headers.stream_id,
+    );
     out.extend_from_slice(priority);
     out.extend_from_slice(first);
     while !rest.is_empty() {
@@ -371,7 +379,11 @@ mod tests {
         while rest.len() >= FRAME_HEADER {
             let len = usize::from(rest[0]) << 16 | usize::from(rest[1]) << 8 | usize::from(rest[2]);
             if rest[3] == HEADERS {
-                blocks.push(decoder.decode(&rest[FRAME_HEADER..FRAME_HEADER + len]).unwrap());
+                blocks.push(
+                    decoder
+                        .decode(&rest[FRAME_HEADER..FRAME_HEADER + len])
+                        .unwrap(),
+                );
             }
             rest = &rest[FRAME_HEADER + len..];
         }
@@ -389,18 +401,36 @@ mod tests {
         ];
         let mut input = PREFACE.to_vec();
         // The second block refers to the first one's dynamic-table entries.
-        input.extend(headers_frame(&encoder.encode(request.clone()), END_HEADERS, 1));
+        input.extend(headers_frame(
+            &encoder.encode(request.clone()),
+            END_HEADERS,
+            1,
+        ));
         let ping = [0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
         input.extend_from_slice(&ping);
-        input.extend(headers_frame(&encoder.encode(request), END_HEADERS | END_STREAM, 3));
+        input.extend(headers_frame(
+            &encoder.encode(request),
+            END_HEADERS | END_STREAM,
+            3,
+        ));
         let out = rewrite(input).await;
-        assert!(out.windows(ping.len()).any(|w| w == ping), "other frames pass unchanged");
+        assert!(
+            out.windows(ping.len()).any(|w| w == ping),
+            "other frames pass unchanged"
+        );
         let blocks = decoded_headers(&out);
         assert_eq!(blocks.len(), 2);
         for block in &blocks {
-            let authority = block.iter().find(|(name, _)| name == b":authority").unwrap();
+            let authority = block
+                .iter()
+                .find(|(name, _)| name == b":authority")
+                .unwrap();
             assert_eq!(authority.1, b"localhost");
-            assert!(block.iter().any(|(name, value)| name == b":path" && value == b"/renacer.v1.Tracer/Status"));
+            assert!(
+                block
+                    .iter()
+                    .any(|(name, value)| name == b":path" && value == b"/renacer.v1.Tracer/Status")
+            );
         }
     }
 
@@ -416,7 +446,13 @@ mod tests {
         let mut input = PREFACE.to_vec();
         input.extend(headers_frame(first, 0, 1));
         let mut continuation = BytesMut::new();
-        frame_header(&mut continuation, second.len(), CONTINUATION, END_HEADERS, 1);
+        frame_header(
+            &mut continuation,
+            second.len(),
+            CONTINUATION,
+            END_HEADERS,
+            1,
+        );
         continuation.extend_from_slice(second);
         input.extend_from_slice(&continuation);
         let out = rewrite(input).await;
@@ -431,7 +467,10 @@ mod tests {
             rest = &rest[FRAME_HEADER + len..];
         }
         let fields = decoder.decode(&block).unwrap();
-        assert_eq!(fields[0], (b":authority".to_vec(), b"renacer.invalid".to_vec()));
+        assert_eq!(
+            fields[0],
+            (b":authority".to_vec(), b"renacer.invalid".to_vec())
+        );
         assert_eq!(fields[1].1.len(), 20_000);
     }
 }

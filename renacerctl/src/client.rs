@@ -34,9 +34,12 @@ fn tls_config(socket: &str) -> anyhow::Result<ClientTlsConfig> {
         std::fs::read(path).with_context(|| format!("reading {flag} {}", path.display()))
     };
     let Some(ca) = &args.tls_ca else {
-        bail!("{socket} is a TLS address: pass --tls-ca with the CA that signed the daemon's certificate");
+        bail!(
+            "{socket} is a TLS address: pass --tls-ca with the CA that signed the daemon's certificate"
+        );
     };
-    let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca, "--tls-ca")?));
+    let mut config =
+        ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca, "--tls-ca")?));
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         config = config.identity(Identity::from_pem(
             read(cert, "--tls-cert")?,
@@ -106,7 +109,9 @@ pub fn status_error(status: tonic::Status) -> anyhow::Error {
             ""
         }
         Code::PermissionDenied => " (renacer-daemon must run as root)",
-        Code::Unauthenticated => " (pass --tls-cert and --tls-key with a client certificate the daemon knows)",
+        Code::Unauthenticated => {
+            " (pass --tls-cert and --tls-key with a client certificate the daemon knows)"
+        }
         Code::Unavailable => " (is renacer-daemon running? start it with `sudo renacer-daemon`)",
         Code::AlreadyExists => " (stop the other capture first)",
         _ => "",

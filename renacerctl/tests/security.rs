@@ -19,7 +19,10 @@ use renacer_trace::json::TraceFile;
 fn root_secret_writer() -> ChildGuard {
     ChildGuard(
         command("sh")
-            .args(["-c", "while :; do echo secret-password >/dev/null; sleep 0.05; done"])
+            .args([
+                "-c",
+                "while :; do echo secret-password >/dev/null; sleep 0.05; done",
+            ])
             .spawn()
             .unwrap(),
     )
@@ -62,7 +65,13 @@ fn unix_socket_user_cannot_trace_a_root_process() {
         .command(bin("renacerctl"))
         .arg("--socket")
         .arg(&daemon.socket)
-        .args(["capture", "--duration", "2s", "--pid", &root.pid().to_string()])
+        .args([
+            "capture",
+            "--duration",
+            "2s",
+            "--pid",
+            &root.pid().to_string(),
+        ])
         .output()
         .unwrap();
     assert_refused(&out, &denied_message(root.pid(), user.uid));
@@ -118,9 +127,10 @@ fn socket_group_member_traces_its_own_program() {
     assert!(!stderr(&out).contains("not traced"), "{out:?}");
     let trace = TraceFile::parse(&std::fs::read_to_string(&trace_path).unwrap()).unwrap();
     assert!(count(&trace, "execve") >= 1, "no execve in the trace");
-    let wrote_hello = trace.syscalls.iter().any(|s| {
-        s.name == "write" && s.args.iter().any(|arg| arg.contains("hello from a user"))
-    });
+    let wrote_hello = trace
+        .syscalls
+        .iter()
+        .any(|s| s.name == "write" && s.args.iter().any(|arg| arg.contains("hello from a user")));
     assert!(wrote_hello, "echo's write is missing");
     assert_eq!(trace.syscalls.last().unwrap().name, "exit_group");
 
@@ -133,7 +143,10 @@ fn socket_group_member_traces_its_own_program() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("events seen:     0"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("events seen:     0"),
+        "{out:?}"
+    );
 
     // Outside the socket's group: no connection at all.
     let out = outsider
@@ -149,7 +162,10 @@ fn socket_group_member_traces_its_own_program() {
 
 /// A directory on a file system that honours setuid bits.
 fn setuid_capable_dir() -> PathBuf {
-    for base in [std::env::temp_dir(), PathBuf::from(env!("CARGO_TARGET_TMPDIR"))] {
+    for base in [
+        std::env::temp_dir(),
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")),
+    ] {
         let c_path = std::ffi::CString::new(base.as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: an all-zero statvfs is a valid out-parameter; the path is a C string.
         let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
@@ -220,7 +236,9 @@ fn setuid_exec_in_a_user_capture_stops_being_traced() {
             .filter(|s| {
                 s.name == "write"
                     || (s.name == "openat"
-                        && s.args.iter().any(|a| a.contains("/etc/") || a.contains(".so")))
+                        && s.args
+                            .iter()
+                            .any(|a| a.contains("/etc/") || a.contains(".so")))
             })
             .count()
     };
@@ -229,7 +247,10 @@ fn setuid_exec_in_a_user_capture_stops_being_traced() {
     let dir = user.scratch_dir("suid");
     let (trace, out) = capture(&mut user.command(bin("renacerctl")), &dir);
     let ran = std::fs::read_to_string(dir.join("suid.out")).unwrap();
-    assert!(ran.contains("euid=0"), "the program did not run setuid root: {ran}");
+    assert!(
+        ran.contains("euid=0"),
+        "the program did not run setuid root: {ran}"
+    );
     let notice = stderr(&out);
     let line = notice
         .lines()
@@ -249,9 +270,12 @@ fn setuid_exec_in_a_user_capture_stops_being_traced() {
         "the setuid program's opens and writes were traced"
     );
     // Its own processes before and after are traced.
-    assert!(trace.syscalls.iter().any(|s| {
-        s.name == "execve" && s.args.iter().any(|a| a.contains("/bin/true"))
-    }));
+    assert!(
+        trace
+            .syscalls
+            .iter()
+            .any(|s| { s.name == "execve" && s.args.iter().any(|a| a.contains("/bin/true")) })
+    );
     assert!(
         trace
             .syscalls
@@ -265,7 +289,10 @@ fn setuid_exec_in_a_user_capture_stops_being_traced() {
     let (trace, out) = capture(&mut command(bin("renacerctl")), &dir);
     assert!(!stderr(&out).contains("not traced"), "{out:?}");
     let pid = suid_pid(&trace).expect("root's capture has the setuid exec");
-    assert!(writes_of(&trace, pid) > 0, "root's capture misses the program's calls");
+    assert!(
+        writes_of(&trace, pid) > 0,
+        "root's capture misses the program's calls"
+    );
 }
 
 /// Removes a directory when dropped.
@@ -278,7 +305,10 @@ impl Drop for RemoveDir {
 }
 
 fn id_of_group(name: &str) -> u32 {
-    let out = Command::new("getent").args(["group", name]).output().unwrap();
+    let out = Command::new("getent")
+        .args(["group", name])
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout)
         .unwrap()
         .split(':')
@@ -288,7 +318,12 @@ fn id_of_group(name: &str) -> u32 {
         .unwrap()
 }
 
-fn https_ctl(program: Command, port: u16, pki: &TestPki, client: Option<&(PathBuf, PathBuf)>) -> Command {
+fn https_ctl(
+    program: Command,
+    port: u16,
+    pki: &TestPki,
+    client: Option<&(PathBuf, PathBuf)>,
+) -> Command {
     let mut cmd = program;
     cmd.arg("--socket")
         .arg(format!("https://localhost:{port}"))
@@ -331,12 +366,23 @@ fn mtls_identities_decide_what_a_tcp_client_may_trace() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let trace = TraceFile::parse(&std::fs::read_to_string(&trace_path).unwrap()).unwrap();
-    assert!(trace.syscalls.iter().any(|s| s.name == "write" && s.args.iter().any(|a| a.contains("over tls"))));
+    assert!(
+        trace
+            .syscalls
+            .iter()
+            .any(|s| s.name == "write" && s.args.iter().any(|a| a.contains("over tls")))
+    );
 
     // A uid identity may not trace root's process ...
     let root = root_secret_writer();
     let out = https_ctl(ctl(), port, &pki, Some(&runner))
-        .args(["capture", "--duration", "2s", "--pid", &root.pid().to_string()])
+        .args([
+            "capture",
+            "--duration",
+            "2s",
+            "--pid",
+            &root.pid().to_string(),
+        ])
         .output()
         .unwrap();
     assert_refused(
@@ -365,7 +411,13 @@ fn mtls_identities_decide_what_a_tcp_client_may_trace() {
     // No client certificate, or one from another CA: the handshake fails.
     for client in [None, Some(&foreign)] {
         let out = https_ctl(ctl(), port, &pki, client)
-            .args(["capture", "--duration", "2s", "--pid", &root.pid().to_string()])
+            .args([
+                "capture",
+                "--duration",
+                "2s",
+                "--pid",
+                &root.pid().to_string(),
+            ])
             .output()
             .unwrap();
         assert!(!out.status.success(), "{out:?}");
@@ -392,7 +444,10 @@ fn plaintext_tcp_needs_the_flag_and_gets_nobodys_rights() {
             .output()
             .unwrap();
         assert!(!out.status.success(), "{args:?}: {out:?}");
-        assert!(stderr(&out).contains("TLS") || stderr(&out).contains("loopback"), "{out:?}");
+        assert!(
+            stderr(&out).contains("TLS") || stderr(&out).contains("loopback"),
+            "{out:?}"
+        );
     }
 
     let mut daemon = Daemon::start_with(&["--listen", &listen, "--insecure-plaintext-tcp"]);
@@ -402,7 +457,13 @@ fn plaintext_tcp_needs_the_flag_and_gets_nobodys_rights() {
     let out = command(bin("renacerctl"))
         .arg("--socket")
         .arg(format!("http://{listen}"))
-        .args(["capture", "--duration", "2s", "--pid", &root.pid().to_string()])
+        .args([
+            "capture",
+            "--duration",
+            "2s",
+            "--pid",
+            &root.pid().to_string(),
+        ])
         .output()
         .unwrap();
     assert_refused(

@@ -238,7 +238,11 @@ fn run_admin_tool(program: &str, args: &[&str]) {
 fn id_of(flag: &str, name: &str) -> u32 {
     let out = Command::new("id").args([flag, name]).output().unwrap();
     assert!(out.status.success(), "id {flag} {name}: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// A system group made for one test, deleted when dropped (also on failure).
@@ -274,7 +278,12 @@ impl TestUser {
     pub fn create(tag: &str, groups: &[&TestGroup]) -> Self {
         require_root();
         let name = unique_account_name(tag);
-        let mut args = vec!["--system", "--no-create-home", "--shell", "/usr/sbin/nologin"];
+        let mut args = vec![
+            "--system",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+        ];
         let list = groups
             .iter()
             .map(|group| group.name.as_str())
@@ -299,10 +308,15 @@ impl TestUser {
     /// `program` run as this user, with its groups, in the test environment.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = command("setpriv");
-        cmd.args(["--reuid", &self.uid.to_string(), "--regid", &self.gid.to_string()])
-            .arg("--init-groups")
-            .arg("--")
-            .arg(program);
+        cmd.args([
+            "--reuid",
+            &self.uid.to_string(),
+            "--regid",
+            &self.gid.to_string(),
+        ])
+        .arg("--init-groups")
+        .arg("--")
+        .arg(program);
         cmd
     }
 
@@ -351,7 +365,10 @@ pub fn wait_for_tcp(daemon: &mut Daemon, port: u16) {
         if let Some(status) = daemon.child.try_wait().unwrap() {
             panic!("renacer-daemon exited during start-up: {status}");
         }
-        assert!(Instant::now() < deadline, "daemon did not listen on {port} within 20s");
+        assert!(
+            Instant::now() < deadline,
+            "daemon did not listen on {port} within 20s"
+        );
         thread::sleep(Duration::from_millis(50));
     }
 }
@@ -367,11 +384,29 @@ impl TestPki {
         let dir = scratch_dir("pki");
         let pki = Self { dir };
         pki.openssl(&[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-            "-subj", "/CN=renacer test CA",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=renacer test CA",
         ]);
-        pki.leaf("server", "localhost", "serverAuth", "DNS:localhost,IP:127.0.0.1", "ca");
+        pki.leaf(
+            "server",
+            "localhost",
+            "serverAuth",
+            "DNS:localhost,IP:127.0.0.1",
+            "ca",
+        );
         pki
     }
 
@@ -393,17 +428,44 @@ impl TestPki {
             format!("basicConstraints=CA:FALSE\nextendedKeyUsage={usage}\nsubjectAltName={san}\n"),
         )
         .unwrap();
-        let (key, csr, pem) = (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"));
+        let (key, csr, pem) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+        );
         let subject = format!("/CN={cn}");
         self.openssl(&[
-            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", &key, "-out", &csr, "-subj", &subject,
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+            "-subj",
+            &subject,
         ]);
         let (issuer_pem, issuer_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
         self.openssl(&[
-            "x509", "-req", "-in", &csr, "-CA", &issuer_pem, "-CAkey", &issuer_key,
-            "-set_serial", &format!("{}", std::process::id() as u64 * 1000 + name.len() as u64),
-            "-days", "2", "-out", &pem, "-extfile", &ext,
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &issuer_pem,
+            "-CAkey",
+            &issuer_key,
+            "-set_serial",
+            &format!("{}", std::process::id() as u64 * 1000 + name.len() as u64),
+            "-days",
+            "2",
+            "-out",
+            &pem,
+            "-extfile",
+            &ext,
         ]);
         // Test users read their client keys.
         for file in [&key, &pem] {
@@ -418,19 +480,37 @@ impl TestPki {
     /// A client certificate with subject CN `cn`, signed by this CA.
     pub fn client(&self, cn: &str) -> (PathBuf, PathBuf) {
         self.leaf(cn, cn, "clientAuth", &format!("DNS:{cn}"), "ca");
-        (self.path(&format!("{cn}.pem")), self.path(&format!("{cn}.key")))
+        (
+            self.path(&format!("{cn}.pem")),
+            self.path(&format!("{cn}.key")),
+        )
     }
 
     /// A client certificate signed by a CA the daemon does not trust.
     pub fn foreign_client(&self, cn: &str) -> (PathBuf, PathBuf) {
         self.openssl(&[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", "foreign-ca.key", "-out", "foreign-ca.pem", "-days", "2",
-            "-subj", "/CN=someone else's CA",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "foreign-ca.key",
+            "-out",
+            "foreign-ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=someone else's CA",
         ]);
         let name = format!("foreign-{cn}");
         self.leaf(&name, cn, "clientAuth", &format!("DNS:{cn}"), "foreign-ca");
-        (self.path(&format!("{name}.pem")), self.path(&format!("{name}.key")))
+        (
+            self.path(&format!("{name}.pem")),
+            self.path(&format!("{name}.key")),
+        )
     }
 
     pub fn path(&self, file: &str) -> PathBuf {
