@@ -261,17 +261,6 @@ impl Authorizer {
         gid == admin_gid || user_groups(uid).contains(&admin_gid)
     }
 
-    /// Admins only: what a non-admin gets for RPCs that act daemon-wide.
-    pub fn require_admin(caller: &Caller, what: &str) -> Result<(), Status> {
-        if caller.admin {
-            return Ok(());
-        }
-        Err(Status::permission_denied(format!(
-            "{what} is for admins only and you are {}; run it as root or as a member of the daemon's --admin-group",
-            caller.describe
-        )))
-    }
-
     pub fn set_trace_owner(&self, capture_id: u32, owner: Option<u32>) {
         let mut owners = lock(&self.trace_owners);
         match owner {
@@ -293,48 +282,50 @@ impl Authorizer {
 
     /// May `caller` change continuous mode as asked? Non-admins may scope it
     /// to a process tree of their own, and turn off or retarget only what
-    /// they turned on.
+    /// they turned on. Returns whether the history gathered so far must be
+    /// forgotten first (a non-admin starting afresh must not read it).
     pub fn check_set_continuous(
         &self,
         caller: &Caller,
         enabled_now: bool,
-        enable: bool,
-        pid: u32,
-        cgroup: &str,
-    ) -> Result<(), Status> {
+        request: &renacer_proto::v1::SetContinuousRequest,
+    ) -> Result<bool, Status> {
         let mut owner = lock(&self.continuous_owner);
         if caller.admin {
-            *owner = None;
-            return Ok(());
+            if request.enabled {
+                *owner = None;
+            }
+            return Ok(false);
         }
-        if enabled_now && *owner != Some(caller.uid) {
+        let own_session = *owner == Some(caller.uid);
+        if enabled_now && !own_session {
             return Err(Status::permission_denied(format!(
-                "continuous mode was turned on by someone else (you are {}); ask an admin",
+                "continuous mode is on for someone else's processes (you are {}); ask an admin to turn it off first",
                 caller.describe
             )));
         }
-        if enable {
-            if pid == 0 || !cgroup.is_empty() {
-                return Err(Status::permission_denied(format!(
-                    "system-wide and cgroup continuous mode are for admins (you are {}); pass --pid with one of your own processes",
-                    caller.describe
-                )));
-            }
-            check_process(caller, pid)?;
-            *owner = Some(caller.uid);
-        } else {
-            *owner = None;
+        if !request.enabled {
+            return Ok(false);
         }
-        Ok(())
+        if request.pid == 0 || !request.cgroup.is_empty() {
+            return Err(Status::permission_denied(format!(
+                "system-wide and cgroup continuous mode are for admins (you are {}); pass --pid with one of your own processes",
+                caller.describe
+            )));
+        }
+        check_process(caller, request.pid)?;
+        *owner = Some(caller.uid);
+        Ok(!(enabled_now && own_session))
     }
 
-    /// May `caller` read the continuous aggregates?
-    pub fn check_stats(&self, caller: &Caller, enabled_now: bool) -> Result<(), Status> {
-        if caller.admin || !enabled_now || *lock(&self.continuous_owner) == Some(caller.uid) {
+    /// May `caller` read the continuous aggregates? Non-admins read only what
+    /// their own session gathered.
+    pub fn check_stats(&self, caller: &Caller) -> Result<(), Status> {
+        if caller.admin || *lock(&self.continuous_owner) == Some(caller.uid) {
             return Ok(());
         }
         Err(Status::permission_denied(format!(
-            "continuous mode was turned on by someone else and covers processes that are not yours (you are {}); start it on your own process tree with `renacerctl continuous on --pid PID`",
+            "the continuous-mode aggregates cover processes that are not yours (you are {}); start it on your own process tree with `renacerctl continuous on --pid PID`",
             caller.describe
         )))
     }

@@ -472,14 +472,14 @@ impl Tracer for TracerService {
         request: Request<pb::SetContinuousRequest>,
     ) -> Result<Response<pb::SetContinuousResponse>, Status> {
         let caller = self.auth.caller(&request)?;
-        let asked = request.get_ref();
-        self.auth.check_set_continuous(
+        let fresh_start = self.auth.check_set_continuous(
             &caller,
             self.continuous.is_enabled(),
-            asked.enabled,
-            asked.pid,
-            &asked.cgroup,
+            request.get_ref(),
         )?;
+        if fresh_start {
+            self.continuous.forget_history();
+        }
         continuous::set_continuous(&self.continuous, request.into_inner()).map(Response::new)
     }
 
@@ -488,8 +488,7 @@ impl Tracer for TracerService {
         request: Request<pb::StatsRequest>,
     ) -> Result<Response<pb::StatsResponse>, Status> {
         let caller = self.auth.caller(&request)?;
-        self.auth
-            .check_stats(&caller, self.continuous.is_enabled())?;
+        self.auth.check_stats(&caller)?;
         continuous::stats(&self.continuous, request.get_ref()).map(Response::new)
     }
 }

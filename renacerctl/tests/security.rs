@@ -475,3 +475,50 @@ fn plaintext_tcp_needs_the_flag_and_gets_nobodys_rights() {
     );
     daemon.assert_serving();
 }
+
+#[test]
+fn users_run_continuous_mode_only_on_their_own_processes() {
+    let group = TestGroup::create("g");
+    let user = TestUser::create("u", &[&group]);
+    let other = TestUser::create("v", &[&group]);
+    let daemon = Daemon::start_with(&["--group", &group.name]);
+    let ctl = |who: &TestUser, args: &[&str]| {
+        who.command(bin("renacerctl"))
+            .arg("--socket")
+            .arg(&daemon.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let own = ChildGuard(user.command("sleep").arg("30").spawn().unwrap());
+    // setpriv execs sleep: the pid is the user's sleep once /proc says so.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::fs::read_to_string(format!("/proc/{}/comm", own.pid())).unwrap_or_default()
+        != "sleep\n"
+    {
+        assert!(std::time::Instant::now() < deadline, "sleep did not start");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+
+    let out = ctl(
+        &user,
+        &["continuous", "on", "--pid", &own.pid().to_string()],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = ctl(&user, &["top", "--once", "--interval", "1s"]);
+    assert!(out.status.success(), "{out:?}");
+    // Another user may neither read nor change that session.
+    let out = ctl(&other, &["top", "--once", "--interval", "1s"]);
+    assert_refused(&out, "cover processes that are not yours");
+    let out = ctl(&other, &["continuous", "off"]);
+    assert_refused(&out, "continuous mode is on for someone else's processes");
+    let out = ctl(&user, &["continuous", "off"]);
+    assert!(out.status.success(), "{out:?}");
+    // Root may do everything.
+    let out = daemon.ctl().args(["continuous", "on"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = ctl(&user, &["top", "--once", "--interval", "1s"]);
+    assert_refused(&out, "cover processes that are not yours");
+    let out = daemon.ctl().args(["continuous", "off"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+}

@@ -57,7 +57,8 @@ class Daemon:
     def __init__(self, workdir: Path):
         self.socket = workdir / "renacer.sock"
         self.proc = subprocess.Popen(
-            [str(BIN / "renacer-daemon"), "--socket", str(self.socket)],
+            # Root-only socket (group root): this test connects as root.
+            [str(BIN / "renacer-daemon"), "--socket", str(self.socket), "--group", "root"],
             env={**os.environ, "RENACER_LOG": "warn"},
         )
         deadline = time.monotonic() + 20

@@ -77,13 +77,14 @@ impl Daemon {
         require_root();
         let dir = scratch_dir("daemon");
         let socket = dir.join("renacer.sock");
-        let child = Command::new(bin("renacer-daemon"))
-            .arg("--socket")
-            .arg(&socket)
-            .args(args)
-            .env("RENACER_LOG", "warn")
-            .spawn()
-            .unwrap();
+        let mut cmd = Command::new(bin("renacer-daemon"));
+        cmd.arg("--socket").arg(&socket);
+        // Root-only unless the test gives the socket a group (and no warning
+        // about a missing `renacer` group).
+        if !args.contains(&"--group") {
+            cmd.args(["--group", "root"]);
+        }
+        let child = cmd.args(args).env("RENACER_LOG", "warn").spawn().unwrap();
         let mut daemon = Self { child, socket };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::os::unix::net::UnixStream::connect(&daemon.socket).is_err() {
