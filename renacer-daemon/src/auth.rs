@@ -175,8 +175,12 @@ pub fn certificate_names(der: &[u8]) -> Vec<String> {
 pub struct Authorizer {
     admin_gid: Option<u32>,
     identities: HashMap<String, IdentityRole>,
-    /// Stopped traces (Compare/Assert by capture id) started by non-admins: id -> uid.
-    trace_owners: Mutex<HashMap<u32, u32>>,
+    /// Live captures started by non-admins: id -> uid.
+    capture_owners: Mutex<HashMap<u32, u32>>,
+    /// Stopped traces (Compare/Assert by capture id) of non-admins' captures:
+    /// id -> uid. Separate from the live owners: ids are reused, and a new
+    /// capture must not open the stopped trace an earlier one left under its id.
+    stored_owners: Mutex<HashMap<u32, u32>>,
     /// The non-admin uid that turned continuous mode on, if one did.
     continuous_owner: Mutex<Option<u32>>,
 }
@@ -261,23 +265,29 @@ impl Authorizer {
         gid == admin_gid || user_groups(uid).contains(&admin_gid)
     }
 
-    pub fn set_trace_owner(&self, capture_id: u32, owner: Option<u32>) {
-        let mut owners = lock(&self.trace_owners);
+    /// Records who started capture `capture_id` (None: an admin).
+    pub fn set_capture_owner(&self, capture_id: u32, caller: &Caller) {
+        set_owner(&self.capture_owners, capture_id, caller);
+    }
+
+    /// May `caller` stop capture `capture_id`?
+    pub fn check_capture(&self, caller: &Caller, capture_id: u32) -> Result<(), Status> {
+        check_owner(&self.capture_owners, caller, capture_id, "stop")
+    }
+
+    /// Capture `capture_id` was stopped and its trace kept for Compare/Assert.
+    pub fn capture_stored(&self, capture_id: u32) {
+        let owner = lock(&self.capture_owners).remove(&capture_id);
+        let mut stored = lock(&self.stored_owners);
         match owner {
-            Some(uid) => owners.insert(capture_id, uid),
-            None => owners.remove(&capture_id),
+            Some(uid) => stored.insert(capture_id, uid),
+            None => stored.remove(&capture_id),
         };
     }
 
     /// May `caller` read the stopped trace of `capture_id` (Compare/Assert)?
-    pub fn check_trace(&self, caller: &Caller, capture_id: u32) -> Result<(), Status> {
-        if caller.admin || lock(&self.trace_owners).get(&capture_id) == Some(&caller.uid) {
-            return Ok(());
-        }
-        Err(Status::permission_denied(format!(
-            "capture {capture_id} is not yours (you are {}); compare or assert only captures you started",
-            caller.describe
-        )))
+    pub fn check_stored_trace(&self, caller: &Caller, capture_id: u32) -> Result<(), Status> {
+        check_owner(&self.stored_owners, caller, capture_id, "compare or assert")
     }
 
     /// May `caller` change continuous mode as asked? Non-admins may scope it
@@ -329,6 +339,30 @@ impl Authorizer {
             caller.describe
         )))
     }
+}
+
+fn set_owner(owners: &Mutex<HashMap<u32, u32>>, capture_id: u32, caller: &Caller) {
+    let mut owners = lock(owners);
+    if caller.admin {
+        owners.remove(&capture_id);
+    } else {
+        owners.insert(capture_id, caller.uid);
+    }
+}
+
+fn check_owner(
+    owners: &Mutex<HashMap<u32, u32>>,
+    caller: &Caller,
+    capture_id: u32,
+    what: &str,
+) -> Result<(), Status> {
+    if caller.admin || lock(owners).get(&capture_id) == Some(&caller.uid) {
+        return Ok(());
+    }
+    Err(Status::permission_denied(format!(
+        "capture {capture_id} is not yours (you are {}); {what} only captures you started",
+        caller.describe
+    )))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -411,6 +445,23 @@ pub fn check_process(caller: &Caller, pid: u32) -> Result<Option<Credentials>, S
         )
     };
     Err(Status::permission_denied(message))
+}
+
+/// Once the kernel tracks `pid`, its exec events are checked; this closes
+/// the window between [`check_process`] and the tracking, in which an exec
+/// would have gone unseen.
+pub fn confirm_unchanged(pid: u32, expected: Option<Credentials>) -> Result<(), Status> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    match Credentials::of(pid) {
+        // Gone: its exit ends the capture.
+        None => Ok(()),
+        Some(now) if now == expected => Ok(()),
+        Some(_) => Err(Status::permission_denied(format!(
+            "pid {pid} changed its credentials (a setuid exec?) while the capture started; you may trace only your own processes"
+        ))),
+    }
 }
 
 /// What a non-admin's Status shows of the daemon-wide counters: nothing,
@@ -502,6 +553,9 @@ pub struct Confinement {
     /// The path each thread last passed to execve, for processes that are
     /// gone before their exec event is handled.
     exec_paths: HashMap<u32, Vec<u8>>,
+    /// Thread group of each thread seen once something is untraced (payload
+    /// records name only the thread).
+    thread_groups: HashMap<u32, u32>,
 }
 
 /// What to do with a ring-buffer record of a confined capture.
@@ -519,6 +573,7 @@ impl Confinement {
             expected,
             untraced: BTreeSet::new(),
             exec_paths: HashMap::new(),
+            thread_groups: HashMap::new(),
         }
     }
 
@@ -527,7 +582,11 @@ impl Confinement {
         self.untraced.iter().copied().collect()
     }
 
-    pub fn syscall(&self, pid: u32) -> Verdict {
+    pub fn syscall(&mut self, pid: u32, tid: u32) -> Verdict {
+        if self.untraced.is_empty() {
+            return Verdict::Deliver;
+        }
+        self.thread_groups.insert(tid, pid);
         if self.untraced.contains(&pid) {
             Verdict::Drop
         } else {
@@ -537,8 +596,11 @@ impl Confinement {
 
     pub fn payload(&mut self, tid: u32, nr: u16, arg: u8, data: &[u8]) -> Verdict {
         if !self.untraced.is_empty() {
-            let tgid = crate::registry::tgid_of(tid).unwrap_or(tid);
-            if self.untraced.contains(&tgid) || self.untraced.contains(&tid) {
+            let tgid = *self
+                .thread_groups
+                .entry(tid)
+                .or_insert_with(|| crate::registry::tgid_of(tid).unwrap_or(tid));
+            if self.untraced.contains(&tgid) {
                 return Verdict::Drop;
             }
         }
@@ -561,6 +623,7 @@ impl Confinement {
 
     pub fn exit(&mut self, tid: u32) -> Verdict {
         self.exec_paths.remove(&tid);
+        self.thread_groups.remove(&tid);
         Verdict::Deliver
     }
 
@@ -674,9 +737,11 @@ mod tests {
         // Not our own process, and /proc has no such pid: privileged.
         let gone = u32::MAX - 1;
         assert_eq!(confinement.exec(gone, gone), Verdict::Untrack(gone));
-        assert_eq!(confinement.syscall(gone), Verdict::Drop);
+        assert_eq!(confinement.syscall(gone, gone), Verdict::Drop);
+        assert_eq!(confinement.payload(gone, 0, 0, b"x"), Verdict::Drop);
         assert_eq!(confinement.fork(gone, gone - 1), Verdict::Untrack(gone - 1));
-        assert_eq!(confinement.syscall(gone - 1), Verdict::Drop);
+        assert_eq!(confinement.syscall(gone - 1, gone - 1), Verdict::Drop);
+        assert_eq!(confinement.syscall(1, 1), Verdict::Deliver);
         assert_eq!(confinement.untraced_pids(), vec![gone - 1, gone]);
     }
 }

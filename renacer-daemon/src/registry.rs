@@ -228,6 +228,7 @@ impl Registry {
             Ok(true) => {}
             Ok(false) => {
                 sessions.by_id.remove(&id);
+                sessions.confined.remove(&id);
                 let capture_id = sessions
                     .by_id
                     .values()
@@ -237,6 +238,7 @@ impl Registry {
             }
             Err(err) => {
                 sessions.by_id.remove(&id);
+                sessions.confined.remove(&id);
                 return Err(err.into());
             }
         }
@@ -244,6 +246,7 @@ impl Registry {
         // then no exit event will ever come.
         if !process_exists(pid) {
             sessions.by_id.remove(&id);
+            sessions.confined.remove(&id);
             drop(sessions);
             let _ = self.kernel().finish_capture(id);
             return Err(StartError::NoSuchProcess(pid));
@@ -408,8 +411,8 @@ impl Registry {
     fn screen_confined(&self, sessions: &mut Sessions, event_kind: u16, bytes: &[u8]) -> bool {
         let verdict = match event_kind {
             kind::SYSCALL => read_pod::<SyscallEvent>(bytes).and_then(|event| {
-                let confinement = sessions.confined.get(&event.capture_id)?;
-                Some(confinement.syscall(event.pid))
+                let confinement = sessions.confined.get_mut(&event.capture_id)?;
+                Some(confinement.syscall(event.pid, event.tid))
             }),
             kind::FORK | kind::EXEC | kind::EXIT => {
                 read_pod::<ProcessEvent>(bytes).and_then(|event| {

@@ -212,7 +212,7 @@ impl Tracer for TracerService {
         let caller = self.auth.caller(&request)?;
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
-        let confinement = auth::check_process(&caller, pid)?.map(Confinement::new);
+        let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
         let settings = CaptureSettings::from_request(
             request.filter.as_ref(),
@@ -233,14 +233,18 @@ impl Tracer for TracerService {
             },
         )?;
         let (id, trace_id, tree_exit) = self.registry.start_confined(
-            confinement,
+            expected.map(Confinement::new),
             pid,
             command.clone(),
             Sink::stream(item_tx, Arc::clone(&queued), request.summary_only),
             settings.clone(),
             trace,
         )?;
-        self.auth.set_trace_owner(id, owner(&caller));
+        if let Err(status) = auth::confirm_unchanged(pid, expected) {
+            let _ = self.registry.finish(id).await;
+            return Err(status);
+        }
+        self.auth.set_capture_owner(id, &caller);
         info!(
             capture_id = id,
             pid,
@@ -304,7 +308,7 @@ impl Tracer for TracerService {
         let caller = self.auth.caller(&request)?;
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
-        let confinement = auth::check_process(&caller, pid)?.map(Confinement::new);
+        let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
         let settings =
             CaptureSettings::from_request(request.filter.as_ref(), request.decode.as_ref(), false)?;
@@ -319,14 +323,18 @@ impl Tracer for TracerService {
             },
         )?;
         let (id, trace_id, tree_exit) = self.registry.start_confined(
-            confinement,
+            expected.map(Confinement::new),
             pid,
             command,
             Sink::buffer(),
             settings,
             trace,
         )?;
-        self.auth.set_trace_owner(id, owner(&caller));
+        if let Err(status) = auth::confirm_unchanged(pid, expected) {
+            let _ = self.registry.finish(id).await;
+            return Err(status);
+        }
+        self.auth.set_capture_owner(id, &caller);
         info!(
             capture_id = id,
             pid,
@@ -353,7 +361,7 @@ impl Tracer for TracerService {
         let caller = self.auth.caller(&request)?;
         let id = request.into_inner().capture_id;
         if self.registry.contains(id) {
-            self.auth.check_trace(&caller, id)?;
+            self.auth.check_capture(&caller, id)?;
         } else {
             return Err(Status::not_found(format!("no capture with id {id}")));
         }
@@ -390,6 +398,7 @@ impl Tracer for TracerService {
             EndReason::TreeExited
         };
         let json = crate::analysis::keep_stopped(&self.traces, &session, &syscalls, &drops);
+        self.auth.capture_stored(id);
         Ok(Response::new(StopCaptureResponse {
             trace: Some(pb::Trace {
                 trace_id: session.trace_id.clone(),
@@ -493,11 +502,6 @@ impl Tracer for TracerService {
     }
 }
 
-/// The uid that owns a capture started by `caller` (None: an admin's).
-fn owner(caller: &Caller) -> Option<u32> {
-    (!caller.admin).then_some(caller.uid)
-}
-
 impl TracerService {
     /// May `caller` read a Compare/Assert trace given by capture id?
     fn check_source(
@@ -506,7 +510,9 @@ impl TracerService {
         source: Option<&pb::TraceSource>,
     ) -> Result<(), Status> {
         match source.and_then(|source| source.source.as_ref()) {
-            Some(pb::trace_source::Source::CaptureId(id)) => self.auth.check_trace(caller, *id),
+            Some(pb::trace_source::Source::CaptureId(id)) => {
+                self.auth.check_stored_trace(caller, *id)
+            }
             _ => Ok(()),
         }
     }
