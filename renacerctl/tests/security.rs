@@ -522,3 +522,110 @@ fn users_run_continuous_mode_only_on_their_own_processes() {
     let out = daemon.ctl().args(["continuous", "off"]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+fn code<T>(result: Result<tonic::Response<T>, tonic::Status>) -> tonic::Code {
+    result.map_or_else(|status| status.code(), |_| tonic::Code::Ok)
+}
+
+/// A gRPC client over mTLS with the client certificate `client`.
+async fn tls_client(
+    port: u16,
+    pki: &TestPki,
+    client: &(PathBuf, PathBuf),
+) -> renacer_proto::v1::tracer_client::TracerClient<tonic::transport::Channel> {
+    use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
+    let read = |path: &Path| std::fs::read(path).unwrap();
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(read(&pki.path("ca.pem"))))
+        .identity(Identity::from_pem(read(&client.0), read(&client.1)));
+    let channel = Endpoint::from_shared(format!("https://localhost:{port}"))
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    renacer_proto::v1::tracer_client::TracerClient::new(channel)
+}
+
+#[test]
+fn background_captures_and_stored_traces_belong_to_who_started_them() {
+    use renacer_proto::v1::{
+        AssertRequest, StartCaptureRequest, StopCaptureRequest, TraceSource, trace_source::Source,
+    };
+    let user = TestUser::create("u", &[]);
+    let other = TestUser::create("v", &[]);
+    let pki = TestPki::create();
+    let (runner, stranger, admin) = (pki.client("runner"), pki.client("other"), pki.client("ops"));
+    let port = free_port();
+    let identities = format!(
+        "[[identity]]\nname = \"runner\"\nuid = {}\n[[identity]]\nname = \"other\"\nuid = {}\n[[identity]]\nname = \"ops\"\nrole = \"admin\"\n",
+        user.uid, other.uid
+    );
+    let args = pki.daemon_args(port, &identities);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut daemon = Daemon::start_with(&args);
+    wait_for_tcp(&mut daemon, port);
+    let job = ChildGuard(user.command("sleep").arg("30").spawn().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::fs::read_to_string(format!("/proc/{}/comm", job.pid())).unwrap_or_default()
+        != "sleep\n"
+    {
+        assert!(std::time::Instant::now() < deadline, "sleep did not start");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let assert_by_id = |capture_id| AssertRequest {
+        config_toml: "[[assertion]]\nname = \"n\"\ntype = \"span_count\"\nmax_spans = 1000\n"
+            .into(),
+        trace: Some(TraceSource {
+            source: Some(Source::CaptureId(capture_id)),
+        }),
+    };
+    renacerctl::run_async(async {
+        let (mut runner, mut stranger, mut admin) = (
+            tls_client(port, &pki, &runner).await,
+            tls_client(port, &pki, &stranger).await,
+            tls_client(port, &pki, &admin).await,
+        );
+        // Another user may not start a capture of the job.
+        let start = StartCaptureRequest {
+            pid: job.pid(),
+            ..Default::default()
+        };
+        let denied = stranger.start_capture(start.clone()).await.unwrap_err();
+        assert_eq!(denied.code(), tonic::Code::PermissionDenied, "{denied:?}");
+        let id = runner.start_capture(start).await?.into_inner().capture_id;
+        // Nor stop it, nor read its trace once stopped.
+        let stop = StopCaptureRequest { capture_id: id };
+        assert_eq!(
+            code(stranger.stop_capture(stop).await),
+            tonic::Code::PermissionDenied
+        );
+        let trace = runner.stop_capture(stop).await?.into_inner().trace.unwrap();
+        assert_eq!(trace.pid, job.pid());
+        assert_eq!(
+            code(stranger.assert(assert_by_id(id)).await),
+            tonic::Code::PermissionDenied
+        );
+        assert_eq!(code(runner.assert(assert_by_id(id)).await), tonic::Code::Ok);
+        assert_eq!(code(admin.assert(assert_by_id(id)).await), tonic::Code::Ok);
+        // An admin's stopped trace is not the user's, whatever the id.
+        let id = admin
+            .start_capture(StartCaptureRequest {
+                pid: job.pid(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .capture_id;
+        admin
+            .stop_capture(StopCaptureRequest { capture_id: id })
+            .await?;
+        assert_eq!(
+            code(runner.assert(assert_by_id(id)).await),
+            tonic::Code::PermissionDenied
+        );
+        Ok(())
+    })
+    .unwrap();
+}
