@@ -54,8 +54,10 @@ fn denied_message(pid: u32, uid: u32) -> String {
 #[test]
 fn unix_socket_user_cannot_trace_a_root_process() {
     let group = TestGroup::create("g");
+    let admins = TestGroup::create("a");
     let user = TestUser::create("u", &[&group]);
-    let daemon = Daemon::start_with(&["--group", &group.name]);
+    let admin = TestUser::create("d", &[&group, &admins]);
+    let daemon = Daemon::start_with(&["--group", &group.name, "--admin-group", &admins.name]);
     let meta = std::fs::metadata(&daemon.socket).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o660, "socket mode");
     assert_eq!(meta.gid(), id_of_group(&group.name), "socket group");
@@ -94,7 +96,7 @@ fn unix_socket_user_cannot_trace_a_root_process() {
         .unwrap();
     assert_refused(&out, &denied_message(root.pid(), user.uid));
 
-    // Root may.
+    // Root may, and so may members of --admin-group.
     let out = daemon
         .ctl()
         .args(["capture", "--summary", "--duration", "300ms", "--pid"])
@@ -102,6 +104,15 @@ fn unix_socket_user_cannot_trace_a_root_process() {
         .output()
         .unwrap();
     assert!(out.status.success(), "root capture failed: {out:?}");
+    let out = admin
+        .command(bin("renacerctl"))
+        .arg("--socket")
+        .arg(&daemon.socket)
+        .args(["capture", "--summary", "--duration", "300ms", "--pid"])
+        .arg(root.pid().to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "admin-group capture failed: {out:?}");
     daemon.assert_serving();
 }
 
