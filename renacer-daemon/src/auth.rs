@@ -444,6 +444,7 @@ pub fn check_process(caller: &Caller, pid: u32) -> Result<Option<Credentials>, S
             caller.describe
         )
     };
+    info!(pid, caller = caller.describe, "trace refused: {message}");
     Err(Status::permission_denied(message))
 }
 
@@ -724,6 +725,34 @@ mod tests {
         assert!(Credentials::parse(&own).expect("parses").owned_by(1000));
         let capable = own.replace("CapEff:\t0000000000000000", "CapEff:\t0000000000002000");
         assert!(!Credentials::parse(&capable).expect("parses").owned_by(1000));
+    }
+
+    #[test]
+    fn setuid_bits_of_another_owner_make_a_program_privileged() {
+        use std::os::unix::{ffi::OsStrExt as _, fs::PermissionsExt as _};
+        let dir = std::env::temp_dir().join(format!("renacer-auth-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let program = dir.join("program");
+        std::fs::write(&program, b"#!/bin/sh\n").expect("write");
+        // SAFETY: plain syscall.
+        let owner = unsafe { libc::geteuid() };
+        let creds = |uid: u32| Credentials {
+            uids: [uid; 4],
+            gids: [u32::MAX - 1; 4],
+            capabilities: false,
+        };
+        let path = program.as_os_str().as_bytes();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        assert!(!privileged_program(path, &creds(owner.wrapping_add(1))));
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o4755)).expect("chmod");
+        assert!(privileged_program(path, &creds(owner.wrapping_add(1))));
+        assert!(
+            !privileged_program(path, &creds(owner)),
+            "setuid to oneself changes nothing"
+        );
+        assert!(privileged_program(b"relative/program", &creds(owner)));
+        assert!(privileged_program(b"/no/such/program", &creds(owner)));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
