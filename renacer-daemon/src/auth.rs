@@ -379,15 +379,21 @@ pub struct Credentials {
     pub gids: [u32; 4],
     /// Effective or permitted capabilities are set.
     pub capabilities: bool,
+    /// The owner of /proc/PID: root when the process is not dumpable (it
+    /// changed credentials, e.g. ran setuid and dropped back), which ptrace
+    /// refuses too.
+    pub dump_owner: u32,
 }
 
 impl Credentials {
     pub fn of(pid: u32) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt as _;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        Self::parse(&status)
+        let dump_owner = std::fs::metadata(format!("/proc/{pid}")).ok()?.uid();
+        Self::parse(&status, dump_owner)
     }
 
-    fn parse(status: &str) -> Option<Self> {
+    fn parse(status: &str, dump_owner: u32) -> Option<Self> {
         fn ids(line: &str) -> Option<[u32; 4]> {
             let mut values = line.split_whitespace().map(str::parse::<u32>);
             let mut ids = [0; 4];
@@ -404,11 +410,12 @@ impl Credentials {
             uids: ids(field("Uid:")?)?,
             gids: ids(field("Gid:")?)?,
             capabilities: caps("CapEff:") || caps("CapPrm:"),
+            dump_owner,
         })
     }
 
     fn owned_by(&self, uid: u32) -> bool {
-        self.uids.iter().all(|&id| id == uid) && !self.capabilities
+        self.uids.iter().all(|&id| id == uid) && !self.capabilities && self.dump_owner == uid
     }
 }
 
@@ -435,7 +442,7 @@ pub fn check_process(caller: &Caller, pid: u32) -> Result<Option<Credentials>, S
     };
     let message = if creds.uids.iter().all(|&id| id == caller.uid) {
         format!(
-            "pid {pid} holds capabilities; you ({}) may trace only your own unprivileged processes",
+            "pid {pid} holds capabilities or ran with other credentials (not dumpable); you ({}) may trace only your own unprivileged processes",
             caller.describe
         )
     } else {
@@ -718,13 +725,25 @@ mod tests {
     #[test]
     fn parses_proc_status_credentials() {
         let status = "Name:\tpasswd\nUid:\t1000\t0\t0\t0\nGid:\t1000\t1000\t1000\t1000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n";
-        let creds = Credentials::parse(status).expect("parses");
+        let creds = Credentials::parse(status, 1000).expect("parses");
         assert_eq!(creds.uids, [1000, 0, 0, 0]);
         assert!(!creds.owned_by(1000), "setuid root is not the user's");
         let own = status.replace("Uid:\t1000\t0\t0\t0", "Uid:\t1000\t1000\t1000\t1000");
-        assert!(Credentials::parse(&own).expect("parses").owned_by(1000));
+        assert!(
+            Credentials::parse(&own, 1000)
+                .expect("parses")
+                .owned_by(1000)
+        );
+        assert!(
+            !Credentials::parse(&own, 0).expect("parses").owned_by(1000),
+            "not dumpable"
+        );
         let capable = own.replace("CapEff:\t0000000000000000", "CapEff:\t0000000000002000");
-        assert!(!Credentials::parse(&capable).expect("parses").owned_by(1000));
+        assert!(
+            !Credentials::parse(&capable, 1000)
+                .expect("parses")
+                .owned_by(1000)
+        );
     }
 
     #[test]
@@ -740,6 +759,7 @@ mod tests {
             uids: [uid; 4],
             gids: [u32::MAX - 1; 4],
             capabilities: false,
+            dump_owner: uid,
         };
         let path = program.as_os_str().as_bytes();
         std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -761,6 +781,7 @@ mod tests {
             uids: [1000; 4],
             gids: [1000; 4],
             capabilities: false,
+            dump_owner: 1000,
         };
         let mut confinement = Confinement::new(creds);
         // Not our own process, and /proc has no such pid: privileged.
