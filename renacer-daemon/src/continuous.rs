@@ -582,6 +582,12 @@ impl Continuous {
         Ok(stop)
     }
 
+    /// Drops the samples gathered so far (a non-admin's session must not
+    /// read an earlier scope's history).
+    pub fn forget_history(&self) {
+        lock(&self.inner).history.clear();
+    }
+
     /// Turns continuous mode off: detaches, keeps a final sample, empties the maps.
     pub fn disable(&self) {
         let mut inner = lock(&self.inner);

@@ -400,6 +400,13 @@ impl Kernel {
         Ok(true)
     }
 
+    /// Stops tracing thread group `pid` (a privileged exec in a non-admin
+    /// capture). Its threads' entries go with the capture.
+    pub fn untrack(&mut self, pid: u32) {
+        // The process may have exited (and been removed by the kernel) meanwhile.
+        let _ = self.traced.remove(&pid);
+    }
+
     /// Whether the hot programs are attached (some capture is tracking).
     pub fn hot_attached(&self) -> bool {
         self.hot.is_some()

@@ -206,6 +206,10 @@ impl History {
         self.samples.is_empty()
     }
 
+    pub fn clear(&mut self) {
+        self.samples.clear();
+    }
+
     /// Upper bound of the memory the rows of a full history take, in bytes.
     pub fn memory_cap_bytes(&self) -> usize {
         self.capacity * Self::sample_cap_bytes()

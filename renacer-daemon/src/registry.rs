@@ -17,6 +17,7 @@ use tokio::sync::{oneshot, watch};
 use tracing::{debug, warn};
 
 use crate::{
+    auth::{Confinement, Verdict},
     decoding::CaptureSettings,
     kernel::{CaptureRemains, Kernel, KernelError, continue_process},
     otlp::CaptureTrace,
@@ -65,6 +66,9 @@ pub enum StartError {
 pub struct FinishedCapture {
     pub session: Session,
     pub kernel_drops: u64,
+    /// Processes of a non-admin capture that stopped being traced after a
+    /// privileged (setuid, setgid, file-capability) exec.
+    pub untraced_privileged_pids: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -82,6 +86,8 @@ pub struct Registry {
 struct Sessions {
     by_id: HashMap<u32, Session>,
     next_id: u32,
+    /// Non-admin captures, by id: see [`Confinement`].
+    confined: HashMap<u32, Confinement>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -136,6 +142,7 @@ impl Registry {
             sessions: Mutex::new(Sessions {
                 by_id: HashMap::new(),
                 next_id: 1,
+                confined: HashMap::new(),
             }),
             counters: Counters::default(),
             epoch_offset_nanos: epoch_offset_nanos(),
@@ -166,6 +173,20 @@ impl Registry {
     /// returns, every syscall `pid` makes from now on is captured.
     pub fn start(
         &self,
+        pid: u32,
+        command: Vec<String>,
+        sink: Sink,
+        settings: CaptureSettings,
+        trace: CaptureTrace,
+    ) -> Result<(u32, String, oneshot::Receiver<EndReason>), StartError> {
+        self.start_confined(None, pid, command, sink, settings, trace)
+    }
+
+    /// [`Registry::start`] for a non-admin caller when `confinement` is set:
+    /// privileged execs in the tree stop being traced.
+    pub fn start_confined(
+        &self,
+        confinement: Option<Confinement>,
         pid: u32,
         command: Vec<String>,
         sink: Sink,
@@ -206,11 +227,17 @@ impl Registry {
         .with_settings(settings);
         session.otlp = export;
         sessions.by_id.insert(id, session);
+        // Before the kernel tracks anything: the first exec is checked too.
+        match confinement {
+            Some(confinement) => sessions.confined.insert(id, confinement),
+            None => sessions.confined.remove(&id),
+        };
         let tracked = self.kernel().track(pid, id);
         match tracked {
             Ok(true) => {}
             Ok(false) => {
                 sessions.by_id.remove(&id);
+                sessions.confined.remove(&id);
                 let capture_id = sessions
                     .by_id
                     .values()
@@ -220,6 +247,7 @@ impl Registry {
             }
             Err(err) => {
                 sessions.by_id.remove(&id);
+                sessions.confined.remove(&id);
                 return Err(err.into());
             }
         }
@@ -227,6 +255,7 @@ impl Registry {
         // then no exit event will ever come.
         if !process_exists(pid) {
             sessions.by_id.remove(&id);
+            sessions.confined.remove(&id);
             drop(sessions);
             let _ = self.kernel().finish_capture(id);
             return Err(StartError::NoSuchProcess(pid));
@@ -249,7 +278,15 @@ impl Registry {
             }
         };
         self.wait_for_drain().await;
-        let mut session = lock(&self.sessions).by_id.remove(&id)?;
+        let (session, confinement) = {
+            let mut sessions = lock(&self.sessions);
+            (sessions.by_id.remove(&id), sessions.confined.remove(&id))
+        };
+        let mut session = session?;
+        let untraced_privileged_pids = confinement
+            .as_ref()
+            .map(Confinement::untraced_pids)
+            .unwrap_or_default();
         for (tid, state) in &remains.unfinished {
             session.add_unfinished(*tid, state);
         }
@@ -273,6 +310,7 @@ impl Registry {
         Some(FinishedCapture {
             session,
             kernel_drops,
+            untraced_privileged_pids,
         })
     }
 
@@ -405,6 +443,9 @@ impl Registry {
             warn!(len = bytes.len(), "short ring-buffer record");
             return;
         };
+        if !sessions.confined.is_empty() && !self.screen_confined(sessions, header.kind, bytes) {
+            return;
+        }
         match header.kind {
             kind::SYSCALL => {
                 if let Some(event) = read_pod::<SyscallEvent>(bytes) {
@@ -451,6 +492,44 @@ impl Registry {
         {
             // SAFETY: no preconditions; trims every arena.
             unsafe { libc::malloc_trim(0) };
+        }
+    }
+
+    /// Whether a record may reach its session, for non-admin captures; stops
+    /// tracing processes that gained privileges.
+    fn screen_confined(&self, sessions: &mut Sessions, event_kind: u16, bytes: &[u8]) -> bool {
+        let verdict = match event_kind {
+            kind::SYSCALL => read_pod::<SyscallEvent>(bytes).and_then(|event| {
+                let confinement = sessions.confined.get_mut(&event.capture_id)?;
+                Some(confinement.syscall(event.pid, event.tid))
+            }),
+            kind::FORK | kind::EXEC | kind::EXIT => {
+                read_pod::<ProcessEvent>(bytes).and_then(|event| {
+                    let confinement = sessions.confined.get_mut(&event.capture_id)?;
+                    Some(match event.header.kind {
+                        kind::FORK => confinement.fork(event.pid, event.other),
+                        kind::EXEC => confinement.exec(event.pid, event.other),
+                        _ => confinement.exit(event.tid),
+                    })
+                })
+            }
+            kind::PAYLOAD => read_pod::<PayloadHeader>(bytes).and_then(|payload| {
+                let confinement = sessions.confined.get_mut(&payload.capture_id)?;
+                let data = bytes.get(size_of::<PayloadHeader>()..).unwrap_or_default();
+                let data = data.get(..payload.len as usize).unwrap_or(data);
+                Some(confinement.payload(payload.tid, payload.nr, payload.arg, data))
+            }),
+            _ => None,
+        };
+        match verdict {
+            None | Some(Verdict::Deliver) => true,
+            Some(Verdict::Drop) => false,
+            Some(Verdict::Untrack(pid)) => {
+                self.kernel().untrack(pid);
+                // The exec event itself is the caller's to see; a fork of an
+                // untraced process is not.
+                event_kind == kind::EXEC
+            }
         }
     }
 

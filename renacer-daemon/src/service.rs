@@ -22,6 +22,7 @@ use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
 use crate::{
+    auth::{self, Authorizer, Caller, Confinement},
     continuous::{self, Continuous},
     decoding::{CaptureSettings, SettingsError, to_proto},
     otlp::{self, DaemonOtlp, OtlpArgs, TraceRequest},
@@ -36,6 +37,8 @@ pub struct TracerService {
     otlp: Arc<DaemonOtlp>,
     /// Stopped background traces, for Compare/Assert by capture id.
     traces: Arc<crate::analysis::TraceStore>,
+    /// Who may trace what (see the auth module).
+    auth: Arc<Authorizer>,
 }
 
 impl TracerService {
@@ -54,6 +57,15 @@ impl TracerService {
             continuous,
             otlp: Arc::default(),
             traces: Arc::default(),
+            auth: Arc::default(),
+        }
+    }
+
+    /// The daemon's authorization settings (`--admin-group`, `--tls-identities`).
+    pub fn with_auth(self, auth: Authorizer) -> Self {
+        Self {
+            auth: Arc::new(auth),
+            ..self
         }
     }
 
@@ -205,8 +217,10 @@ impl Tracer for TracerService {
         &self,
         request: Request<CaptureRequest>,
     ) -> Result<Response<Self::CaptureStream>, Status> {
+        let caller = self.auth.caller(&request)?;
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
+        let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
         let settings = CaptureSettings::from_request(
             request.filter.as_ref(),
@@ -227,7 +241,8 @@ impl Tracer for TracerService {
                 otlp: request.otlp.as_ref(),
             },
         )?;
-        let (id, trace_id, tree_exit) = self.registry.start(
+        let (id, trace_id, tree_exit) = self.registry.start_confined(
+            expected.map(Confinement::new),
             pid,
             command.clone(),
             Sink::stream(
@@ -239,7 +254,17 @@ impl Tracer for TracerService {
             settings.clone(),
             trace,
         )?;
-        info!(capture_id = id, pid, "streaming capture");
+        if let Err(status) = auth::confirm_unchanged(pid, expected) {
+            let _ = self.registry.finish(id).await;
+            return Err(status);
+        }
+        self.auth.set_capture_owner(id, &caller);
+        info!(
+            capture_id = id,
+            pid,
+            caller = caller.describe,
+            "streaming capture"
+        );
         let started = CaptureResponse {
             event: Some(Event::Started(pb::CaptureStarted {
                 capture_id: id,
@@ -269,6 +294,7 @@ impl Tracer for TracerService {
                         drops: Some(drops_to_proto(&finished, otlp_unsent)),
                         total_syscalls: finished.session.summary.total_calls(),
                         lossless_pauses: finished.session.lossless.pauses,
+                        untraced_privileged_pids: finished.untraced_privileged_pids.clone(),
                     })),
                 })
             };
@@ -297,8 +323,10 @@ impl Tracer for TracerService {
         &self,
         request: Request<StartCaptureRequest>,
     ) -> Result<Response<StartCaptureResponse>, Status> {
+        let caller = self.auth.caller(&request)?;
         let request = request.into_inner();
         let pid = validate_pid(request.pid)?;
+        let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
         let settings = CaptureSettings::from_request(
             request.filter.as_ref(),
@@ -316,10 +344,25 @@ impl Tracer for TracerService {
                 otlp: request.otlp.as_ref(),
             },
         )?;
-        let (id, trace_id, tree_exit) =
-            self.registry
-                .start(pid, command, Sink::buffer(), settings, trace)?;
-        info!(capture_id = id, pid, "background capture started");
+        let (id, trace_id, tree_exit) = self.registry.start_confined(
+            expected.map(Confinement::new),
+            pid,
+            command,
+            Sink::buffer(),
+            settings,
+            trace,
+        )?;
+        if let Err(status) = auth::confirm_unchanged(pid, expected) {
+            let _ = self.registry.finish(id).await;
+            return Err(status);
+        }
+        self.auth.set_capture_owner(id, &caller);
+        info!(
+            capture_id = id,
+            pid,
+            caller = caller.describe,
+            "background capture started"
+        );
         let registry = Arc::clone(&self.registry);
         tokio::spawn(async move {
             let reason = wait_for_end(&registry, tree_exit, duration, std::future::pending()).await;
@@ -337,8 +380,11 @@ impl Tracer for TracerService {
         &self,
         request: Request<StopCaptureRequest>,
     ) -> Result<Response<StopCaptureResponse>, Status> {
+        let caller = self.auth.caller(&request)?;
         let id = request.into_inner().capture_id;
-        if !self.registry.contains(id) {
+        if self.registry.contains(id) {
+            self.auth.check_capture(&caller, id)?;
+        } else {
             return Err(Status::not_found(format!("no capture with id {id}")));
         }
         // A streaming capture ends on its own stream, with its summary.
@@ -351,6 +397,7 @@ impl Tracer for TracerService {
         };
         let otlp_unsent = otlp::finish_session(&mut finished.session).await;
         let drops = drops_to_proto(&finished, otlp_unsent);
+        let finished_untraced = finished.untraced_privileged_pids;
         let session = finished.session;
         let (syscalls, processes): (Vec<pb::SyscallRecord>, Vec<pb::ProcessEvent>) =
             match &session.sink {
@@ -374,6 +421,7 @@ impl Tracer for TracerService {
             EndReason::TreeExited
         };
         let json = crate::analysis::keep_stopped(&self.traces, &session, &syscalls, &drops);
+        self.auth.capture_stored(id);
         Ok(Response::new(StopCaptureResponse {
             trace: Some(pb::Trace {
                 trace_id: session.trace_id.clone(),
@@ -385,14 +433,16 @@ impl Tracer for TracerService {
                 drops: Some(drops),
                 reason: end_reason_to_proto(reason).into(),
                 json,
+                untraced_privileged_pids: finished_untraced,
             }),
         }))
     }
 
     async fn status(
         &self,
-        _request: Request<StatusRequest>,
+        request: Request<StatusRequest>,
     ) -> Result<Response<StatusResponse>, Status> {
+        let caller = self.auth.caller(&request)?;
         use std::sync::atomic::Ordering::Relaxed;
         let (mut programs, attach_mode, syscall_programs_attached) = {
             let kernel = self.registry.kernel();
@@ -403,7 +453,7 @@ impl Tracer for TracerService {
             )
         };
         programs.extend(self.continuous.attached_programs());
-        Ok(Response::new(StatusResponse {
+        let mut status = StatusResponse {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             kernel: kernel_release(),
             programs,
@@ -416,13 +466,23 @@ impl Tracer for TracerService {
             otlp_unsent: self.otlp.unsent(),
             syscall_programs_attached,
             otlp_metrics_unsent: self.continuous.metrics_unsent(),
-        }))
+        };
+        if !caller.admin {
+            // The counters add up other users' captures.
+            auth::hide_global_counters(&mut status);
+        }
+        Ok(Response::new(status))
     }
 
     async fn compare(
         &self,
         request: Request<pb::CompareRequest>,
     ) -> Result<Response<pb::CompareResponse>, Status> {
+        let caller = self.auth.caller(&request)?;
+        let compare = request.get_ref();
+        for source in [&compare.baseline, &compare.candidate] {
+            self.check_source(&caller, source.as_ref())?;
+        }
         crate::analysis::compare_rpc(&self.traces, request.into_inner())
             .await
             .map(Response::new)
@@ -432,6 +492,8 @@ impl Tracer for TracerService {
         &self,
         request: Request<pb::AssertRequest>,
     ) -> Result<Response<pb::AssertResponse>, Status> {
+        let caller = self.auth.caller(&request)?;
+        self.check_source(&caller, request.get_ref().trace.as_ref())?;
         crate::analysis::assert_rpc(&self.traces, request.into_inner())
             .await
             .map(Response::new)
@@ -441,6 +503,15 @@ impl Tracer for TracerService {
         &self,
         request: Request<pb::SetContinuousRequest>,
     ) -> Result<Response<pb::SetContinuousResponse>, Status> {
+        let caller = self.auth.caller(&request)?;
+        let fresh_start = self.auth.check_set_continuous(
+            &caller,
+            self.continuous.is_enabled(),
+            request.get_ref(),
+        )?;
+        if fresh_start {
+            self.continuous.forget_history();
+        }
         continuous::set_continuous(&self.continuous, request.into_inner()).map(Response::new)
     }
 
@@ -448,7 +519,25 @@ impl Tracer for TracerService {
         &self,
         request: Request<pb::StatsRequest>,
     ) -> Result<Response<pb::StatsResponse>, Status> {
+        let caller = self.auth.caller(&request)?;
+        self.auth.check_stats(&caller)?;
         continuous::stats(&self.continuous, request.get_ref()).map(Response::new)
+    }
+}
+
+impl TracerService {
+    /// May `caller` read a Compare/Assert trace given by capture id?
+    fn check_source(
+        &self,
+        caller: &Caller,
+        source: Option<&pb::TraceSource>,
+    ) -> Result<(), Status> {
+        match source.and_then(|source| source.source.as_ref()) {
+            Some(pb::trace_source::Source::CaptureId(id)) => {
+                self.auth.check_stored_trace(caller, *id)
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -99,10 +99,12 @@ async fn stop(socket: &str, capture_id: u32) -> anyhow::Result<pb::Trace> {
         .await
         .map_err(status_error)
         .context("StopCapture")?;
-    response
+    let trace = response
         .into_inner()
         .trace
-        .context("the daemon's StopCapture response has no trace")
+        .context("the daemon's StopCapture response has no trace")?;
+    crate::client::report_untraced(&trace.untraced_privileged_pids);
+    Ok(trace)
 }
 
 /// The trace's renacer-json-v1 form: the daemon's, or built from the

@@ -393,6 +393,7 @@ async fn stream_capture(
                 ending.buffer_drops = drops.buffer;
                 ending.otlp_unsent = drops.otlp_unsent;
                 ending.lossless_pauses = end.lossless_pauses;
+                crate::client::report_untraced(&end.untraced_privileged_pids);
                 let reason = interrupted_by.map(|signal| format!("interrupted by {}", signal_name(signal)));
                 renderer.finish(&ending, reason.as_deref())?;
                 return Ok(Streamed {

@@ -1,19 +1,68 @@
 //! Connecting to the daemon.
-use anyhow::Context as _;
+use std::{path::PathBuf, sync::OnceLock};
+
+use anyhow::{Context as _, bail};
 use hyper_util::rt::TokioIo;
 use renacer_proto::v1::{StatusRequest, tracer_client::TracerClient};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use crate::exit;
 
-/// Connects over the Unix socket at `socket` (or to an http:// URL), with an
-/// error that says how to start the daemon when nobody listens.
+/// The client's TLS files, for https:// daemon addresses (mTLS).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
+    /// PEM CA certificate that the daemon's --tls-cert chains to (https:// only).
+    #[arg(long, global = true, env = "RENACER_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+    /// PEM client certificate; its subject CN or a SAN is your identity in the
+    /// daemon's --tls-identities file.
+    #[arg(long, global = true, env = "RENACER_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, global = true, env = "RENACER_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+static TLS: OnceLock<TlsArgs> = OnceLock::new();
+
+/// Sets the TLS files every later `connect` to an https:// address uses.
+pub fn set_tls(args: TlsArgs) {
+    let _ = TLS.set(args);
+}
+
+fn tls_config(socket: &str) -> anyhow::Result<ClientTlsConfig> {
+    let args = TLS.get().cloned().unwrap_or_default();
+    let read = |path: &PathBuf, flag: &str| {
+        std::fs::read(path).with_context(|| format!("reading {flag} {}", path.display()))
+    };
+    let Some(ca) = &args.tls_ca else {
+        bail!(
+            "{socket} is a TLS address: pass --tls-ca with the CA that signed the daemon's certificate"
+        );
+    };
+    let mut config =
+        ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca, "--tls-ca")?));
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config = config.identity(Identity::from_pem(
+            read(cert, "--tls-cert")?,
+            read(key, "--tls-key")?,
+        ));
+    }
+    Ok(config)
+}
+
+/// Connects over the Unix socket at `socket` (or to an http:// or https://
+/// URL), with an error that says how to start the daemon when nobody listens.
 pub async fn connect(socket: &str) -> anyhow::Result<TracerClient<Channel>> {
-    let channel = if socket.starts_with("http://") {
-        Endpoint::from_shared(socket.to_owned())
-            .with_context(|| format!("invalid daemon address {socket}"))?
-            .connect()
-            .await
+    let channel = if socket.starts_with("http://") || socket.starts_with("https://") {
+        let mut endpoint = Endpoint::from_shared(socket.to_owned())
+            .with_context(|| format!("invalid daemon address {socket}"))?;
+        if socket.starts_with("https://") {
+            endpoint = endpoint
+                .tls_config(tls_config(socket)?)
+                .context("configuring TLS")?;
+        }
+        endpoint.connect().await
     } else {
         let path = socket.to_owned();
         Endpoint::from_static("http://renacer.invalid")
@@ -48,6 +97,18 @@ pub async fn connect(socket: &str) -> anyhow::Result<TracerClient<Channel>> {
     Ok(TracerClient::new(channel).max_decoding_message_size(256 << 20))
 }
 
+/// Says which processes a non-admin capture stopped tracing (privileged execs).
+pub fn report_untraced(pids: &[u32]) {
+    if pids.is_empty() {
+        return;
+    }
+    let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
+    eprintln!(
+        "renacerctl: not traced after a setuid/setgid/capability exec (only root may trace those): pid {}",
+        pids.join(", ")
+    );
+}
+
 /// Turns a gRPC status into a one-line error with what to do next.
 pub fn status_error(status: tonic::Status) -> anyhow::Error {
     use tonic::Code;
@@ -55,7 +116,18 @@ pub fn status_error(status: tonic::Status) -> anyhow::Error {
         Code::NotFound => (exit::USAGE, " (check the pid with `ps -p PID`)"),
         Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition => (exit::USAGE, ""),
         Code::AlreadyExists => (exit::USAGE, " (stop the other capture first)"),
-        Code::PermissionDenied | Code::Unauthenticated => (exit::PERMISSION_DENIED, ""),
+        // The daemon's own refusals say what to do; others come from the kernel.
+        Code::PermissionDenied
+            if status.message().contains("you")
+                || status.message().contains("--tls-identities") =>
+        {
+            (exit::PERMISSION_DENIED, "")
+        }
+        Code::PermissionDenied => (exit::PERMISSION_DENIED, " (renacer-daemon must run as root)"),
+        Code::Unauthenticated => (
+            exit::PERMISSION_DENIED,
+            " (pass --tls-cert and --tls-key with a client certificate the daemon knows)",
+        ),
         Code::Unavailable => (
             exit::UNAVAILABLE,
             " (is renacer-daemon running? start it with `sudo renacer-daemon`)",

@@ -10,9 +10,13 @@ use renacerctl::{DEFAULT_SOCKET, capture, ci, client, exit, golden, run_async, t
 #[derive(Debug, Parser)]
 #[command(version, after_help = exit::TABLE)]
 struct Cli {
-    /// The daemon's Unix socket, or http://127.0.0.1:PORT for a --listen daemon.
+    /// The daemon's Unix socket, or https://HOST:PORT for a --listen daemon
+    /// (with --tls-ca, --tls-cert, --tls-key), or http://127.0.0.1:PORT for
+    /// one with --insecure-plaintext-tcp.
     #[arg(long, global = true, env = "RENACER_SOCKET", default_value = DEFAULT_SOCKET)]
     socket: String,
+    #[command(flatten)]
+    tls: client::TlsArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -41,6 +45,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    client::set_tls(cli.tls.clone());
     // Writes to a closed pipe must fail with EPIPE (handled as success), not kill us.
     // SAFETY: setting a signal disposition before any thread exists.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };

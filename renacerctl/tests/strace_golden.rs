@@ -4,12 +4,7 @@
 //! test starts its own daemon, which loads the real eBPF programs.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
-use std::{
-    collections::BTreeSet,
-    io::Write as _,
-    path::Path,
-    process::Stdio,
-};
+use std::{collections::BTreeSet, io::Write as _, path::Path, process::Stdio};
 
 use regex::Regex;
 use renacer_proto::v1::{

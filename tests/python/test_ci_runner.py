@@ -7,8 +7,8 @@ and for each job: StartCapture, run the job, StopCapture, then Compare
 against a golden trace and Assert renacer.toml budgets on the daemon side,
 or fetch the trace and judge it locally with renacerctl.
 
-Needs root (the daemon loads eBPF programs), grpcio and grpcio-tools
-(`cargo xtask test` provides them in a venv) and a debug build
+Needs root (the daemon loads eBPF programs), grpcio, grpcio-tools and
+grpcio-reflection (`cargo xtask test` provides them in a venv) and a debug build
 (RENACER_BIN_DIR, default target/debug). Prints one
 `test result: ok. N passed; M failed; ...` line like cargo test.
 """
@@ -57,7 +57,8 @@ class Daemon:
     def __init__(self, workdir: Path):
         self.socket = workdir / "renacer.sock"
         self.proc = subprocess.Popen(
-            [str(BIN / "renacer-daemon"), "--socket", str(self.socket)],
+            # Root-only socket (group root): this test connects as root.
+            [str(BIN / "renacer-daemon"), "--socket", str(self.socket), "--group", "root"],
             env={**os.environ, "RENACER_LOG": "warn"},
         )
         deadline = time.monotonic() + 20
@@ -99,9 +100,11 @@ def wait_until_parked(pid):
 class Runner:
     """What a CI runner does around one job."""
 
-    def __init__(self, pb, stub):
+    def __init__(self, pb, pb_grpc, stub, socket):
         self.pb = pb
+        self.pb_grpc = pb_grpc
         self.stub = stub
+        self.socket = socket
 
     def run_job(self, argv, cwd):
         """Runs argv under a background capture; returns (capture_id, Trace)."""
@@ -292,6 +295,38 @@ def test_multi_megabyte_traces_go_both_ways(r, grpc, tmp):
     assert resp.baseline_total == resp.candidate_total, resp.report
 
 
+def test_stock_channel_status_health_and_reflection(r, grpc, tmp):
+    """A channel with no options at all: grpcio's default :authority for a
+    unix: target is the percent-encoded socket path, which the daemon accepts."""
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    channel = grpc.insecure_channel(f"unix:{r.socket}")
+    try:
+        status = r.pb_grpc.TracerStub(channel).Status(r.pb.StatusRequest(), timeout=10)
+        assert status.version and status.kernel, status
+        # grpc.health.v1.Health/Check with an empty request: SERVING is b"\x08\x01".
+        check = channel.unary_unary("/grpc.health.v1.Health/Check")
+        assert check(b"", timeout=10) == b"\x08\x01"
+        ask = reflection_pb2.ServerReflectionRequest(list_services="")
+        # grpcio-reflection's client speaks v1alpha; v1 has the same messages.
+        for method in ("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                       "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"):
+            call = channel.stream_stream(
+                method,
+                request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+                response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+            )
+            (reply,) = list(call(iter([ask]), timeout=10))
+            names = {service.name for service in reply.list_services_response.service}
+            assert {"renacer.v1.Tracer", "grpc.health.v1.Health"} <= names, (method, names)
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        ask = reflection_pb2.ServerReflectionRequest(file_containing_symbol="renacer.v1.Tracer")
+        (reply,) = list(stub.ServerReflectionInfo(iter([ask]), timeout=10))
+        assert reply.file_descriptor_response.file_descriptor_proto, reply
+    finally:
+        channel.close()
+
+
 def main():
     if os.geteuid() != 0:
         print("test_ci_runner: needs root (the daemon loads eBPF programs)", file=sys.stderr)
@@ -306,15 +341,12 @@ def main():
         pb, pb_grpc = generate_stubs(Path(workdir))
         daemon = Daemon(Path(workdir))
         try:
-            # The default authority of a unix: target is the socket path,
-            # which is not a valid HTTP/2 :authority for the daemon's server.
             channel = grpc.insecure_channel(f"unix:{daemon.socket}", options=[
-                ("grpc.default_authority", "localhost"),
                 # Whole traces travel in one message.
                 ("grpc.max_receive_message_length", 256 << 20),
                 ("grpc.max_send_message_length", 256 << 20),
             ])
-            runner = Runner(pb, pb_grpc.TracerStub(channel))
+            runner = Runner(pb, pb_grpc, pb_grpc.TracerStub(channel), daemon.socket)
             print(f"\nrunning {len(selected)} tests (python CI runner over gRPC)")
             for name, fn in selected:
                 scratch = Path(workdir) / name

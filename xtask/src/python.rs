@@ -1,12 +1,12 @@
 //! The Python CI-runner test (tests/python/test_ci_runner.py): a venv with
-//! grpcio and grpcio-tools under target/, created once and reused.
+//! grpcio, grpcio-tools and grpcio-reflection under target/, created once and reused.
 use std::{path::PathBuf, process::Command};
 
 use anyhow::Context as _;
 
 use crate::{ensure_debian_packages, run, succeeds, workspace_root};
 
-const PACKAGES: &[&str] = &["grpcio", "grpcio-tools"];
+const PACKAGES: &[&str] = &["grpcio", "grpcio-tools", "grpcio-reflection"];
 
 fn venv() -> PathBuf {
     workspace_root().join("target/python-venv")
@@ -15,7 +15,7 @@ fn venv() -> PathBuf {
 /// Creates the venv and installs the packages, unless they are there.
 fn ensure_venv() -> anyhow::Result<PathBuf> {
     let python = venv().join("bin/python");
-    if succeeds(Command::new(&python).args(["-c", "import grpc, grpc_tools"])) {
+    if succeeds(Command::new(&python).args(["-c", "import grpc, grpc_tools, grpc_reflection"])) {
         return Ok(python);
     }
     ensure_debian_packages(&["python3-venv"])?;

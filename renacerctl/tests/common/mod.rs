@@ -77,13 +77,14 @@ impl Daemon {
         require_root();
         let dir = scratch_dir("daemon");
         let socket = dir.join("renacer.sock");
-        let child = Command::new(bin("renacer-daemon"))
-            .arg("--socket")
-            .arg(&socket)
-            .args(args)
-            .env("RENACER_LOG", "warn")
-            .spawn()
-            .unwrap();
+        let mut cmd = Command::new(bin("renacer-daemon"));
+        cmd.arg("--socket").arg(&socket);
+        // Root-only unless the test gives the socket a group (and no warning
+        // about a missing `renacer` group).
+        if !args.contains(&"--group") {
+            cmd.args(["--group", "root"]);
+        }
+        let child = cmd.args(args).env("RENACER_LOG", "warn").spawn().unwrap();
         let mut daemon = Self { child, socket };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::os::unix::net::UnixStream::connect(&daemon.socket).is_err() {
@@ -218,4 +219,322 @@ pub fn parse_summary(table: &str) -> BTreeMap<String, (u64, u64)> {
             Some(((*name).to_owned(), (calls, errors)))
         })
         .collect()
+}
+
+/// A unique name for a user or group made by a test (useradd allows 32 characters).
+fn unique_account_name(tag: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "rn{tag}{}x{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn run_admin_tool(program: &str, args: &[&str]) {
+    let out = Command::new(program).args(args).output().unwrap();
+    assert!(out.status.success(), "{program} {args:?} failed: {out:?}");
+}
+
+fn id_of(flag: &str, name: &str) -> u32 {
+    let out = Command::new("id").args([flag, name]).output().unwrap();
+    assert!(out.status.success(), "id {flag} {name}: {out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// A system group made for one test, deleted when dropped (also on failure).
+pub struct TestGroup {
+    pub name: String,
+}
+
+impl TestGroup {
+    pub fn create(tag: &str) -> Self {
+        require_root();
+        let name = unique_account_name(tag);
+        run_admin_tool("groupadd", &["--system", &name]);
+        Self { name }
+    }
+}
+
+impl Drop for TestGroup {
+    fn drop(&mut self) {
+        let _ = Command::new("groupdel").arg(&self.name).output();
+    }
+}
+
+/// A system user (no home, no login shell) made for one test, deleted when
+/// dropped (also on failure). Drop it before the groups it is in.
+pub struct TestUser {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl TestUser {
+    /// A user in the supplementary `groups`.
+    pub fn create(tag: &str, groups: &[&TestGroup]) -> Self {
+        require_root();
+        let name = unique_account_name(tag);
+        let mut args = vec![
+            "--system",
+            "--no-create-home",
+            "--shell",
+            "/usr/sbin/nologin",
+        ];
+        let list = groups
+            .iter()
+            .map(|group| group.name.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        if !list.is_empty() {
+            args.extend(["--groups", &list]);
+        }
+        args.push(&name);
+        run_admin_tool("useradd", &args);
+        // uid u32::MAX until known: dropped (and deleted) if `id` fails.
+        let mut user = Self {
+            uid: u32::MAX,
+            gid: u32::MAX,
+            name,
+        };
+        user.uid = id_of("-u", &user.name);
+        user.gid = id_of("-g", &user.name);
+        user
+    }
+
+    /// `program` run as this user, with its groups, in the test environment.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = command("setpriv");
+        cmd.args([
+            "--reuid",
+            &self.uid.to_string(),
+            "--regid",
+            &self.gid.to_string(),
+        ])
+        .arg("--init-groups")
+        .arg("--")
+        .arg(program);
+        cmd
+    }
+
+    /// A scratch directory this user may write in.
+    pub fn scratch_dir(&self, tag: &str) -> PathBuf {
+        let dir = scratch_dir(tag);
+        std::os::unix::fs::chown(&dir, Some(self.uid), Some(self.gid)).unwrap();
+        dir
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").arg(&self.name).output();
+    }
+}
+
+/// A process the test started, killed by PID when dropped.
+pub struct ChildGuard(pub Child);
+
+impl ChildGuard {
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        stop_child(&mut self.0, Duration::from_secs(2));
+    }
+}
+
+/// A TCP port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until the daemon accepts TCP connections on `port`.
+pub fn wait_for_tcp(daemon: &mut Daemon, port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Some(status) = daemon.child.try_wait().unwrap() {
+            panic!("renacer-daemon exited during start-up: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "daemon did not listen on {port} within 20s"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A test certificate authority with server and client certificates, made
+/// with the openssl command line.
+pub struct TestPki {
+    pub dir: PathBuf,
+}
+
+impl TestPki {
+    pub fn create() -> Self {
+        let dir = scratch_dir("pki");
+        let pki = Self { dir };
+        pki.openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=renacer test CA",
+        ]);
+        pki.leaf(
+            "server",
+            "localhost",
+            "serverAuth",
+            "DNS:localhost,IP:127.0.0.1",
+            "ca",
+        );
+        pki
+    }
+
+    fn openssl(&self, args: &[&str]) {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    }
+
+    /// NAME.key and NAME.pem: a certificate with subject CN `cn`, signed by
+    /// the CA `issuer` (ISSUER.pem and ISSUER.key in this directory).
+    fn leaf(&self, name: &str, cn: &str, usage: &str, san: &str, issuer: &str) {
+        let ext = format!("{name}.ext");
+        std::fs::write(
+            self.dir.join(&ext),
+            format!("basicConstraints=CA:FALSE\nextendedKeyUsage={usage}\nsubjectAltName={san}\n"),
+        )
+        .unwrap();
+        let (key, csr, pem) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+        );
+        let subject = format!("/CN={cn}");
+        self.openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+            "-subj",
+            &subject,
+        ]);
+        let (issuer_pem, issuer_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &issuer_pem,
+            "-CAkey",
+            &issuer_key,
+            "-set_serial",
+            &format!("{}", std::process::id() as u64 * 1000 + name.len() as u64),
+            "-days",
+            "2",
+            "-out",
+            &pem,
+            "-extfile",
+            &ext,
+        ]);
+        // Test users read their client keys.
+        for file in [&key, &pem] {
+            std::fs::set_permissions(
+                self.dir.join(file),
+                std::os::unix::fs::PermissionsExt::from_mode(0o644),
+            )
+            .unwrap();
+        }
+    }
+
+    /// A client certificate with subject CN `cn`, signed by this CA.
+    pub fn client(&self, cn: &str) -> (PathBuf, PathBuf) {
+        self.leaf(cn, cn, "clientAuth", &format!("DNS:{cn}"), "ca");
+        (
+            self.path(&format!("{cn}.pem")),
+            self.path(&format!("{cn}.key")),
+        )
+    }
+
+    /// A client certificate signed by a CA the daemon does not trust.
+    pub fn foreign_client(&self, cn: &str) -> (PathBuf, PathBuf) {
+        self.openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "foreign-ca.key",
+            "-out",
+            "foreign-ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=someone else's CA",
+        ]);
+        let name = format!("foreign-{cn}");
+        self.leaf(&name, cn, "clientAuth", &format!("DNS:{cn}"), "foreign-ca");
+        (
+            self.path(&format!("{name}.pem")),
+            self.path(&format!("{name}.key")),
+        )
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+
+    /// The daemon's --listen flags for mTLS on `port`, with `identities` as
+    /// the --tls-identities file.
+    pub fn daemon_args(&self, port: u16, identities: &str) -> Vec<String> {
+        let file = self.path("identities.toml");
+        std::fs::write(&file, identities).unwrap();
+        let path = |name: &str| self.path(name).display().to_string();
+        vec![
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+            "--tls-cert".into(),
+            path("server.pem"),
+            "--tls-key".into(),
+            path("server.key"),
+            "--tls-client-ca".into(),
+            path("ca.pem"),
+            "--tls-identities".into(),
+            file.display().to_string(),
+        ]
+    }
 }
