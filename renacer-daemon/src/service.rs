@@ -461,7 +461,7 @@ impl Tracer for TracerService {
             kernel_drops: self.registry.kernel_drops(),
             active_captures: self.registry.active_captures() as u32,
             attach_mode,
-            daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
+            daemon_drops: self.registry.daemon_drops(),
             continuous: self.continuous.is_enabled(),
             otlp_unsent: self.otlp.unsent(),
             syscall_programs_attached,

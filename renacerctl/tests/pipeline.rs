@@ -130,7 +130,16 @@ fn normal_mode_overflow_is_counted_exactly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let counts = count_text_after(&mut ctl, Duration::from_secs(3));
+    // Stall until the daemon has dropped records (however slow the machine).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while daemon_drops(&daemon) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no record dropped within 60 s although the reader stalls"
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+    let counts = count_text_after(&mut ctl, Duration::ZERO);
     let stderr = stderr_of(&mut ctl);
     assert!(ctl.wait().unwrap().success(), "{stderr}");
     // "renacerctl: N events lost (kernel K, slow subscriber S, buffer limit B)"
@@ -144,6 +153,16 @@ fn normal_mode_overflow_is_counted_exactly() {
     assert_eq!(counts.reads, 0, "the filter keeps only writes");
     assert_eq!(counts.writes + lost, writes, "seen + dropped = made: {stderr}");
     daemon.assert_serving();
+}
+
+/// `daemon drops:` of `renacerctl status`: live captures' drops included.
+fn daemon_drops(daemon: &Daemon) -> u64 {
+    let out = daemon.ctl().arg("status").output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("daemon drops:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Peak resident memory of a running child, sampled until it exits.
