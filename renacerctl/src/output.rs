@@ -6,8 +6,8 @@ use renacer_proto::v1 as pb;
 use renacer_trace::{
     SyscallRecord,
     decode::{DecodeOptions, format_decoded_line, format_line_with_args},
-    packed,
     json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
+    packed,
     summary::{Summary, render_table},
     text::{TextOptions, format_line},
 };
