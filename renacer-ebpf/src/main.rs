@@ -315,11 +315,7 @@ fn send_payload(
     }
     // SAFETY: `size` is at most the size of the staging record.
     let bytes = unsafe { core::slice::from_raw_parts(scratch.cast::<u8>(), size) };
-    // No wakeup check here: the call's own record follows at once and makes it.
-    if EVENTS
-        .output::<[u8]>(bytes, BPF_RB_NO_WAKEUP as u64)
-        .is_err()
-    {
+    if EVENTS.output::<[u8]>(bytes, wakeup_flags()).is_err() {
         count_drop(capture_id);
     }
 }
