@@ -207,8 +207,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()
         .context("building the reflection service")?;
-    let metrics =
-        renacer_daemon::export::otlp::metrics_queue(&args.otlp).context("--otlp-endpoint")?;
+    let metrics = renacer_daemon::export::otlp::metrics_queue(&args.otlp)
+        .context("--otlp-endpoint")?
+        .map(|queue| Box::new(queue) as Box<dyn renacer_daemon::sessions::continuous::SampleSink>);
     let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous, metrics)?;
     // Bound once continuous mode is attached: a client that sees the socket
     // sees a ready daemon.

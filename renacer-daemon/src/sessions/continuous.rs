@@ -28,12 +28,8 @@ use tonic::Status;
 use tracing::{debug, info, warn};
 
 use crate::{
-    export::otlp::{
-        exporter::MetricsQueue,
-        metrics::{self, Interval},
-        unix_nanos_now,
-    },
     kernel::{KernelError, classify_program_error, raw_tracepoint, tracepoint},
+    pipeline::unix_nanos_now,
     procfs::tgid_of,
     sessions::profile::{self, Counters, History, Row, Sample, Top},
     sessions::registry::Registry,
@@ -404,8 +400,8 @@ struct Inner {
     history: History,
     /// Wall-clock end of the last committed sample (Unix ns), for metric points.
     last_sample_unix: u64,
-    /// Each committed sample goes out as OTLP metrics (`--otlp-endpoint`).
-    metrics: Option<MetricsQueue>,
+    /// Where each committed sample also goes (OTLP metrics, `--otlp-endpoint`).
+    metrics: Option<Box<dyn SampleSink>>,
     map_entries: u64,
     /// Scratch space for one read of the aggregate map.
     entries: Vec<(AggregateKey, AggregateValue)>,
@@ -434,6 +430,18 @@ fn read_comm(pid: u32) -> Option<Arc<str>> {
     Some(Arc::from(comm.trim_end_matches('\n')))
 }
 
+/// Where continuous mode's committed samples go besides its history: the
+/// OTLP metrics export implements it, so sessions never import `export`.
+pub trait SampleSink: Send + Sync + std::fmt::Debug {
+    /// One committed sample (the rows the history keeps) over an interval in
+    /// Unix nanoseconds.
+    fn sample(&self, rows: &[Row], start_unix_nanos: u64, end_unix_nanos: u64);
+    /// Data points delivered so far.
+    fn sent(&self) -> u64;
+    /// Data points that could not be delivered so far.
+    fn unsent(&self) -> u64;
+}
+
 impl Continuous {
     pub fn new(registry: Arc<Registry>, interval: Duration, history: Duration) -> Arc<Self> {
         Self::with_metrics(registry, interval, history, None)
@@ -444,7 +452,7 @@ impl Continuous {
         registry: Arc<Registry>,
         interval: Duration,
         history: Duration,
-        metrics: Option<MetricsQueue>,
+        metrics: Option<Box<dyn SampleSink>>,
     ) -> Arc<Self> {
         let history = History::new(history, interval);
         info!(
@@ -476,7 +484,7 @@ impl Continuous {
     pub fn from_args(
         registry: Arc<Registry>,
         args: &ContinuousArgs,
-        metrics: Option<MetricsQueue>,
+        metrics: Option<Box<dyn SampleSink>>,
     ) -> anyhow::Result<Arc<Self>> {
         use anyhow::Context as _;
         let continuous = Self::with_metrics(
@@ -613,7 +621,7 @@ impl Continuous {
         lock(&self.inner)
             .metrics
             .as_ref()
-            .map_or(0, MetricsQueue::unsent)
+            .map_or(0, |metrics| metrics.unsent())
     }
 
     /// Stops the sampler before the daemon exits.
@@ -663,18 +671,12 @@ impl Continuous {
 impl Inner {
     fn commit_sample(&mut self) {
         if let Some(sample) = self.sample(true) {
-            let interval = Interval {
-                start_unix_nanos: self.last_sample_unix,
-                end_unix_nanos: unix_nanos_now(),
-            };
-            self.last_sample_unix = interval.end_unix_nanos;
+            let start_unix_nanos = self.last_sample_unix;
+            self.last_sample_unix = unix_nanos_now();
             self.history.push(sample);
             // The sample as the history keeps it (top rows, rest merged).
-            if let (Some(queue), Some(sample)) = (&self.metrics, self.history.newest()) {
-                let batch = metrics::sample_to_metrics(&sample.rows, interval);
-                if batch.points > 0 {
-                    queue.push(batch);
-                }
+            if let (Some(metrics), Some(sample)) = (&self.metrics, self.history.newest()) {
+                metrics.sample(&sample.rows, start_unix_nanos, self.last_sample_unix);
             }
         }
         // Give back what a burst of processes made the baseline grow to.

@@ -17,7 +17,7 @@ use std::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -32,7 +32,13 @@ use self::{
     exporter::{MetricsQueue, SpanQueue, Target},
     model::{Policy, SpanIds, SpanModel, TraceContext},
 };
-use crate::pipeline::session::{CaptureSink, CaptureTrace, ProcessEventKind, ProcessRecord};
+use crate::{
+    pipeline::{
+        session::{CaptureSink, CaptureTrace, ProcessEventKind, ProcessRecord},
+        unix_nanos_now,
+    },
+    sessions::{continuous::SampleSink, profile::Row},
+};
 
 /// `renacer-daemon` flags for OTLP export.
 #[derive(Debug, Clone, clap::Args)]
@@ -402,12 +408,6 @@ fn exec_command(pid: u32) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(crate) fn unix_nanos_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-}
-
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     // SAFETY: writes at most N bytes into an N-byte buffer.
@@ -535,5 +535,27 @@ mod tests {
         let fresh = trace_context(u32::MAX, "").expect("no such process: a new trace");
         assert_ne!(fresh.trace_id, [0; 16]);
         assert_eq!(fresh.parent_span_id, None);
+    }
+}
+
+/// Continuous mode's committed samples go out as OTLP metrics.
+impl SampleSink for MetricsQueue {
+    fn sample(&self, rows: &[Row], start_unix_nanos: u64, end_unix_nanos: u64) {
+        let interval = metrics::Interval {
+            start_unix_nanos,
+            end_unix_nanos,
+        };
+        let batch = metrics::sample_to_metrics(rows, interval);
+        if batch.points > 0 {
+            self.push(batch);
+        }
+    }
+
+    fn sent(&self) -> u64 {
+        MetricsQueue::sent(self)
+    }
+
+    fn unsent(&self) -> u64 {
+        MetricsQueue::unsent(self)
     }
 }
