@@ -5,7 +5,7 @@
 //!
 //! The arithmetic (deltas, history, folding, percentiles) lives in `profile`.
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
     fs,
     os::unix::fs::MetadataExt as _,
     path::{Component, Path, PathBuf},
@@ -410,6 +410,9 @@ struct Inner {
     entries: Vec<(AggregateKey, AggregateValue)>,
     /// Dropping it stops the sampler thread.
     sampler: Option<mpsc::Sender<()>>,
+    /// Calls and errors per syscall over every committed sample since the
+    /// daemon started (the metrics endpoint's counters).
+    totals: BTreeMap<u32, (u64, u64)>,
 }
 
 fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
@@ -467,6 +470,7 @@ impl Continuous {
                 map_entries: 0,
                 entries: Vec::new(),
                 sampler: None,
+                totals: BTreeMap::new(),
             }),
         })
     }
@@ -615,6 +619,19 @@ impl Continuous {
             .map_or(0, MetricsQueue::unsent)
     }
 
+    /// Calls and errors per syscall number since the daemon started, up to
+    /// now (the committed samples plus what the maps gained since).
+    pub fn syscall_totals(&self) -> BTreeMap<u32, (u64, u64)> {
+        let mut inner = lock(&self.inner);
+        let mut totals = inner.totals.clone();
+        if inner.scope.is_some()
+            && let Some(partial) = inner.sample(false)
+        {
+            add_totals(&mut totals, &partial);
+        }
+        totals
+    }
+
     /// Stops the sampler before the daemon exits.
     pub fn shutdown(&self) {
         let mut inner = lock(&self.inner);
@@ -659,6 +676,14 @@ impl Continuous {
     }
 }
 
+fn add_totals(totals: &mut BTreeMap<u32, (u64, u64)>, sample: &profile::Sample) {
+    for row in &sample.rows {
+        let total = totals.entry(row.nr).or_default();
+        total.0 += row.counters.calls;
+        total.1 += row.counters.errors;
+    }
+}
+
 impl Inner {
     fn commit_sample(&mut self) {
         if let Some(sample) = self.sample(true) {
@@ -667,6 +692,7 @@ impl Inner {
                 end_unix_nanos: unix_nanos_now(),
             };
             self.last_sample_unix = interval.end_unix_nanos;
+            add_totals(&mut self.totals, &sample);
             self.history.push(sample);
             // The sample as the history keeps it (top rows, rest merged).
             if let (Some(queue), Some(sample)) = (&self.metrics, self.history.newest()) {

@@ -6,6 +6,7 @@ pub mod continuous;
 pub mod decoding;
 pub mod kernel;
 pub mod lamport;
+pub mod metrics;
 pub mod otlp;
 pub mod profile;
 pub mod registry;

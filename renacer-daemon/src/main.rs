@@ -15,6 +15,7 @@ use renacer_daemon::{
     auth::Authorizer,
     continuous::{Continuous, ContinuousArgs},
     kernel::{AttachMode, Kernel, RingBufferSize},
+    metrics::{ClientGauge, MetricsSources, Tracked},
     registry::{Reader, Registry},
     service::TracerService,
     unix_authority::AuthorityFix,
@@ -65,6 +66,8 @@ struct Args {
     log: String,
     #[command(flatten)]
     continuous: ContinuousArgs,
+    #[command(flatten)]
+    metrics: renacer_daemon::metrics::MetricsArgs,
 }
 
 fn parse_ring_buffer_mib(value: &str) -> Result<u32, String> {
@@ -212,13 +215,23 @@ async fn run(args: Args) -> anyhow::Result<()> {
     // Bound once continuous mode is attached: a client that sees the socket
     // sees a ready daemon.
     let unix = bind_socket(&args.socket, &args.group)?;
+    let service = TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))
+        .with_otlp(args.otlp.clone())
+        .with_auth(Authorizer::new(admin_gid, identities));
+    let clients = Arc::new(ClientGauge::default());
+    if let Some(addr) = args.metrics.metrics {
+        let sources = MetricsSources {
+            registry: Arc::clone(&registry),
+            continuous: Arc::clone(&continuous),
+            otlp: service.otlp(),
+            clients: Arc::clone(&clients),
+            ring_buffer_bytes: u64::from(args.ring_buffer_mib) << 20,
+        };
+        renacer_daemon::metrics::serve(addr, sources).await?;
+    }
     // Compare/Assert take whole traces as JSON: golden traces run to megabytes.
-    let tracer = TracerServer::new(
-        TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))
-            .with_otlp(args.otlp.clone())
-            .with_auth(Authorizer::new(admin_gid, identities)),
-    )
-    .max_decoding_message_size(renacer_daemon::analysis::MAX_REQUEST_BYTES);
+    let tracer = TracerServer::new(service)
+        .max_decoding_message_size(renacer_daemon::analysis::MAX_REQUEST_BYTES);
 
     let shutdown = {
         let registry = Arc::clone(&registry);
@@ -238,7 +251,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let result = match args.listen {
         None => {
             router
-                .serve_with_incoming_shutdown(unix_connections(unix), shutdown)
+                .serve_with_incoming_shutdown(unix_connections(unix, &clients), shutdown)
                 .await
         }
         Some(addr) => {
@@ -260,15 +273,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
             }
             let tcp_router = tcp_server.add_routes(routes);
             let registry_for_tcp = Arc::clone(&registry);
+            let tcp_incoming = tcp_connections(tcp, &clients);
             let tcp_task = tokio::spawn(async move {
                 tcp_router
-                    .serve_with_incoming_shutdown(TcpListenerStream::new(tcp), async move {
+                    .serve_with_incoming_shutdown(tcp_incoming, async move {
                         registry_for_tcp.shutdown_signal().await;
                     })
                     .await
             });
             let unix_result = router
-                .serve_with_incoming_shutdown(unix_connections(unix), shutdown)
+                .serve_with_incoming_shutdown(unix_connections(unix, &clients), shutdown)
                 .await;
             match tcp_task.await {
                 Ok(Err(err)) => error!("TCP server: {err}"),
@@ -293,12 +307,27 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The Unix socket's connections, with grpcio's invalid `:authority` fixed.
+/// The Unix socket's connections, with grpcio's invalid `:authority` fixed,
+/// counted for the metrics endpoint.
 fn unix_connections(
     unix: UnixListener,
-) -> impl tokio_stream::Stream<Item = std::io::Result<AuthorityFix<tokio::net::UnixStream>>> {
+    clients: &Arc<ClientGauge>,
+) -> impl tokio_stream::Stream<Item = std::io::Result<Tracked<AuthorityFix<tokio::net::UnixStream>>>>
++ use<> {
     use tokio_stream::StreamExt as _;
-    UnixListenerStream::new(unix).map(|stream| stream.map(AuthorityFix::new))
+    let clients = Arc::clone(clients);
+    UnixListenerStream::new(unix)
+        .map(move |stream| stream.map(|stream| clients.track(AuthorityFix::new(stream))))
+}
+
+/// The TCP listener's connections, counted for the metrics endpoint.
+fn tcp_connections(
+    tcp: tokio::net::TcpListener,
+    clients: &Arc<ClientGauge>,
+) -> impl tokio_stream::Stream<Item = std::io::Result<Tracked<tokio::net::TcpStream>>> + use<> {
+    use tokio_stream::StreamExt as _;
+    let clients = Arc::clone(clients);
+    TcpListenerStream::new(tcp).map(move |stream| stream.map(|stream| clients.track(stream)))
 }
 
 /// The TLS settings of `--listen addr`, or None for plaintext (only with

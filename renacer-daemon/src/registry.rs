@@ -40,6 +40,11 @@ pub struct Counters {
     pub daemon_drops: AtomicU64,
     /// Events for capture ids with no session (arrived after the capture ended).
     pub orphan_events: AtomicU64,
+    /// Per stage, of captures that have ended (`daemon_drops` is their sum).
+    pub subscriber_drops_finished: AtomicU64,
+    pub buffer_drops_finished: AtomicU64,
+    /// Lossless pause rounds of captures that have ended.
+    pub lossless_pauses_finished: AtomicU64,
     /// Seconds of idle left in which to return freed memory to the system
     /// (set when a capture ends: its stream may still be draining to the client).
     trims_left: AtomicU32,
@@ -303,6 +308,15 @@ impl Registry {
             session.drops.subscriber + session.drops.buffer,
             Ordering::Relaxed,
         );
+        self.counters
+            .subscriber_drops_finished
+            .fetch_add(session.drops.subscriber, Ordering::Relaxed);
+        self.counters
+            .buffer_drops_finished
+            .fetch_add(session.drops.buffer, Ordering::Relaxed);
+        self.counters
+            .lossless_pauses_finished
+            .fetch_add(session.lossless.pauses, Ordering::Relaxed);
         let kernel_drops = remains.kernel_drops + session.kernel_drops_at_stop;
         self.counters
             .trims_left
@@ -415,6 +429,26 @@ impl Registry {
     /// Ends every capture: their streams finish with UNAVAILABLE.
     pub fn begin_shutdown(&self) {
         self.shutting_down.send_replace(true);
+    }
+
+    /// Subscriber drops, buffer drops and lossless pauses over the daemon's
+    /// lifetime: ended captures plus the live ones.
+    pub fn session_totals(&self) -> (u64, u64, u64) {
+        let mut totals = (
+            self.counters
+                .subscriber_drops_finished
+                .load(Ordering::Relaxed),
+            self.counters.buffer_drops_finished.load(Ordering::Relaxed),
+            self.counters
+                .lossless_pauses_finished
+                .load(Ordering::Relaxed),
+        );
+        for session in lock(&self.sessions).by_id.values() {
+            totals.0 += session.drops.subscriber;
+            totals.1 += session.drops.buffer;
+            totals.2 += session.lossless.pauses;
+        }
+        totals
     }
 
     /// Kernel drops over the daemon's lifetime.
