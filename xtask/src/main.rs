@@ -141,6 +141,9 @@ fn setup() -> anyhow::Result<()> {
         "strace",
         "gcc",
         "libc6-dev",
+        // renacerctl/tests/deploy.rs: systemd-analyze verify, setpriv.
+        "systemd",
+        "util-linux",
     ])?;
 
     let sysroot = Command::new("rustc")
