@@ -299,6 +299,136 @@ fn installed_unit_verifies_and_its_exec_start_serves_a_capture() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The system calls a `systemd-analyze syscall-filter` set allows, groups
+/// expanded.
+fn allowed_syscalls(filter: &str) -> std::collections::BTreeSet<String> {
+    let out = Command::new("systemd-analyze")
+        .arg("syscall-filter")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let listing = String::from_utf8(out.stdout).unwrap();
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut current = None;
+    for line in listing.lines() {
+        if line.starts_with('@') {
+            let name = line.split_whitespace().next().unwrap().to_owned();
+            groups.insert(name.clone(), Vec::new());
+            current = Some(name);
+        } else if let Some(group) = &current {
+            let entry = line.trim();
+            if !entry.is_empty() && !entry.starts_with('#') {
+                groups.get_mut(group).unwrap().push(entry.to_owned());
+            }
+        }
+    }
+    fn expand(
+        name: &str,
+        groups: &BTreeMap<String, Vec<String>>,
+        out: &mut std::collections::BTreeSet<String>,
+    ) {
+        match groups.get(name) {
+            Some(members) => {
+                for member in members {
+                    expand(member, groups, out);
+                }
+            }
+            None => {
+                out.insert(name.to_owned());
+            }
+        }
+    }
+    let mut allowed = std::collections::BTreeSet::new();
+    for entry in filter.split_whitespace() {
+        expand(entry, &groups, &mut allowed);
+    }
+    allowed
+}
+
+/// Every system call the daemon makes while starting, serving a capture and
+/// a status, and shutting down (seen by strace -f) is in the unit's
+/// SystemCallFilter: under systemd, anything else would fail with EPERM.
+#[test]
+fn the_system_call_filter_allows_what_the_daemon_calls() {
+    require_root();
+    if !which("systemd-analyze") || !which("strace") {
+        eprintln!("systemd-analyze or strace is missing: SystemCallFilter not checked");
+        return;
+    }
+    let unit = parse_unit(&read("deploy/systemd/renacer-daemon.service"));
+    let allowed = allowed_syscalls(service_value(&unit, "SystemCallFilter"));
+    assert!(allowed.contains("bpf") && allowed.contains("read"), "{allowed:?}");
+    let dir = scratch_dir("syscall-filter");
+    let socket = dir.join("renacer.sock");
+    let log = dir.join("strace.log");
+    let strace = ChildGuard(
+        Command::new("strace")
+            .args(["-f", "-qq", "-o"])
+            .arg(&log)
+            .arg(bin("renacer-daemon"))
+            .arg("--socket")
+            .arg(&socket)
+            .args(["--group", "root", "--continuous", "--metrics", "127.0.0.1:0"])
+            .env("RENACER_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        assert!(Instant::now() < deadline, "the daemon under strace did not start");
+        thread::sleep(Duration::from_millis(100));
+    }
+    let ctl = |args: &[&str]| {
+        let out = common::command(bin("renacerctl"))
+            .arg("--socket")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "renacerctl {args:?}: {out:?}");
+    };
+    ctl(&["capture", "--format", "json", "-o", "/dev/null", "--", "/bin/true"]);
+    ctl(&["status"]);
+    ctl(&["top", "--once"]);
+    let children = std::fs::read_to_string(format!(
+        "/proc/{0}/task/{0}/children",
+        strace.pid()
+    ))
+    .unwrap();
+    let daemon: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
+    // SAFETY: signalling the daemon this test started (strace's child).
+    unsafe { libc::kill(daemon, libc::SIGTERM) };
+    let mut strace = strace;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while strace.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the daemon did not stop under strace");
+        thread::sleep(Duration::from_millis(50));
+    }
+    let trace = std::fs::read_to_string(&log).unwrap();
+    let mut called = std::collections::BTreeSet::new();
+    for line in trace.lines() {
+        let rest = line.split_once(' ').map_or(line, |(_, rest)| rest).trim_start();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() && rest[name.len()..].starts_with('(') {
+            called.insert(name);
+        }
+    }
+    assert!(called.contains("bpf"), "strace saw no bpf calls: {called:?}");
+    // execve is the program's own start (systemd execs before the filter applies).
+    let refused: Vec<&String> = called
+        .iter()
+        .filter(|name| !allowed.contains(*name) && *name != "execve")
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "the unit's SystemCallFilter would refuse {refused:?} (the daemon called {called:?})"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn which(program: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
