@@ -687,7 +687,10 @@ mod tests {
         assert!(bomb.len() < 4096, "{} bytes", bomb.len());
         match decompress(&bomb) {
             Err(RleError::Corrupt(message)) => assert!(message.contains("MiB"), "{message}"),
-            other => panic!("expected a refusal, got {:?}", other.map(|t| t.syscalls.len())),
+            other => panic!(
+                "expected a refusal, got {:?}",
+                other.map(|t| t.syscalls.len())
+            ),
         }
     }
 }

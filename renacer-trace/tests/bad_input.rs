@@ -26,14 +26,49 @@ fn one_line(error: &impl std::fmt::Display) -> Result<(), TestCaseError> {
 /// Filter expressions from strace's vocabulary, shuffled and broken.
 fn filter_expr() -> impl Strategy<Value = String> {
     let words = prop::sample::select(vec![
-        "trace=", "status=", "trace-fds=", "t=", "e=", "%file", "%network", "%process", "%memory",
-        "%desc", "%creds", "%clock", "%", "!", "open", "openat", "read", "write", "failed",
-        "successful", "/op.*/", "/[", "/(a|b)*/", "/", ",", "=", "all", "none", "1", "-1",
-        "4294967296", "execve", "?", "\u{e9}", " ", "\0",
+        "trace=",
+        "status=",
+        "trace-fds=",
+        "t=",
+        "e=",
+        "%file",
+        "%network",
+        "%process",
+        "%memory",
+        "%desc",
+        "%creds",
+        "%clock",
+        "%",
+        "!",
+        "open",
+        "openat",
+        "read",
+        "write",
+        "failed",
+        "successful",
+        "/op.*/",
+        "/[",
+        "/(a|b)*/",
+        "/",
+        ",",
+        "=",
+        "all",
+        "none",
+        "1",
+        "-1",
+        "4294967296",
+        "execve",
+        "?",
+        "\u{e9}",
+        " ",
+        "\0",
+        "\n",
+        "\r",
+        "\u{1b}[31m",
     ]);
     prop_oneof![
         prop::collection::vec(words, 0..8).prop_map(|words| words.concat()),
-        "\\PC{0,40}",
+        "(?s).{0,40}",
     ]
 }
 
@@ -65,7 +100,7 @@ fn sample_trace_json() -> String {
 fn mutated_json() -> impl Strategy<Value = String> {
     let base = sample_trace_json();
     let len = base.len();
-    (0..len, 0..len, "\\PC{0,12}").prop_map(move |(a, b, insert)| {
+    (0..len, 0..len, "(?s).{0,12}").prop_map(move |(a, b, insert)| {
         let (start, end) = (a.min(b), a.max(b));
         let mut text = base.clone();
         if text.is_char_boundary(start) && text.is_char_boundary(end) {
@@ -95,7 +130,9 @@ fn packed_batch() -> impl Strategy<Value = Vec<u8>> {
         prop::collection::vec(any::<u8>(), 0..64),
     );
     let record = (
-        prop::sample::select(vec![0u32, 1, 2, 4, 20, 42, 44, 46, 47, 59, 257, 262, 332, 999]),
+        prop::sample::select(vec![
+            0u32, 1, 2, 4, 20, 42, 44, 46, 47, 59, 257, 262, 332, 999,
+        ]),
         prop::array::uniform6(any::<u64>()),
         any::<i64>(),
         prop::collection::vec(item, 0..5),
@@ -172,7 +209,7 @@ proptest! {
     }
 
     #[test]
-    fn json_traces_never_panic(text in prop_oneof![mutated_json(), "\\PC{0,200}"]) {
+    fn json_traces_never_panic(text in prop_oneof![mutated_json(), "(?s).{0,200}", "[\\x00-\\x7f]{0,200}"]) {
         if let Err(err) = TraceFile::parse(&text) {
             one_line(&err)?;
         }
@@ -182,8 +219,9 @@ proptest! {
     fn traceparents_never_panic(
         text in prop_oneof![
             "[0-9a-fA-F-]{0,60}",
+            "[0-9a-f\\-\n\r\t\\x00 ]{0,60}",
             "00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}",
-            "\\PC{0,80}",
+            "(?s).{0,80}",
         ],
         environ in prop::collection::vec(any::<u8>(), 0..120),
     ) {
