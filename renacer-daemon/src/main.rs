@@ -212,9 +212,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .context("building the reflection service")?;
     let metrics = renacer_daemon::otlp::metrics_queue(&args.otlp).context("--otlp-endpoint")?;
     let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous, metrics)?;
-    // Bound once continuous mode is attached: a client that sees the socket
-    // sees a ready daemon.
-    let unix = bind_socket(&args.socket, &args.group)?;
     let service = TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))
         .with_otlp(args.otlp.clone())
         .with_auth(Authorizer::new(admin_gid, identities));
@@ -229,6 +226,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         };
         renacer_daemon::metrics::serve(addr, sources).await?;
     }
+    // Bound once continuous mode is attached: a client that sees the socket
+    // sees a ready daemon.
+    let unix = bind_socket(&args.socket, &args.group)?;
     // Compare/Assert take whole traces as JSON: golden traces run to megabytes.
     let tracer = TracerServer::new(service)
         .max_decoding_message_size(renacer_daemon::analysis::MAX_REQUEST_BYTES);

@@ -218,7 +218,9 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
     if result.is_err() && child.released {
         // The command runs on, untraced; it is not ours to kill. The error
         // follows when it ends.
-        eprintln!("renacerctl: the capture failed; waiting for the command (pid {pid}), which runs on untraced");
+        eprintln!(
+            "renacerctl: the capture failed; waiting for the command (pid {pid}), which runs on untraced"
+        );
     }
     let code = child.wait()?;
     let streamed = result?;

@@ -147,9 +147,11 @@ pub fn stream_error(status: tonic::Status) -> anyhow::Error {
     let transport = std::error::Error::source(&status).is_some()
         || status.message().starts_with("h2 protocol error")
         || status.message().starts_with("transport error");
-    if status.code() != Code::Unavailable
-        && (transport && matches!(status.code(), Code::Unknown | Code::Internal | Code::Cancelled))
-    {
+    let lost = matches!(
+        status.code(),
+        Code::Unknown | Code::Internal | Code::Cancelled
+    );
+    if transport && lost {
         return exit::failure(
             exit::UNAVAILABLE,
             format!(

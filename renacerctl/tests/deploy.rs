@@ -119,8 +119,16 @@ fn the_unit_is_hardened_and_its_capabilities_are_few() {
     );
     let caps = unit_capabilities(&unit);
     assert!(caps.contains(&"CAP_BPF".to_owned()) && caps.contains(&"CAP_PERFMON".to_owned()));
-    for forbidden in ["CAP_SYS_MODULE", "CAP_NET_ADMIN", "CAP_SYS_RAWIO", "CAP_SETUID"] {
-        assert!(!caps.contains(&forbidden.to_owned()), "{forbidden} in the bounding set");
+    for forbidden in [
+        "CAP_SYS_MODULE",
+        "CAP_NET_ADMIN",
+        "CAP_SYS_RAWIO",
+        "CAP_SETUID",
+    ] {
+        assert!(
+            !caps.contains(&forbidden.to_owned()),
+            "{forbidden} in the bounding set"
+        );
     }
     assert_eq!(
         unit_capabilities(&unit).join(" "),
@@ -152,7 +160,12 @@ fn install_stages_under_destdir_without_touching_the_system() {
 
     // Another prefix moves ExecStart with the binaries.
     let dest = scratch_dir("destdir-opt");
-    xtask_install(&["--destdir", dest.to_str().unwrap(), "--prefix", "/opt/renacer"]);
+    xtask_install(&[
+        "--destdir",
+        dest.to_str().unwrap(),
+        "--prefix",
+        "/opt/renacer",
+    ]);
     assert!(dest.join("opt/renacer/bin/renacerctl").is_file());
     let unit = parse_unit(
         &std::fs::read_to_string(dest.join("etc/systemd/system/renacer-daemon.service")).unwrap(),
@@ -199,7 +212,10 @@ fn installed_unit_verifies_and_its_exec_start_serves_a_capture() {
             "--unit-dir",
             units.to_str().unwrap(),
         ]);
-        assert!(group_exists("renacer"), "xtask install did not create group renacer");
+        assert!(
+            group_exists("renacer"),
+            "xtask install did not create group renacer"
+        );
     }
     let unit_path = units.join("renacer-daemon.service");
     let text = std::fs::read_to_string(&unit_path).unwrap();
@@ -259,7 +275,10 @@ fn installed_unit_verifies_and_its_exec_start_serves_a_capture() {
         if let Some(status) = daemon.0.try_wait().unwrap() {
             panic!("the unit's ExecStart exited during start-up: {status}");
         }
-        assert!(Instant::now() < deadline, "the unit's daemon did not listen within 20s");
+        assert!(
+            Instant::now() < deadline,
+            "the unit's daemon did not listen within 20s"
+        );
         thread::sleep(Duration::from_millis(50));
     }
     let status = std::fs::read_to_string(format!("/proc/{}/status", daemon.pid())).unwrap();
@@ -286,7 +305,10 @@ fn installed_unit_verifies_and_its_exec_start_serves_a_capture() {
         .args(["--", "/bin/true"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "capture under the unit's daemon: {out:?}");
+    assert!(
+        out.status.success(),
+        "capture under the unit's daemon: {out:?}"
+    );
     let trace =
         renacer_trace::json::TraceFile::parse(&std::fs::read_to_string(&trace).unwrap()).unwrap();
     assert!(
@@ -357,7 +379,10 @@ fn the_system_call_filter_allows_what_the_daemon_calls() {
     }
     let unit = parse_unit(&read("deploy/systemd/renacer-daemon.service"));
     let allowed = allowed_syscalls(service_value(&unit, "SystemCallFilter"));
-    assert!(allowed.contains("bpf") && allowed.contains("read"), "{allowed:?}");
+    assert!(
+        allowed.contains("bpf") && allowed.contains("read"),
+        "{allowed:?}"
+    );
     let dir = scratch_dir("syscall-filter");
     let socket = dir.join("renacer.sock");
     let log = dir.join("strace.log");
@@ -368,14 +393,23 @@ fn the_system_call_filter_allows_what_the_daemon_calls() {
             .arg(bin("renacer-daemon"))
             .arg("--socket")
             .arg(&socket)
-            .args(["--group", "root", "--continuous", "--metrics", "127.0.0.1:0"])
+            .args([
+                "--group",
+                "root",
+                "--continuous",
+                "--metrics",
+                "127.0.0.1:0",
+            ])
             .env("RENACER_LOG", "warn")
             .spawn()
             .unwrap(),
     );
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::os::unix::net::UnixStream::connect(&socket).is_err() {
-        assert!(Instant::now() < deadline, "the daemon under strace did not start");
+        assert!(
+            Instant::now() < deadline,
+            "the daemon under strace did not start"
+        );
         thread::sleep(Duration::from_millis(100));
     }
     let ctl = |args: &[&str]| {
@@ -387,27 +421,38 @@ fn the_system_call_filter_allows_what_the_daemon_calls() {
             .unwrap();
         assert!(out.status.success(), "renacerctl {args:?}: {out:?}");
     };
-    ctl(&["capture", "--format", "json", "-o", "/dev/null", "--", "/bin/true"]);
+    ctl(&[
+        "capture",
+        "--format",
+        "json",
+        "-o",
+        "/dev/null",
+        "--",
+        "/bin/true",
+    ]);
     ctl(&["status"]);
     ctl(&["top", "--once"]);
-    let children = std::fs::read_to_string(format!(
-        "/proc/{0}/task/{0}/children",
-        strace.pid()
-    ))
-    .unwrap();
+    let children =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", strace.pid())).unwrap();
     let daemon: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
     // SAFETY: signalling the daemon this test started (strace's child).
     unsafe { libc::kill(daemon, libc::SIGTERM) };
     let mut strace = strace;
     let deadline = Instant::now() + Duration::from_secs(30);
     while strace.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the daemon did not stop under strace");
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not stop under strace"
+        );
         thread::sleep(Duration::from_millis(50));
     }
     let trace = std::fs::read_to_string(&log).unwrap();
     let mut called = std::collections::BTreeSet::new();
     for line in trace.lines() {
-        let rest = line.split_once(' ').map_or(line, |(_, rest)| rest).trim_start();
+        let rest = line
+            .split_once(' ')
+            .map_or(line, |(_, rest)| rest)
+            .trim_start();
         let name: String = rest
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -416,7 +461,10 @@ fn the_system_call_filter_allows_what_the_daemon_calls() {
             called.insert(name);
         }
     }
-    assert!(called.contains("bpf"), "strace saw no bpf calls: {called:?}");
+    assert!(
+        called.contains("bpf"),
+        "strace saw no bpf calls: {called:?}"
+    );
     // execve is the program's own start (systemd execs before the filter applies).
     let refused: Vec<&String> = called
         .iter()
@@ -455,22 +503,46 @@ fn containerfile_instructions(text: &str) -> Vec<(String, String)> {
         instructions.push((keyword.to_owned(), rest.trim().to_owned()));
         pending.clear();
     }
-    assert!(pending.is_empty(), "Containerfile ends in a continuation line");
+    assert!(
+        pending.is_empty(),
+        "Containerfile ends in a continuation line"
+    );
     instructions
 }
 
 #[test]
 fn containerfile_is_well_formed() {
     const KNOWN: &[&str] = &[
-        "FROM", "RUN", "COPY", "ADD", "ENV", "LABEL", "ENTRYPOINT", "CMD", "VOLUME", "STOPSIGNAL",
-        "USER", "WORKDIR", "ARG", "EXPOSE", "HEALTHCHECK", "SHELL",
+        "FROM",
+        "RUN",
+        "COPY",
+        "ADD",
+        "ENV",
+        "LABEL",
+        "ENTRYPOINT",
+        "CMD",
+        "VOLUME",
+        "STOPSIGNAL",
+        "USER",
+        "WORKDIR",
+        "ARG",
+        "EXPOSE",
+        "HEALTHCHECK",
+        "SHELL",
     ];
     let instructions = containerfile_instructions(&read("deploy/container/Containerfile"));
     for (keyword, _) in &instructions {
-        assert!(KNOWN.contains(&keyword.as_str()), "unknown instruction {keyword}");
+        assert!(
+            KNOWN.contains(&keyword.as_str()),
+            "unknown instruction {keyword}"
+        );
     }
     assert_eq!(instructions[0].0, "FROM");
-    assert!(instructions[0].1.contains("debian:12"), "not Debian 12: {}", instructions[0].1);
+    assert!(
+        instructions[0].1.contains("debian:12"),
+        "not Debian 12: {}",
+        instructions[0].1
+    );
     let copy = instructions
         .iter()
         .find(|(keyword, _)| keyword == "COPY")
@@ -484,7 +556,10 @@ fn containerfile_is_well_formed() {
     };
     assert_eq!(exec_form("ENTRYPOINT"), ["/usr/local/bin/renacer-daemon"]);
     let cmd = exec_form("CMD");
-    assert!(cmd.windows(2).any(|w| w == ["--socket", "/run/renacer/renacer.sock"]));
+    assert!(
+        cmd.windows(2)
+            .any(|w| w == ["--socket", "/run/renacer/renacer.sock"])
+    );
     // The arguments parse as the daemon's flags.
     let out = Command::new(bin("renacer-daemon"))
         .args(&cmd)
@@ -502,10 +577,11 @@ fn yaml_documents(text: &str) -> Vec<serde_yaml::Value> {
 }
 
 fn get<'a>(value: &'a serde_yaml::Value, path: &str) -> &'a serde_yaml::Value {
-    path.split('.').fold(value, |value, key| match key.parse::<usize>() {
-        Ok(index) => &value[index],
-        Err(_) => &value[key],
-    })
+    path.split('.')
+        .fold(value, |value, key| match key.parse::<usize>() {
+            Ok(index) => &value[index],
+            Err(_) => &value[key],
+        })
 }
 
 fn text<'a>(value: &'a serde_yaml::Value, path: &str) -> &'a str {
@@ -527,9 +603,15 @@ fn daemonset_is_well_formed_and_agrees_with_the_unit() {
         .expect("no DaemonSet");
     assert_eq!(text(set, "apiVersion"), "apps/v1");
     let selector = get(set, "spec.selector.matchLabels").as_mapping().unwrap();
-    let labels = get(set, "spec.template.metadata.labels").as_mapping().unwrap();
+    let labels = get(set, "spec.template.metadata.labels")
+        .as_mapping()
+        .unwrap();
     for (key, value) in selector {
-        assert_eq!(labels.get(key), Some(value), "the selector does not match the pod labels");
+        assert_eq!(
+            labels.get(key),
+            Some(value),
+            "the selector does not match the pod labels"
+        );
     }
     let pod = get(set, "spec.template.spec");
     assert_eq!(pod["hostPID"].as_bool(), Some(true));
@@ -550,8 +632,16 @@ fn daemonset_is_well_formed_and_agrees_with_the_unit() {
     unit_caps.sort();
     let mut pod_caps = added.clone();
     pod_caps.sort();
-    assert_eq!(pod_caps, unit_caps, "the DaemonSet and the unit grant different capabilities");
-    for resource in ["limits.cpu", "limits.memory", "requests.cpu", "requests.memory"] {
+    assert_eq!(
+        pod_caps, unit_caps,
+        "the DaemonSet and the unit grant different capabilities"
+    );
+    for resource in [
+        "limits.cpu",
+        "limits.memory",
+        "requests.cpu",
+        "requests.memory",
+    ] {
         assert!(
             get(&container["resources"], resource).is_string(),
             "no resources.{resource}"
@@ -570,8 +660,14 @@ fn daemonset_is_well_formed_and_agrees_with_the_unit() {
         .map(|mount| (text(mount, "mountPath"), text(mount, "name")))
         .collect();
     for path in ["/run/renacer", "/sys/kernel/btf", "/sys/kernel/tracing"] {
-        let name = mounts.get(path).unwrap_or_else(|| panic!("{path} is not mounted"));
-        assert_eq!(volumes.get(name), Some(&path), "{path} is not the node's {path}");
+        let name = mounts
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} is not mounted"));
+        assert_eq!(
+            volumes.get(name),
+            Some(&path),
+            "{path} is not the node's {path}"
+        );
     }
     let args: Vec<&str> = container["args"]
         .as_sequence()
@@ -579,11 +675,17 @@ fn daemonset_is_well_formed_and_agrees_with_the_unit() {
         .iter()
         .map(|arg| arg.as_str().unwrap())
         .collect();
-    assert!(args.windows(2).any(|w| w == ["--socket", "/run/renacer/renacer.sock"]));
+    assert!(
+        args.windows(2)
+            .any(|w| w == ["--socket", "/run/renacer/renacer.sock"])
+    );
     let out = Command::new(bin("renacer-daemon"))
         .args(&args)
         .arg("--help")
         .output()
         .unwrap();
-    assert!(out.status.success(), "the DaemonSet's args do not parse: {out:?}");
+    assert!(
+        out.status.success(),
+        "the DaemonSet's args do not parse: {out:?}"
+    );
 }

@@ -23,7 +23,9 @@ fn busy_loop(seconds: u32) -> Vec<String> {
     vec![
         "sh".into(),
         "-c".into(),
-        format!("i=0; while [ $i -lt {rounds} ]; do cat /etc/hostname > /dev/null; sleep 0.05; i=$((i+1)); done"),
+        format!(
+            "i=0; while [ $i -lt {rounds} ]; do cat /etc/hostname > /dev/null; sleep 0.05; i=$((i+1)); done"
+        ),
     ]
 }
 
@@ -42,7 +44,13 @@ fn output_with_timeout(mut guard: ChildGuard, timeout: Duration) -> Output {
     use std::io::Read as _;
     let status = wait_with_timeout(&mut guard.0, timeout);
     let mut stderr = String::new();
-    guard.0.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    guard
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     Output {
         status,
         stdout: Vec::new(),
@@ -112,7 +120,9 @@ fn rss_kib(pid: i32) -> u64 {
 }
 
 fn fd_count(pid: i32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count()
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
 }
 
 /// Polls until the daemon's fds are back to `fds` and its RSS within
@@ -177,7 +187,11 @@ fn wait_for_events(trace: &Path, capture: &mut ChildGuard) {
         if let Some(status) = capture.0.try_wait().unwrap() {
             panic!("the capture ended early: {status}");
         }
-        assert!(Instant::now() < deadline, "no events reached {}", trace.display());
+        assert!(
+            Instant::now() < deadline,
+            "no events reached {}",
+            trace.display()
+        );
         thread::sleep(Duration::from_millis(20));
     }
 }
@@ -195,7 +209,9 @@ fn daemon_killed_mid_capture_fails_the_client_cleanly() {
     assert_unreachable_exit(&out);
     let document = assert_incomplete_json(&trace);
     assert!(
-        document["syscalls"].as_array().is_some_and(|calls| !calls.is_empty()),
+        document["syscalls"]
+            .as_array()
+            .is_some_and(|calls| !calls.is_empty()),
         "the calls traced before the kill were not kept"
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -307,10 +323,7 @@ fn thousands_of_capture_cycles_keep_rss_and_fds_flat() {
             cycle(&socket, traced_pid).await;
         }
     });
-    eprintln!(
-        "{CYCLES} cycles in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("{CYCLES} cycles in {:.1}s", started.elapsed().as_secs_f64());
     assert_eq!(active_captures(&daemon.socket), 0);
     assert_back_to_baseline(pid, rss, fds, 4096, "after the cycles");
     drop(traced);
@@ -370,8 +383,7 @@ fn daemon_restarted_mid_capture_then_the_new_one_serves() {
         let (path, out) = daemon.capture_json_file(&next, &["/bin/true"]);
         assert!(out.status.success(), "the restarted daemon: {out:?}");
         let trace =
-            renacer_trace::json::TraceFile::parse(&std::fs::read_to_string(path).unwrap())
-                .unwrap();
+            renacer_trace::json::TraceFile::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
         assert!(trace.incomplete.is_none());
         assert!(trace.syscalls.iter().any(|s| s.name == "execve"));
     }
