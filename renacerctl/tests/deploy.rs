@@ -550,6 +550,23 @@ fn containerfile_is_well_formed() {
     for name in ["target/release/renacer-daemon", "target/release/renacerctl"] {
         assert!(copy.1.contains(name), "COPY lacks {name}");
     }
+    // The build context holds only what COPY takes.
+    let ignore = read(".dockerignore");
+    let ignored: Vec<&str> = ignore
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .collect();
+    assert_eq!(
+        ignored.first(),
+        Some(&"*"),
+        ".dockerignore must exclude everything first"
+    );
+    for name in ["target/release/renacer-daemon", "target/release/renacerctl"] {
+        assert!(
+            ignored.contains(&format!("!{name}").as_str()),
+            ".dockerignore drops {name}"
+        );
+    }
     let exec_form = |keyword: &str| -> Vec<String> {
         let (_, value) = instructions.iter().find(|(k, _)| k == keyword).unwrap();
         serde_json::from_str(value).unwrap_or_else(|err| panic!("{keyword} not JSON: {err}"))

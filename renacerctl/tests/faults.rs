@@ -247,7 +247,7 @@ fn client_killed_mid_capture_ends_the_session() {
     // Warm-up: the first capture grows the daemon's pools once.
     let (_, out) = daemon.capture_json_file(&dir, &["/bin/true"]);
     assert!(out.status.success(), "{out:?}");
-    assert_back_to_baseline(pid, rss_kib(pid), fd_count(pid), u64::MAX / 2, "settle");
+    // Freed memory is returned to the system a few idle seconds after a capture.
     thread::sleep(Duration::from_secs(6));
     let (rss, fds) = (rss_kib(pid), fd_count(pid));
 

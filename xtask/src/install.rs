@@ -44,6 +44,8 @@ pub fn run_install(args: &InstallArgs) -> anyhow::Result<()> {
     let from = match &args.from {
         Some(dir) => dir.clone(),
         None => {
+            // bpf-linker and LLVM for the eBPF programs.
+            crate::setup()?;
             run(Command::new("cargo")
                 .args([
                     "build",
