@@ -171,7 +171,7 @@ pub async fn serve(addr: SocketAddr, sources: MetricsSources) -> anyhow::Result<
                 Ok((stream, _)) => {
                     let sources = sources.clone();
                     tokio::spawn(async move {
-                        if let Err(err) = handle(stream, &sources).await {
+                        if let Err(err) = handle(stream, sources).await {
                             debug!("metrics request: {err}");
                         }
                     });
@@ -186,16 +186,25 @@ pub async fn serve(addr: SocketAddr, sources: MetricsSources) -> anyhow::Result<
     Ok(())
 }
 
-async fn handle(mut stream: tokio::net::TcpStream, sources: &MetricsSources) -> io::Result<()> {
+async fn handle(mut stream: tokio::net::TcpStream, sources: MetricsSources) -> io::Result<()> {
     let head = match tokio::time::timeout(REQUEST_TIMEOUT, read_head(&mut stream)).await {
         Ok(head) => head?,
         Err(_) => return Ok(()),
     };
-    let (status, content_type, body) = respond(&head, || Snapshot::take(sources));
-    let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    // Reading continuous mode's maps takes locks and syscalls: off the
+    // async workers.
+    let snapshot = tokio::task::spawn_blocking(move || Snapshot::take(&sources))
+        .await
+        .map_err(io::Error::other)?;
+    let (status, content_type, body) = respond(&head, || snapshot);
+    let mut response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
+    // HEAD: the headers a GET would get, without the body.
+    if !head.starts_with("HEAD ") {
+        response.push_str(&body);
+    }
     stream.write_all(response.as_bytes()).await?;
     stream.shutdown().await
 }
@@ -253,11 +262,6 @@ fn respond(
         OPENMETRICS_TYPE
     } else {
         PROMETHEUS_TYPE
-    };
-    let body = if method == "HEAD" {
-        String::new()
-    } else {
-        body
     };
     ("200 OK", content_type, body)
 }
