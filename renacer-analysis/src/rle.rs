@@ -29,6 +29,9 @@ const DEFLATE_LEVEL: u8 = 6;
 /// Largest inflated body accepted: a corrupt or hostile file must not
 /// exhaust memory (a million-record trace inflates to about 30 MiB).
 const MAX_BODY_BYTES: usize = 1 << 30;
+/// Largest total of string bytes the runs may expand to: a small body whose
+/// runs repeat a long key must not exhaust memory either (a run-length bomb).
+const MAX_EXPANDED_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RleError {
@@ -422,6 +425,28 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
     if records.saturating_mul(3) > r.remaining() {
         return Err(RleError::Truncated);
     }
+    let key_bytes = |key: &Key| -> u64 {
+        let len = |i: &usize| strings[*i].len() as u64 + 1;
+        len(&key.name)
+            + key.args.iter().map(len).sum::<u64>()
+            + key.raw_args.len() as u64 * 8
+            + key
+                .captured
+                .iter()
+                .map(|c| c.items.iter().map(len).sum::<u64>() + 8)
+                .sum::<u64>()
+            + key.errno.as_ref().map_or(0, len)
+    };
+    let expanded = runs.iter().fold(0u64, |total, &(k, count)| {
+        total.saturating_add(key_bytes(&keys[k]).saturating_mul(count as u64))
+    });
+    if expanded > MAX_EXPANDED_BYTES {
+        return Err(RleError::Corrupt(format!(
+            "runs expand to {} MiB of strings, more than the {} MiB limit",
+            expanded >> 20,
+            MAX_EXPANDED_BYTES >> 20
+        )));
+    }
 
     let mut syscalls = Vec::with_capacity(records);
     for &(k, count) in &runs {
@@ -628,5 +653,44 @@ mod tests {
         let mut flipped = stored.clone();
         flipped.push(0);
         assert!(matches!(decompress(&flipped), Err(RleError::Corrupt(_))));
+    }
+
+    /// A 200 KB body (a few hundred bytes deflated) whose one run repeats a
+    /// 64 KiB name 20,000 times would expand to 1.3 GB: refused up front.
+    #[test]
+    fn a_run_length_bomb_is_refused() {
+        let mut w = Writer::default();
+        for header in ["", "", ""] {
+            w.str(header);
+        }
+        for zero in [0, 0, 0, 0, 0, 0, 0] {
+            // pid, command, totals, counts, drops
+            w.varint(zero);
+        }
+        w.len(1);
+        w.str(&"x".repeat(64 << 10));
+        w.len(1); // one key: name 0, no args, returns nothing, pid 0, tid 0
+        for field in [0, 0, 0, 0] {
+            w.varint(field);
+        }
+        w.0.push(1);
+        for field in [0, 0, 0] {
+            w.varint(field);
+        }
+        let records = 20_000;
+        w.len(1);
+        w.varint(0);
+        w.len(records);
+        w.0.extend(std::iter::repeat_n(0, 3 * records));
+        let bomb = [MAGIC, &[VERSION, CODEC_DEFLATE]].concat();
+        let bomb = [bomb, miniz_oxide::deflate::compress_to_vec(&w.0, 6)].concat();
+        assert!(bomb.len() < 4096, "{} bytes", bomb.len());
+        match decompress(&bomb) {
+            Err(RleError::Corrupt(message)) => assert!(message.contains("MiB"), "{message}"),
+            other => panic!(
+                "expected a refusal, got {:?}",
+                other.map(|t| t.syscalls.len())
+            ),
+        }
     }
 }

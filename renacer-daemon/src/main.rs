@@ -13,6 +13,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 use renacer_daemon::{
     api::auth::Authorizer,
+    api::metrics::{ClientGauge, MetricsSources, Tracked},
     api::service::TracerService,
     api::unix_authority::AuthorityFix,
     kernel::{AttachMode, Kernel, RingBufferSize},
@@ -65,6 +66,8 @@ struct Args {
     log: String,
     #[command(flatten)]
     continuous: ContinuousArgs,
+    #[command(flatten)]
+    metrics: renacer_daemon::api::metrics::MetricsArgs,
 }
 
 fn parse_ring_buffer_mib(value: &str) -> Result<u32, String> {
@@ -211,16 +214,26 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .context("--otlp-endpoint")?
         .map(|queue| Box::new(queue) as Box<dyn renacer_daemon::sessions::continuous::SampleSink>);
     let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous, metrics)?;
+    let service = TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))
+        .with_otlp(args.otlp.clone())
+        .with_auth(Authorizer::new(admin_gid, identities));
+    let clients = Arc::new(ClientGauge::default());
+    if let Some(addr) = args.metrics.metrics {
+        let sources = MetricsSources {
+            registry: Arc::clone(&registry),
+            continuous: Arc::clone(&continuous),
+            otlp: service.otlp(),
+            clients: Arc::clone(&clients),
+            ring_buffer_bytes: u64::from(args.ring_buffer_mib) << 20,
+        };
+        renacer_daemon::api::metrics::serve(addr, sources).await?;
+    }
     // Bound once continuous mode is attached: a client that sees the socket
     // sees a ready daemon.
     let unix = bind_socket(&args.socket, &args.group)?;
     // Compare/Assert take whole traces as JSON: golden traces run to megabytes.
-    let tracer = TracerServer::new(
-        TracerService::with_continuous(Arc::clone(&registry), Arc::clone(&continuous))
-            .with_otlp(args.otlp.clone())
-            .with_auth(Authorizer::new(admin_gid, identities)),
-    )
-    .max_decoding_message_size(renacer_daemon::api::analysis::MAX_REQUEST_BYTES);
+    let tracer = TracerServer::new(service)
+        .max_decoding_message_size(renacer_daemon::api::analysis::MAX_REQUEST_BYTES);
 
     let shutdown = {
         let registry = Arc::clone(&registry);
@@ -240,7 +253,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let result = match args.listen {
         None => {
             router
-                .serve_with_incoming_shutdown(unix_connections(unix), shutdown)
+                .serve_with_incoming_shutdown(unix_connections(unix, &clients), shutdown)
                 .await
         }
         Some(addr) => {
@@ -262,15 +275,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
             }
             let tcp_router = tcp_server.add_routes(routes);
             let registry_for_tcp = Arc::clone(&registry);
+            let tcp_incoming = tcp_connections(tcp, &clients);
             let tcp_task = tokio::spawn(async move {
                 tcp_router
-                    .serve_with_incoming_shutdown(TcpListenerStream::new(tcp), async move {
+                    .serve_with_incoming_shutdown(tcp_incoming, async move {
                         registry_for_tcp.shutdown_signal().await;
                     })
                     .await
             });
             let unix_result = router
-                .serve_with_incoming_shutdown(unix_connections(unix), shutdown)
+                .serve_with_incoming_shutdown(unix_connections(unix, &clients), shutdown)
                 .await;
             match tcp_task.await {
                 Ok(Err(err)) => error!("TCP server: {err}"),
@@ -295,12 +309,27 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The Unix socket's connections, with grpcio's invalid `:authority` fixed.
+/// The Unix socket's connections, with grpcio's invalid `:authority` fixed,
+/// counted for the metrics endpoint.
 fn unix_connections(
     unix: UnixListener,
-) -> impl tokio_stream::Stream<Item = std::io::Result<AuthorityFix<tokio::net::UnixStream>>> {
+    clients: &Arc<ClientGauge>,
+) -> impl tokio_stream::Stream<Item = std::io::Result<Tracked<AuthorityFix<tokio::net::UnixStream>>>>
++ use<> {
     use tokio_stream::StreamExt as _;
-    UnixListenerStream::new(unix).map(|stream| stream.map(AuthorityFix::new))
+    let clients = Arc::clone(clients);
+    UnixListenerStream::new(unix)
+        .map(move |stream| stream.map(|stream| clients.track(AuthorityFix::new(stream))))
+}
+
+/// The TCP listener's connections, counted for the metrics endpoint.
+fn tcp_connections(
+    tcp: tokio::net::TcpListener,
+    clients: &Arc<ClientGauge>,
+) -> impl tokio_stream::Stream<Item = std::io::Result<Tracked<tokio::net::TcpStream>>> + use<> {
+    use tokio_stream::StreamExt as _;
+    let clients = Arc::clone(clients);
+    TcpListenerStream::new(tcp).map(move |stream| stream.map(|stream| clients.track(stream)))
 }
 
 /// The TLS settings of `--listen addr`, or None for plaintext (only with

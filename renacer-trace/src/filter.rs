@@ -153,6 +153,19 @@ pub enum FilterError {
         expr: String,
         suggestion: Option<String>,
     },
+    #[error("control character in -e {expr}: filter expressions are printable text")]
+    ControlCharacter { expr: String },
+}
+
+/// Refuses control characters up front: no syscall, class, status or number
+/// holds one, and every other error quotes the expression on one line.
+fn check_printable(expr: &str) -> Result<(), FilterError> {
+    if crate::quote::has_control(expr) {
+        return Err(FilterError::ControlCharacter {
+            expr: crate::quote::printable(expr),
+        });
+    }
+    Ok(())
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {
@@ -395,6 +408,7 @@ fn parse_trace_value(value: &str, expr: &str) -> Result<SyscallSet, FilterError>
 /// (`%file,!openat`), and when several items carry one each they are all
 /// removed (`!read,!write`); `?item` tolerates items matching nothing.
 pub fn parse_trace_expr(expr: &str) -> Result<SyscallSet, FilterError> {
+    check_printable(expr)?;
     parse_trace_value(expr, &format!("trace={expr}"))
 }
 
@@ -450,6 +464,7 @@ impl StatusFilter {
 
     /// Parses the value of `-e status=`: names, `!`, `all`, `none`.
     pub fn parse(value: &str) -> Result<Self, FilterError> {
+        check_printable(value)?;
         Self::parse_in(value, &format!("status={value}"))
     }
 
@@ -502,6 +517,7 @@ pub struct FdFilter {
 impl FdFilter {
     /// Parses the value of `-e trace-fds=`: non-negative numbers, `!`, `all`, `none`.
     pub fn parse(value: &str) -> Result<Self, FilterError> {
+        check_printable(value)?;
         Self::parse_in(value, &format!("trace-fds={value}"))
     }
 
@@ -593,6 +609,7 @@ const QUALIFIERS: [&str; 7] = ["trace", "t", "status", "trace-fds", "trace-fd", 
 pub fn parse_filter_args(exprs: &[String]) -> Result<Filter, FilterError> {
     let mut filter = Filter::default();
     for expr in exprs {
+        check_printable(expr)?;
         let (qualifier, value) = match expr.split_once('=') {
             // A regex may contain '=' but never starts a qualifier name.
             Some((q, v)) if !q.starts_with(['/', '!', '%', '?']) && !q.contains(',') => (q, v),

@@ -9,6 +9,7 @@ pub mod errno;
 pub mod filter;
 pub mod json;
 pub mod packed;
+pub mod quote;
 pub mod record;
 pub mod signatures;
 pub mod summary;

@@ -34,7 +34,9 @@ impl TraceParent {
     /// Parses a `traceparent` header value (surrounding whitespace allowed).
     pub fn parse(text: &str) -> Result<Self, TraceParentError> {
         let text = text.trim();
-        let malformed = || TraceParentError::Malformed(text.to_owned());
+        // Quoted in errors: it comes from a request or a process's environment.
+        let shown = || crate::quote::printable(text);
+        let malformed = || TraceParentError::Malformed(shown());
         let fields: Vec<&str> = text.split('-').collect();
         let [version, trace_id, span_id, flags] = fields[..] else {
             return Err(malformed());
@@ -49,10 +51,10 @@ impl TraceParent {
         let parent_span_id: [u8; 8] = decode_hex(span_id).ok_or_else(malformed)?;
         let [flags]: [u8; 1] = decode_hex(flags).ok_or_else(malformed)?;
         if trace_id == [0; 16] {
-            return Err(TraceParentError::ZeroTraceId(text.to_owned()));
+            return Err(TraceParentError::ZeroTraceId(shown()));
         }
         if parent_span_id == [0; 8] {
-            return Err(TraceParentError::ZeroSpanId(text.to_owned()));
+            return Err(TraceParentError::ZeroSpanId(shown()));
         }
         Ok(Self {
             trace_id,
@@ -219,5 +221,31 @@ mod tests {
             TraceParent::from_environ(b"TRACEPARENT=nope\0"),
             Some(Err(TraceParentError::Malformed(_)))
         ));
+    }
+
+    /// Found by the traceparent fuzz target: a value from a process's
+    /// environment was echoed raw, newlines and escape sequences included.
+    #[test]
+    fn errors_quote_the_value_on_one_line() {
+        let err = TraceParent::parse("00-A\nforged log line\u{1b}[31m-x").expect_err("an error");
+        let text = err.to_string();
+        assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text}");
+        assert!(
+            text.contains("00-A\\nforged log line\\u{1b}[31m-x"),
+            "{text}"
+        );
+        let environ = b"TRACEPARENT=d84~8e\0\0b7\n\0";
+        let Some(Err(err)) = TraceParent::from_environ(environ) else {
+            panic!("no error");
+        };
+        assert!(!err.to_string().contains('\n'));
+        let long = format!("00-{}", "a".repeat(10_000));
+        assert!(
+            TraceParent::parse(&long)
+                .expect_err("an error")
+                .to_string()
+                .len()
+                < 300
+        );
     }
 }

@@ -220,6 +220,13 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
     let mut child = ParkedChild::spawn(&args.command)?;
     let pid = child.pid as u32;
     let result = crate::run_async(stream_capture(socket, &args, pid, Some(&mut child)));
+    if result.is_err() && child.released {
+        // The command runs on, untraced; it is not ours to kill. The error
+        // follows when it ends.
+        eprintln!(
+            "renacerctl: the capture failed; waiting for the command (pid {pid}), which runs on untraced"
+        );
+    }
     let code = child.wait()?;
     let streamed = result?;
     report_drops(&streamed.ending);
@@ -363,7 +370,7 @@ async fn stream_capture(
             Err(status) => {
                 let reason = format!("the capture stream failed: {}", status.message());
                 renderer.finish(&ending, Some(&reason))?;
-                return Err(status_error(status));
+                return Err(crate::client::stream_error(status));
             }
         };
         match message.event {

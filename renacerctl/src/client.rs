@@ -140,6 +140,32 @@ pub fn status_error(status: tonic::Status) -> anyhow::Error {
     exit::failure(code, format!("{}{hint}", status.message()))
 }
 
+/// The error for a capture stream that failed mid-way: a lost connection
+/// (the daemon died or restarted) is "daemon unreachable" (69); anything
+/// else is what the daemon said.
+pub fn stream_error(status: tonic::Status) -> anyhow::Error {
+    use tonic::Code;
+    // A transport failure carries its cause (h2, hyper, io); a status the
+    // daemon sent does not.
+    let transport = std::error::Error::source(&status).is_some()
+        || status.message().starts_with("h2 protocol error")
+        || status.message().starts_with("transport error");
+    let lost = matches!(
+        status.code(),
+        Code::Unknown | Code::Internal | Code::Cancelled
+    );
+    if transport && lost {
+        return exit::failure(
+            exit::UNAVAILABLE,
+            format!(
+                "lost the connection to renacer-daemon during the capture ({}); the output is incomplete: check that renacer-daemon is running and capture again",
+                status.message()
+            ),
+        );
+    }
+    status_error(status)
+}
+
 pub async fn status(socket: String) -> anyhow::Result<()> {
     let mut client = connect(&socket).await?;
     let status = client

@@ -1,4 +1,4 @@
-//! Developer tasks: `cargo xtask setup | build | demo | test | bench | bless`.
+//! Developer tasks: `cargo xtask setup | build | demo | test | bench | bless | install`.
 //!
 //! Every task runs `setup` first, which installs what is missing and is quick
 //! when everything is present, so the README's two commands are the whole
@@ -6,6 +6,7 @@
 mod bench;
 mod floor;
 mod golden;
+mod install;
 mod phoenix;
 mod python;
 
@@ -45,6 +46,8 @@ enum Task {
     Bench(bench::BenchArgs),
     /// Setup, release build, then refresh golden_traces/ from the examples.
     Bless,
+    /// Release build, then install the binaries, the systemd unit and the `renacer` group.
+    Install(install::InstallArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Task::Bless => setup()
             .and_then(|()| build_release())
             .and_then(|()| golden::bless()),
+        Task::Install(args) => install::run_install(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -137,6 +141,9 @@ fn setup() -> anyhow::Result<()> {
         "strace",
         "gcc",
         "libc6-dev",
+        // renacerctl/tests/deploy.rs: systemd-analyze verify, setpriv.
+        "systemd",
+        "util-linux",
     ])?;
 
     let sysroot = Command::new("rustc")

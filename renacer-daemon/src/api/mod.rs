@@ -2,5 +2,6 @@
 //! and the analyses served by capture id.
 pub mod analysis;
 pub mod auth;
+pub mod metrics;
 pub mod service;
 pub mod unix_authority;

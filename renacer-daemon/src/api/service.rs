@@ -77,6 +77,11 @@ impl TracerService {
             ..self
         }
     }
+
+    /// The daemon-wide OTLP counters (for the metrics endpoint).
+    pub fn otlp(&self) -> Arc<DaemonOtlp> {
+        Arc::clone(&self.otlp)
+    }
 }
 
 impl From<StartError> for Status {

@@ -5,7 +5,7 @@
 //!
 //! The arithmetic (deltas, history, folding, percentiles) lives in `profile`.
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
     fs,
     os::unix::fs::MetadataExt as _,
     path::{Component, Path, PathBuf},
@@ -407,6 +407,9 @@ struct Inner {
     entries: Vec<(AggregateKey, AggregateValue)>,
     /// Dropping it stops the sampler thread.
     sampler: Option<mpsc::Sender<()>>,
+    /// Calls and errors per syscall over every committed sample since the
+    /// daemon started (the metrics endpoint's counters).
+    totals: BTreeMap<u32, (u64, u64)>,
 }
 
 fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
@@ -476,6 +479,7 @@ impl Continuous {
                 map_entries: 0,
                 entries: Vec::new(),
                 sampler: None,
+                totals: BTreeMap::new(),
             }),
         })
     }
@@ -624,6 +628,19 @@ impl Continuous {
             .map_or(0, |metrics| metrics.unsent())
     }
 
+    /// Calls and errors per syscall number since the daemon started, up to
+    /// now (the committed samples plus what the maps gained since).
+    pub fn syscall_totals(&self) -> BTreeMap<u32, (u64, u64)> {
+        let mut inner = lock(&self.inner);
+        let mut totals = inner.totals.clone();
+        if inner.scope.is_some()
+            && let Some(partial) = inner.sample(false)
+        {
+            add_totals(&mut totals, &partial);
+        }
+        totals
+    }
+
     /// Stops the sampler before the daemon exits.
     pub fn shutdown(&self) {
         let mut inner = lock(&self.inner);
@@ -668,11 +685,20 @@ impl Continuous {
     }
 }
 
+fn add_totals(totals: &mut BTreeMap<u32, (u64, u64)>, sample: &profile::Sample) {
+    for row in &sample.rows {
+        let total = totals.entry(row.nr).or_default();
+        total.0 += row.counters.calls;
+        total.1 += row.counters.errors;
+    }
+}
+
 impl Inner {
     fn commit_sample(&mut self) {
         if let Some(sample) = self.sample(true) {
             let start_unix_nanos = self.last_sample_unix;
             self.last_sample_unix = unix_nanos_now();
+            add_totals(&mut self.totals, &sample);
             self.history.push(sample);
             // The sample as the history keeps it (top rows, rest merged).
             if let (Some(metrics), Some(sample)) = (&self.metrics, self.history.newest()) {

@@ -39,9 +39,13 @@ pub struct Counters {
     pub events_seen: AtomicU64,
     /// Kernel drops of captures that have ended (live ones are read from the map).
     pub kernel_drops_finished: AtomicU64,
-    pub daemon_drops: AtomicU64,
     /// Events for capture ids with no session (arrived after the capture ended).
     pub orphan_events: AtomicU64,
+    /// Per stage, of captures that have ended.
+    pub subscriber_drops_finished: AtomicU64,
+    pub buffer_drops_finished: AtomicU64,
+    /// Lossless pause rounds of captures that have ended.
+    pub lossless_pauses_finished: AtomicU64,
     /// Seconds of idle left in which to return freed memory to the system
     /// (set when a capture ends: its stream may still be draining to the client).
     trims_left: AtomicU32,
@@ -277,10 +281,15 @@ impl Registry {
         self.counters
             .kernel_drops_finished
             .fetch_add(remains.kernel_drops, Ordering::Relaxed);
-        self.counters.daemon_drops.fetch_add(
-            session.drops.subscriber + session.drops.buffer,
-            Ordering::Relaxed,
-        );
+        self.counters
+            .subscriber_drops_finished
+            .fetch_add(session.drops.subscriber, Ordering::Relaxed);
+        self.counters
+            .buffer_drops_finished
+            .fetch_add(session.drops.buffer, Ordering::Relaxed);
+        self.counters
+            .lossless_pauses_finished
+            .fetch_add(session.lossless.pauses, Ordering::Relaxed);
         let kernel_drops = remains.kernel_drops + session.kernel_drops_at_stop;
         self.counters
             .trims_left
@@ -401,12 +410,28 @@ impl Registry {
     /// Records dropped in the daemon over its lifetime: ended captures' and
     /// those the live ones have dropped so far.
     pub fn daemon_drops(&self) -> u64 {
-        let live: u64 = lock(&self.sessions)
-            .by_id
-            .values()
-            .map(|session| session.drops.subscriber + session.drops.buffer)
-            .sum();
-        self.counters.daemon_drops.load(Ordering::Relaxed) + live
+        let (subscriber, buffer, _) = self.session_totals();
+        subscriber + buffer
+    }
+
+    /// Subscriber drops, buffer drops and lossless pauses over the daemon's
+    /// lifetime: ended captures plus the live ones.
+    pub fn session_totals(&self) -> (u64, u64, u64) {
+        let mut totals = (
+            self.counters
+                .subscriber_drops_finished
+                .load(Ordering::Relaxed),
+            self.counters.buffer_drops_finished.load(Ordering::Relaxed),
+            self.counters
+                .lossless_pauses_finished
+                .load(Ordering::Relaxed),
+        );
+        for session in lock(&self.sessions).by_id.values() {
+            totals.0 += session.drops.subscriber;
+            totals.1 += session.drops.buffer;
+            totals.2 += session.lossless.pauses;
+        }
+        totals
     }
 
     /// Kernel drops over the daemon's lifetime.

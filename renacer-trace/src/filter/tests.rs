@@ -369,3 +369,27 @@ fn filter_args() {
         Err("empty expression in trace=".to_owned())
     );
 }
+
+/// Found by the filter proptest: an expression with a newline was quoted raw,
+/// so the one-line error became two.
+#[test]
+fn control_characters_are_refused_on_one_line() {
+    for expr in [
+        "\n",
+        "trace=open\nat",
+        "status=failed\u{1b}[2J",
+        "trace-fds=1\r",
+    ] {
+        let err = parse_filter_args(&[expr.to_owned()]).expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            matches!(err, FilterError::ControlCharacter { .. }),
+            "{expr:?}: {text}"
+        );
+        assert!(!text.contains(['\n', '\r', '\u{1b}']), "{text}");
+        assert!(text.starts_with("control character in -e "), "{text}");
+    }
+    assert!(parse_trace_expr("read\n").is_err());
+    assert!(StatusFilter::parse("failed\t").is_err());
+    assert!(FdFilter::parse("1\0").is_err());
+}
