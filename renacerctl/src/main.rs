@@ -44,7 +44,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(),
+        Err(err) => {
+            eprint!("{}", exit::usage_without_global_options(&err.render().to_string()));
+            return ExitCode::from(exit::USAGE);
+        }
+    };
     client::set_tls(cli.tls.clone());
     // Writes to a closed pipe must fail with EPIPE (handled as success), not kill us.
     // SAFETY: setting a signal disposition before any thread exists.
