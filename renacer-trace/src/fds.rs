@@ -56,6 +56,9 @@ struct Process {
 #[derive(Debug, Clone, Default)]
 pub struct FdTable {
     processes: HashMap<u32, Process>,
+    /// Resolves symlinks in an opened path as /proc shows it (the caller's
+    /// `realpath`); without it, paths stay as opened.
+    canonicalize: Option<fn(&str) -> Option<String>>,
 }
 
 /// `path` joined to `base` when relative, with `.` and `..` folded as the
@@ -91,6 +94,14 @@ fn string_arg<'a>(captured: &'a Captured<'_>, i: usize) -> Option<&'a str> {
 }
 
 impl FdTable {
+    /// A table that shows opened paths with symlinks resolved by `canonicalize`.
+    pub fn with_canonicalize(canonicalize: fn(&str) -> Option<String>) -> Self {
+        Self {
+            processes: HashMap::new(),
+            canonicalize: Some(canonicalize),
+        }
+    }
+
     /// What a process had before the capture saw it: its cwd and open fds.
     pub fn seed(&mut self, pid: u32, cwd: Option<String>, fds: impl IntoIterator<Item = (i32, String)>) {
         let process = self.processes.entry(pid).or_default();
@@ -137,7 +148,8 @@ impl FdTable {
         let pid = rec.pid;
         let a = rec.args;
         let opened = |table: &Self, dirfd: i32, path_arg: usize| {
-            string_arg(captured, path_arg).and_then(|path| table.resolve(pid, dirfd, path))
+            let path = string_arg(captured, path_arg).and_then(|path| table.resolve(pid, dirfd, path))?;
+            Some(table.canonicalize.and_then(|canonical| canonical(&path)).unwrap_or(path))
         };
         let dup = |table: &mut Self, from: i32, to: i32, cloexec: bool| {
             if let Some(path) = table.path(pid, from).map(str::to_owned) {
@@ -220,12 +232,18 @@ impl FdTable {
         };
         for (i, (ty, shown)) in sig.args.iter().zip(args.iter_mut()).enumerate() {
             let fd = int(rec.args[i]);
-            let is_fd = match ty {
-                ArgType::Fd => fd >= 0,
-                ArgType::DirFd => fd >= 0,
-                _ => false,
+            let path = match ty {
+                // strace shows the cwd that AT_FDCWD stands for.
+                ArgType::DirFd if fd == AT_FDCWD => self
+                    .processes
+                    .get(&rec.pid)
+                    .and_then(|p| p.cwd.clone()),
+                ArgType::Fd | ArgType::DirFd if fd >= 0 => {
+                    self.known_or_looked_up(rec.pid, fd, lookup)
+                }
+                _ => None,
             };
-            if is_fd && let Some(path) = self.known_or_looked_up(rec.pid, fd, lookup) {
+            if let Some(path) = path {
                 shown.push_str(&format!("<{path}>"));
             }
         }
@@ -348,7 +366,20 @@ mod tests {
         table.observe(&rec(5, NR_OPENAT, [AT, 0, 0, 0, 0, 0], 4), &with_path(1, b"a\0"));
         table.observe(&rec(5, NR_EXECVE, [0; 6], 0), &Captured::default());
         assert_eq!(table.path(5, 3), None);
+        let mut args = vec!["AT_FDCWD".to_owned(), "\"a\"".to_owned()];
+        table.annotate_args(&rec(5, NR_OPENAT, [AT, 0, 0, 0, 0, 0], 4), &mut args, NONE);
+        assert_eq!(args[0], "AT_FDCWD</tmp>");
         assert_eq!(table.path(5, 4), Some("/tmp/a"));
+    }
+
+    #[test]
+    fn opened_paths_can_be_shown_with_symlinks_resolved() {
+        let mut table = FdTable::with_canonicalize(|path| Some(path.replacen("/lib/", "/usr/lib/", 1)));
+        table.observe(
+            &rec(5, NR_OPENAT, [AT, 0, 0, 0, 0, 0], 3),
+            &with_path(1, b"/lib/libc.so.6\0"),
+        );
+        assert_eq!(table.path(5, 3), Some("/usr/lib/libc.so.6"));
     }
 
     #[test]

@@ -214,7 +214,11 @@ impl Renderer {
                 decode,
                 per_process: per_process_base.map(|base| (base, HashMap::new())),
                 options,
-                fds: FdTable::default(),
+                fds: FdTable::with_canonicalize(|path| {
+                    std::fs::canonicalize(path)
+                        .ok()
+                        .map(|path| path.to_string_lossy().into_owned())
+                }),
             })),
             Format::Json if compressed => Sink::Compressed {
                 out,
