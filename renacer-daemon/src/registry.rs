@@ -417,6 +417,17 @@ impl Registry {
         self.shutting_down.send_replace(true);
     }
 
+    /// Records dropped in the daemon over its lifetime: ended captures' and
+    /// those the live ones have dropped so far.
+    pub fn daemon_drops(&self) -> u64 {
+        let live: u64 = lock(&self.sessions)
+            .by_id
+            .values()
+            .map(|session| session.drops.subscriber + session.drops.buffer)
+            .sum();
+        self.counters.daemon_drops.load(Ordering::Relaxed) + live
+    }
+
     /// Kernel drops over the daemon's lifetime.
     pub fn kernel_drops(&self) -> u64 {
         self.counters.kernel_drops_finished.load(Ordering::Relaxed) + self.kernel().pending_drops()

@@ -18,6 +18,7 @@ use tokio_stream::{
     Stream, StreamExt as _,
     wrappers::{ReceiverStream, UnboundedReceiverStream},
 };
+use renacer_trace::json::{Drops as JsonDrops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter};
 use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
@@ -209,9 +210,165 @@ async fn wait_for_end(
     }
 }
 
+type TraceChunkStream = Pin<Box<dyn Stream<Item = Result<pb::TraceChunk, Status>> + Send>>;
+
+/// Bytes per `TraceChunk.json`.
+const TRACE_CHUNK_BYTES: usize = 1 << 20;
+
+/// A writer that sends what it is given as `TraceChunk`s of
+/// [`TRACE_CHUNK_BYTES`], waiting (on a blocking thread) while the client is
+/// slow: the document is never held whole.
+struct ChunkSender {
+    tx: mpsc::Sender<Result<pb::TraceChunk, Status>>,
+    pending: Vec<u8>,
+}
+
+impl ChunkSender {
+    fn send_pending(&mut self) -> std::io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let json = std::mem::replace(&mut self.pending, Vec::with_capacity(TRACE_CHUNK_BYTES));
+        let chunk = pb::TraceChunk {
+            part: Some(pb::trace_chunk::Part::Json(json)),
+        };
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for ChunkSender {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let room = TRACE_CHUNK_BYTES - self.pending.len();
+        let taken = bytes.len().min(room);
+        self.pending.extend_from_slice(&bytes[..taken]);
+        if self.pending.len() == TRACE_CHUNK_BYTES {
+            self.send_pending()?;
+        }
+        Ok(taken)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send_pending()
+    }
+}
+
+impl TracerService {
+    /// The capture a StopCapture names, ended and taken out of the registry.
+    /// None when it is a streaming capture: that one ends on its own stream.
+    async fn finish_requested(
+        &self,
+        request: Request<StopCaptureRequest>,
+    ) -> Result<Option<(FinishedCapture, u32)>, Status> {
+        let caller = self.auth.caller(&request)?;
+        let id = request.into_inner().capture_id;
+        if self.registry.contains(id) {
+            self.auth.check_capture(&caller, id)?;
+        } else {
+            return Err(Status::not_found(format!("no capture with id {id}")));
+        }
+        if self.registry.end_stream(id) {
+            info!(capture_id = id, "streaming capture stopped on request");
+            return Ok(None);
+        }
+        match self.registry.finish(id).await {
+            Some(finished) => Ok(Some((finished, id))),
+            None => Err(Status::not_found(format!("no capture with id {id}"))),
+        }
+    }
+}
+
+/// Writes a stopped background capture's document to `out` call by call,
+/// decoding on this (blocking) thread, and returns the trace to keep.
+fn write_stopped_trace(
+    session: &crate::session::Session,
+    drops: &pb::Drops,
+    out: impl std::io::Write,
+) -> std::io::Result<TraceFile> {
+    let process = ProcessInfo {
+        pid: session.pid,
+        command: session.command.clone(),
+    };
+    let drops = JsonDrops {
+        kernel: drops.kernel,
+        daemon: drops.subscriber + drops.buffer,
+    };
+    let mut writer = TraceWriter::begin(out, &session.trace_id, &process)?;
+    let mut syscalls = Vec::new();
+    if let Sink::Buffer { records, .. } = &session.sink {
+        let options = session.settings.decode_options();
+        syscalls.reserve(records.len());
+        for call in records {
+            let syscall = JsonSyscall::from_packed(&call.record, &call.captured, &options);
+            writer.syscall(&syscall)?;
+            syscalls.push(syscall);
+        }
+    }
+    writer.finish(drops, None)?;
+    Ok(TraceFile::from_syscalls(
+        session.trace_id.clone(),
+        process,
+        syscalls,
+        drops,
+    ))
+}
+
 #[tonic::async_trait]
 impl Tracer for TracerService {
     type CaptureStream = CaptureStream;
+    type StopCaptureStreamStream = TraceChunkStream;
+
+    async fn stop_capture_stream(
+        &self,
+        request: Request<StopCaptureRequest>,
+    ) -> Result<Response<Self::StopCaptureStreamStream>, Status> {
+        let Some((mut finished, id)) = self.finish_requested(request).await? else {
+            return Err(Status::failed_precondition(
+                "a streaming capture has no stored trace: it was ended, and its stream carries the rest",
+            ));
+        };
+        let otlp_unsent = otlp::finish_session(&mut finished.session).await;
+        let drops = drops_to_proto(&finished, otlp_unsent);
+        let (tx, rx) = mpsc::channel(4);
+        let traces = Arc::clone(&self.traces);
+        let auth = Arc::clone(&self.auth);
+        tokio::task::spawn_blocking(move || {
+            let session = &finished.session;
+            let mut out = ChunkSender {
+                tx: tx.clone(),
+                pending: Vec::with_capacity(TRACE_CHUNK_BYTES),
+            };
+            let Ok(trace) = write_stopped_trace(session, &drops, &mut out) else {
+                // The client went away; the trace is not kept half-written.
+                return;
+            };
+            traces.insert(id, trace);
+            auth.capture_stored(id);
+            let processes = match &session.sink {
+                Sink::Buffer { processes, .. } => processes.iter().map(process_to_proto).collect(),
+                Sink::Stream { .. } => Vec::new(),
+            };
+            let reason = if session.recording {
+                EndReason::Stopped
+            } else {
+                EndReason::TreeExited
+            };
+            let end = pb::TraceEnd {
+                capture_id: id,
+                trace_id: session.trace_id.clone(),
+                summary: Some(pb::Summary::from(&session.summary)),
+                drops: Some(drops),
+                reason: end_reason_to_proto(reason).into(),
+                processes,
+                untraced_privileged_pids: finished.untraced_privileged_pids.clone(),
+            };
+            let _ = tx.blocking_send(Ok(pb::TraceChunk {
+                part: Some(pb::trace_chunk::Part::End(end)),
+            }));
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
 
     async fn capture(
         &self,
@@ -380,50 +537,39 @@ impl Tracer for TracerService {
         &self,
         request: Request<StopCaptureRequest>,
     ) -> Result<Response<StopCaptureResponse>, Status> {
-        let caller = self.auth.caller(&request)?;
-        let id = request.into_inner().capture_id;
-        if self.registry.contains(id) {
-            self.auth.check_capture(&caller, id)?;
-        } else {
-            return Err(Status::not_found(format!("no capture with id {id}")));
-        }
-        // A streaming capture ends on its own stream, with its summary.
-        if self.registry.end_stream(id) {
-            info!(capture_id = id, "streaming capture stopped on request");
+        let Some((mut finished, id)) = self.finish_requested(request).await? else {
             return Ok(Response::new(StopCaptureResponse { trace: None }));
-        }
-        let Some(mut finished) = self.registry.finish(id).await else {
-            return Err(Status::not_found(format!("no capture with id {id}")));
         };
         let otlp_unsent = otlp::finish_session(&mut finished.session).await;
         let drops = drops_to_proto(&finished, otlp_unsent);
-        let finished_untraced = finished.untraced_privileged_pids;
-        let session = finished.session;
-        let (syscalls, processes): (Vec<pb::SyscallRecord>, Vec<pb::ProcessEvent>) =
-            match &session.sink {
-                Sink::Buffer { records, processes } => (
-                    records
-                        .iter()
-                        .map(|call| {
-                            to_proto(&call.record, &call.captured, &session.settings)
-                        })
-                        .collect(),
-                    processes.iter().map(process_to_proto).collect(),
-                ),
-                Sink::Stream { .. } => {
-                    warn!(capture_id = id, "StopCapture on a streaming capture");
-                    (Vec::new(), Vec::new())
-                }
+        let traces = Arc::clone(&self.traces);
+        let auth = Arc::clone(&self.auth);
+        // Decoding and serializing a large trace is blocking work.
+        let trace = tokio::task::spawn_blocking(move || {
+            let finished_untraced = finished.untraced_privileged_pids;
+            let session = finished.session;
+            let (syscalls, processes): (Vec<pb::SyscallRecord>, Vec<pb::ProcessEvent>) =
+                match &session.sink {
+                    Sink::Buffer { records, processes } => (
+                        records
+                            .iter()
+                            .map(|call| to_proto(&call.record, &call.captured, &session.settings))
+                            .collect(),
+                        processes.iter().map(process_to_proto).collect(),
+                    ),
+                    Sink::Stream { .. } => {
+                        warn!(capture_id = id, "StopCapture on a streaming capture");
+                        (Vec::new(), Vec::new())
+                    }
+                };
+            let reason = if session.recording {
+                EndReason::Stopped
+            } else {
+                EndReason::TreeExited
             };
-        let reason = if session.recording {
-            EndReason::Stopped
-        } else {
-            EndReason::TreeExited
-        };
-        let json = crate::analysis::keep_stopped(&self.traces, &session, &syscalls, &drops);
-        self.auth.capture_stored(id);
-        Ok(Response::new(StopCaptureResponse {
-            trace: Some(pb::Trace {
+            let json = crate::analysis::keep_stopped(&traces, &session, &syscalls, &drops);
+            auth.capture_stored(id);
+            pb::Trace {
                 trace_id: session.trace_id.clone(),
                 pid: session.pid,
                 command: session.command.clone(),
@@ -434,8 +580,11 @@ impl Tracer for TracerService {
                 reason: end_reason_to_proto(reason).into(),
                 json,
                 untraced_privileged_pids: finished_untraced,
-            }),
-        }))
+            }
+        })
+        .await
+        .map_err(|err| Status::internal(format!("building the trace failed: {err}")))?;
+        Ok(Response::new(StopCaptureResponse { trace: Some(trace) }))
     }
 
     async fn status(
@@ -461,7 +610,7 @@ impl Tracer for TracerService {
             kernel_drops: self.registry.kernel_drops(),
             active_captures: self.registry.active_captures() as u32,
             attach_mode,
-            daemon_drops: self.registry.counters.daemon_drops.load(Relaxed),
+            daemon_drops: self.registry.daemon_drops(),
             continuous: self.continuous.is_enabled(),
             otlp_unsent: self.otlp.unsent(),
             syscall_programs_attached,

@@ -1,17 +1,16 @@
 //! Capturing a command through the background-capture API, as a CI runner
-//! does: StartCapture, run the job, StopCapture, and the trace comes back.
+//! does: StartCapture, run the job, StopCaptureStream, and the trace comes
+//! back in chunks.
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use renacer_proto::v1::{self as pb, StartCaptureRequest, StopCaptureRequest};
-use renacer_trace::{
-    json::{Drops, JsonSyscall, ProcessInfo, TraceFile},
-    summary::Summary,
-};
+use renacer_trace::{json::TraceFile, summary::Summary};
 
 use crate::{
     capture::ParkedChild,
     client::{connect, status_error},
+    exit,
 };
 
 /// Bytes of written data the kernel is asked to keep per call, so that
@@ -62,14 +61,10 @@ pub fn capture_command(
     };
     child.release().context("starting the command")?;
     let exit_code = child.wait()?;
-    let trace = crate::run_async(stop(socket, capture_id))?;
+    let (trace, summary) = crate::run_async(stop(socket, capture_id))?;
     Ok(CapturedRun {
-        trace: trace_file(&trace)?,
-        summary: trace
-            .summary
-            .as_ref()
-            .map(Summary::from)
-            .unwrap_or_default(),
+        trace,
+        summary,
         exit_code,
     })
 }
@@ -92,40 +87,32 @@ async fn start(socket: &str, pid: u32, command: &[String]) -> anyhow::Result<u32
     Ok(response.into_inner().capture_id)
 }
 
-async fn stop(socket: &str, capture_id: u32) -> anyhow::Result<pb::Trace> {
+/// Stops the capture and reads its trace as the daemon streams it.
+async fn stop(socket: &str, capture_id: u32) -> anyhow::Result<(TraceFile, Summary)> {
     let mut client = connect(socket).await?;
-    let response = client
-        .stop_capture(StopCaptureRequest { capture_id })
+    let mut stream = client
+        .stop_capture_stream(StopCaptureRequest { capture_id })
         .await
         .map_err(status_error)
-        .context("StopCapture")?;
-    let trace = response
-        .into_inner()
-        .trace
-        .context("the daemon's StopCapture response has no trace")?;
-    crate::client::report_untraced(&trace.untraced_privileged_pids);
-    Ok(trace)
-}
-
-/// The trace's renacer-json-v1 form: the daemon's, or built from the
-/// records when an older daemon left `json` empty.
-fn trace_file(trace: &pb::Trace) -> anyhow::Result<TraceFile> {
-    if !trace.json.is_empty() {
-        return renacer_analysis::load_trace(&trace.json)
-            .context("the daemon returned an invalid trace document");
+        .context("StopCaptureStream")?
+        .into_inner();
+    let mut json = Vec::new();
+    while let Some(chunk) = stream.message().await.map_err(status_error)? {
+        match chunk.part {
+            Some(pb::trace_chunk::Part::Json(bytes)) => json.extend_from_slice(&bytes),
+            Some(pb::trace_chunk::Part::End(end)) => {
+                crate::client::report_untraced(&end.untraced_privileged_pids);
+                let trace = renacer_analysis::load_trace_bytes(&json)
+                    .context("the daemon returned an invalid trace document")?;
+                let summary = end.summary.as_ref().map(Summary::from).unwrap_or_default();
+                return Ok((trace, summary));
+            }
+            None => {}
+        }
     }
-    let drops = trace.drops.unwrap_or_default();
-    Ok(TraceFile::from_syscalls(
-        trace.trace_id.clone(),
-        ProcessInfo {
-            pid: trace.pid,
-            command: trace.command.clone(),
-        },
-        trace.syscalls.iter().map(JsonSyscall::from).collect(),
-        Drops {
-            kernel: drops.kernel,
-            daemon: drops.subscriber + drops.buffer,
-        },
+    Err(exit::failure(
+        exit::UNAVAILABLE,
+        "the daemon ended the trace stream before its end",
     ))
 }
 

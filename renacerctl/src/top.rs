@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use renacer_proto::v1::{self as pb, tracer_client::TracerClient};
 use tonic::transport::Channel;
 
@@ -93,7 +93,7 @@ async fn fetch(
         .map_err(status_error)?
         .into_inner();
     if !stats.enabled {
-        bail!("{CONTINUOUS_OFF}");
+        return Err(crate::exit::usage(CONTINUOUS_OFF));
     }
     Ok(stats)
 }

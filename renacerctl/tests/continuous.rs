@@ -384,7 +384,7 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
     let off = daemon.ctl().args(["continuous", "off"]).output().unwrap();
     assert!(off.status.success(), "{off:?}");
     let refused = daemon.ctl().args(["top", "--once"]).output().unwrap();
-    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(refused.status.code(), Some(2), "a usage error: turn continuous mode on first");
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
         stderr.contains("continuous mode is off") && stderr.contains("renacerctl continuous on"),

@@ -317,7 +317,7 @@ fn bad_input_gives_clear_errors_and_the_daemon_keeps_serving() {
         .args(["capture", "--pid", "4194304"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "an unknown pid is an input error");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no process with pid 4194304"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one-line error: {stderr}");
@@ -340,7 +340,7 @@ fn bad_input_gives_clear_errors_and_the_daemon_keeps_serving() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(69), "daemon unreachable");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("not reachable") && stderr.contains("renacer-daemon"),
@@ -486,7 +486,7 @@ fn sigterm_ends_open_streams_with_an_error() {
     let out = capture.wait_with_output().unwrap();
     let _ = sleeper.kill();
     let _ = sleeper.wait();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(69), "daemon shutting down: unavailable");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("shutting down"),
         "{out:?}"

@@ -130,7 +130,16 @@ fn normal_mode_overflow_is_counted_exactly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let counts = count_text_after(&mut ctl, Duration::from_secs(3));
+    // Stall until the daemon has dropped records (however slow the machine).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while daemon_drops(&daemon) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no record dropped within 60 s although the reader stalls"
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+    let counts = count_text_after(&mut ctl, Duration::ZERO);
     let stderr = stderr_of(&mut ctl);
     assert!(ctl.wait().unwrap().success(), "{stderr}");
     // "renacerctl: N events lost (kernel K, slow subscriber S, buffer limit B)"
@@ -144,6 +153,16 @@ fn normal_mode_overflow_is_counted_exactly() {
     assert_eq!(counts.reads, 0, "the filter keeps only writes");
     assert_eq!(counts.writes + lost, writes, "seen + dropped = made: {stderr}");
     daemon.assert_serving();
+}
+
+/// `daemon drops:` of `renacerctl status`: live captures' drops included.
+fn daemon_drops(daemon: &Daemon) -> u64 {
+    let out = daemon.ctl().arg("status").output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("daemon drops:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Peak resident memory of a running child, sampled until it exits.
@@ -314,4 +333,66 @@ fn sigint_ends_a_pid_capture_with_what_was_captured() {
     assert_eq!(trace.incomplete.as_deref(), Some("interrupted by SIGINT"));
     assert!(count(&trace, "execve") >= 5, "{:?}", trace.statistics);
     daemon.assert_serving();
+}
+
+/// A background capture's trace comes back from StopCaptureStream in chunks
+/// of at most 1 MiB that concatenate to the whole document, then its end.
+#[test]
+fn stop_capture_stream_sends_a_large_trace_in_chunks() {
+    use renacer_proto::v1::{StartCaptureRequest, StopCaptureRequest, trace_chunk::Part};
+    let daemon = Daemon::start();
+    let writes = 100_000;
+    let mut target = command("sh")
+        .args([
+            "-c",
+            &format!("read go; dd if=/dev/zero of=/dev/null bs=1 count={writes} status=none"),
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = target.id();
+    let socket = daemon.socket.display().to_string();
+    let (chunks, json, end) = renacerctl::run_async(async move {
+        let mut client = renacerctl::client::connect(&socket).await?;
+        let started = client
+            .start_capture(StartCaptureRequest {
+                pid,
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        std::io::Write::write_all(&mut target.stdin.take().unwrap(), b"go\n")?;
+        target.wait()?;
+        let mut stream = client
+            .stop_capture_stream(StopCaptureRequest {
+                capture_id: started.capture_id,
+            })
+            .await?
+            .into_inner();
+        let (mut chunks, mut json, mut end) = (Vec::new(), Vec::new(), None);
+        while let Some(chunk) = stream.message().await? {
+            match chunk.part.unwrap() {
+                Part::Json(bytes) => {
+                    chunks.push(bytes.len());
+                    json.extend_from_slice(&bytes);
+                }
+                Part::End(last) => end = Some(last),
+            }
+        }
+        Ok((chunks, json, end))
+    })
+    .unwrap();
+    assert!(chunks.len() > 1, "a multi-megabyte trace: {chunks:?}");
+    assert!(chunks.iter().all(|&len| len <= 1 << 20), "{chunks:?}");
+    let end = end.expect("the stream ends with TraceEnd");
+    let trace = TraceFile::parse(std::str::from_utf8(&json).unwrap()).unwrap();
+    assert_eq!(trace.trace_id, end.trace_id);
+    let written = trace
+        .syscalls
+        .iter()
+        .filter(|s| s.name == "write" && s.args.first().map(String::as_str) == Some("1"))
+        .count();
+    assert_eq!(written, writes);
+    assert_eq!(trace.drops.kernel + trace.drops.daemon, 0);
+    assert!(end.processes.iter().any(|p| p.child_pid != 0), "sh forked dd");
 }

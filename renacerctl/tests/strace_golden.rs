@@ -295,7 +295,7 @@ fn bad_filter_names_the_nearest_and_the_daemon_stays_up() {
         .args(["capture", "-e", "trace=opnat", "--", "true"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(out.status.code(), Some(2), "a usage error: {out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(

@@ -62,6 +62,10 @@ pub fn scratch_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// Loading and verifying the programs takes a few seconds, much longer when
+/// several test daemons load at once on a busy 2-core machine.
+const DAEMON_START_TIMEOUT: Duration = Duration::from_secs(60);
+
 pub struct Daemon {
     pub child: Child,
     pub socket: PathBuf,
@@ -86,12 +90,15 @@ impl Daemon {
         }
         let child = cmd.args(args).env("RENACER_LOG", "warn").spawn().unwrap();
         let mut daemon = Self { child, socket };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + DAEMON_START_TIMEOUT;
         while std::os::unix::net::UnixStream::connect(&daemon.socket).is_err() {
             if let Some(status) = daemon.child.try_wait().unwrap() {
                 panic!("renacer-daemon exited during start-up: {status}");
             }
-            assert!(Instant::now() < deadline, "daemon did not start within 20s");
+            assert!(
+                Instant::now() < deadline,
+                "daemon did not start within {DAEMON_START_TIMEOUT:?}"
+            );
             thread::sleep(Duration::from_millis(50));
         }
         daemon
@@ -361,14 +368,14 @@ pub fn free_port() -> u16 {
 
 /// Waits until the daemon accepts TCP connections on `port`.
 pub fn wait_for_tcp(daemon: &mut Daemon, port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + DAEMON_START_TIMEOUT;
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Some(status) = daemon.child.try_wait().unwrap() {
             panic!("renacer-daemon exited during start-up: {status}");
         }
         assert!(
             Instant::now() < deadline,
-            "daemon did not listen on {port} within 20s"
+            "daemon did not listen on {port} within {DAEMON_START_TIMEOUT:?}"
         );
         thread::sleep(Duration::from_millis(50));
     }
