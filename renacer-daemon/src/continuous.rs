@@ -228,6 +228,21 @@ impl Maps {
             .sum()
     }
 
+    /// Stops counting until the next [`apply_scope`](Self::apply_scope): an
+    /// empty PID tree, in a new generation so that calls in flight are
+    /// dropped at their exit. A retarget pauses before it clears the stats,
+    /// or the old scope's calls ending meanwhile would count in the new one.
+    fn pause(&mut self) -> Result<(), MapError> {
+        clear_map(&mut self.scope);
+        self.generation = self.generation.wrapping_add(1);
+        let config = AggregateConfig {
+            scope: scope::PID_TREE,
+            generation: self.generation,
+            ..AggregateConfig::default()
+        };
+        self.config.set(0, config, 0)
+    }
+
     fn apply_scope(&mut self, scope: &Scope) -> Result<(), MapError> {
         clear_map(&mut self.scope);
         self.generation = self.generation.wrapping_add(1);
@@ -542,6 +557,7 @@ impl Continuous {
             // Retarget: keep what the old scope gathered, then start afresh.
             inner.commit_sample();
             if let Some(maps) = inner.maps.as_mut() {
+                maps.pause()?;
                 maps.clear();
             }
             inner.last.clear();
