@@ -279,8 +279,8 @@ pub fn render_table_with(summary: &Summary, options: &TableOptions) -> String {
         SortBy::Calls | SortBy::Errors | SortBy::AvgTime | SortBy::Nothing => {
             rows.sort_by_key(|r| nr_from_display_name(&r.name).unwrap_or(u32::MAX));
             match options.sort {
-                SortBy::Calls => rows.sort_by(|a, b| b.calls.cmp(&a.calls)),
-                SortBy::Errors => rows.sort_by(|a, b| b.errors.cmp(&a.errors)),
+                SortBy::Calls => rows.sort_by_key(|r| std::cmp::Reverse(r.calls)),
+                SortBy::Errors => rows.sort_by_key(|r| std::cmp::Reverse(r.errors)),
                 SortBy::AvgTime => rows.sort_by(|a, b| {
                     usecs_per_call(b.total_nanos, b.calls).cmp(&usecs_per_call(a.total_nanos, a.calls))
                 }),

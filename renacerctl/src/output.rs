@@ -50,13 +50,16 @@ pub struct Renderer {
     decode: DecodeOptions,
 }
 
+/// -ff's files: the base path and a writer per thread id.
+type PerProcessFiles = (PathBuf, HashMap<u32, Box<dyn Write>>);
+
 /// strace-like lines as they arrive, shaped by strace's options.
 struct TextLines {
     out: Box<dyn Write>,
     options: StraceOptions,
     decode: DecodeOptions,
     /// -ff: `FILE.TID` per thread, opened on its first call.
-    per_process: Option<(PathBuf, HashMap<u32, Box<dyn Write>>)>,
+    per_process: Option<PerProcessFiles>,
     /// What each fd names, for -y and -P.
     fds: FdTable,
 }
