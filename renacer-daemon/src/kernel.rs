@@ -547,11 +547,13 @@ impl Kernel {
         for nr in 0..SYSCALL_SLOTS {
             let index = slot as u32 * SYSCALL_SLOTS + nr;
             let per_cpu = self.summary.get(&index, 0)?;
-            let total = per_cpu.iter().fold(SummaryValue::default(), |sum, cpu| SummaryValue {
-                calls: sum.calls + cpu.calls,
-                errors: sum.errors + cpu.errors,
-                total_ns: sum.total_ns + cpu.total_ns,
-            });
+            let total = per_cpu
+                .iter()
+                .fold(SummaryValue::default(), |sum, cpu| SummaryValue {
+                    calls: sum.calls + cpu.calls,
+                    errors: sum.errors + cpu.errors,
+                    total_ns: sum.total_ns + cpu.total_ns,
+                });
             if total.calls != 0 {
                 let zeroes = PerCpuValues::try_from(vec![SummaryValue::default(); per_cpu.len()])?;
                 self.summary.set(index, zeroes, 0)?;

@@ -380,7 +380,10 @@ impl Registry {
             if pausing != state.pausing {
                 state.pausing = pausing;
                 if let Err(err) = kernel.set_paused(session.id, pausing) {
-                    warn!(capture_id = session.id, "setting the pause flag failed: {err}");
+                    warn!(
+                        capture_id = session.id,
+                        "setting the pause flag failed: {err}"
+                    );
                 }
             }
             if pausing {
@@ -498,7 +501,9 @@ impl Registry {
             && self
                 .counters
                 .trims_left
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1))
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                    left.checked_sub(1)
+                })
                 .is_ok()
         {
             // SAFETY: no preconditions; trims every arena.

@@ -13,12 +13,12 @@ use renacer_proto::v1::{
     StatusRequest, StatusResponse, StopCaptureRequest, StopCaptureResponse,
     capture_response::Event, tracer_server::Tracer,
 };
+use renacer_trace::json::{Drops as JsonDrops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter};
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::{
     Stream, StreamExt as _,
     wrappers::{ReceiverStream, UnboundedReceiverStream},
 };
-use renacer_trace::json::{Drops as JsonDrops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter};
 use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
@@ -279,6 +279,24 @@ impl TracerService {
     }
 }
 
+/// Why a stopped background capture ended: its tree exited, or it was still
+/// recording when stopped.
+fn stopped_reason(session: &crate::session::Session) -> EndReason {
+    if session.recording {
+        EndReason::Stopped
+    } else {
+        EndReason::TreeExited
+    }
+}
+
+/// The process events a background capture kept.
+fn buffered_processes(session: &crate::session::Session) -> Vec<pb::ProcessEvent> {
+    match &session.sink {
+        Sink::Buffer { processes, .. } => processes.iter().map(process_to_proto).collect(),
+        Sink::Stream { .. } => Vec::new(),
+    }
+}
+
 /// Writes a stopped background capture's document to `out` call by call,
 /// decoding on this (blocking) thread, and returns the trace to keep.
 fn write_stopped_trace(
@@ -345,22 +363,13 @@ impl Tracer for TracerService {
             };
             traces.insert(id, trace);
             auth.capture_stored(id);
-            let processes = match &session.sink {
-                Sink::Buffer { processes, .. } => processes.iter().map(process_to_proto).collect(),
-                Sink::Stream { .. } => Vec::new(),
-            };
-            let reason = if session.recording {
-                EndReason::Stopped
-            } else {
-                EndReason::TreeExited
-            };
             let end = pb::TraceEnd {
                 capture_id: id,
                 trace_id: session.trace_id.clone(),
                 summary: Some(pb::Summary::from(&session.summary)),
                 drops: Some(drops),
-                reason: end_reason_to_proto(reason).into(),
-                processes,
+                reason: end_reason_to_proto(stopped_reason(session)).into(),
+                processes: buffered_processes(session),
                 untraced_privileged_pids: finished.untraced_privileged_pids.clone(),
             };
             let _ = tx.blocking_send(Ok(pb::TraceChunk {
@@ -548,25 +557,18 @@ impl Tracer for TracerService {
         let trace = tokio::task::spawn_blocking(move || {
             let finished_untraced = finished.untraced_privileged_pids;
             let session = finished.session;
-            let (syscalls, processes): (Vec<pb::SyscallRecord>, Vec<pb::ProcessEvent>) =
-                match &session.sink {
-                    Sink::Buffer { records, processes } => (
-                        records
-                            .iter()
-                            .map(|call| to_proto(&call.record, &call.captured, &session.settings))
-                            .collect(),
-                        processes.iter().map(process_to_proto).collect(),
-                    ),
-                    Sink::Stream { .. } => {
-                        warn!(capture_id = id, "StopCapture on a streaming capture");
-                        (Vec::new(), Vec::new())
-                    }
-                };
-            let reason = if session.recording {
-                EndReason::Stopped
-            } else {
-                EndReason::TreeExited
+            let syscalls: Vec<pb::SyscallRecord> = match &session.sink {
+                Sink::Buffer { records, .. } => records
+                    .iter()
+                    .map(|call| to_proto(&call.record, &call.captured, &session.settings))
+                    .collect(),
+                Sink::Stream { .. } => {
+                    warn!(capture_id = id, "StopCapture on a streaming capture");
+                    Vec::new()
+                }
             };
+            let processes = buffered_processes(&session);
+            let reason = stopped_reason(&session);
             let json = crate::analysis::keep_stopped(&traces, &session, &syscalls, &drops);
             auth.capture_stored(id);
             pb::Trace {

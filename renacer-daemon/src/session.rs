@@ -87,7 +87,6 @@ pub enum StreamItem {
     Process(ProcessRecord),
 }
 
-
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DaemonDrops {
     /// Records a slow subscriber's full queue could not take.
@@ -672,7 +671,11 @@ mod tests {
                 .collect::<Result<_, _>>()
                 .expect("valid");
             assert_eq!(calls.len(), records);
-            seen.extend(calls.into_iter().map(|(rec, items)| (rec.timestamp_nanos, items.to_vec())));
+            seen.extend(
+                calls
+                    .into_iter()
+                    .map(|(rec, items)| (rec.timestamp_nanos, items.to_vec())),
+            );
         }
         assert_eq!(seen.len(), STREAM_BATCH + 1, "two batches, nothing lost");
         assert_eq!(

@@ -40,11 +40,10 @@ use aya_ebpf::{
 };
 use renacer_common::{
     CaptureConfig, EventHeader, IOVEC_BYTES, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
-    MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_TRACED_PROCESSES, MSGHDR_BYTES,
-    PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES, SCRATCH_DATA_BYTES,
-    MAX_SUMMARY_SLOTS, SYSCALL_SLOTS, SummaryValue, SyscallCapturePlan, SyscallEvent,
-    WAKEUP_THRESHOLD_BYTES, capture_at,
-    capture_len, config, flags, kind, payload,
+    MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_SUMMARY_SLOTS, MAX_TRACED_PROCESSES,
+    MSGHDR_BYTES, PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES,
+    SCRATCH_DATA_BYTES, SYSCALL_SLOTS, SummaryValue, SyscallCapturePlan, SyscallEvent,
+    WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload,
 };
 
 /// tgid -> capture id of every traced thread group (plus the tids of traced
@@ -316,11 +315,7 @@ fn send_payload(
     }
     // SAFETY: `size` is at most the size of the staging record.
     let bytes = unsafe { core::slice::from_raw_parts(scratch.cast::<u8>(), size) };
-    // No wakeup check here: the call's own record follows at once and makes it.
-    if EVENTS
-        .output::<[u8]>(bytes, BPF_RB_NO_WAKEUP as u64)
-        .is_err()
-    {
+    if EVENTS.output::<[u8]>(bytes, wakeup_flags()).is_err() {
         count_drop(capture_id);
     }
 }

@@ -49,7 +49,9 @@ impl Statistics {
     /// Counts one more call.
     pub fn add(&mut self, call: &JsonSyscall) {
         self.total_syscalls += 1;
-        self.total_duration_nanos = self.total_duration_nanos.saturating_add(call.duration_nanos);
+        self.total_duration_nanos = self
+            .total_duration_nanos
+            .saturating_add(call.duration_nanos);
         match self.syscall_counts.get_mut(&call.name) {
             Some(count) => *count += 1,
             None => {
@@ -455,7 +457,12 @@ mod tests {
         // Files without the field (older versions) load as complete.
         let mut old = serde_json::to_value(sample()).expect("value");
         old.as_object_mut().expect("object").remove("incomplete");
-        assert_eq!(TraceFile::parse(&old.to_string()).expect("valid").incomplete, None);
+        assert_eq!(
+            TraceFile::parse(&old.to_string())
+                .expect("valid")
+                .incomplete,
+            None
+        );
     }
 
     #[test]

@@ -19,36 +19,15 @@
 //!
 //! An item: `kind` (u8), `arg` (u8), `flags` (u8), a zero byte, `len` (u32),
 //! then `len` bytes. Kinds and flags are those of the kernel's payload
-//! records ([`item`]).
+//! records ([`item`], `renacer_common::payload`).
 
 use crate::{
     SyscallRecord, SyscallResult,
     decode::{Captured, CapturedBytes, CapturedIov},
 };
 
-/// Item kinds and flags: the values of `renacer_common::payload`.
-pub mod item {
-    /// A NUL-terminated string argument (the NUL not included).
-    pub const STRING: u8 = 1;
-    /// A data buffer, socket address or timespec.
-    pub const BUFFER: u8 = 2;
-    /// One element of a string array (execve's argv), in order.
-    pub const ARGV: u8 = 3;
-    /// A socket address besides the buffer (sendto's destination).
-    pub const ADDRESS: u8 = 4;
-    /// One iovec element: `iov_base` and `iov_len` (native u64), then its data.
-    pub const IOVEC: u8 = 5;
-    /// A raw `struct msghdr`.
-    pub const MSGHDR: u8 = 6;
-    /// A fixed-size struct the call reads.
-    pub const STRUCT: u8 = 7;
-    /// Flag: the string or buffer went on past what was read.
-    pub const TRUNCATED: u8 = 1;
-    /// Flag on an empty ARGV or IOVEC item: the array had more elements.
-    pub const ARRAY_MORE: u8 = 2;
-    /// Flag on an IOVEC item: the element's data could not be read.
-    pub const UNREADABLE: u8 = 4;
-}
+/// Item kinds and flags: the kernel's payload kinds and flags, unchanged.
+pub use renacer_common::payload as item;
 
 /// Bytes of a record before its items.
 pub const RECORD_HEADER_BYTES: usize = 104;
@@ -121,7 +100,10 @@ impl<'a> Iterator for Records<'a> {
     type Item = Result<(SyscallRecord, &'a [u8]), PackedError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.packed.get(self.offset..).filter(|rest| !rest.is_empty())?;
+        let rest = self
+            .packed
+            .get(self.offset..)
+            .filter(|rest| !rest.is_empty())?;
         let offset = self.offset;
         let error = |problem| Some(Err(PackedError { offset, problem }));
         if rest.len() < RECORD_HEADER_BYTES {
@@ -202,7 +184,7 @@ pub fn items(items: &[u8]) -> impl Iterator<Item = Item<'_>> {
 pub fn captured(record_items: &[u8]) -> Captured<'_> {
     let mut captured = Captured::default();
     for found in items(record_items) {
-        let array_more = found.flags & item::ARRAY_MORE != 0;
+        let array_more = found.flags & item::ARGV_MORE != 0;
         match found.kind {
             item::STRING => {
                 if let Some(slot) = captured.strings.get_mut(usize::from(found.arg)) {
@@ -251,7 +233,7 @@ pub fn by_argument(record_items: &[u8]) -> Vec<ArgBytes<'_>> {
     let mut iov: Option<usize> = None;
     for found in items(record_items) {
         let arg = u32::from(found.arg);
-        let truncated = found.truncated() || found.flags & item::ARRAY_MORE != 0;
+        let truncated = found.truncated() || found.flags & item::ARGV_MORE != 0;
         let (slot, data) = match found.kind {
             item::ARGV => (&mut array, found.bytes),
             item::IOVEC => (
@@ -277,7 +259,7 @@ pub fn by_argument(record_items: &[u8]) -> Vec<ArgBytes<'_>> {
         });
         let group = &mut out[index];
         group.truncated |= truncated;
-        if found.flags & item::ARRAY_MORE == 0 {
+        if found.flags & item::ARGV_MORE == 0 {
             group.items.push(data);
         }
     }
@@ -350,7 +332,7 @@ mod tests {
         push_item(&mut items, item::STRING, 1, 0, b"/etc/hosts");
         push_item(&mut items, item::ARGV, 1, 0, b"ls");
         push_item(&mut items, item::ARGV, 1, item::TRUNCATED, b"-l");
-        push_item(&mut items, item::ARGV, 1, item::ARRAY_MORE, b"");
+        push_item(&mut items, item::ARGV, 1, item::ARGV_MORE, b"");
         let mut element = Vec::new();
         element.extend_from_slice(&0x1000u64.to_ne_bytes());
         element.extend_from_slice(&3u64.to_ne_bytes());

@@ -174,7 +174,8 @@ impl ParkedChild {
 /// cannot be executed, with the path and the reason.
 fn resolve_program(name: &str) -> anyhow::Result<PathBuf> {
     use std::os::unix::fs::PermissionsExt as _;
-    let executable = |meta: &std::fs::Metadata| meta.is_file() && meta.permissions().mode() & 0o111 != 0;
+    let executable =
+        |meta: &std::fs::Metadata| meta.is_file() && meta.permissions().mode() & 0o111 != 0;
     if name.contains('/') {
         let path = PathBuf::from(name);
         return match path.metadata() {
@@ -228,7 +229,9 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
     args.otlp.export()?;
     args.otlp.trace_parent(args.pid.is_none())?;
     if args.compress && args.format != Format::Json {
-        return Err(exit::usage("--compress applies to traces: add --format json"));
+        return Err(exit::usage(
+            "--compress applies to traces: add --format json",
+        ));
     }
     let (daemon_expressions, render_expressions) = split_expressions(&args.filter.expressions)?;
     let strace = args.strace.resolve(
@@ -260,7 +263,9 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
             .map_or(0, |signal| 128u8.wrapping_add(signal as u8)));
     }
     if args.command.is_empty() {
-        return Err(exit::usage("nothing to trace: pass --pid N or -- CMD ARGS..."));
+        return Err(exit::usage(
+            "nothing to trace: pass --pid N or -- CMD ARGS...",
+        ));
     }
     let mut child = ParkedChild::spawn_as(&args.command, strace.run_as.as_ref())?;
     let pid = child.pid as u32;
@@ -466,7 +471,8 @@ async fn stream_capture(
                 ending.otlp_unsent = drops.otlp_unsent;
                 ending.lossless_pauses = end.lossless_pauses;
                 crate::client::report_untraced(&end.untraced_privileged_pids);
-                let reason = interrupted_by.map(|signal| format!("interrupted by {}", signal_name(signal)));
+                let reason =
+                    interrupted_by.map(|signal| format!("interrupted by {}", signal_name(signal)));
                 renderer.finish(&ending, reason.as_deref())?;
                 return Ok(Streamed {
                     ending,

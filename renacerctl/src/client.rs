@@ -123,7 +123,10 @@ pub fn status_error(status: tonic::Status) -> anyhow::Error {
         {
             (exit::PERMISSION_DENIED, "")
         }
-        Code::PermissionDenied => (exit::PERMISSION_DENIED, " (renacer-daemon must run as root)"),
+        Code::PermissionDenied => (
+            exit::PERMISSION_DENIED,
+            " (renacer-daemon must run as root)",
+        ),
         Code::Unauthenticated => (
             exit::PERMISSION_DENIED,
             " (pass --tls-cert and --tls-key with a client certificate the daemon knows)",

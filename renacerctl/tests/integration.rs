@@ -162,7 +162,11 @@ fn kernel_filter_ignores_unrelated_processes() {
     }
     // strace -c leaves out calls that never return.
     ours.remove("exit_group");
-    assert_eq!(ours, strace_counts(&traced), "per-syscall counts of {traced:?}");
+    assert_eq!(
+        ours,
+        strace_counts(&traced),
+        "per-syscall counts of {traced:?}"
+    );
     assert_eq!(count(&trace, "clock_nanosleep"), 1);
 }
 
@@ -317,7 +321,11 @@ fn bad_input_gives_clear_errors_and_the_daemon_keeps_serving() {
         .args(["capture", "--pid", "4194304"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "an unknown pid is an input error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown pid is an input error"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no process with pid 4194304"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one-line error: {stderr}");
@@ -486,7 +494,11 @@ fn sigterm_ends_open_streams_with_an_error() {
     let out = capture.wait_with_output().unwrap();
     let _ = sleeper.kill();
     let _ = sleeper.wait();
-    assert_eq!(out.status.code(), Some(69), "daemon shutting down: unavailable");
+    assert_eq!(
+        out.status.code(),
+        Some(69),
+        "daemon shutting down: unavailable"
+    );
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("shutting down"),
         "{out:?}"

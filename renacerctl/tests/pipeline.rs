@@ -46,7 +46,9 @@ fn count_text_after(child: &mut Child, stall: Duration) -> TextCounts {
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
         // "[pid N] " prefixes lines once several processes are traced.
-        let call = line.split_once("] ").map_or(line.as_str(), |(_, call)| call);
+        let call = line
+            .split_once("] ")
+            .map_or(line.as_str(), |(_, call)| call);
         if call.starts_with("read(0, ") {
             counts.reads += 1;
         } else if call.starts_with("write(1, ") {
@@ -67,15 +69,24 @@ fn stderr_of(child: &mut Child) -> String {
     stderr
 }
 
-/// `capture --lossless` of one storm, read by a consumer that stalls for two
-/// seconds: the traced dd is paused instead of anything being dropped.
-#[test]
-fn lossless_storm_loses_nothing_behind_a_stalled_reader() {
-    let daemon = Daemon::start();
+/// `capture --lossless -e trace=read,write -o - -- CMD`, read by a consumer
+/// that stalls for two seconds: the lines by kind, and renacerctl's stderr.
+fn lossless_capture_behind_a_stalled_reader(
+    daemon: &Daemon,
+    command: &[String],
+) -> (TextCounts, String) {
     let mut ctl = daemon
         .ctl()
-        .args(["capture", "--lossless", "-e", "trace=read,write", "-o", "-", "--"])
-        .args(storm(STORM_BYTES))
+        .args([
+            "capture",
+            "--lossless",
+            "-e",
+            "trace=read,write",
+            "-o",
+            "-",
+            "--",
+        ])
+        .args(command)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -83,9 +94,17 @@ fn lossless_storm_loses_nothing_behind_a_stalled_reader() {
     let counts = count_text_after(&mut ctl, Duration::from_secs(2));
     let stderr = stderr_of(&mut ctl);
     assert!(ctl.wait().unwrap().success(), "{stderr}");
+    assert!(!stderr.contains("events lost"), "{stderr}");
+    (counts, stderr)
+}
+
+/// One storm: the traced dd is paused instead of anything being dropped.
+#[test]
+fn lossless_storm_loses_nothing_behind_a_stalled_reader() {
+    let daemon = Daemon::start();
+    let (counts, stderr) = lossless_capture_behind_a_stalled_reader(&daemon, &storm(STORM_BYTES));
     assert_eq!(counts.reads, STORM_BYTES, "{stderr}");
     assert_eq!(counts.writes, STORM_BYTES, "{stderr}");
-    assert!(!stderr.contains("events lost"), "{stderr}");
     // The stall really backed the pipeline up to the kernel.
     assert!(stderr.contains("were paused"), "{stderr}");
     daemon.assert_serving();
@@ -97,22 +116,13 @@ fn lossless_parallel_storms_lose_nothing() {
     let daemon = Daemon::start();
     let per_process = STORM_BYTES / 4;
     let script = format!(
-        "for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null bs=1 count={per_process} status=none & done; wait"
+        "for i in 1 2 3 4; do {} & done; wait",
+        storm(per_process).join(" ")
     );
-    let mut ctl = daemon
-        .ctl()
-        .args(["capture", "--lossless", "-e", "trace=read,write", "-o", "-"])
-        .args(["--", "sh", "-c", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let counts = count_text_after(&mut ctl, Duration::from_secs(2));
-    let stderr = stderr_of(&mut ctl);
-    assert!(ctl.wait().unwrap().success(), "{stderr}");
+    let command = ["sh", "-c", &script].map(str::to_owned);
+    let (counts, stderr) = lossless_capture_behind_a_stalled_reader(&daemon, &command);
     assert_eq!(counts.reads, STORM_BYTES, "{stderr}");
     assert_eq!(counts.writes, STORM_BYTES, "{stderr}");
-    assert!(!stderr.contains("events lost"), "{stderr}");
 }
 
 /// Without --lossless a stalled reader overflows the subscriber's bounded
@@ -151,7 +161,11 @@ fn normal_mode_overflow_is_counted_exactly() {
         .unwrap_or_else(|| panic!("no loss reported although the reader stalled: {stderr}"));
     assert!(lost > 0);
     assert_eq!(counts.reads, 0, "the filter keeps only writes");
-    assert_eq!(counts.writes + lost, writes, "seen + dropped = made: {stderr}");
+    assert_eq!(
+        counts.writes + lost,
+        writes,
+        "seen + dropped = made: {stderr}"
+    );
     daemon.assert_serving();
 }
 
@@ -394,5 +408,8 @@ fn stop_capture_stream_sends_a_large_trace_in_chunks() {
         .count();
     assert_eq!(written, writes);
     assert_eq!(trace.drops.kernel + trace.drops.daemon, 0);
-    assert!(end.processes.iter().any(|p| p.child_pid != 0), "sh forked dd");
+    assert!(
+        end.processes.iter().any(|p| p.child_pid != 0),
+        "sh forked dd"
+    );
 }

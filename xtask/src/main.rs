@@ -222,9 +222,11 @@ pub struct DaemonGuard {
 impl DaemonGuard {
     pub fn start(socket: &Path, extra_args: &[&str]) -> anyhow::Result<Self> {
         let daemon = workspace_root().join("target/release/renacer-daemon");
+        // Private, root-only sockets: no `renacer` group needed.
         let child = Command::new(&daemon)
             .arg("--socket")
             .arg(socket)
+            .args(["--group", "root"])
             .args(extra_args)
             .env("RENACER_LOG", "warn")
             .spawn()
@@ -233,14 +235,15 @@ impl DaemonGuard {
             child,
             socket: socket.to_path_buf(),
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // Verifying the programs takes seconds; more on a busy machine.
+        let deadline = Instant::now() + Duration::from_secs(60);
         while std::os::unix::net::UnixStream::connect(socket).is_err() {
             if let Some(status) = guard.child.try_wait()? {
                 bail!("renacer-daemon exited during start-up: {status}");
             }
             if Instant::now() > deadline {
                 bail!(
-                    "renacer-daemon did not listen on {} within 20s",
+                    "renacer-daemon did not listen on {} within 60s",
                     socket.display()
                 );
             }

@@ -22,8 +22,7 @@ use std::{
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use renacer_proto::v1 as pb;
 use renacer_trace::{
-    SyscallRecord,
-    packed,
+    SyscallRecord, packed,
     traceparent::{self, TraceParent, TraceParentError},
 };
 use tracing::{info, warn};
@@ -343,7 +342,8 @@ impl CaptureExport {
                 .iter()
                 .map(|arg| String::from_utf8_lossy(arg.bytes).into_owned())
                 .collect();
-            let truncated = captured.argv_truncated || captured.argv.iter().any(|arg| arg.truncated);
+            let truncated =
+                captured.argv_truncated || captured.argv.iter().any(|arg| arg.truncated);
             self.model
                 .exec_argv(record.pid, argv, truncated, record.timestamp_nanos);
         }

@@ -90,18 +90,27 @@ impl Daemon {
         }
         let child = cmd.args(args).env("RENACER_LOG", "warn").spawn().unwrap();
         let mut daemon = Self { child, socket };
+        let socket = daemon.socket.clone();
+        daemon.wait_until(&format!("listening on {}", socket.display()), || {
+            std::os::unix::net::UnixStream::connect(&socket).is_ok()
+        });
+        daemon
+    }
+
+    /// Waits until `ready` while the daemon starts (it may take
+    /// [`DAEMON_START_TIMEOUT`]); fails if it exits meanwhile.
+    pub fn wait_until(&mut self, what: &str, ready: impl Fn() -> bool) {
         let deadline = Instant::now() + DAEMON_START_TIMEOUT;
-        while std::os::unix::net::UnixStream::connect(&daemon.socket).is_err() {
-            if let Some(status) = daemon.child.try_wait().unwrap() {
+        while !ready() {
+            if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("renacer-daemon exited during start-up: {status}");
             }
             assert!(
                 Instant::now() < deadline,
-                "daemon did not start within {DAEMON_START_TIMEOUT:?}"
+                "daemon not {what} within {DAEMON_START_TIMEOUT:?}"
             );
             thread::sleep(Duration::from_millis(50));
         }
-        daemon
     }
 
     pub fn ctl(&self) -> Command {
@@ -368,17 +377,9 @@ pub fn free_port() -> u16 {
 
 /// Waits until the daemon accepts TCP connections on `port`.
 pub fn wait_for_tcp(daemon: &mut Daemon, port: u16) {
-    let deadline = Instant::now() + DAEMON_START_TIMEOUT;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Some(status) = daemon.child.try_wait().unwrap() {
-            panic!("renacer-daemon exited during start-up: {status}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "daemon did not listen on {port} within {DAEMON_START_TIMEOUT:?}"
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
+    daemon.wait_until(&format!("listening on port {port}"), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
 }
 
 /// A test certificate authority with server and client certificates, made
