@@ -599,7 +599,12 @@ mod tests {
 
     /// The span from the earliest start to the latest end of a trace.
     fn wall_span(t: &TraceFile) -> u64 {
-        let start = t.syscalls.iter().map(|c| c.timestamp_nanos).min().unwrap_or(0);
+        let start = t
+            .syscalls
+            .iter()
+            .map(|c| c.timestamp_nanos)
+            .min()
+            .unwrap_or(0);
         let end = t.syscalls.iter().map(end_nanos).max().unwrap_or(0);
         end - start
     }
@@ -613,11 +618,35 @@ mod tests {
         let mut b = TraceBuilder::new(10);
         b.call_at(10, 10, "execve", &[&q("/bin/sh")], ret(0), 0, us)
             .call_at(10, 10, "vfork", &[], ret(11), us, 39 * us)
-            .call_at(10, 10, "wait4", &["-1", "NULL", "0", "NULL"], ret(11), 41 * us, 58 * us)
+            .call_at(
+                10,
+                10,
+                "wait4",
+                &["-1", "NULL", "0", "NULL"],
+                ret(11),
+                41 * us,
+                58 * us,
+            )
             .call_at(10, 10, "exit_group", &["0"], exit, 100 * us, 0)
-            .call_at(11, 11, "rt_sigprocmask", &["SIG_SETMASK", "[]", "NULL", "8"], ret(0), 2 * us, us)
+            .call_at(
+                11,
+                11,
+                "rt_sigprocmask",
+                &["SIG_SETMASK", "[]", "NULL", "8"],
+                ret(0),
+                2 * us,
+                us,
+            )
             .call_at(11, 11, "execve", &[&q("/bin/dd")], ret(0), 4 * us, 36 * us)
-            .call_at(11, 11, "read", &["0", &q("x"), "1"], ret(1), 45 * us, 40 * us)
+            .call_at(
+                11,
+                11,
+                "read",
+                &["0", &q("x"), "1"],
+                ret(1),
+                45 * us,
+                40 * us,
+            )
             .call_at(11, 11, "exit_group", &["0"], exit, 95 * us, 0);
         let t = b.build();
         let path = critical_path(&t);

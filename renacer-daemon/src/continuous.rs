@@ -650,7 +650,12 @@ impl Continuous {
 
     /// The aggregates over `window` (None: the newest sample of the current
     /// scope), up to now; the daemon's own calls only with `include_daemon`.
-    pub fn stats(&self, window: Option<Duration>, limit: usize, include_daemon: bool) -> pb::StatsResponse {
+    pub fn stats(
+        &self,
+        window: Option<Duration>,
+        limit: usize,
+        include_daemon: bool,
+    ) -> pb::StatsResponse {
         let mut inner = lock(&self.inner);
         let enabled = inner.scope.is_some();
         let partial = if enabled { inner.sample(false) } else { None };
@@ -666,7 +671,9 @@ impl Continuous {
                 .into_iter()
                 // "Now" after a retarget is the new scope's, not the
                 // sample the old scope left behind.
-                .filter(|sample| window.is_some() || scope_since.is_none_or(|since| sample.ended > since))
+                .filter(|sample| {
+                    window.is_some() || scope_since.is_none_or(|since| sample.ended > since)
+                })
                 .chain(partial.as_ref()),
             limit,
             excluded,

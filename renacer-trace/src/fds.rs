@@ -103,7 +103,12 @@ impl FdTable {
     }
 
     /// What a process had before the capture saw it: its cwd and open fds.
-    pub fn seed(&mut self, pid: u32, cwd: Option<String>, fds: impl IntoIterator<Item = (i32, String)>) {
+    pub fn seed(
+        &mut self,
+        pid: u32,
+        cwd: Option<String>,
+        fds: impl IntoIterator<Item = (i32, String)>,
+    ) {
         let process = self.processes.entry(pid).or_default();
         process.cwd = cwd;
         process
@@ -121,7 +126,9 @@ impl FdTable {
     }
 
     fn known_or_looked_up(&self, pid: u32, fd: i32, lookup: Lookup<'_>) -> Option<String> {
-        self.path(pid, fd).map(str::to_owned).or_else(|| lookup(pid, fd))
+        self.path(pid, fd)
+            .map(str::to_owned)
+            .or_else(|| lookup(pid, fd))
     }
 
     /// `path` as the kernel resolves it relative to `dirfd` in `pid`.
@@ -130,7 +137,9 @@ impl FdTable {
         let base = if dirfd == AT_FDCWD {
             process.and_then(|p| p.cwd.as_deref())
         } else {
-            process.and_then(|p| p.fds.get(&dirfd)).map(|(path, _)| path.as_str())
+            process
+                .and_then(|p| p.fds.get(&dirfd))
+                .map(|(path, _)| path.as_str())
         };
         join(base, path)
     }
@@ -148,8 +157,14 @@ impl FdTable {
         let pid = rec.pid;
         let a = rec.args;
         let opened = |table: &Self, dirfd: i32, path_arg: usize| {
-            let path = string_arg(captured, path_arg).and_then(|path| table.resolve(pid, dirfd, path))?;
-            Some(table.canonicalize.and_then(|canonical| canonical(&path)).unwrap_or(path))
+            let path =
+                string_arg(captured, path_arg).and_then(|path| table.resolve(pid, dirfd, path))?;
+            Some(
+                table
+                    .canonicalize
+                    .and_then(|canonical| canonical(&path))
+                    .unwrap_or(path),
+            )
         };
         let dup = |table: &mut Self, from: i32, to: i32, cloexec: bool| {
             if let Some(path) = table.path(pid, from).map(str::to_owned) {
@@ -234,10 +249,9 @@ impl FdTable {
             let fd = int(rec.args[i]);
             let path = match ty {
                 // strace shows the cwd that AT_FDCWD stands for.
-                ArgType::DirFd if fd == AT_FDCWD => self
-                    .processes
-                    .get(&rec.pid)
-                    .and_then(|p| p.cwd.clone()),
+                ArgType::DirFd if fd == AT_FDCWD => {
+                    self.processes.get(&rec.pid).and_then(|p| p.cwd.clone())
+                }
                 ArgType::Fd | ArgType::DirFd if fd >= 0 => {
                     self.known_or_looked_up(rec.pid, fd, lookup)
                 }
@@ -250,7 +264,12 @@ impl FdTable {
     }
 
     /// strace -y's `= 3</etc/passwd>` for calls that return a new fd.
-    pub fn annotate_return(&self, rec: &SyscallRecord, returned: &str, lookup: Lookup<'_>) -> String {
+    pub fn annotate_return(
+        &self,
+        rec: &SyscallRecord,
+        returned: &str,
+        lookup: Lookup<'_>,
+    ) -> String {
         let returns_fd = signatures::signature(rec.nr).is_some_and(|sig| sig.ret == RetType::Fd);
         match rec.result {
             SyscallResult::Returned(ret) if returns_fd && !rec.result.is_error() => {
@@ -284,7 +303,10 @@ impl FdTable {
                     Some((d, ArgType::DirFd)) => int(rec.args[d]),
                     _ => AT_FDCWD,
                 };
-                wanted(path) || self.resolve(rec.pid, dirfd, path).is_some_and(|p| wanted(&p))
+                wanted(path)
+                    || self
+                        .resolve(rec.pid, dirfd, path)
+                        .is_some_and(|p| wanted(&p))
             }),
             ArgType::Fd | ArgType::DirFd => {
                 let fd = int(rec.args[i]);
@@ -340,14 +362,23 @@ mod tests {
         let mut args = vec!["3".to_owned(), "\"x\"".to_owned(), "1".to_owned()];
         table.annotate_args(&rec(10, 0, [3, 0, 1, 0, 0, 0], 1), &mut args, NONE);
         assert_eq!(args[0], "3</work/known.txt>");
-        table.observe(&rec(10, NR_DUP2, [3, 7, 0, 0, 0, 0], 7), &Captured::default());
+        table.observe(
+            &rec(10, NR_DUP2, [3, 7, 0, 0, 0, 0], 7),
+            &Captured::default(),
+        );
         table.observe(&rec(10, NR_FORK, [0; 6], 11), &Captured::default());
         assert_eq!(table.path(11, 7), Some("/work/known.txt"));
-        table.observe(&rec(10, NR_CLOSE, [3, 0, 0, 0, 0, 0], 0), &Captured::default());
+        table.observe(
+            &rec(10, NR_CLOSE, [3, 0, 0, 0, 0, 0], 0),
+            &Captured::default(),
+        );
         assert_eq!(table.path(10, 3), None);
         assert_eq!(table.path(11, 3), Some("/work/known.txt"));
         // A failed open records nothing; the look-up fills the gaps.
-        table.observe(&rec(10, NR_OPENAT, [AT, 0, 0, 0, 0, 0], -2), &with_path(1, b"gone\0"));
+        table.observe(
+            &rec(10, NR_OPENAT, [AT, 0, 0, 0, 0, 0], -2),
+            &with_path(1, b"gone\0"),
+        );
         let lookup: Lookup<'_> = &|pid, fd| (pid == 10 && fd == 4).then(|| "pipe:[99]".to_owned());
         let mut args = vec!["4".to_owned(), "NULL".to_owned(), "0".to_owned()];
         table.annotate_args(&rec(10, 0, [4, 0, 0, 0, 0, 0], 0), &mut args, lookup);
@@ -363,7 +394,10 @@ mod tests {
             &with_path(1, b"/etc/ld.so.cache\0"),
         );
         table.observe(&rec(5, NR_CHDIR, [0; 6], 0), &with_path(0, b"/tmp\0"));
-        table.observe(&rec(5, NR_OPENAT, [AT, 0, 0, 0, 0, 0], 4), &with_path(1, b"a\0"));
+        table.observe(
+            &rec(5, NR_OPENAT, [AT, 0, 0, 0, 0, 0], 4),
+            &with_path(1, b"a\0"),
+        );
         table.observe(&rec(5, NR_EXECVE, [0; 6], 0), &Captured::default());
         assert_eq!(table.path(5, 3), None);
         let mut args = vec!["AT_FDCWD".to_owned(), "\"a\"".to_owned()];
@@ -374,7 +408,8 @@ mod tests {
 
     #[test]
     fn opened_paths_can_be_shown_with_symlinks_resolved() {
-        let mut table = FdTable::with_canonicalize(|path| Some(path.replacen("/lib/", "/usr/lib/", 1)));
+        let mut table =
+            FdTable::with_canonicalize(|path| Some(path.replacen("/lib/", "/usr/lib/", 1)));
         table.observe(
             &rec(5, NR_OPENAT, [AT, 0, 0, 0, 0, 0], 3),
             &with_path(1, b"/lib/libc.so.6\0"),

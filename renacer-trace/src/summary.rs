@@ -282,7 +282,8 @@ pub fn render_table_with(summary: &Summary, options: &TableOptions) -> String {
                 SortBy::Calls => rows.sort_by_key(|r| std::cmp::Reverse(r.calls)),
                 SortBy::Errors => rows.sort_by_key(|r| std::cmp::Reverse(r.errors)),
                 SortBy::AvgTime => rows.sort_by(|a, b| {
-                    usecs_per_call(b.total_nanos, b.calls).cmp(&usecs_per_call(a.total_nanos, a.calls))
+                    usecs_per_call(b.total_nanos, b.calls)
+                        .cmp(&usecs_per_call(a.total_nanos, a.calls))
                 }),
                 _ => {}
             }

@@ -41,8 +41,15 @@ pub fn timestamp_prefix(timestamp_nanos: u64, opts: &TextOptions) -> String {
     let secs = timestamp_nanos / 1_000_000_000;
     let micros = timestamp_nanos % 1_000_000_000 / 1_000;
     let clock = || {
-        let local = (secs as i64).saturating_add(opts.utc_offset_secs).rem_euclid(86_400);
-        format!("{:02}:{:02}:{:02}", local / 3600, local / 60 % 60, local % 60)
+        let local = (secs as i64)
+            .saturating_add(opts.utc_offset_secs)
+            .rem_euclid(86_400);
+        format!(
+            "{:02}:{:02}:{:02}",
+            local / 3600,
+            local / 60 % 60,
+            local % 60
+        )
     };
     match opts.timestamps {
         Timestamps::None => String::new(),
@@ -51,7 +58,11 @@ pub fn timestamp_prefix(timestamp_nanos: u64, opts: &TextOptions) -> String {
         Timestamps::Unix => format!("{secs}.{micros:06} "),
         Timestamps::Relative { previous_nanos } => {
             let delta = previous_nanos.map_or(0, |p| timestamp_nanos.saturating_sub(p));
-            format!("{:6}.{:06} ", delta / 1_000_000_000, delta % 1_000_000_000 / 1_000)
+            format!(
+                "{:6}.{:06} ",
+                delta / 1_000_000_000,
+                delta % 1_000_000_000 / 1_000
+            )
         }
     }
 }
@@ -374,7 +385,10 @@ mod tests {
             timestamps,
             ..PLAIN
         };
-        assert_eq!(timestamp_prefix(at, &with(Timestamps::Unix)), "1796519665.262590 ");
+        assert_eq!(
+            timestamp_prefix(at, &with(Timestamps::Unix)),
+            "1796519665.262590 "
+        );
         assert_eq!(timestamp_prefix(at, &with(Timestamps::Time)), "01:14:25 ");
         assert_eq!(
             timestamp_prefix(at, &with(Timestamps::TimeMicros)),
@@ -386,7 +400,12 @@ mod tests {
         };
         assert_eq!(timestamp_prefix(at, &cet), "02:14:25 ");
         assert_eq!(
-            timestamp_prefix(at, &with(Timestamps::Relative { previous_nanos: None })),
+            timestamp_prefix(
+                at,
+                &with(Timestamps::Relative {
+                    previous_nanos: None
+                })
+            ),
             "     0.000000 "
         );
         let relative = with(Timestamps::Relative {
@@ -401,7 +420,10 @@ mod tests {
             show_pid: true,
             ..with(Timestamps::Unix)
         };
-        assert_eq!(format_line(&r, &opts), "[pid 101] 1796519665.262590 getpid() = 42");
+        assert_eq!(
+            format_line(&r, &opts),
+            "[pid 101] 1796519665.262590 getpid() = 42"
+        );
     }
 
     #[test]

@@ -238,7 +238,9 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
         render_expressions,
         args.summary,
         args.format == Format::Json,
-        args.output.as_ref().is_some_and(|path| path.as_os_str() != "-"),
+        args.output
+            .as_ref()
+            .is_some_and(|path| path.as_os_str() != "-"),
         args.pid.is_some(),
     )?;
     let mut expressions = daemon_expressions;

@@ -48,7 +48,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => err.exit(),
         Err(err) => {
-            eprint!("{}", exit::usage_without_global_options(&err.render().to_string()));
+            eprint!(
+                "{}",
+                exit::usage_without_global_options(&err.render().to_string())
+            );
             return ExitCode::from(exit::USAGE);
         }
     };

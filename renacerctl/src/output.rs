@@ -77,17 +77,33 @@ const READ_CALLS: [u32; 3] = [0, 17, 45];
 const WRITE_CALLS: [u32; 3] = [1, 18, 44];
 
 impl TextLines {
-    fn line(&mut self, rec: &SyscallRecord, captured: &Captured<'_>, wire_args: Option<&[String]>) -> io::Result<()> {
+    fn line(
+        &mut self,
+        rec: &SyscallRecord,
+        captured: &Captured<'_>,
+        wire_args: Option<&[String]>,
+    ) -> io::Result<()> {
         let lookup = |pid, fd| proc_fd_path(pid, fd);
         if !self.options.paths.is_empty()
-            && !self.fds.touches(rec, captured, &self.options.paths, &lookup)
+            && !self
+                .fds
+                .touches(rec, captured, &self.options.paths, &lookup)
         {
             self.fds.observe(rec, captured);
             return Ok(());
         }
-        let raw = self.options.render.raw.as_ref().is_some_and(|set| set.contains(rec.nr));
+        let raw = self
+            .options
+            .render
+            .raw
+            .as_ref()
+            .is_some_and(|set| set.contains(rec.nr));
         let mut args = if raw {
-            rec.args.iter().take(arg_count(rec.nr)).map(|&v| format_arg(v)).collect()
+            rec.args
+                .iter()
+                .take(arg_count(rec.nr))
+                .map(|&v| format_arg(v))
+                .collect()
         } else if let Some(args) = wire_args {
             args.to_vec()
         } else {
@@ -97,7 +113,11 @@ impl TextLines {
             self.fds.annotate_args(rec, &mut args, &lookup);
         }
         self.fds.observe(rec, captured);
-        let mut returned = if raw { raw_return(rec) } else { decode_return(rec) };
+        let mut returned = if raw {
+            raw_return(rec)
+        } else {
+            decode_return(rec)
+        };
         if self.options.decode_fds {
             returned = self.fds.annotate_return(rec, &returned, &lookup);
         }
@@ -141,7 +161,10 @@ impl TextLines {
             (Some(set), SyscallResult::Returned(len), Some(data))
                 if len > 0 && fd >= 0 && set.contains_fd(fd as u32) && !rec.result.is_error() =>
             {
-                let shown = data.bytes.len().min(usize::try_from(len).unwrap_or(usize::MAX));
+                let shown = data
+                    .bytes
+                    .len()
+                    .min(usize::try_from(len).unwrap_or(usize::MAX));
                 hex_dump(&data.bytes[..shown])
             }
             _ => String::new(),

@@ -123,7 +123,9 @@ fn qualifier(expr: &str) -> (&str, &str) {
 
 /// Splits `-e` expressions into the daemon's (trace=, status=, trace-fds=)
 /// and the renderer's; refuses what eBPF cannot do.
-pub fn split_expressions(expressions: &[String]) -> anyhow::Result<(Vec<String>, RenderExpressions)> {
+pub fn split_expressions(
+    expressions: &[String],
+) -> anyhow::Result<(Vec<String>, RenderExpressions)> {
     let mut daemon = Vec::new();
     let mut render = RenderExpressions::default();
     let fd_set = |value: &str, expr: &str| {
@@ -136,7 +138,8 @@ pub fn split_expressions(expressions: &[String]) -> anyhow::Result<(Vec<String>,
             "write" | "writes" | "w" => render.dump_write = Some(fd_set(value, expr)?),
             "raw" | "x" => {
                 render.raw = Some(
-                    parse_trace_expr(value).map_err(|err| exit::usage(format!("-e {expr}: {err}")))?,
+                    parse_trace_expr(value)
+                        .map_err(|err| exit::usage(format!("-e {expr}: {err}")))?,
                 );
             }
             "decode-fds" | "decode-fd" => {
@@ -179,7 +182,9 @@ impl RunAs {
         unsafe {
             let pw = libc::getpwnam(name.as_ptr());
             if pw.is_null() {
-                return Err(exit::usage(format!("-u {user}: no such user in the passwd database")));
+                return Err(exit::usage(format!(
+                    "-u {user}: no such user in the passwd database"
+                )));
             }
             let (uid, gid) = ((*pw).pw_uid, (*pw).pw_gid);
             let mut count: libc::c_int = 64;
@@ -245,7 +250,11 @@ impl StraceArgs {
             (0, true) => Timestamps::Relative {
                 previous_nanos: None,
             },
-            (_, true) => return Err(exit::usage("-r and -t each print a timestamp column: pick one")),
+            (_, true) => {
+                return Err(exit::usage(
+                    "-r and -t each print a timestamp column: pick one",
+                ));
+            }
             (1, false) => Timestamps::Time,
             (2, false) => Timestamps::TimeMicros,
             _ => Timestamps::Unix,
@@ -263,7 +272,9 @@ impl StraceArgs {
                 )));
             }
             Some(other) => {
-                return Err(exit::usage(format!("-X {other}: use raw, abbrev or verbose")));
+                return Err(exit::usage(format!(
+                    "-X {other}: use raw, abbrev or verbose"
+                )));
             }
         }
         let decode_fds = self.decode_fds > 0 || render.decode_fds;
@@ -273,7 +284,10 @@ impl StraceArgs {
             (decode_fds, "-y"),
             (self.strings_in_hex > 0, "-x"),
             (!self.trace_path.is_empty(), "-P"),
-            (render.dump_read.is_some() || render.dump_write.is_some(), "-e read=/write="),
+            (
+                render.dump_read.is_some() || render.dump_write.is_some(),
+                "-e read=/write=",
+            ),
             (render.raw.is_some(), "-e raw="),
             (self.follow_forks > 1, "-ff"),
         ];
@@ -290,7 +304,9 @@ impl StraceArgs {
             }
         }
         if summary && self.summary_too {
-            return Err(exit::usage("-c prints the table only, -C lines and table: pick one"));
+            return Err(exit::usage(
+                "-c prints the table only, -C lines and table: pick one",
+            ));
         }
         if (summary || self.summary_too) && json {
             return Err(exit::usage(
@@ -306,7 +322,9 @@ impl StraceArgs {
             && !summary
             && !self.summary_too
         {
-            return Err(exit::usage(format!("{flag} shapes the -c table: add -c or -C")));
+            return Err(exit::usage(format!(
+                "{flag} shapes the -c table: add -c or -C"
+            )));
         }
         let mut table = TableOptions::default();
         if let Some(sort) = &self.sort_by {
@@ -324,7 +342,11 @@ impl StraceArgs {
                 .map_err(exit::usage)?;
         }
         let status_expression = match (self.successful_only, self.failed_only) {
-            (true, true) => return Err(exit::usage("-z and -Z together leave nothing to print: pick one")),
+            (true, true) => {
+                return Err(exit::usage(
+                    "-z and -Z together leave nothing to print: pick one",
+                ));
+            }
             (true, false) => Some("status=successful".to_owned()),
             (false, true) => Some("status=failed".to_owned()),
             (false, false) => None,
@@ -332,13 +354,17 @@ impl StraceArgs {
         let run_as = match &self.user {
             None => None,
             Some(_) if attach => {
-                return Err(exit::usage("-u USER runs the command as USER; with --pid there is no command"));
+                return Err(exit::usage(
+                    "-u USER runs the command as USER; with --pid there is no command",
+                ));
             }
             // SAFETY: geteuid has no preconditions.
             Some(user) if unsafe { libc::geteuid() } != 0 => {
                 return Err(exit::failure(
                     exit::PERMISSION_DENIED,
-                    format!("-u {user} needs root: run renacerctl as root to start the command as another user"),
+                    format!(
+                        "-u {user} needs root: run renacerctl as root to start the command as another user"
+                    ),
                 ));
             }
             Some(user) => Some(RunAs::lookup(user)?),
@@ -375,17 +401,50 @@ impl StraceArgs {
 
     fn refuse_unsupported(&self) -> anyhow::Result<()> {
         let refusals: [(bool, &str); 11] = [
-            (self.daemonize > 0, "-D: renacerctl is not the tracer (the daemon is), so there is nothing to daemonize"),
-            (self.interruptible.is_some(), "-I: renacerctl never stops the traced process to decode, so there is nothing to make interruptible"),
-            (self.stack_traces, "-k: renacer does not unwind user stacks from eBPF"),
-            (self.instruction_pointer, "-i: renacer does not record the instruction pointer"),
-            (self.syscall_number, "-n: not supported; the JSON trace (--format json) carries each call's number"),
-            (self.detach_on.is_some(), "-b: the daemon traces the whole tree; it cannot detach at execve"),
-            (self.overhead.is_some(), "-O: renacer's times come from the kernel and carry no tracer overhead to subtract"),
-            (self.align_column.is_some(), "-a: renacer does not pad results into a column"),
-            (!self.env.is_empty(), "-E: not supported; run the command under env(1): -- env VAR=VAL CMD"),
-            (self.decode_pids, "-Y: renacer does not decode pids to command names"),
-            (self.append, "-A: not supported; -o FILE is always truncated"),
+            (
+                self.daemonize > 0,
+                "-D: renacerctl is not the tracer (the daemon is), so there is nothing to daemonize",
+            ),
+            (
+                self.interruptible.is_some(),
+                "-I: renacerctl never stops the traced process to decode, so there is nothing to make interruptible",
+            ),
+            (
+                self.stack_traces,
+                "-k: renacer does not unwind user stacks from eBPF",
+            ),
+            (
+                self.instruction_pointer,
+                "-i: renacer does not record the instruction pointer",
+            ),
+            (
+                self.syscall_number,
+                "-n: not supported; the JSON trace (--format json) carries each call's number",
+            ),
+            (
+                self.detach_on.is_some(),
+                "-b: the daemon traces the whole tree; it cannot detach at execve",
+            ),
+            (
+                self.overhead.is_some(),
+                "-O: renacer's times come from the kernel and carry no tracer overhead to subtract",
+            ),
+            (
+                self.align_column.is_some(),
+                "-a: renacer does not pad results into a column",
+            ),
+            (
+                !self.env.is_empty(),
+                "-E: not supported; run the command under env(1): -- env VAR=VAL CMD",
+            ),
+            (
+                self.decode_pids,
+                "-Y: renacer does not decode pids to command names",
+            ),
+            (
+                self.append,
+                "-A: not supported; -o FILE is always truncated",
+            ),
         ];
         match refusals.iter().find(|(set, _)| *set) {
             Some((_, why)) => Err(exit::usage(*why)),
@@ -414,12 +473,23 @@ mod tests {
 
     #[test]
     fn expressions_split_between_daemon_and_renderer() {
-        let exprs: Vec<String> = ["openat,read", "status=failed", "read=3", "write=all", "signal=none", "raw=openat"]
-            .map(str::to_owned)
-            .to_vec();
+        let exprs: Vec<String> = [
+            "openat,read",
+            "status=failed",
+            "read=3",
+            "write=all",
+            "signal=none",
+            "raw=openat",
+        ]
+        .map(str::to_owned)
+        .to_vec();
         let (daemon, render) = split_expressions(&exprs).unwrap_or_default();
         assert_eq!(daemon, ["openat,read", "status=failed"]);
-        assert!(render.dump_read.is_some_and(|f| f.contains_fd(3) && !f.contains_fd(4)));
+        assert!(
+            render
+                .dump_read
+                .is_some_and(|f| f.contains_fd(3) && !f.contains_fd(4))
+        );
         assert!(render.dump_write.is_some_and(|f| f.contains_fd(9)));
         assert!(render.raw.is_some_and(|s| s.contains(257)));
         assert!(split_expressions(&["inject=openat:error=ENOENT".to_owned()]).is_err());

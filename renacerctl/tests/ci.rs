@@ -568,7 +568,12 @@ fn critical_path_follows_the_slowest_branch() {
 
 /// From the earliest call's start to the latest call's end.
 fn wall_span(trace: &TraceFile) -> u64 {
-    let start = trace.syscalls.iter().map(|s| s.timestamp_nanos).min().unwrap();
+    let start = trace
+        .syscalls
+        .iter()
+        .map(|s| s.timestamp_nanos)
+        .min()
+        .unwrap();
     let end = trace
         .syscalls
         .iter()
@@ -583,7 +588,11 @@ fn critical_path_never_exceeds_the_wall_span_of_forked_workloads() {
     let daemon = Daemon::start();
     let workloads: [&[&str]; 2] = [
         // sh vforks dd and waits: the vfork spans the child until its execve.
-        &["sh", "-c", "dd if=/dev/zero of=/dev/null bs=1 count=2000 status=none"],
+        &[
+            "sh",
+            "-c",
+            "dd if=/dev/zero of=/dev/null bs=1 count=2000 status=none",
+        ],
         // A fork tree: a shell forking shells forking commands.
         &[
             "sh",

@@ -392,17 +392,34 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
         .unwrap();
     assert!(history.status.success(), "{history:?}");
     let text = String::from_utf8(history.stdout).unwrap();
-    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("continuous mode is off: history")), "{text}");
     assert!(
-        text.lines().any(|line| line.split_whitespace().nth(1) == Some(name.as_str())),
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("continuous mode is off: history")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.split_whitespace().nth(1) == Some(name.as_str())),
         "the workload's row is gone after off:\n{text}"
     );
-    assert!(daemon.ctl().args(["top", "--once"]).status().unwrap().success());
+    assert!(
+        daemon
+            .ctl()
+            .args(["top", "--once"])
+            .status()
+            .unwrap()
+            .success()
+    );
 
     // A daemon that never gathered anything says how to turn it on.
     let fresh = Daemon::start();
     let refused = fresh.ctl().args(["top", "--once"]).output().unwrap();
-    assert_eq!(refused.status.code(), Some(2), "a usage error: turn continuous mode on first");
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "a usage error: turn continuous mode on first"
+    );
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
         stderr.contains("continuous mode is off") && stderr.contains("renacerctl continuous on"),
@@ -441,10 +458,16 @@ fn top_leaves_out_the_daemon_unless_asked() {
         String::from_utf8(out.stdout).unwrap()
     };
     let default = top(&[]);
-    assert!(!top_pids(&default).contains(&own), "the daemon's row without --include-daemon:\n{default}");
+    assert!(
+        !top_pids(&default).contains(&own),
+        "the daemon's row without --include-daemon:\n{default}"
+    );
     assert!(!top_pids(&default).is_empty(), "{default}");
     let with_daemon = top(&["--include-daemon"]);
-    assert!(top_pids(&with_daemon).contains(&own), "no daemon row with --include-daemon:\n{with_daemon}");
+    assert!(
+        top_pids(&with_daemon).contains(&own),
+        "no daemon row with --include-daemon:\n{with_daemon}"
+    );
 }
 
 #[test]
@@ -471,7 +494,11 @@ fn top_once_after_a_retarget_shows_the_new_scope_only() {
     shell.stdin.take().unwrap().write_all(b"go\n").unwrap();
     assert!(shell.wait().unwrap().success());
 
-    let out = daemon.ctl().args(["top", "--once", "--limit", "1000"]).output().unwrap();
+    let out = daemon
+        .ctl()
+        .args(["top", "--once", "--limit", "1000"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     let commands: Vec<&str> = text
@@ -481,9 +508,15 @@ fn top_once_after_a_retarget_shows_the_new_scope_only() {
         .take_while(|line| !line.trim().is_empty())
         .filter_map(|line| line.split_whitespace().nth(1))
         .collect();
-    assert!(commands.contains(&name.as_str()), "the new scope's workload is missing:\n{text}");
+    assert!(
+        commands.contains(&name.as_str()),
+        "the new scope's workload is missing:\n{text}"
+    );
     for command in &commands {
-        assert!(*command == name || *command == "sh", "{command} is outside --pid's tree:\n{text}");
+        assert!(
+            *command == name || *command == "sh",
+            "{command} is outside --pid's tree:\n{text}"
+        );
     }
 }
 

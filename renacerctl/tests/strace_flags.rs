@@ -28,7 +28,11 @@ impl Workload {
     fn new(tag: &str) -> Self {
         let dir = scratch_dir(tag);
         let file = dir.join("known.txt");
-        std::fs::write(&file, b"first line\n\tsecond \"quoted\"\n\x01\x7f\xc3\xa9\n").unwrap();
+        std::fs::write(
+            &file,
+            b"first line\n\tsecond \"quoted\"\n\x01\x7f\xc3\xa9\n",
+        )
+        .unwrap();
         Self { dir, file }
     }
 
@@ -149,8 +153,14 @@ fn same_as_strace(
     let ours = normalise(&renacer_text(daemon, work, flags, &work.cat()));
     let theirs = normalise(&strace_text(work, flags, &work.cat()));
     let what = format!("{flags:?}");
-    let ours: Vec<String> = ours.iter().map(|l| shape(&format!("renacer {what}"), l)).collect();
-    let theirs: Vec<String> = theirs.iter().map(|l| shape(&format!("strace {what}"), l)).collect();
+    let ours: Vec<String> = ours
+        .iter()
+        .map(|l| shape(&format!("renacer {what}"), l))
+        .collect();
+    let theirs: Vec<String> = theirs
+        .iter()
+        .map(|l| shape(&format!("strace {what}"), l))
+        .collect();
     assert_same_lines(&what, &ours, &theirs);
     ours
 }
@@ -218,7 +228,10 @@ fn durations_only_with_capital_t_as_in_strace() {
         suffix.replace(line, " <T>").into_owned()
     });
     let plain = same_as_strace(&daemon, &work, &[], unchanged);
-    assert!(plain.iter().all(|line| !suffix.is_match(line)), "a duration without -T");
+    assert!(
+        plain.iter().all(|line| !suffix.is_match(line)),
+        "a duration without -T"
+    );
 }
 
 #[test]
@@ -228,7 +241,9 @@ fn fd_paths_match_strace() {
     let lines = same_as_strace(&daemon, &work, &["-y"], unchanged);
     let file = work.file.display().to_string();
     assert!(
-        lines.iter().any(|l| l.starts_with(&format!("read(3<{file}>, "))),
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("read(3<{file}>, "))),
         "no -y path on read: {lines:#?}"
     );
     assert!(lines.iter().any(|l| l.starts_with("write(1</dev/null>, ")));
@@ -239,22 +254,40 @@ fn hex_strings_match_strace() {
     let daemon = Daemon::start();
     let work = Workload::new("hex");
     let lines = same_as_strace(&daemon, &work, &["-x"], unchanged);
-    assert!(lines.iter().any(|l| l.contains(r#""\x66\x69\x72\x73\x74"#)), "-x");
+    assert!(
+        lines.iter().any(|l| l.contains(r#""\x66\x69\x72\x73\x74"#)),
+        "-x"
+    );
     let lines = same_as_strace(&daemon, &work, &["-xx"], unchanged);
-    assert!(lines.iter().any(|l| l.starts_with(r#"openat(AT_FDCWD, "\x2f"#)), "-xx");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(r#"openat(AT_FDCWD, "\x2f"#)),
+        "-xx"
+    );
 }
 
 #[test]
 fn read_and_write_dumps_match_strace() {
     let daemon = Daemon::start();
     let work = Workload::new("dumps");
-    let lines = same_as_strace(&daemon, &work, &["-e", "read=3", "-e", "write=1"], unchanged);
+    let lines = same_as_strace(
+        &daemon,
+        &work,
+        &["-e", "read=3", "-e", "write=1"],
+        unchanged,
+    );
     assert!(
-        lines.iter().any(|l| l.starts_with(" | 00000  66 69 72 73 74 20 6c 69  6e 65 0a 09")),
+        lines
+            .iter()
+            .any(|l| l.starts_with(" | 00000  66 69 72 73 74 20 6c 69  6e 65 0a 09")),
         "no dump of the file's data: {lines:#?}"
     );
     let dumps = lines.iter().filter(|l| l.starts_with(" | 00000 ")).count();
-    assert!(dumps >= 3, "the reads of fd 3 and the write to fd 1: {dumps}");
+    assert!(
+        dumps >= 3,
+        "the reads of fd 3 and the write to fd 1: {dumps}"
+    );
 }
 
 #[test]
@@ -263,11 +296,17 @@ fn path_and_status_filters_match_strace() {
     let work = Workload::new("filters");
     let file = work.file.display().to_string();
     let lines = same_as_strace(&daemon, &work, &["-P", &file], unchanged);
-    assert!(lines.len() >= 4, "openat, fstat, read(s), close of the file: {lines:#?}");
+    assert!(
+        lines.len() >= 4,
+        "openat, fstat, read(s), close of the file: {lines:#?}"
+    );
     let failed = same_as_strace(&daemon, &work, &["-Z"], unchanged);
     assert!(failed.iter().all(|l| l.contains("= -1 ")), "{failed:#?}");
     let succeeded = same_as_strace(&daemon, &work, &["-z"], unchanged);
-    assert!(!succeeded.iter().any(|l| l.contains("= -1 ")), "{succeeded:#?}");
+    assert!(
+        !succeeded.iter().any(|l| l.contains("= -1 ")),
+        "{succeeded:#?}"
+    );
 }
 
 #[test]
@@ -287,12 +326,18 @@ fn summary_options_match_strace() {
     let ours = renacer_text(&daemon, &work, &["-C"], &work.cat());
     let theirs = strace_text(&work, &["-C"], &work.cat());
     let split = |text: &str| {
-        let at = text.find("% time").unwrap_or_else(|| panic!("no table in {text}"));
+        let at = text
+            .find("% time")
+            .unwrap_or_else(|| panic!("no table in {text}"));
         (text[..at].to_owned(), text[at..].to_owned())
     };
     let ((our_lines, our_table), (their_lines, their_table)) = (split(&ours), split(&theirs));
     assert_same_lines("-C lines", &normalise(&our_lines), &normalise(&their_lines));
-    assert_eq!(parse_summary(&our_table), parse_summary(&their_table), "-C table");
+    assert_eq!(
+        parse_summary(&our_table),
+        parse_summary(&their_table),
+        "-C table"
+    );
 }
 
 /// sh's SIGCHLD handler returns through rt_sigreturn, which renacer
@@ -378,7 +423,10 @@ fn one_file_per_process_as_strace_ff() {
     assert_eq!(ours.len(), 3, "sh and its two cats");
     assert_eq!(ours.len(), theirs.len());
     for (ours, theirs) in ours.iter().zip(&theirs) {
-        assert!(ours.iter().all(|l| !l.starts_with("[pid")), "a pid prefix in a -ff file");
+        assert!(
+            ours.iter().all(|l| !l.starts_with("[pid")),
+            "a pid prefix in a -ff file"
+        );
         assert_same_lines("-ff file", ours, theirs);
     }
 }
@@ -405,12 +453,26 @@ fn every_strace_option_is_accepted() {
         renacer_text(&daemon, &work, flags, &work.cat());
     }
     // -e raw=: undecoded arguments and a hex result.
-    let raw = renacer_text(&daemon, &work, &["-e", "raw=close", "-e", "trace=close"], &work.cat());
+    let raw = renacer_text(
+        &daemon,
+        &work,
+        &["-e", "raw=close", "-e", "trace=close"],
+        &work.cat(),
+    );
     assert!(raw.lines().all(|l| l.starts_with("close(0x")), "{raw}");
     // -u: the command runs as that user.
     let out = daemon
         .ctl()
-        .args(["capture", "-u", "nobody", "-o", "/dev/null", "--", "id", "-u"])
+        .args([
+            "capture",
+            "-u",
+            "nobody",
+            "-o",
+            "/dev/null",
+            "--",
+            "id",
+            "-u",
+        ])
         .output()
         .unwrap();
     check(&out, "capture -u nobody");
@@ -453,7 +515,14 @@ fn unsupported_and_contradictory_options_say_why() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{flags:?}: {out:?}");
-        assert_eq!(stderr.lines().count(), 1, "{flags:?}: one line, got {stderr}");
-        assert!(!stderr.contains("unexpected argument"), "{flags:?}: {stderr}");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{flags:?}: one line, got {stderr}"
+        );
+        assert!(
+            !stderr.contains("unexpected argument"),
+            "{flags:?}: {stderr}"
+        );
     }
 }

@@ -145,27 +145,46 @@ mod tests {
             buffer(cb(data, false), 2996, 32, HexStrings::Never),
             r##""# Locale name alias data base.\n#"..."##
         );
-        assert_eq!(buffer(cb(b"vm\n", false), 3, 32, HexStrings::Never), r#""vm\n""#);
+        assert_eq!(
+            buffer(cb(b"vm\n", false), 3, 32, HexStrings::Never),
+            r#""vm\n""#
+        );
         assert_eq!(buffer(cb(b"", false), 0, 32, HexStrings::Never), r#""""#);
         // The kernel captured less than the call moved.
-        assert_eq!(buffer(cb(b"abc", true), 10, 32, HexStrings::Never), r#""abc"..."#);
+        assert_eq!(
+            buffer(cb(b"abc", true), 10, 32, HexStrings::Never),
+            r#""abc"..."#
+        );
         // Only the real length counts, even if more was copied.
-        assert_eq!(buffer(cb(b"abcdef", false), 2, 32, HexStrings::Never), r#""ab""#);
+        assert_eq!(
+            buffer(cb(b"abcdef", false), 2, 32, HexStrings::Never),
+            r#""ab""#
+        );
         // The look-ahead for octal digits stops at the cut.
-        assert_eq!(buffer(cb(b"\x012", false), 2, 1, HexStrings::Never), r#""\1"..."#);
+        assert_eq!(
+            buffer(cb(b"\x012", false), 2, 1, HexStrings::Never),
+            r#""\1"..."#
+        );
     }
 
     #[test]
     fn cstrings() {
         assert_eq!(
-            cstring(cb(b"/etc/ld.so.cache\0junk", false), None, HexStrings::Never),
+            cstring(
+                cb(b"/etc/ld.so.cache\0junk", false),
+                None,
+                HexStrings::Never
+            ),
             r#""/etc/ld.so.cache""#
         );
         assert_eq!(
             cstring(cb(b"/etc/ld.so.cache", false), None, HexStrings::Never),
             r#""/etc/ld.so.cache""#
         );
-        assert_eq!(cstring(cb(b"/very/long", true), None, HexStrings::Never), r#""/very/long"..."#);
+        assert_eq!(
+            cstring(cb(b"/very/long", true), None, HexStrings::Never),
+            r#""/very/long"..."#
+        );
         assert_eq!(
             cstring(
                 cb(b"ls -l /tmp >/dev/null; sleep 0.01; echo hi\0", false),
@@ -175,8 +194,14 @@ mod tests {
             r#""ls -l /tmp >/dev/null; sleep 0.0"..."#
         );
         // Exactly at the limit: complete, no ellipsis.
-        assert_eq!(cstring(cb(b"abcd\0", false), Some(4), HexStrings::Never), r#""abcd""#);
-        assert_eq!(cstring(cb(b"abcde", false), Some(4), HexStrings::Never), r#""abcd"..."#);
+        assert_eq!(
+            cstring(cb(b"abcd\0", false), Some(4), HexStrings::Never),
+            r#""abcd""#
+        );
+        assert_eq!(
+            cstring(cb(b"abcde", false), Some(4), HexStrings::Never),
+            r#""abcd"..."#
+        );
     }
 
     #[test]
@@ -187,7 +212,12 @@ mod tests {
             r#""\x61\x62\x01\x63\xff\x0a""#
         );
         assert_eq!(
-            buffer(cb(b"# Locale name alias data base.\n#\n", false), 2996, 32, HexStrings::NonAscii),
+            buffer(
+                cb(b"# Locale name alias data base.\n#\n", false),
+                2996,
+                32,
+                HexStrings::NonAscii
+            ),
             r##""# Locale name alias data base.\n#"..."##
         );
         // strace -xx: every string, paths included.
@@ -195,6 +225,9 @@ mod tests {
             cstring(cb(b"/tmp/x.bin\0", false), None, HexStrings::All),
             r#""\x2f\x74\x6d\x70\x2f\x78\x2e\x62\x69\x6e""#
         );
-        assert_eq!(cstring(cb(b"/tmp\0", false), None, HexStrings::NonAscii), r#""/tmp""#);
+        assert_eq!(
+            cstring(cb(b"/tmp\0", false), None, HexStrings::NonAscii),
+            r#""/tmp""#
+        );
     }
 }
