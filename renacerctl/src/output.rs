@@ -112,7 +112,10 @@ impl TextLines {
         if self.options.decode_fds {
             self.fds.annotate_args(rec, &mut args, &lookup);
         }
-        self.fds.observe(rec, captured);
+        // Following fds costs a realpath per open: only for -y and -P.
+        if self.options.decode_fds || !self.options.paths.is_empty() {
+            self.fds.observe(rec, captured);
+        }
         let mut returned = if raw {
             raw_return(rec)
         } else {
