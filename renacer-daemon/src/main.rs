@@ -12,12 +12,12 @@ use std::{
 use anyhow::{Context as _, bail};
 use clap::Parser;
 use renacer_daemon::{
-    auth::Authorizer,
-    continuous::{Continuous, ContinuousArgs},
+    api::auth::Authorizer,
+    api::service::TracerService,
+    api::unix_authority::AuthorityFix,
     kernel::{AttachMode, Kernel, RingBufferSize},
-    registry::{Reader, Registry},
-    service::TracerService,
-    unix_authority::AuthorityFix,
+    sessions::continuous::{Continuous, ContinuousArgs},
+    sessions::registry::{Reader, Registry},
 };
 use renacer_proto::v1::{FILE_DESCRIPTOR_SET, tracer_server::TracerServer};
 use tokio::net::UnixListener;
@@ -59,7 +59,7 @@ struct Args {
           value_parser = parse_ring_buffer_mib)]
     ring_buffer_mib: u32,
     #[command(flatten)]
-    otlp: renacer_daemon::otlp::OtlpArgs,
+    otlp: renacer_daemon::export::otlp::OtlpArgs,
     /// Log filter (tracing EnvFilter syntax), e.g. info or renacer_daemon=debug.
     #[arg(long, env = "RENACER_LOG", default_value = "info")]
     log: String,
@@ -138,7 +138,7 @@ fn bind_socket(path: &Path, group: &str) -> anyhow::Result<UnixListener> {
     }
     let listener =
         UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
-    let mode = match renacer_daemon::auth::group_gid(group) {
+    let mode = match renacer_daemon::api::auth::group_gid(group) {
         Some(gid) => {
             std::os::unix::fs::chown(path, Some(0), Some(gid))
                 .with_context(|| format!("giving {} to group {group}", path.display()))?;
@@ -179,13 +179,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     let admin_gid = match &args.admin_group {
         None => None,
-        Some(name) => Some(renacer_daemon::auth::group_gid(name).with_context(|| {
+        Some(name) => Some(renacer_daemon::api::auth::group_gid(name).with_context(|| {
             format!("--admin-group {name}: no such group; create it or drop the flag")
         })?),
     };
     let identities = match &args.tls.tls_identities {
         None => Default::default(),
-        Some(path) => renacer_daemon::auth::load_identities(path)?,
+        Some(path) => renacer_daemon::api::auth::load_identities(path)?,
     };
     let ring_size = RingBufferSize::from_mib(args.ring_buffer_mib).map_err(anyhow::Error::msg)?;
     let (kernel, ring) = Kernel::load(args.attach, ring_size).context("loading eBPF programs")?;
@@ -207,7 +207,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()
         .context("building the reflection service")?;
-    let metrics = renacer_daemon::otlp::metrics_queue(&args.otlp).context("--otlp-endpoint")?;
+    let metrics =
+        renacer_daemon::export::otlp::metrics_queue(&args.otlp).context("--otlp-endpoint")?;
     let continuous = Continuous::from_args(Arc::clone(&registry), &args.continuous, metrics)?;
     // Bound once continuous mode is attached: a client that sees the socket
     // sees a ready daemon.
@@ -218,7 +219,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             .with_otlp(args.otlp.clone())
             .with_auth(Authorizer::new(admin_gid, identities)),
     )
-    .max_decoding_message_size(renacer_daemon::analysis::MAX_REQUEST_BYTES);
+    .max_decoding_message_size(renacer_daemon::api::analysis::MAX_REQUEST_BYTES);
 
     let shutdown = {
         let registry = Arc::clone(&registry);

@@ -34,7 +34,7 @@ use opentelemetry_proto::tonic::{
 use renacer_common::aggregate::HISTOGRAM_BUCKETS;
 
 use super::{exporter::MetricsBatch, model};
-use crate::profile::{self, Row};
+use crate::sessions::profile::{self, Row};
 
 pub const CALLS: &str = "renacer.syscall.calls";
 pub const ERRORS: &str = "renacer.syscall.errors";
@@ -171,7 +171,7 @@ mod tests {
     use renacer_common::aggregate::histogram_bucket;
 
     use super::*;
-    use crate::profile::{Counters, OTHER_PROCESSES, OTHER_SYSCALLS};
+    use crate::sessions::profile::{Counters, OTHER_PROCESSES, OTHER_SYSCALLS};
 
     const INTERVAL: Interval = Interval {
         start_unix_nanos: 1_000_000_000,

@@ -17,9 +17,8 @@ use renacer_trace::{SyscallRecord, SyscallResult, packed, summary::Summary};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    decoding::{CaptureSettings, add_payload},
-    lamport::LamportClocks,
-    otlp::CaptureExport,
+    pipeline::decoding::{CaptureSettings, add_payload},
+    pipeline::lamport::LamportClocks,
 };
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
@@ -67,6 +66,28 @@ pub struct ProcessRecord {
     pub group_dead: bool,
     pub timestamp_nanos: u64,
     pub lamport: u64,
+}
+
+/// Where a session sends each call and process event besides its subscriber:
+/// the OTLP export implements it, so the pipeline never imports `export`.
+pub trait CaptureSink: Send + std::fmt::Debug {
+    /// One call, with its captured bytes in packed form.
+    fn syscall(&mut self, record: &SyscallRecord, items: &[u8]);
+    fn process(&mut self, record: &ProcessRecord);
+    /// Flushes what is left (bounded in time); resolves to what could not be
+    /// delivered.
+    fn finish(
+        self: Box<Self>,
+        capture_id: u32,
+    ) -> std::pin::Pin<Box<dyn Future<Output = u64> + Send>>;
+}
+
+/// The trace a capture joins (W3C trace id, 32 lowercase hex characters), and
+/// its export when one is on.
+#[derive(Debug)]
+pub struct CaptureTrace {
+    pub trace_id: String,
+    pub export: Option<Box<dyn CaptureSink>>,
 }
 
 /// A syscall with the bytes the kernel read for it, in renacer-trace's
@@ -156,7 +177,7 @@ pub struct Session {
     /// Kernel drops collected when recording stopped before the capture ended.
     pub kernel_drops_at_stop: u64,
     /// OTLP span export, when on for this capture.
-    pub otlp: Option<CaptureExport>,
+    pub export: Option<Box<dyn CaptureSink>>,
     on_tree_exit: Option<oneshot::Sender<EndReason>>,
     pub settings: CaptureSettings,
     /// Bytes read at enter (or exit) per tid, waiting for the syscall's record.
@@ -201,7 +222,7 @@ impl Session {
             drops: DaemonDrops::default(),
             recording: true,
             kernel_drops_at_stop: 0,
-            otlp: None,
+            export: None,
             on_tree_exit: Some(on_tree_exit),
             settings: CaptureSettings::default(),
             payloads: HashMap::new(),
@@ -293,8 +314,8 @@ impl Session {
             return;
         }
         self.summary.add(&record.record);
-        if let Some(otlp) = &mut self.otlp {
-            otlp.syscall(&record.record, &record.captured);
+        if let Some(export) = &mut self.export {
+            export.syscall(&record.record, &record.captured);
         }
         match &mut self.sink {
             Sink::Stream { summary_only, .. } if *summary_only => {}
@@ -367,8 +388,8 @@ impl Session {
             timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
             lamport,
         };
-        if let Some(otlp) = &mut self.otlp {
-            otlp.process(&record);
+        if let Some(export) = &mut self.export {
+            export.process(&record);
         }
         if let Sink::Buffer { processes, .. } = &mut self.sink {
             processes.push(record);
@@ -389,6 +410,15 @@ impl Session {
         self.recording = false;
         if let Some(notify) = self.on_tree_exit.take() {
             let _ = notify.send(EndReason::TreeExited);
+        }
+    }
+
+    /// Flushes the session's export, if any: resolves to what it could not
+    /// deliver.
+    pub async fn finish_export(&mut self) -> u64 {
+        match self.export.take() {
+            Some(export) => export.finish(self.id).await,
+            None => 0,
         }
     }
 

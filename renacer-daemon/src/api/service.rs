@@ -23,12 +23,12 @@ use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
 use crate::{
-    auth::{self, Authorizer, Caller, Confinement},
-    continuous::{self, Continuous},
-    decoding::{CaptureSettings, SettingsError, to_proto},
-    otlp::{self, DaemonOtlp, OtlpArgs, TraceRequest},
-    registry::{FinishedCapture, Registry, StartError},
-    session::{EndReason, ProcessEventKind, ProcessRecord, Sink, StreamItem},
+    api::auth::{self, Authorizer, Caller, Confinement},
+    export::otlp::{self, DaemonOtlp, OtlpArgs, TraceRequest},
+    pipeline::decoding::{CaptureSettings, SettingsError, to_proto},
+    pipeline::session::{EndReason, ProcessEventKind, ProcessRecord, Sink, StreamItem},
+    sessions::continuous::{self, Continuous},
+    sessions::registry::{FinishedCapture, Registry, StartError},
 };
 
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub struct TracerService {
     continuous: Arc<Continuous>,
     otlp: Arc<DaemonOtlp>,
     /// Stopped background traces, for Compare/Assert by capture id.
-    traces: Arc<crate::analysis::TraceStore>,
+    traces: Arc<crate::api::analysis::TraceStore>,
     /// Who may trace what (see the auth module).
     auth: Arc<Authorizer>,
 }
@@ -128,7 +128,7 @@ fn validate_duration(duration: Option<prost_types::Duration>) -> Result<Option<D
 /// The command the client gave, else the process's own from /proc.
 fn command_or_cmdline(pid: u32, command: Vec<String>) -> Vec<String> {
     if command.is_empty() {
-        crate::registry::read_cmdline(pid)
+        crate::procfs::read_cmdline(pid)
     } else {
         command
     }
@@ -281,7 +281,7 @@ impl TracerService {
 
 /// Why a stopped background capture ended: its tree exited, or it was still
 /// recording when stopped.
-fn stopped_reason(session: &crate::session::Session) -> EndReason {
+fn stopped_reason(session: &crate::pipeline::session::Session) -> EndReason {
     if session.recording {
         EndReason::Stopped
     } else {
@@ -290,7 +290,7 @@ fn stopped_reason(session: &crate::session::Session) -> EndReason {
 }
 
 /// The process events a background capture kept.
-fn buffered_processes(session: &crate::session::Session) -> Vec<pb::ProcessEvent> {
+fn buffered_processes(session: &crate::pipeline::session::Session) -> Vec<pb::ProcessEvent> {
     match &session.sink {
         Sink::Buffer { processes, .. } => processes.iter().map(process_to_proto).collect(),
         Sink::Stream { .. } => Vec::new(),
@@ -300,7 +300,7 @@ fn buffered_processes(session: &crate::session::Session) -> Vec<pb::ProcessEvent
 /// Writes a stopped background capture's document to `out` call by call,
 /// decoding on this (blocking) thread, and returns the trace to keep.
 fn write_stopped_trace(
-    session: &crate::session::Session,
+    session: &crate::pipeline::session::Session,
     drops: &pb::Drops,
     out: impl std::io::Write,
 ) -> std::io::Result<TraceFile> {
@@ -346,7 +346,7 @@ impl Tracer for TracerService {
                 "a streaming capture has no stored trace: it was ended, and its stream carries the rest",
             ));
         };
-        let otlp_unsent = otlp::finish_session(&mut finished.session).await;
+        let otlp_unsent = finished.session.finish_export().await;
         let drops = drops_to_proto(&finished, otlp_unsent);
         let (tx, rx) = mpsc::channel(4);
         let traces = Arc::clone(&self.traces);
@@ -447,7 +447,7 @@ impl Tracer for TracerService {
                 return;
             };
             info!(capture_id = id, ?reason, "capture ended");
-            let otlp_unsent = otlp::finish_session(&mut finished.session).await;
+            let otlp_unsent = finished.session.finish_export().await;
             let message = if reason == EndReason::DaemonShutdown {
                 Err(Status::unavailable(
                     "renacer-daemon is shutting down; the capture is incomplete",
@@ -549,7 +549,7 @@ impl Tracer for TracerService {
         let Some((mut finished, id)) = self.finish_requested(request).await? else {
             return Ok(Response::new(StopCaptureResponse { trace: None }));
         };
-        let otlp_unsent = otlp::finish_session(&mut finished.session).await;
+        let otlp_unsent = finished.session.finish_export().await;
         let drops = drops_to_proto(&finished, otlp_unsent);
         let traces = Arc::clone(&self.traces);
         let auth = Arc::clone(&self.auth);
@@ -569,7 +569,7 @@ impl Tracer for TracerService {
             };
             let processes = buffered_processes(&session);
             let reason = stopped_reason(&session);
-            let json = crate::analysis::keep_stopped(&traces, &session, &syscalls, &drops);
+            let json = crate::api::analysis::keep_stopped(&traces, &session, &syscalls, &drops);
             auth.capture_stored(id);
             pb::Trace {
                 trace_id: session.trace_id.clone(),
@@ -634,7 +634,7 @@ impl Tracer for TracerService {
         for source in [&compare.baseline, &compare.candidate] {
             self.check_source(&caller, source.as_ref())?;
         }
-        crate::analysis::compare_rpc(&self.traces, request.into_inner())
+        crate::api::analysis::compare_rpc(&self.traces, request.into_inner())
             .await
             .map(Response::new)
     }
@@ -645,7 +645,7 @@ impl Tracer for TracerService {
     ) -> Result<Response<pb::AssertResponse>, Status> {
         let caller = self.auth.caller(&request)?;
         self.check_source(&caller, request.get_ref().trace.as_ref())?;
-        crate::analysis::assert_rpc(&self.traces, request.into_inner())
+        crate::api::analysis::assert_rpc(&self.traces, request.into_inner())
             .await
             .map(Response::new)
     }

@@ -17,11 +17,13 @@ use tokio::sync::{oneshot, watch};
 use tracing::{debug, warn};
 
 use crate::{
-    auth::{Confinement, Verdict},
-    decoding::CaptureSettings,
     kernel::{CaptureRemains, Kernel, KernelError, continue_process},
-    otlp::CaptureTrace,
-    session::{EndReason, LOSSLESS_PAUSE_RECORDS, LOSSLESS_RESUME_RECORDS, Session, Sink},
+    pipeline::decoding::CaptureSettings,
+    pipeline::session::{
+        CaptureTrace, EndReason, LOSSLESS_PAUSE_RECORDS, LOSSLESS_RESUME_RECORDS, Session, Sink,
+    },
+    procfs::{process_exists, tgid_of},
+    sessions::confinement::{Confinement, Verdict},
 };
 
 /// How long the reader sleeps in poll() when the producers did not wake it:
@@ -109,30 +111,6 @@ fn epoch_offset_nanos() -> u64 {
         ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
     }
     now(libc::CLOCK_REALTIME).saturating_sub(now(libc::CLOCK_MONOTONIC))
-}
-
-/// The thread-group id of `pid`, or None when no such task exists.
-pub(crate) fn tgid_of(pid: u32) -> Option<u32> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Tgid:"))
-        .and_then(|tgid| tgid.trim().parse().ok())
-}
-
-fn process_exists(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-pub fn read_cmdline(pid: u32) -> Vec<String> {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|raw| {
-            raw.split(|&b| b == 0)
-                .filter(|arg| !arg.is_empty())
-                .map(|arg| String::from_utf8_lossy(arg).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl Registry {
@@ -225,7 +203,7 @@ impl Registry {
             exit_tx,
         )
         .with_settings(settings);
-        session.otlp = export;
+        session.export = export;
         sessions.by_id.insert(id, session);
         // Before the kernel tracks anything: the first exec is checked too.
         match confinement {

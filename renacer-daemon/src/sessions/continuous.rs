@@ -28,14 +28,15 @@ use tonic::Status;
 use tracing::{debug, info, warn};
 
 use crate::{
-    kernel::{KernelError, classify_program_error, raw_tracepoint, tracepoint},
-    otlp::{
+    export::otlp::{
         exporter::MetricsQueue,
         metrics::{self, Interval},
         unix_nanos_now,
     },
-    profile::{self, Counters, History, Row, Sample, Top},
-    registry::{Registry, tgid_of},
+    kernel::{KernelError, classify_program_error, raw_tracepoint, tracepoint},
+    procfs::tgid_of,
+    sessions::profile::{self, Counters, History, Row, Sample, Top},
+    sessions::registry::Registry,
 };
 
 /// Where cgroup v2 is mounted: /sys/fs/cgroup on a unified system,

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod model;
 
 use std::{
+    pin::Pin,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -28,10 +29,10 @@ use renacer_trace::{
 use tracing::{info, warn};
 
 use self::{
-    exporter::{ExportReport, MetricsQueue, SpanQueue, Target},
-    model::{ModelCounts, Policy, SpanIds, SpanModel, TraceContext},
+    exporter::{MetricsQueue, SpanQueue, Target},
+    model::{Policy, SpanIds, SpanModel, TraceContext},
 };
-use crate::session::{ProcessEventKind, ProcessRecord, Session};
+use crate::pipeline::session::{CaptureSink, CaptureTrace, ProcessEventKind, ProcessRecord};
 
 /// `renacer-daemon` flags for OTLP export.
 #[derive(Debug, Clone, clap::Args)]
@@ -108,14 +109,6 @@ impl From<OtlpError> for tonic::Status {
     }
 }
 
-/// The trace a capture joins, and its span export when OTLP is on.
-#[derive(Debug)]
-pub struct CaptureTrace {
-    /// 32 lowercase hex characters.
-    pub trace_id: String,
-    pub export: Option<CaptureExport>,
-}
-
 /// A capture request's tracing part.
 #[derive(Debug, Clone, Copy)]
 pub struct TraceRequest<'a> {
@@ -145,10 +138,10 @@ pub fn prepare(
                 command.to_vec(),
                 unix_nanos_now(),
             );
-            Some(CaptureExport {
+            Some(Box::new(CaptureExport {
                 model,
                 queue: SpanQueue::spawn(target, resource, Arc::clone(&daemon.unsent)),
-            })
+            }) as Box<dyn CaptureSink>)
         }
     };
     Ok(CaptureTrace { trace_id, export })
@@ -325,16 +318,9 @@ pub struct CaptureExport {
     queue: SpanQueue,
 }
 
-/// What a capture's export did, for its CaptureEnd.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct CaptureExportReport {
-    pub made: ModelCounts,
-    pub export: ExportReport,
-}
-
-impl CaptureExport {
+impl CaptureSink for CaptureExport {
     /// One call, with its captured bytes in packed form.
-    pub fn syscall(&mut self, record: &SyscallRecord, items: &[u8]) {
+    fn syscall(&mut self, record: &SyscallRecord, items: &[u8]) {
         let captured = packed::captured(items);
         if is_successful_execve(record) && !items.is_empty() {
             let argv = captured
@@ -352,7 +338,7 @@ impl CaptureExport {
         }
     }
 
-    pub fn process(&mut self, record: &ProcessRecord) {
+    fn process(&mut self, record: &ProcessRecord) {
         match record.kind {
             ProcessEventKind::Fork => {
                 self.model
@@ -375,14 +361,26 @@ impl CaptureExport {
         }
     }
 
-    /// Ends the spans of processes still alive and flushes the queue (bounded in time).
-    pub async fn finish(mut self) -> CaptureExportReport {
-        for span in self.model.finish(unix_nanos_now()) {
-            self.queue.push(span);
-        }
-        let made = self.model.counts();
-        let export = self.queue.finish().await;
-        CaptureExportReport { made, export }
+    /// Ends the spans of processes still alive and flushes the queue
+    /// (bounded in time): the spans not sent.
+    fn finish(mut self: Box<Self>, capture_id: u32) -> Pin<Box<dyn Future<Output = u64> + Send>> {
+        Box::pin(async move {
+            for span in self.model.finish(unix_nanos_now()) {
+                self.queue.push(span);
+            }
+            let made = self.model.counts();
+            let export = self.queue.finish().await;
+            info!(
+                capture_id,
+                process_spans = made.process_spans,
+                syscall_spans = made.syscall_spans,
+                capped = made.capped,
+                sent = export.sent,
+                unsent = export.unsent,
+                "OTLP export finished"
+            );
+            export.unsent
+        })
     }
 }
 
@@ -395,31 +393,13 @@ fn is_successful_execve(record: &SyscallRecord) -> bool {
 }
 
 fn exec_command(pid: u32) -> Vec<String> {
-    let command = crate::registry::read_cmdline(pid);
+    let command = crate::procfs::read_cmdline(pid);
     if !command.is_empty() {
         return command;
     }
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|comm| vec![comm.trim_end().to_owned()])
         .unwrap_or_default()
-}
-
-/// Flushes an ended session's export, if any: the spans not sent.
-pub async fn finish_session(session: &mut Session) -> u64 {
-    let Some(export) = session.otlp.take() else {
-        return 0;
-    };
-    let report = export.finish().await;
-    info!(
-        capture_id = session.id,
-        process_spans = report.made.process_spans,
-        syscall_spans = report.made.syscall_spans,
-        capped = report.made.capped,
-        sent = report.export.sent,
-        unsent = report.export.unsent,
-        "OTLP export finished"
-    );
-    report.export.unsent
 }
 
 pub(crate) fn unix_nanos_now() -> u64 {

@@ -11,7 +11,7 @@ use renacer_proto::v1::{self as pb, trace_source::Source};
 use renacer_trace::json::{Drops, JsonSyscall, ProcessInfo, TraceFile};
 use tonic::Status;
 
-use crate::session::Session;
+use crate::pipeline::session::Session;
 
 /// Stopped background traces kept for Compare/Assert by capture id.
 pub const KEPT_TRACES: usize = 8;

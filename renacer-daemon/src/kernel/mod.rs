@@ -16,6 +16,8 @@ use renacer_common::{
 };
 use tracing::{debug, info, warn};
 
+pub mod plans;
+
 /// The compiled eBPF object, built by build.rs from `renacer-ebpf`.
 static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/renacer"));
 
@@ -348,7 +350,7 @@ impl Kernel {
                 .ok_or(KernelError::MissingMap("PLANS"))?,
         )?;
         for nr in 0..SYSCALL_SLOTS {
-            plans.set(nr, crate::decoding::kernel_plan(nr), 0)?;
+            plans.set(nr, plans::kernel_plan(nr), 0)?;
         }
         let events = RingBuf::try_from(
             ebpf.take_map("EVENTS")

@@ -1,0 +1,2 @@
+//! Sinks outside the daemon: OpenTelemetry (OTLP) spans and metrics.
+pub mod otlp;
