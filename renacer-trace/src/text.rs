@@ -213,6 +213,24 @@ pub(crate) fn push_duration(line: &mut String, nanos: u64) {
     );
 }
 
+/// strace's `-e read=`/`-e write=` dump of an iovec call (readv, writev):
+/// for each element, ` * N bytes in buffer I` and its data, the call's
+/// `transferred` bytes shared out in order. `iovs` holds each element's
+/// length and the bytes captured of it.
+pub fn iov_dump(iovs: &[(u64, &[u8])], transferred: u64) -> String {
+    let mut left = transferred;
+    let mut out = String::new();
+    for (i, &(len, data)) in iovs.iter().enumerate() {
+        let n = len.min(left);
+        left -= n;
+        let _ = writeln!(out, " * {n} bytes in buffer {i}");
+        out.push_str(&hex_dump(
+            &data[..data.len().min(usize::try_from(n).unwrap_or(usize::MAX))],
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,5 +458,22 @@ mod tests {
              | 00010  03 00 3e 00 01 00 00 00  10 74 02 00 00 00 00 00  ..>......t...... |\n"
         );
         assert_eq!(hex_dump(b""), "");
+    }
+
+    #[test]
+    fn iov_dump_like_strace() {
+        // strace -e write=1 on os.writev(1, [b"ab", b"cde\n"]).
+        assert_eq!(
+            iov_dump(&[(2, b"ab"), (4, b"cde\n")], 6),
+            " * 2 bytes in buffer 0
+ | 00000  61 62                                             ab               |
+ * 4 bytes in buffer 1
+ | 00000  63 64 65 0a                                       cde.             |
+"
+        );
+        assert_eq!(
+            iov_dump(&[(4, b"abcd"), (4, b"")], 3),
+            " * 3 bytes in buffer 0\n | 00000  61 62 63                                          abc              |\n * 0 bytes in buffer 1\n"
+        );
     }
 }

@@ -15,7 +15,7 @@ use renacer_trace::{
     packed,
     record::arg_count,
     summary::{Summary, render_table_with},
-    text::{Timestamps, format_arg, hex_dump},
+    text::{Timestamps, format_arg, hex_dump, iov_dump},
 };
 
 use crate::strace_opts::StraceOptions;
@@ -75,6 +75,10 @@ fn proc_fd_path(pid: u32, fd: i32) -> Option<String> {
 const READ_CALLS: [u32; 3] = [0, 17, 45];
 /// ...and `-e write=` (write, pwrite64, sendto); their buffer is argument 1.
 const WRITE_CALLS: [u32; 3] = [1, 18, 44];
+/// The iovec forms: readv, preadv, preadv2...
+const READV_CALLS: [u32; 3] = [19, 295, 327];
+/// ...and writev, pwritev, pwritev2.
+const WRITEV_CALLS: [u32; 3] = [20, 296, 328];
 
 impl TextLines {
     fn line(
@@ -152,25 +156,40 @@ impl TextLines {
     /// this call's fd.
     fn dump(&self, rec: &SyscallRecord, captured: &Captured<'_>) -> String {
         let render = &self.options.render;
-        let wanted = if READ_CALLS.contains(&rec.nr) {
+        let nr = rec.nr;
+        let iovec = READV_CALLS.contains(&nr) || WRITEV_CALLS.contains(&nr);
+        let wanted = if READ_CALLS.contains(&nr) || READV_CALLS.contains(&nr) {
             render.dump_read.as_ref()
-        } else if WRITE_CALLS.contains(&rec.nr) {
+        } else if WRITE_CALLS.contains(&nr) || WRITEV_CALLS.contains(&nr) {
             render.dump_write.as_ref()
         } else {
             None
         };
         let fd = rec.args[0] as u32 as i32;
-        match (wanted, rec.result, captured.buffer) {
-            (Some(set), SyscallResult::Returned(len), Some(data))
-                if len > 0 && fd >= 0 && set.contains_fd(fd as u32) && !rec.result.is_error() =>
-            {
+        let SyscallResult::Returned(len) = rec.result else {
+            return String::new();
+        };
+        let selected = wanted.is_some_and(|set| fd >= 0 && set.contains_fd(fd as u32));
+        if !selected || len <= 0 || rec.result.is_error() {
+            return String::new();
+        }
+        if iovec {
+            let iovs: Vec<(u64, &[u8])> = captured
+                .iov
+                .iter()
+                .map(|iov| (iov.len, iov.data.bytes))
+                .collect();
+            return iov_dump(&iovs, len as u64);
+        }
+        match captured.buffer {
+            Some(data) => {
                 let shown = data
                     .bytes
                     .len()
                     .min(usize::try_from(len).unwrap_or(usize::MAX));
                 hex_dump(&data.bytes[..shown])
             }
-            _ => String::new(),
+            None => String::new(),
         }
     }
 

@@ -288,6 +288,19 @@ fn read_and_write_dumps_match_strace() {
         dumps >= 3,
         "the reads of fd 3 and the write to fd 1: {dumps}"
     );
+
+    // writev: one dump per element, after ` * N bytes in buffer I`.
+    let script = work.dir.join("writev.py");
+    std::fs::write(&script, "import os\nos.writev(1, [b'ab', b'cde\\n'])\n").unwrap();
+    let program = vec!["python3".to_owned(), script.display().to_string()];
+    let flags = ["-e", "trace=writev", "-e", "write=1"];
+    let ours = normalise(&renacer_text(&daemon, &work, &flags, &program));
+    let theirs = normalise(&strace_text(&work, &flags, &program));
+    assert_same_lines("writev dump", &ours, &theirs);
+    assert!(
+        ours.iter().any(|l| l == " * 4 bytes in buffer 1"),
+        "{ours:#?}"
+    );
 }
 
 #[test]
