@@ -617,6 +617,31 @@ pub fn exit_code(outcomes: &[AssertionOutcome]) -> i32 {
 
 #[cfg(test)]
 mod tests {
+    /// The README's renacer.toml reference example parses, every type in it.
+    #[test]
+    fn readme_example_parses() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## renacer.toml reference").unwrap_or(0)..];
+        let start = section.find("```toml\n").map(|i| i + "```toml\n".len());
+        let block = start.and_then(|s| section[s..].find("```").map(|e| &section[s..s + e]));
+        let config = parse_config(block.unwrap_or_default()).unwrap_or_else(|err| panic!("{err}"));
+        let types: std::collections::BTreeSet<&str> = config
+            .assertions
+            .iter()
+            .map(|a| a.kind.type_name())
+            .collect();
+        assert_eq!(
+            types.into_iter().collect::<Vec<_>>(),
+            [
+                "anti_pattern",
+                "critical_path",
+                "memory_usage",
+                "span_count"
+            ]
+        );
+        assert_eq!(config.assertions.len(), 7);
+    }
+
     use super::*;
     use crate::testutil::{TraceBuilder, q};
 

@@ -18,8 +18,12 @@
 //! # Weights
 //!
 //! A path's length is wall time that cannot be shortened without making one
-//! of its calls faster. A node weighs its duration and a program-order edge
-//! the gap between the two calls (user-space work). A wake-up edge (wait,
+//! of its calls faster, and never more than the trace's wall span: a call
+//! counts only from the latest end already on the path (a parent's `vfork`
+//! spans its child's calls up to `execve`; a `fork` can return after the
+//! child's first call started), so no time counts twice. A node weighs its
+//! duration and a program-order edge the gap between the two calls
+//! (user-space work). A wake-up edge (wait,
 //! pipe) weighs the gap from the waker's end to the waiter's start, if any,
 //! and the woken call only counts from the waker's end, whichever way the
 //! path reaches it: time blocked waiting belongs to the waker's chain, which
@@ -343,33 +347,42 @@ fn critical_path_of(trace: &TraceFile, graph: &HappensBefore) -> CriticalPath {
         }
         preds[e.to].push(e);
     }
-    let counted = |v: usize| {
+    // What `v` adds after a path whose latest end so far is `frontier`:
+    // the gap up to its start, then its own time from the later of its
+    // start, its waker's end and the frontier. Time already on the path
+    // (a parent's vfork spanning the child's calls, a fork returning after
+    // the child started) never counts twice, so a path is never longer than
+    // the trace's wall span.
+    let contribution = |v: usize, frontier: Option<u64>| {
         let (start, end) = (calls[v].timestamp_nanos, end_nanos(&calls[v]));
-        match wake[v] {
-            Some(w) => end.saturating_sub(w.clamp(start, end)),
-            None => end - start,
+        let from = wake[v].map_or(start, |w| w.clamp(start, end));
+        match frontier {
+            None => end - from,
+            Some(f) => start.saturating_sub(f) + end.saturating_sub(from.max(f)),
         }
-    };
-    let edge_weight = |e: &Edge| {
-        calls[e.to]
-            .timestamp_nanos
-            .saturating_sub(end_nanos(&calls[e.from]))
     };
 
     let mut dist = vec![0u64; n];
-    let mut best_pred = vec![None::<(usize, u64)>; n];
+    let mut frontier = vec![0u64; n];
+    let mut best_pred = vec![None::<usize>; n];
+    let mut weight = vec![0u64; n];
     for &v in &order {
         let mut best: Option<(usize, u64, u64)> = None;
         for e in &preds[v] {
-            let w = edge_weight(e);
-            let through = dist[e.from].saturating_add(w);
+            let added = contribution(v, Some(frontier[e.from]));
+            let through = dist[e.from].saturating_add(added);
             if best.is_none_or(|(_, d, _)| through > d) {
-                best = Some((e.from, through, w));
+                best = Some((e.from, through, added));
             }
         }
-        let own = counted(v);
-        dist[v] = own.saturating_add(best.map_or(0, |(_, d, _)| d));
-        best_pred[v] = best.map(|(u, _, w)| (u, w));
+        let end = end_nanos(&calls[v]);
+        (dist[v], weight[v], frontier[v], best_pred[v]) = match best {
+            Some((u, d, added)) => (d, added, frontier[u].max(end), Some(u)),
+            None => {
+                let own = contribution(v, None);
+                (own, own, end, None)
+            }
+        };
     }
 
     let Some(last) = (0..n).max_by_key(|&v| (dist[v], std::cmp::Reverse(v))) else {
@@ -379,7 +392,6 @@ fn critical_path_of(trace: &TraceFile, graph: &HappensBefore) -> CriticalPath {
     let mut cur = Some(last);
     while let Some(v) = cur {
         let sc = &calls[v];
-        let gap = best_pred[v].map_or(0, |(_, w)| w);
         steps.push(Step {
             index: v,
             pid: sc.pid,
@@ -387,9 +399,9 @@ fn critical_path_of(trace: &TraceFile, graph: &HappensBefore) -> CriticalPath {
             name: sc.name.clone(),
             lamport: sc.lamport,
             duration_nanos: sc.duration_nanos,
-            weight_nanos: counted(v).saturating_add(gap),
+            weight_nanos: weight[v],
         });
-        cur = best_pred[v].map(|(u, _)| u);
+        cur = best_pred[v];
     }
     steps.reverse();
     CriticalPath {
@@ -583,6 +595,79 @@ mod tests {
         // Grouped by process in path order: 10, 12, 10.
         let groups: Vec<&str> = text.lines().filter(|l| l.starts_with("  pid")).collect();
         assert_eq!(groups.len(), 3, "{text}");
+    }
+
+    /// The span from the earliest start to the latest end of a trace.
+    fn wall_span(t: &TraceFile) -> u64 {
+        let start = t
+            .syscalls
+            .iter()
+            .map(|c| c.timestamp_nanos)
+            .min()
+            .unwrap_or(0);
+        let end = t.syscalls.iter().map(end_nanos).max().unwrap_or(0);
+        end - start
+    }
+
+    #[test]
+    fn vfork_overlapping_its_child_counts_once() {
+        // sh -c 'dd ...': the parent's vfork (1..40 µs) spans the child's
+        // calls up to its execve; the child runs on, the parent waits.
+        let us = 1_000;
+        let exit = JsonResult::Marker(JsonMarker::NoReturn);
+        let mut b = TraceBuilder::new(10);
+        b.call_at(10, 10, "execve", &[&q("/bin/sh")], ret(0), 0, us)
+            .call_at(10, 10, "vfork", &[], ret(11), us, 39 * us)
+            .call_at(
+                10,
+                10,
+                "wait4",
+                &["-1", "NULL", "0", "NULL"],
+                ret(11),
+                41 * us,
+                58 * us,
+            )
+            .call_at(10, 10, "exit_group", &["0"], exit, 100 * us, 0)
+            .call_at(
+                11,
+                11,
+                "rt_sigprocmask",
+                &["SIG_SETMASK", "[]", "NULL", "8"],
+                ret(0),
+                2 * us,
+                us,
+            )
+            .call_at(11, 11, "execve", &[&q("/bin/dd")], ret(0), 4 * us, 36 * us)
+            .call_at(
+                11,
+                11,
+                "read",
+                &["0", &q("x"), "1"],
+                ret(1),
+                45 * us,
+                40 * us,
+            )
+            .call_at(11, 11, "exit_group", &["0"], exit, 95 * us, 0);
+        let t = b.build();
+        let path = critical_path(&t);
+        assert!(
+            path.total_nanos <= wall_span(&t),
+            "path {} > wall span {}",
+            path.total_nanos,
+            wall_span(&t)
+        );
+        // Everything from the first call to the parent's exit, once.
+        assert_eq!(path.total_nanos, 100 * us);
+        assert_eq!(
+            path.steps.iter().map(|s| s.weight_nanos).sum::<u64>(),
+            path.total_nanos
+        );
+    }
+
+    #[test]
+    fn fork_tree_path_within_wall_span() {
+        let t = fork_tree();
+        assert!(critical_path(&t).total_nanos <= wall_span(&t));
     }
 
     #[test]

@@ -64,17 +64,34 @@ pub struct CapturedIov<'a> {
     pub unreadable: bool,
 }
 
+/// strace's `-x` / `-xx`: which strings print as `\xNN` escapes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum HexStrings {
+    /// Octal escapes for what is not printable (the default).
+    #[default]
+    Never,
+    /// `-x`: a string with any non-printable, non-whitespace byte, all in hex.
+    NonAscii,
+    /// `-xx`: every string in hex.
+    All,
+}
+
 /// Decoding knobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DecodeOptions {
     /// strace's `-s`: how many bytes of a data buffer or string (and how
     /// many argv elements) to show. Paths are always shown whole.
     pub string_limit: usize,
+    /// strace's `-x` / `-xx`.
+    pub hex_strings: HexStrings,
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        Self { string_limit: 32 }
+        Self {
+            string_limit: 32,
+            hex_strings: HexStrings::Never,
+        }
     }
 }
 
@@ -512,7 +529,7 @@ impl Ctx<'_, '_, '_> {
     fn string(&self, i: usize, limit: Option<usize>) -> String {
         let v = self.arg_value(i);
         match self.captured.strings.get(i).copied().flatten() {
-            Some(s) if v != 0 => quote::cstring(s, limit),
+            Some(s) if v != 0 => quote::cstring(s, limit, self.opts.hex_strings),
             _ => ptr(v),
         }
     }
@@ -527,7 +544,7 @@ impl Ctx<'_, '_, '_> {
         let mut items: Vec<String> = argv
             .iter()
             .take(limit)
-            .map(|s| quote::cstring(*s, Some(limit)))
+            .map(|s| quote::cstring(*s, Some(limit), self.opts.hex_strings))
             .collect();
         if argv.len() > limit || self.captured.argv_truncated {
             items.push("...".to_owned());
@@ -553,18 +570,25 @@ impl Ctx<'_, '_, '_> {
             ArgType::Path => self.string(i, None),
             ArgType::Str => self.string(i, Some(limit)),
             ArgType::Buf { len_arg } => match self.buffer(i) {
-                Some(b) => quote::buffer(b, self.arg_value(len_arg), limit, false),
+                Some(b) => quote::buffer(b, self.arg_value(len_arg), limit, self.opts.hex_strings),
                 // Nothing to capture for an empty buffer.
                 None if v != 0 && self.arg_value(len_arg) == 0 => "\"\"".to_owned(),
                 None => ptr(v),
             },
             ArgType::OutBuf | ArgType::OutBufHex => match (self.buffer(i), self.success()) {
-                (Some(b), Some(len)) => quote::buffer(b, len, limit, ty == ArgType::OutBufHex),
+                (Some(b), Some(len)) => {
+                    let hex = if ty == ArgType::OutBufHex {
+                        HexStrings::All
+                    } else {
+                        self.opts.hex_strings
+                    };
+                    quote::buffer(b, len, limit, hex)
+                }
                 (None, Some(0)) if v != 0 => "\"\"".to_owned(),
                 _ => ptr(v),
             },
             ArgType::OutPath => match (self.buffer(i), self.success()) {
-                (Some(b), Some(_)) => quote::cstring(b, None),
+                (Some(b), Some(_)) => quote::cstring(b, None, self.opts.hex_strings),
                 _ => ptr(v),
             },
             ArgType::StrArray => self.argv(i),
@@ -680,7 +704,7 @@ impl Ctx<'_, '_, '_> {
                 } else {
                     let real = iov.len.min(left);
                     left -= real;
-                    quote::buffer(iov.data, real, limit, false)
+                    quote::buffer(iov.data, real, limit, self.opts.hex_strings)
                 };
                 format!("{{iov_base={base}, iov_len={}}}", iov.len)
             })
@@ -1012,10 +1036,19 @@ pub fn format_decoded_line(
 /// [`format_decoded_line`] for arguments decoded elsewhere (by the daemon,
 /// from [`decode_args`]).
 pub fn format_line_with_args(rec: &SyscallRecord, args: &[String], opts: &TextOptions) -> String {
+    format_line_with_return(rec, args, &decode_return(rec), opts)
+}
+
+/// [`format_line_with_args`] with the text after `= ` given (annotated with
+/// an fd's path under `-y`).
+pub fn format_line_with_return(
+    rec: &SyscallRecord,
+    args: &[String],
+    returned: &str,
+    opts: &TextOptions,
+) -> String {
     let mut line = String::with_capacity(128);
-    if opts.show_pid {
-        let _ = write!(line, "[pid {}] ", rec.tid);
-    }
+    text::push_prefix(&mut line, rec, opts);
     line.push_str(&rec.name());
     line.push('(');
     match rec.result {
@@ -1042,7 +1075,7 @@ pub fn format_line_with_args(rec: &SyscallRecord, args: &[String], opts: &TextOp
     }
     line.push_str(&args.join(", "));
     line.push_str(") = ");
-    line.push_str(&decode_return(rec));
+    line.push_str(returned);
     if opts.show_duration {
         text::push_duration(&mut line, rec.duration_nanos);
     }

@@ -6,6 +6,7 @@
 pub mod decode;
 pub mod duration;
 pub mod errno;
+pub mod fds;
 pub mod filter;
 pub mod json;
 pub mod packed;

@@ -165,12 +165,131 @@ fn seconds(nanos: u64) -> f64 {
     (nanos / 1_000_000_000) as f64 + (nanos % 1_000_000_000) as f64 / 1e9
 }
 
+/// strace's `-S`: how the `-c` table's rows are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SortBy {
+    /// Total time, descending (strace's default).
+    #[default]
+    Time,
+    /// Calls, descending.
+    Calls,
+    /// Errors, descending.
+    Errors,
+    /// Syscall name, ascending.
+    Name,
+    /// Average time per call, descending.
+    AvgTime,
+    /// No sorting: syscall-number order.
+    Nothing,
+}
+
+impl SortBy {
+    /// strace's `-S` names (and their aliases).
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "time" | "time-percent" | "time-total" | "total-time" => Self::Time,
+            "calls" | "count" => Self::Calls,
+            "errors" | "error" => Self::Errors,
+            "name" | "syscall" | "syscall-name" => Self::Name,
+            "avg-time" | "time-avg" => Self::AvgTime,
+            "nothing" | "none" => Self::Nothing,
+            _ => return None,
+        })
+    }
+}
+
+/// One column of the `-c` table (strace's `-U`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    TimePercent,
+    TotalTime,
+    AvgTime,
+    Calls,
+    Errors,
+    Name,
+}
+
+impl Column {
+    /// strace's default `-U time-percent,total-time,avg-time,calls,errors,name`.
+    pub const DEFAULT: [Column; 6] = [
+        Self::TimePercent,
+        Self::TotalTime,
+        Self::AvgTime,
+        Self::Calls,
+        Self::Errors,
+        Self::Name,
+    ];
+
+    /// strace's `-U` names. `Err` carries why a known strace column is not
+    /// available (renacer keeps totals, not per-call extremes).
+    pub fn parse(value: &str) -> Result<Self, String> {
+        Ok(match value {
+            "time-percent" | "percent" | "time" => Self::TimePercent,
+            "total-time" | "time-total" => Self::TotalTime,
+            "avg-time" | "time-avg" => Self::AvgTime,
+            "calls" | "count" => Self::Calls,
+            "errors" | "error" => Self::Errors,
+            "name" | "syscall" | "syscall-name" => Self::Name,
+            "min-time" | "shortest" | "time-min" | "max-time" | "longest" | "time-max" => {
+                return Err(format!(
+                    "-U {value}: renacer's summary keeps totals per syscall, not per-call extremes; \
+                     use time-percent, total-time, avg-time, calls, errors or name"
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "-U {value}: unknown column; use time-percent, total-time, avg-time, calls, errors or name"
+                ));
+            }
+        })
+    }
+}
+
+/// How to lay out the `-c` table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableOptions {
+    pub sort: SortBy,
+    pub columns: Vec<Column>,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        Self {
+            sort: SortBy::Time,
+            columns: Column::DEFAULT.to_vec(),
+        }
+    }
+}
+
 /// The `strace -c` table, column for column: strace widens a column only
 /// when a value does not fit its historical width, prints a blank errors
 /// cell for zero (`%9.0u`), truncates usecs/call, and omits rows with no
 /// calls.
 pub fn render_table(summary: &Summary) -> String {
-    let rows: Vec<SummaryRow> = summary.rows().into_iter().filter(|r| r.calls > 0).collect();
+    render_table_with(summary, &TableOptions::default())
+}
+
+/// [`render_table`] with strace's `-S` order and `-U` columns.
+pub fn render_table_with(summary: &Summary, options: &TableOptions) -> String {
+    let mut rows: Vec<SummaryRow> = summary.rows().into_iter().filter(|r| r.calls > 0).collect();
+    let usecs_per_call = |nanos: u64, calls: u64| nanos.checked_div(calls).unwrap_or(0) / 1_000;
+    match options.sort {
+        SortBy::Time => {}
+        // Stable sorts from number order: ties stay in syscall-number order, as in strace.
+        SortBy::Calls | SortBy::Errors | SortBy::AvgTime | SortBy::Nothing => {
+            rows.sort_by_key(|r| nr_from_display_name(&r.name).unwrap_or(u32::MAX));
+            match options.sort {
+                SortBy::Calls => rows.sort_by_key(|r| std::cmp::Reverse(r.calls)),
+                SortBy::Errors => rows.sort_by_key(|r| std::cmp::Reverse(r.errors)),
+                SortBy::AvgTime => rows.sort_by(|a, b| {
+                    usecs_per_call(b.total_nanos, b.calls)
+                        .cmp(&usecs_per_call(a.total_nanos, a.calls))
+                }),
+                _ => {}
+            }
+        }
+        SortBy::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+    }
     let total_nanos: u64 = rows
         .iter()
         .map(|r| r.total_nanos)
@@ -178,7 +297,6 @@ pub fn render_table(summary: &Summary) -> String {
     let total_calls: u64 = rows.iter().map(|r| r.calls).fold(0, u64::saturating_add);
     let total_errors: u64 = rows.iter().map(|r| r.errors).fold(0, u64::saturating_add);
     let total_secs = seconds(total_nanos);
-    let usecs_per_call = |nanos: u64, calls: u64| nanos.checked_div(calls).unwrap_or(0) / 1_000;
 
     let max_avg = rows
         .iter()
@@ -186,25 +304,22 @@ pub fn render_table(summary: &Summary) -> String {
         .max()
         .unwrap_or(0);
     let max_name = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
-    let w_pct = 6;
-    let w_secs = format!("{total_secs:.6}").len().max(11);
-    let w_avg = max_avg.to_string().len().max(11);
-    let w_calls = total_calls.to_string().len().max(9);
-    let w_errors = total_errors.to_string().len().max(9);
-    let w_name = (max_name + 1).max(16);
-
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:>w_pct$} {:>w_secs$} {:>w_avg$} {:>w_calls$} {:>w_errors$} syscall",
-        "% time", "seconds", "usecs/call", "calls", "errors"
-    );
-    let dashes = [w_pct, w_secs, w_avg, w_calls, w_errors, w_name]
-        .map(|w| "-".repeat(w))
-        .join(" ");
-    out.push_str(&dashes);
-    out.push('\n');
-
+    let width = |column: Column| match column {
+        Column::TimePercent => 6,
+        Column::TotalTime => format!("{total_secs:.6}").len().max(11),
+        Column::AvgTime => max_avg.to_string().len().max(11),
+        Column::Calls => total_calls.to_string().len().max(9),
+        Column::Errors => total_errors.to_string().len().max(9),
+        Column::Name => (max_name + 1).max(16),
+    };
+    let header = |column: Column| match column {
+        Column::TimePercent => "% time",
+        Column::TotalTime => "seconds",
+        Column::AvgTime => "usecs/call",
+        Column::Calls => "calls",
+        Column::Errors => "errors",
+        Column::Name => "syscall",
+    };
     let errors_cell = |errors: u64| {
         if errors == 0 {
             String::new()
@@ -212,6 +327,36 @@ pub fn render_table(summary: &Summary) -> String {
             errors.to_string()
         }
     };
+    let last = options.columns.len().saturating_sub(1);
+    // One line: right-aligned numbers, the name left-aligned (and unpadded
+    // when it ends the line).
+    let line = |out: &mut String, cell: &dyn Fn(Column) -> String| {
+        for (i, &column) in options.columns.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            let w = width(column);
+            let text = cell(column);
+            let _ = match column {
+                Column::Name if i == last => write!(out, "{text}"),
+                Column::Name => write!(out, "{text:<w$}"),
+                _ => write!(out, "{text:>w$}"),
+            };
+        }
+        out.push('\n');
+    };
+
+    let mut out = String::new();
+    line(&mut out, &|column| header(column).to_owned());
+    let dashes = options
+        .columns
+        .iter()
+        .map(|&c| "-".repeat(width(c)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    out.push_str(&dashes);
+    out.push('\n');
+
     for row in &rows {
         let secs = seconds(row.total_nanos);
         // Same order of operations as strace, which also avoids 0/0 when
@@ -220,25 +365,26 @@ pub fn render_table(summary: &Summary) -> String {
         if percent != 0.0 {
             percent /= total_secs;
         }
-        let _ = writeln!(
-            out,
-            "{percent:>w_pct$.2} {secs:>w_secs$.6} {:>w_avg$} {:>w_calls$} {:>w_errors$} {}",
-            usecs_per_call(row.total_nanos, row.calls),
-            row.calls,
-            errors_cell(row.errors),
-            row.name,
-        );
+        line(&mut out, &|column| match column {
+            Column::TimePercent => format!("{percent:.2}"),
+            Column::TotalTime => format!("{secs:.6}"),
+            Column::AvgTime => usecs_per_call(row.total_nanos, row.calls).to_string(),
+            Column::Calls => row.calls.to_string(),
+            Column::Errors => errors_cell(row.errors),
+            Column::Name => row.name.clone(),
+        });
     }
 
     out.push_str(&dashes);
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "{:>w_pct$.2} {total_secs:>w_secs$.6} {:>w_avg$} {total_calls:>w_calls$} {:>w_errors$} total",
-        100.0,
-        usecs_per_call(total_nanos, total_calls),
-        errors_cell(total_errors),
-    );
+    line(&mut out, &|column| match column {
+        Column::TimePercent => format!("{:.2}", 100.0),
+        Column::TotalTime => format!("{total_secs:.6}"),
+        Column::AvgTime => usecs_per_call(total_nanos, total_calls).to_string(),
+        Column::Calls => total_calls.to_string(),
+        Column::Errors => errors_cell(total_errors),
+        Column::Name => "total".to_owned(),
+    });
     out
 }
 
@@ -377,5 +523,48 @@ mod tests {
         let odd = Summary::from_rows(vec![row("syscall_0x0", 1, 0, 1)]);
         assert_eq!(odd.rows()[0].name, "syscall_0x0");
         assert_ne!(odd, Summary::from_rows(vec![row("read", 1, 0, 1)]));
+    }
+
+    #[test]
+    fn sort_and_columns_match_strace() {
+        let mut s = Summary::default();
+        s.add_counts(257, 31, 13, 0);
+        s.add_counts(9, 22, 0, 0);
+        s.add_counts(1, 1, 0, 0);
+        s.add_counts(21, 1, 1, 0);
+        s.add_counts(59, 1, 0, 0);
+        let options = TableOptions {
+            sort: SortBy::Calls,
+            columns: vec![Column::Name, Column::Calls, Column::Errors],
+        };
+        // strace -c -S calls -U name,calls,errors, rows cut to these calls.
+        let expected = "\
+syscall              calls    errors
+---------------- --------- ---------
+openat                  31        13
+mmap                    22          
+write                    1          
+access                   1         1
+execve                   1          
+---------------- --------- ---------
+total                   56        14
+";
+        assert_eq!(render_table_with(&s, &options), expected);
+        let by_name = render_table_with(
+            &s,
+            &TableOptions {
+                sort: SortBy::Name,
+                ..TableOptions::default()
+            },
+        );
+        let names: Vec<&str> = by_name
+            .lines()
+            .skip(2)
+            .take(5)
+            .map(|l| l.rsplit(' ').next().unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["access", "execve", "mmap", "openat", "write"]);
+        assert!(Column::parse("max-time").is_err());
+        assert_eq!(SortBy::parse("calls"), Some(SortBy::Calls));
     }
 }

@@ -12,6 +12,98 @@ pub struct TextOptions {
     pub show_pid: bool,
     /// Suffix ` <0.000012>` (seconds), as `strace -T` does.
     pub show_duration: bool,
+    /// strace's `-t`/`-tt`/`-ttt`/`-r` column, after the pid.
+    pub timestamps: Timestamps,
+    /// Local time's offset from UTC, for `-t` and `-tt` (strace prints
+    /// local wall-clock time).
+    pub utc_offset_secs: i64,
+}
+
+/// strace's timestamp column.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Timestamps {
+    #[default]
+    None,
+    /// `-t`: `HH:MM:SS`.
+    Time,
+    /// `-tt`: `HH:MM:SS.uuuuuu`.
+    TimeMicros,
+    /// `-ttt`: Unix seconds with microseconds.
+    Unix,
+    /// `-r`: seconds since the previous call's entry, `%6u.%06u`.
+    /// `previous_nanos` is that entry (None before the first line).
+    Relative { previous_nanos: Option<u64> },
+}
+
+/// The timestamp column of a call that entered at `timestamp_nanos` (Unix
+/// time), with its trailing space; empty without `-t`/`-r`.
+pub fn timestamp_prefix(timestamp_nanos: u64, opts: &TextOptions) -> String {
+    let secs = timestamp_nanos / 1_000_000_000;
+    let micros = timestamp_nanos % 1_000_000_000 / 1_000;
+    let clock = || {
+        let local = (secs as i64)
+            .saturating_add(opts.utc_offset_secs)
+            .rem_euclid(86_400);
+        format!(
+            "{:02}:{:02}:{:02}",
+            local / 3600,
+            local / 60 % 60,
+            local % 60
+        )
+    };
+    match opts.timestamps {
+        Timestamps::None => String::new(),
+        Timestamps::Time => format!("{} ", clock()),
+        Timestamps::TimeMicros => format!("{}.{micros:06} ", clock()),
+        Timestamps::Unix => format!("{secs}.{micros:06} "),
+        Timestamps::Relative { previous_nanos } => {
+            let delta = previous_nanos.map_or(0, |p| timestamp_nanos.saturating_sub(p));
+            format!(
+                "{:6}.{:06} ",
+                delta / 1_000_000_000,
+                delta % 1_000_000_000 / 1_000
+            )
+        }
+    }
+}
+
+/// What goes before the call's name: `[pid N] ` and the timestamp column.
+pub(crate) fn push_prefix(line: &mut String, rec: &SyscallRecord, opts: &TextOptions) {
+    if opts.show_pid {
+        let _ = write!(line, "[pid {}] ", rec.tid);
+    }
+    line.push_str(&timestamp_prefix(rec.timestamp_nanos, opts));
+}
+
+/// strace's `-e read=`/`-e write=` dump of `data`, one line per 16 bytes,
+/// each ending in a newline: ` | 00000  61 62 …  ab.c |`.
+pub fn hex_dump(data: &[u8]) -> String {
+    let offset_width = format!("{:x}", data.len().saturating_sub(1)).len().max(5);
+    let mut out = String::new();
+    for (row, chunk) in data.chunks(16).enumerate() {
+        let _ = write!(out, " | {:0offset_width$x}  ", row * 16);
+        for i in 0..16 {
+            match chunk.get(i) {
+                Some(byte) => {
+                    let _ = write!(out, "{byte:02x} ");
+                }
+                None => out.push_str("   "),
+            }
+            if i == 7 {
+                out.push(' ');
+            }
+        }
+        out.push(' ');
+        for i in 0..16 {
+            out.push(match chunk.get(i) {
+                Some(&c) if (0x20..=0x7e).contains(&c) => char::from(c),
+                Some(_) => '.',
+                None => ' ',
+            });
+        }
+        out.push_str(" |\n");
+    }
+    out
 }
 
 /// Kernel-internal restart codes, for which strace prints `= ?` instead of
@@ -46,9 +138,7 @@ fn returns_pointer(nr: u32) -> bool {
 /// One strace-like line, without the trailing newline.
 pub fn format_line(rec: &SyscallRecord, opts: &TextOptions) -> String {
     let mut line = String::with_capacity(96);
-    if opts.show_pid {
-        let _ = write!(line, "[pid {}] ", rec.tid);
-    }
+    push_prefix(&mut line, rec, opts);
     line.push_str(&rec.name());
     line.push('(');
     for (i, &arg) in rec.args.iter().take(arg_count(rec.nr)).enumerate() {
@@ -123,6 +213,24 @@ pub(crate) fn push_duration(line: &mut String, nanos: u64) {
     );
 }
 
+/// strace's `-e read=`/`-e write=` dump of an iovec call (readv, writev):
+/// for each element, ` * N bytes in buffer I` and its data, the call's
+/// `transferred` bytes shared out in order. `iovs` holds each element's
+/// length and the bytes captured of it.
+pub fn iov_dump(iovs: &[(u64, &[u8])], transferred: u64) -> String {
+    let mut left = transferred;
+    let mut out = String::new();
+    for (i, &(len, data)) in iovs.iter().enumerate() {
+        let n = len.min(left);
+        left -= n;
+        let _ = writeln!(out, " * {n} bytes in buffer {i}");
+        out.push_str(&hex_dump(
+            &data[..data.len().min(usize::try_from(n).unwrap_or(usize::MAX))],
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +252,8 @@ mod tests {
     const PLAIN: TextOptions = TextOptions {
         show_pid: false,
         show_duration: false,
+        timestamps: Timestamps::None,
+        utc_offset_secs: 0,
     };
 
     #[test]
@@ -222,6 +332,7 @@ mod tests {
         let all = TextOptions {
             show_pid: true,
             show_duration: true,
+            ..PLAIN
         };
         assert_eq!(format_line(&r, &all), "[pid 101] exit_group(0) = ?");
     }
@@ -282,5 +393,87 @@ mod tests {
     fn format_arg_matches_line() {
         assert_eq!(format_arg(0), "0");
         assert_eq!(format_arg(255), "0xff");
+    }
+
+    #[test]
+    fn timestamp_columns_like_strace() {
+        // 1796519665.262590 is 01:14:25.262590 UTC.
+        let at = 1_796_519_665_262_590_999;
+        let with = |timestamps| TextOptions {
+            timestamps,
+            ..PLAIN
+        };
+        assert_eq!(
+            timestamp_prefix(at, &with(Timestamps::Unix)),
+            "1796519665.262590 "
+        );
+        assert_eq!(timestamp_prefix(at, &with(Timestamps::Time)), "01:14:25 ");
+        assert_eq!(
+            timestamp_prefix(at, &with(Timestamps::TimeMicros)),
+            "01:14:25.262590 "
+        );
+        let cet = TextOptions {
+            utc_offset_secs: 3600,
+            ..with(Timestamps::Time)
+        };
+        assert_eq!(timestamp_prefix(at, &cet), "02:14:25 ");
+        assert_eq!(
+            timestamp_prefix(
+                at,
+                &with(Timestamps::Relative {
+                    previous_nanos: None
+                })
+            ),
+            "     0.000000 "
+        );
+        let relative = with(Timestamps::Relative {
+            previous_nanos: Some(at - 1_625_000),
+        });
+        assert_eq!(timestamp_prefix(at, &relative), "     0.001625 ");
+        let r = SyscallRecord {
+            timestamp_nanos: at,
+            ..rec(39, [0; 6], SyscallResult::Returned(42))
+        };
+        let opts = TextOptions {
+            show_pid: true,
+            ..with(Timestamps::Unix)
+        };
+        assert_eq!(
+            format_line(&r, &opts),
+            "[pid 101] 1796519665.262590 getpid() = 42"
+        );
+    }
+
+    #[test]
+    fn hex_dump_like_strace() {
+        // strace -e read=3 on `printf 'ab\1c\377\n'`, and on an ELF header.
+        assert_eq!(
+            hex_dump(b"ab\x01c\xff\n"),
+            " | 00000  61 62 01 63 ff 0a                                 ab.c..           |\n"
+        );
+        let elf = b"\x7fELF\x02\x01\x01\x03\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0\x10t\x02\0\0\0\0\0";
+        assert_eq!(
+            hex_dump(elf),
+            " | 00000  7f 45 4c 46 02 01 01 03  00 00 00 00 00 00 00 00  .ELF............ |\n \
+             | 00010  03 00 3e 00 01 00 00 00  10 74 02 00 00 00 00 00  ..>......t...... |\n"
+        );
+        assert_eq!(hex_dump(b""), "");
+    }
+
+    #[test]
+    fn iov_dump_like_strace() {
+        // strace -e write=1 on os.writev(1, [b"ab", b"cde\n"]).
+        assert_eq!(
+            iov_dump(&[(2, b"ab"), (4, b"cde\n")], 6),
+            " * 2 bytes in buffer 0
+ | 00000  61 62                                             ab               |
+ * 4 bytes in buffer 1
+ | 00000  63 64 65 0a                                       cde.             |
+"
+        );
+        assert_eq!(
+            iov_dump(&[(4, b"abcd"), (4, b"")], 3),
+            " * 3 bytes in buffer 0\n | 00000  61 62 63                                          abc              |\n * 0 bytes in buffer 1\n"
+        );
     }
 }

@@ -187,6 +187,7 @@ fn read_packed(batch: &[u8]) -> Result<(), TestCaseError> {
                         items,
                         &DecodeOptions {
                             string_limit: limit,
+                            ..DecodeOptions::default()
                         },
                     );
                     let _ = serde_json::to_string(&call).unwrap();

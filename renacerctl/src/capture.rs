@@ -9,7 +9,8 @@ use crate::{
     client::{connect, status_error},
     duration, exit,
     output::{Ending, Format, Renderer, report_drops},
-    trace_filter::FilterArgs,
+    strace_opts::{RunAs, StraceArgs, StraceOptions, split_expressions},
+    trace_filter::{FilterArgs, MAX_STRING_LIMIT},
 };
 
 #[derive(Debug, clap::Args)]
@@ -32,6 +33,8 @@ pub struct CaptureArgs {
     format: Format,
     #[command(flatten)]
     filter: FilterArgs,
+    #[command(flatten)]
+    strace: StraceArgs,
     #[command(flatten)]
     otlp: crate::otlp::OtlpCaptureArgs,
     /// With --format json: write the compact form (run-length encoded and
@@ -59,6 +62,11 @@ pub(crate) struct ParkedChild {
 
 impl ParkedChild {
     pub(crate) fn spawn(command: &[String]) -> anyhow::Result<Self> {
+        Self::spawn_as(command, None)
+    }
+
+    /// [`spawn`](Self::spawn), the command running as `user` (strace's -u).
+    pub(crate) fn spawn_as(command: &[String], user: Option<&RunAs>) -> anyhow::Result<Self> {
         // Resolved here, as strace does, so the trace starts with one execve
         // rather than execvp's walk through PATH.
         let program = CString::new(
@@ -86,6 +94,13 @@ impl ParkedChild {
                 // renacerctl ignores SIGPIPE for itself; the command gets the
                 // default a shell would give it (`yes | head` must still end).
                 libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+                if let Some(user) = user
+                    && !user.become_user()
+                {
+                    let message = b"renacerctl: cannot run the command as the -u user (setgroups/setgid/setuid failed)\n";
+                    libc::write(2, message.as_ptr().cast(), message.len());
+                    libc::_exit(126);
+                }
                 libc::kill(libc::getpid(), libc::SIGSTOP);
                 libc::execv(program.as_ptr(), argv_ptrs.as_ptr());
                 // Checked before the fork; this is a race or an exec-time
@@ -191,6 +206,24 @@ fn resolve_program(name: &str) -> anyhow::Result<PathBuf> {
         })
 }
 
+/// What a process has open and its cwd, from /proc (for -y and -P).
+fn open_fds(pid: u32) -> (Option<String>, Vec<(i32, String)>) {
+    let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned());
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let fd = entry.file_name().to_str()?.parse().ok()?;
+            let path = std::fs::read_link(entry.path()).ok()?;
+            Some((fd, path.to_string_lossy().into_owned()))
+        })
+        .collect();
+    (cwd, fds)
+}
+
 pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
     // Bad flags fail before any command runs.
     args.otlp.export()?;
@@ -200,11 +233,30 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
             "--compress applies to traces: add --format json",
         ));
     }
+    let (daemon_expressions, render_expressions) = split_expressions(&args.filter.expressions)?;
+    let strace = args.strace.resolve(
+        render_expressions,
+        args.summary,
+        args.format == Format::Json,
+        args.output
+            .as_ref()
+            .is_some_and(|path| path.as_os_str() != "-"),
+        args.pid.is_some(),
+    )?;
+    let mut expressions = daemon_expressions;
+    expressions.extend(strace.status_expression.clone());
+    let args = CaptureArgs {
+        filter: FilterArgs {
+            expressions,
+            ..args.filter
+        },
+        ..args
+    };
     if let Some(pid) = args.pid {
         if pid == 0 {
             return Err(exit::usage("--pid must be a process id greater than 0"));
         }
-        let streamed = crate::run_async(stream_capture(socket, &args, pid, None))?;
+        let streamed = crate::run_async(stream_capture(socket, &args, strace, pid, None))?;
         report_drops(&streamed.ending);
         // strace -p ends with Ctrl-C: the capture is complete, the exit code
         // says how it ended.
@@ -217,9 +269,9 @@ pub fn run(socket: &str, args: CaptureArgs) -> anyhow::Result<u8> {
             "nothing to trace: pass --pid N or -- CMD ARGS...",
         ));
     }
-    let mut child = ParkedChild::spawn(&args.command)?;
+    let mut child = ParkedChild::spawn_as(&args.command, strace.run_as.as_ref())?;
     let pid = child.pid as u32;
-    let result = crate::run_async(stream_capture(socket, &args, pid, Some(&mut child)));
+    let result = crate::run_async(stream_capture(socket, &args, strace, pid, Some(&mut child)));
     if result.is_err() && child.released {
         // The command runs on, untraced; it is not ours to kill. The error
         // follows when it ends.
@@ -281,34 +333,56 @@ fn signal_name(signal: i32) -> &'static str {
 async fn stream_capture(
     socket: &str,
     args: &CaptureArgs,
+    strace: StraceOptions,
     pid: u32,
     mut child: Option<&mut ParkedChild>,
 ) -> anyhow::Result<Streamed> {
     let mut client = connect(socket).await?;
-    let out = crate::open_output(args.output.as_ref(), args.format == Format::Json).with_context(
-        || {
-            format!(
-                "opening {}",
-                args.output
-                    .as_ref()
-                    .map_or_else(String::new, |p| p.display().to_string())
-            )
-        },
-    )?;
-    let decode = args.filter.decode();
+    // -ff: the lines go to FILE.PID; FILE itself is not written (as strace).
+    let per_process_base = strace
+        .file_per_process
+        .then(|| args.output.clone())
+        .flatten();
+    let out = if per_process_base.is_some() {
+        crate::open_output(None, false)
+    } else {
+        crate::open_output(args.output.as_ref(), args.format == Format::Json)
+    }
+    .with_context(|| {
+        format!(
+            "opening {}",
+            args.output
+                .as_ref()
+                .map_or_else(String::new, |p| p.display().to_string())
+        )
+    })?;
+    let mut decode = args.filter.decode();
+    let string_limit = decode
+        .as_ref()
+        .map(|options| options.buffer_limit as usize)
+        .filter(|&limit| limit > 0)
+        .unwrap_or(DecodeOptions::default().string_limit);
+    if strace.render.dump_read.is_some() || strace.render.dump_write.is_some() {
+        // strace dumps all the data, not just what -s shows: have the
+        // kernel read as much as it can.
+        decode.get_or_insert_default().buffer_limit = MAX_STRING_LIMIT as u32;
+    }
+    let seed = (strace.decode_fds || !strace.paths.is_empty()).then(|| open_fds(pid));
     let mut renderer = Renderer::new(
         out,
         args.format,
         args.summary,
         args.compress,
         DecodeOptions {
-            string_limit: decode
-                .as_ref()
-                .map(|options| options.buffer_limit as usize)
-                .filter(|&limit| limit > 0)
-                .unwrap_or(DecodeOptions::default().string_limit),
+            string_limit,
+            hex_strings: strace.hex_strings,
         },
+        strace,
+        per_process_base,
     );
+    if let Some((cwd, fds)) = seed {
+        renderer.seed_fds(pid, cwd, fds);
+    }
     let request = CaptureRequest {
         pid,
         duration: args
@@ -317,7 +391,7 @@ async fn stream_capture(
             .transpose()
             .map_err(|err| exit::usage(format!("duration out of range: {err}")))?,
         command: args.command.clone(),
-        summary_only: args.summary && args.format == Format::Text,
+        summary_only: args.summary,
         filter: args.filter.filter(),
         decode,
         otlp: args.otlp.export()?,

@@ -88,9 +88,44 @@ pub fn emit(text: &str) -> io::Result<()> {
     }
 }
 
+/// The global connection options, which clap copies into a usage line
+/// whenever they were given (on the command line or by RENACER_SOCKET and
+/// the TLS variables) as if the subcommand required them.
+const GLOBAL_OPTIONS: [&str; 4] = [
+    " --socket <SOCKET>",
+    " --tls-ca <TLS_CA>",
+    " --tls-cert <TLS_CERT>",
+    " --tls-key <TLS_KEY>",
+];
+
+/// A clap error's text with the global options taken out of its usage
+/// line: no subcommand requires them.
+pub fn usage_without_global_options(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            if line.trim_start().starts_with("Usage:") {
+                GLOBAL_OPTIONS
+                    .iter()
+                    .fold(line.to_owned(), |line, option| line.replace(option, ""))
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_lines_do_not_show_the_socket_as_required() {
+        let text = "error: missing\n\nUsage: renacerctl capture --socket <SOCKET> --tls-ca <TLS_CA> <--pid <PID>|CMD>\n\nuse --socket <SOCKET> to pick one\n";
+        assert_eq!(
+            usage_without_global_options(text),
+            "error: missing\n\nUsage: renacerctl capture <--pid <PID>|CMD>\n\nuse --socket <SOCKET> to pick one\n"
+        );
+    }
 
     #[test]
     fn codes_come_from_the_chain_and_pipes_are_success() {

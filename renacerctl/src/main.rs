@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Trace a running process (--pid) or a command (-- CMD ARGS...) and its descendants.
-    Capture(capture::CaptureArgs),
+    Capture(Box<capture::CaptureArgs>),
     /// Show the daemon's version, attached programs and counters.
     Status,
     /// Live table of the busiest processes and syscalls (continuous mode).
@@ -44,13 +44,23 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(),
+        Err(err) => {
+            eprint!(
+                "{}",
+                exit::usage_without_global_options(&err.render().to_string())
+            );
+            return ExitCode::from(exit::USAGE);
+        }
+    };
     client::set_tls(cli.tls.clone());
     // Writes to a closed pipe must fail with EPIPE (handled as success), not kill us.
     // SAFETY: setting a signal disposition before any thread exists.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     let result = match cli.command {
-        Command::Capture(args) => capture::run(&cli.socket, args),
+        Command::Capture(args) => capture::run(&cli.socket, *args),
         Command::Status => run_async(client::status(cli.socket.clone())).map(|()| 0),
         Command::Top(args) => run_async(top::top(cli.socket.clone(), args)).map(|()| 0),
         Command::Continuous(args) => {

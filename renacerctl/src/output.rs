@@ -1,16 +1,24 @@
 //! Rendering a capture as it streams: strace-like lines, the -c table, or a
 //! renacer-json-v1 trace written call by call.
-use std::io::{self, Write};
+use std::{
+    collections::HashMap,
+    io::{self, Write},
+    path::PathBuf,
+};
 
 use renacer_proto::v1 as pb;
 use renacer_trace::{
-    SyscallRecord,
-    decode::{DecodeOptions, format_decoded_line, format_line_with_args},
+    SyscallRecord, SyscallResult,
+    decode::{Captured, DecodeOptions, decode_args, decode_return, format_line_with_return},
+    fds::FdTable,
     json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     packed,
-    summary::{Summary, render_table},
-    text::{TextOptions, format_line},
+    record::arg_count,
+    summary::{Summary, render_table_with},
+    text::{Timestamps, format_arg, hex_dump, iov_dump},
 };
+
+use crate::strace_opts::StraceOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -24,7 +32,7 @@ pub enum Format {
 /// stream, so memory stays flat however long the capture; only the
 /// `--compress` form needs the whole trace (its runs span the trace).
 enum Sink {
-    Text(Box<dyn Write>),
+    Text(Box<TextLines>),
     /// Before `CaptureStarted` the trace id is unknown: the header waits.
     JsonPending(Box<dyn Write>),
     Json(TraceWriter<Box<dyn Write>>),
@@ -39,8 +47,169 @@ pub struct Renderer {
     sink: Sink,
     format: Format,
     summary_only: bool,
-    text: TextOptions,
     decode: DecodeOptions,
+}
+
+/// -ff's files: the base path and a writer per thread id.
+type PerProcessFiles = (PathBuf, HashMap<u32, Box<dyn Write>>);
+
+/// strace-like lines as they arrive, shaped by strace's options.
+struct TextLines {
+    out: Box<dyn Write>,
+    options: StraceOptions,
+    decode: DecodeOptions,
+    /// -ff: `FILE.TID` per thread, opened on its first call.
+    per_process: Option<PerProcessFiles>,
+    /// What each fd names, for -y and -P.
+    fds: FdTable,
+}
+
+/// /proc's view of a live process's fd, for what the trace does not show.
+fn proc_fd_path(pid: u32, fd: i32) -> Option<String> {
+    std::fs::read_link(format!("/proc/{pid}/fd/{fd}"))
+        .ok()
+        .map(|path| path.to_string_lossy().into_owned())
+}
+
+/// Calls whose data strace's `-e read=` dumps (read, pread64, recvfrom)...
+const READ_CALLS: [u32; 3] = [0, 17, 45];
+/// ...and `-e write=` (write, pwrite64, sendto); their buffer is argument 1.
+const WRITE_CALLS: [u32; 3] = [1, 18, 44];
+/// The iovec forms: readv, preadv, preadv2...
+const READV_CALLS: [u32; 3] = [19, 295, 327];
+/// ...and writev, pwritev, pwritev2.
+const WRITEV_CALLS: [u32; 3] = [20, 296, 328];
+
+impl TextLines {
+    fn line(
+        &mut self,
+        rec: &SyscallRecord,
+        captured: &Captured<'_>,
+        wire_args: Option<&[String]>,
+    ) -> io::Result<()> {
+        let lookup = |pid, fd| proc_fd_path(pid, fd);
+        if !self.options.paths.is_empty()
+            && !self
+                .fds
+                .touches(rec, captured, &self.options.paths, &lookup)
+        {
+            self.fds.observe(rec, captured);
+            return Ok(());
+        }
+        let raw = self
+            .options
+            .render
+            .raw
+            .as_ref()
+            .is_some_and(|set| set.contains(rec.nr));
+        let mut args = if raw {
+            rec.args
+                .iter()
+                .take(arg_count(rec.nr))
+                .map(|&v| format_arg(v))
+                .collect()
+        } else if let Some(args) = wire_args {
+            args.to_vec()
+        } else {
+            decode_args(rec, captured, &self.decode)
+        };
+        if self.options.decode_fds {
+            self.fds.annotate_args(rec, &mut args, &lookup);
+        }
+        // Following fds costs a realpath per open: only for -y and -P.
+        if self.options.decode_fds || !self.options.paths.is_empty() {
+            self.fds.observe(rec, captured);
+        }
+        let mut returned = if raw {
+            raw_return(rec)
+        } else {
+            decode_return(rec)
+        };
+        if self.options.decode_fds {
+            returned = self.fds.annotate_return(rec, &returned, &lookup);
+        }
+        let mut text = self.options.text;
+        if self.per_process.is_some() {
+            text.show_pid = false;
+        }
+        let line = format_line_with_return(rec, &args, &returned, &text);
+        if let Timestamps::Relative { previous_nanos } = &mut self.options.text.timestamps {
+            *previous_nanos = Some(rec.timestamp_nanos);
+        }
+        let dump = self.dump(rec, captured);
+        let out = match &mut self.per_process {
+            Some((base, files)) => match files.entry(rec.tid) {
+                std::collections::hash_map::Entry::Occupied(file) => file.into_mut(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    let mut name = base.clone().into_os_string();
+                    name.push(format!(".{}", rec.tid));
+                    slot.insert(Box::new(io::BufWriter::new(std::fs::File::create(name)?)))
+                }
+            },
+            None => &mut self.out,
+        };
+        writeln!(out, "{line}")?;
+        out.write_all(dump.as_bytes())
+    }
+
+    /// strace's `-e read=`/`-e write=` dump after the line, if asked for
+    /// this call's fd.
+    fn dump(&self, rec: &SyscallRecord, captured: &Captured<'_>) -> String {
+        let render = &self.options.render;
+        let nr = rec.nr;
+        let iovec = READV_CALLS.contains(&nr) || WRITEV_CALLS.contains(&nr);
+        let wanted = if READ_CALLS.contains(&nr) || READV_CALLS.contains(&nr) {
+            render.dump_read.as_ref()
+        } else if WRITE_CALLS.contains(&nr) || WRITEV_CALLS.contains(&nr) {
+            render.dump_write.as_ref()
+        } else {
+            None
+        };
+        let fd = rec.args[0] as u32 as i32;
+        let SyscallResult::Returned(len) = rec.result else {
+            return String::new();
+        };
+        let selected = wanted.is_some_and(|set| fd >= 0 && set.contains_fd(fd as u32));
+        if !selected || len <= 0 || rec.result.is_error() {
+            return String::new();
+        }
+        if iovec {
+            let iovs: Vec<(u64, &[u8])> = captured
+                .iov
+                .iter()
+                .map(|iov| (iov.len, iov.data.bytes))
+                .collect();
+            return iov_dump(&iovs, len as u64);
+        }
+        match captured.buffer {
+            Some(data) => {
+                let shown = data
+                    .bytes
+                    .len()
+                    .min(usize::try_from(len).unwrap_or(usize::MAX));
+                hex_dump(&data.bytes[..shown])
+            }
+            None => String::new(),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some((_, files)) = &mut self.per_process {
+            for file in files.values_mut() {
+                file.flush()?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+/// strace's `-e raw=` result: hex, or `-1 (errno N)`.
+fn raw_return(rec: &SyscallRecord) -> String {
+    match (rec.result, rec.result.errno()) {
+        (_, Some(errno)) => format!("-1 (errno {errno})"),
+        (SyscallResult::Returned(ret), None) => format_arg(ret as u64),
+        _ => "?".to_owned(),
+    }
 }
 
 /// What the daemon reports when the capture ends.
@@ -84,9 +253,21 @@ impl Renderer {
         summary_only: bool,
         compressed: bool,
         decode: DecodeOptions,
+        options: StraceOptions,
+        per_process_base: Option<PathBuf>,
     ) -> Self {
         let sink = match format {
-            Format::Text => Sink::Text(out),
+            Format::Text => Sink::Text(Box::new(TextLines {
+                out,
+                decode,
+                per_process: per_process_base.map(|base| (base, HashMap::new())),
+                options,
+                fds: FdTable::with_canonicalize(|path| {
+                    std::fs::canonicalize(path)
+                        .ok()
+                        .map(|path| path.to_string_lossy().into_owned())
+                }),
+            })),
             Format::Json if compressed => Sink::Compressed {
                 out,
                 records: Vec::new(),
@@ -97,11 +278,14 @@ impl Renderer {
             sink,
             format,
             summary_only,
-            text: TextOptions {
-                show_pid: false,
-                show_duration: true,
-            },
             decode,
+        }
+    }
+
+    /// What a process had open before its first traced call (-y, -P).
+    pub fn seed_fds(&mut self, pid: u32, cwd: Option<String>, fds: Vec<(i32, String)>) {
+        if let Sink::Text(lines) = &mut self.sink {
+            lines.fds.seed(pid, cwd, fds);
         }
     }
 
@@ -117,20 +301,29 @@ impl Renderer {
 
     /// More than one process is traced from now on: prefix lines with the pid.
     pub fn multi_process(&mut self) {
-        self.text.show_pid = true;
+        if let Sink::Text(lines) = &mut self.sink {
+            lines.options.text.show_pid = true;
+        }
     }
 
     pub fn record(&mut self, wire: &pb::SyscallRecord) -> io::Result<()> {
         match &mut self.sink {
-            Sink::Text(out) if !self.summary_only => {
+            Sink::Text(lines) if !self.summary_only => {
                 let record = SyscallRecord::from(wire);
                 // Daemons that do not decode send raw values only.
-                let line = if wire.decoded_args.is_empty() {
-                    format_line(&record, &self.text)
+                let raw: Vec<String>;
+                let args = if wire.decoded_args.is_empty() {
+                    raw = record
+                        .args
+                        .iter()
+                        .take(arg_count(record.nr))
+                        .map(|&v| format_arg(v))
+                        .collect();
+                    &raw
                 } else {
-                    format_line_with_args(&record, &wire.decoded_args, &self.text)
+                    &wire.decoded_args
                 };
-                writeln!(out, "{line}")
+                lines.line(&record, &Captured::default(), Some(args))
             }
             Sink::Json(writer) => writer.syscall(&JsonSyscall::from(wire)),
             Sink::Compressed { records, .. } => {
@@ -147,10 +340,8 @@ impl Renderer {
         for call in packed::records(batch) {
             let (record, items) = call?;
             match &mut self.sink {
-                Sink::Text(out) if !self.summary_only => {
-                    let captured = packed::captured(items);
-                    let line = format_decoded_line(&record, &captured, &self.text, &self.decode);
-                    writeln!(out, "{line}")?;
+                Sink::Text(lines) if !self.summary_only => {
+                    lines.line(&record, &packed::captured(items), None)?;
                 }
                 Sink::Json(writer) => {
                     writer.syscall(&JsonSyscall::from_packed(&record, items, &self.decode))?;
@@ -167,7 +358,7 @@ impl Renderer {
     /// A batch has been rendered: whoever follows the output sees it now.
     pub fn batch_done(&mut self) -> io::Result<()> {
         match &mut self.sink {
-            Sink::Text(out) => out.flush(),
+            Sink::Text(lines) => lines.flush(),
             Sink::Json(writer) => writer.flush(),
             Sink::JsonPending(_) | Sink::Compressed { .. } | Sink::Done => Ok(()),
         }
@@ -177,11 +368,13 @@ impl Renderer {
     /// signal, the daemon gone): a JSON trace is still closed, and marked.
     pub fn finish(&mut self, ending: &Ending, incomplete: Option<&str>) -> io::Result<()> {
         match std::mem::replace(&mut self.sink, Sink::Done) {
-            Sink::Text(mut out) => {
-                if self.summary_only {
-                    write!(out, "{}", render_table(&ending.summary))?;
+            Sink::Text(mut lines) => {
+                lines.flush()?;
+                if self.summary_only || lines.options.summary_too {
+                    let table = render_table_with(&ending.summary, &lines.options.table);
+                    write!(lines.out, "{table}")?;
                 }
-                out.flush()
+                lines.out.flush()
             }
             Sink::JsonPending(out) => {
                 let writer = TraceWriter::begin(out, &ending.trace_id, &ending.process)?;

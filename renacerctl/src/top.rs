@@ -33,6 +33,10 @@ pub struct TopArgs {
     /// Rows per table.
     #[arg(long, default_value_t = 15)]
     pub limit: u32,
+    /// Include renacer-daemon's own calls (reading the aggregates, serving
+    /// RPCs), which are left out by default.
+    #[arg(long)]
+    pub include_daemon: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,11 +56,15 @@ pub enum ContinuousAction {
         #[arg(long, conflicts_with = "pid")]
         cgroup: Option<String>,
     },
-    /// Stop the aggregates (the history already gathered stays readable).
+    /// Stop the aggregates; the history gathered so far stays readable with
+    /// `top` (e.g. `top --once --window 10m`) until the daemon restarts.
     Off,
 }
 
-pub const CONTINUOUS_OFF: &str = "continuous mode is off: turn it on with `renacerctl continuous on` (or start renacer-daemon with --continuous)";
+pub const CONTINUOUS_OFF: &str = "continuous mode is off and has no history: turn it on with `renacerctl continuous on` (or start renacer-daemon with --continuous)";
+
+/// The first line under the header when continuous mode is off but its history is shown.
+pub const HISTORY_ONLY: &str = "continuous mode is off: history gathered before `continuous off` (turn it on again with `renacerctl continuous on`)";
 
 pub async fn continuous(socket: String, args: ContinuousArgs) -> anyhow::Result<()> {
     let mut client = connect(&socket).await?;
@@ -82,17 +90,23 @@ async fn fetch(
     client: &mut TracerClient<Channel>,
     window: Option<Duration>,
     limit: u32,
+    include_daemon: bool,
 ) -> anyhow::Result<pb::StatsResponse> {
     let window = window
         .map(prost_types::Duration::try_from)
         .transpose()
         .context("window out of range")?;
     let stats = client
-        .stats(pb::StatsRequest { window, limit })
+        .stats(pb::StatsRequest {
+            window,
+            limit,
+            include_daemon,
+        })
         .await
         .map_err(status_error)?
         .into_inner();
-    if !stats.enabled {
+    // Off, the history gathered while it was on stays readable.
+    if !stats.enabled && stats.processes.is_empty() && stats.syscalls.is_empty() {
         return Err(crate::exit::usage(CONTINUOUS_OFF));
     }
     Ok(stats)
@@ -106,7 +120,7 @@ pub async fn top(socket: String, args: TopArgs) -> anyhow::Result<()> {
     let mut shown = 0u64;
     loop {
         let window = args.window.or((shown > 0).then_some(args.interval));
-        let stats = fetch(&mut client, window, args.limit).await?;
+        let stats = fetch(&mut client, window, args.limit, args.include_daemon).await?;
         let mut text = String::new();
         if refresh_screen {
             text.push_str("\x1b[H\x1b[2J");
@@ -154,6 +168,9 @@ pub fn render(stats: &pb::StatsResponse) -> String {
         stats.map_capacity,
         stats.map_full_drops,
     );
+    if !stats.enabled {
+        let _ = writeln!(out, "{HISTORY_ONLY}");
+    }
     let _ = writeln!(
         out,
         "\n{:>8} {:<16} {:>12} {:>10} {:>8} {:>10}  BUSIEST SYSCALLS",

@@ -5,7 +5,9 @@ use renacer_proto::v1 as pb;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FilterArgs {
     /// strace's -e (repeatable): trace=EXPR (names, %classes, !negation,
-    /// /regex/), status=failed|successful, trace-fds=N,M; a bare EXPR means trace=EXPR.
+    /// /regex/), status=failed|successful, trace-fds=N,M; a bare EXPR means
+    /// trace=EXPR. Also read=FDS and write=FDS (hex dumps), raw=SET,
+    /// decode-fds=path; signal=, quiet=, abbrev=, verbose= are accepted.
     #[arg(short = 'e', long = "expr", value_name = "EXPR")]
     pub expressions: Vec<String>,
     /// strace's -s: bytes of data buffers and strings to show (default 32, at most 4096).
@@ -15,7 +17,7 @@ pub struct FilterArgs {
 }
 
 /// The most bytes the kernel reads per argument (renacer-common's MAX_CAPTURE_BYTES).
-const MAX_STRING_LIMIT: i64 = 4096;
+pub const MAX_STRING_LIMIT: i64 = 4096;
 
 impl FilterArgs {
     pub fn filter(&self) -> Option<pb::Filter> {

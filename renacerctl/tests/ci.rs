@@ -566,6 +566,60 @@ fn critical_path_follows_the_slowest_branch() {
     assert!(!text.contains(&format!("pid {}:", children[0])), "{text}");
 }
 
+/// From the earliest call's start to the latest call's end.
+fn wall_span(trace: &TraceFile) -> u64 {
+    let start = trace
+        .syscalls
+        .iter()
+        .map(|s| s.timestamp_nanos)
+        .min()
+        .unwrap();
+    let end = trace
+        .syscalls
+        .iter()
+        .map(|s| s.timestamp_nanos + s.duration_nanos)
+        .max()
+        .unwrap();
+    end - start
+}
+
+#[test]
+fn critical_path_never_exceeds_the_wall_span_of_forked_workloads() {
+    let daemon = Daemon::start();
+    let workloads: [&[&str]; 2] = [
+        // sh vforks dd and waits: the vfork spans the child until its execve.
+        &[
+            "sh",
+            "-c",
+            "dd if=/dev/zero of=/dev/null bs=1 count=2000 status=none",
+        ],
+        // A fork tree: a shell forking shells forking commands.
+        &[
+            "sh",
+            "-c",
+            "(true; sh -c 'cat /etc/hostname >/dev/null') & (sh -c 'ls / >/dev/null' &) ; wait",
+        ],
+    ];
+    for command in workloads {
+        let path = capture_file(&daemon, command);
+        let trace = read(&path);
+        assert!(
+            trace.syscalls.iter().any(|s| is_fork(&s.name)),
+            "{command:?} forked nothing"
+        );
+        let cp = critical_path(&trace);
+        let span = wall_span(&trace);
+        assert!(
+            cp.total_nanos <= span,
+            "{command:?}: critical path {} ns > wall span {span} ns\n{cp}",
+            cp.total_nanos
+        );
+        assert!(cp.steps.len() > 1, "{cp}");
+        let out = ctl_critical_path(&daemon, &path);
+        assert!(out.status.success(), "{out:?}");
+    }
+}
+
 #[test]
 fn compressed_trace_round_trips_and_is_10x_smaller() {
     let daemon = Daemon::start();

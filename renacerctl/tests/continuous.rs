@@ -48,8 +48,14 @@ fn enable(daemon: &Daemon, pid: u32, cgroup: &str) {
     assert!(set_continuous(daemon, request).unwrap());
 }
 
-/// Everything the daemon kept (the history is an hour by default).
+/// Everything the daemon kept (the history is an hour by default), its own
+/// calls left out as `top` leaves them out.
 fn stats(daemon: &Daemon) -> pb::StatsResponse {
+    stats_with(daemon, false)
+}
+
+/// [`stats`], with the daemon's own calls when `include_daemon`.
+fn stats_with(daemon: &Daemon, include_daemon: bool) -> pb::StatsResponse {
     rpc(daemon, async |client| {
         client
             .stats(pb::StatsRequest {
@@ -58,6 +64,7 @@ fn stats(daemon: &Daemon) -> pb::StatsResponse {
                     nanos: 0,
                 }),
                 limit: 1000,
+                include_daemon,
             })
             .await
             .unwrap()
@@ -381,9 +388,39 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
     let text = String::from_utf8(iterations.stdout).unwrap();
     assert_eq!(text.matches("renacer top - window").count(), 2, "{text}");
 
+    // Off, the history stays readable, as `continuous off --help` says.
     let off = daemon.ctl().args(["continuous", "off"]).output().unwrap();
     assert!(off.status.success(), "{off:?}");
-    let refused = daemon.ctl().args(["top", "--once"]).output().unwrap();
+    let history = daemon
+        .ctl()
+        .args(["top", "--once", "--window", "1h", "--limit", "1000"])
+        .output()
+        .unwrap();
+    assert!(history.status.success(), "{history:?}");
+    let text = String::from_utf8(history.stdout).unwrap();
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("continuous mode is off: history")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.split_whitespace().nth(1) == Some(name.as_str())),
+        "the workload's row is gone after off:\n{text}"
+    );
+    assert!(
+        daemon
+            .ctl()
+            .args(["top", "--once"])
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    // A daemon that never gathered anything says how to turn it on.
+    let fresh = Daemon::start();
+    let refused = fresh.ctl().args(["top", "--once"]).output().unwrap();
     assert_eq!(
         refused.status.code(),
         Some(2),
@@ -395,6 +432,98 @@ fn top_once_prints_processes_and_syscalls_and_says_when_off() {
         "{stderr}"
     );
     daemon.assert_serving();
+}
+
+/// The PID column of `top`'s process rows.
+fn top_pids(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|line| !line.trim_start().starts_with("PID"))
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn top_leaves_out_the_daemon_unless_asked() {
+    let daemon = Daemon::start_with(&["--continuous", "--continuous-interval", "100ms"]);
+    // Samples (the daemon's own map reads) and some other work.
+    for _ in 0..5 {
+        assert!(command("true").status().unwrap().success());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let own = daemon.pid().to_string();
+    let top = |extra: &[&str]| {
+        let out = daemon
+            .ctl()
+            .args(["top", "--once", "--window", "1h", "--limit", "1000"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let default = top(&[]);
+    assert!(
+        !top_pids(&default).contains(&own),
+        "the daemon's row without --include-daemon:\n{default}"
+    );
+    assert!(!top_pids(&default).is_empty(), "{default}");
+    let with_daemon = top(&["--include-daemon"]);
+    assert!(
+        top_pids(&with_daemon).contains(&own),
+        "no daemon row with --include-daemon:\n{with_daemon}"
+    );
+}
+
+#[test]
+fn top_once_after_a_retarget_shows_the_new_scope_only() {
+    // No periodic sample during the test: the retarget's own sample of the
+    // system-wide scope is the newest in the history.
+    let daemon = Daemon::start_with(&["--continuous", "--continuous-interval", "1h"]);
+    for _ in 0..3 {
+        assert!(command("true").status().unwrap().success());
+    }
+    let (exe, name) = unique_workload("retarget");
+    let script = format!("read go; {}", exe.display());
+    let mut shell = command("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let on = daemon
+        .ctl()
+        .args(["continuous", "on", "--pid", &shell.id().to_string()])
+        .output()
+        .unwrap();
+    assert!(on.status.success(), "{on:?}");
+    shell.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(shell.wait().unwrap().success());
+
+    let out = daemon
+        .ctl()
+        .args(["top", "--once", "--limit", "1000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let commands: Vec<&str> = text
+        .lines()
+        .skip_while(|line| !line.trim_start().starts_with("PID"))
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .collect();
+    assert!(
+        commands.contains(&name.as_str()),
+        "the new scope's workload is missing:\n{text}"
+    );
+    for command in &commands {
+        assert!(
+            *command == name || *command == "sh",
+            "{command} is outside --pid's tree:\n{text}"
+        );
+    }
 }
 
 #[test]
@@ -444,6 +573,7 @@ fn set_continuous_and_stats_validate_their_input() {
             .stats(pb::StatsRequest {
                 window: Some(prost_types::Duration::default()),
                 limit: 0,
+                ..Default::default()
             })
             .await
             .unwrap_err()
@@ -897,7 +1027,8 @@ fn an_unreachable_metrics_backend_counts_unsent_points_and_sampling_goes_on() {
     // Sampling went on: the samples since keep arriving in the history.
     let before = stats(&daemon).window.unwrap();
     thread::sleep(Duration::from_millis(2500));
-    let after = stats(&daemon);
+    // The daemon's own calls (its sampler) show that sampling goes on.
+    let after = stats_with(&daemon, true);
     let window = after.window.unwrap();
     assert!(
         (window.seconds, window.nanos) > (before.seconds, before.nanos),

@@ -225,6 +225,21 @@ impl Maps {
             .sum()
     }
 
+    /// Stops counting until the next [`apply_scope`](Self::apply_scope): an
+    /// empty PID tree, in a new generation so that calls in flight are
+    /// dropped at their exit. A retarget pauses before it clears the stats,
+    /// or the old scope's calls ending meanwhile would count in the new one.
+    fn pause(&mut self) -> Result<(), MapError> {
+        clear_map(&mut self.scope);
+        self.generation = self.generation.wrapping_add(1);
+        let config = AggregateConfig {
+            scope: scope::PID_TREE,
+            generation: self.generation,
+            ..AggregateConfig::default()
+        };
+        self.config.set(0, config, 0)
+    }
+
     fn apply_scope(&mut self, scope: &Scope) -> Result<(), MapError> {
         clear_map(&mut self.scope);
         self.generation = self.generation.wrapping_add(1);
@@ -395,6 +410,8 @@ struct Inner {
     /// The cumulative values read at the last committed sample.
     last: HashMap<AggregateKey, AggregateValue>,
     last_sample: Instant,
+    /// When the current (or last) scope was set: a retarget's "now" starts here.
+    scope_since: Option<Instant>,
     /// Command (comm) of each live process seen, read from /proc once.
     commands: HashMap<u32, Arc<str>>,
     history: History,
@@ -472,6 +489,7 @@ impl Continuous {
                 scope: None,
                 last: HashMap::new(),
                 last_sample: Instant::now(),
+                scope_since: None,
                 commands: HashMap::new(),
                 history,
                 last_sample_unix: unix_nanos_now(),
@@ -552,6 +570,7 @@ impl Continuous {
             // Retarget: keep what the old scope gathered, then start afresh.
             inner.commit_sample();
             if let Some(maps) = inner.maps.as_mut() {
+                maps.pause()?;
                 maps.clear();
             }
             inner.last.clear();
@@ -565,6 +584,7 @@ impl Continuous {
         }
         info!(scope = scope.describe(), "continuous mode on");
         inner.scope = Some(scope);
+        inner.scope_since = Some(Instant::now());
         inner.last_sample = Instant::now();
         inner.last_sample_unix = unix_nanos_now();
         if inner.sampler.is_none() {
@@ -654,20 +674,35 @@ impl Continuous {
         }
     }
 
-    /// The aggregates over `window` (None: the newest sample), up to now.
-    pub fn stats(&self, window: Option<Duration>, limit: usize) -> pb::StatsResponse {
+    /// The aggregates over `window` (None: the newest sample of the current
+    /// scope), up to now; the daemon's own calls only with `include_daemon`.
+    pub fn stats(
+        &self,
+        window: Option<Duration>,
+        limit: usize,
+        include_daemon: bool,
+    ) -> pb::StatsResponse {
         let mut inner = lock(&self.inner);
         let enabled = inner.scope.is_some();
         let partial = if enabled { inner.sample(false) } else { None };
         let now = Instant::now();
         let limit = if limit == 0 { DEFAULT_LIMIT } else { limit };
-        let tables = profile::top(
+        let scope_since = inner.scope_since;
+        let own = [std::process::id()];
+        let excluded: &[u32] = if include_daemon { &[] } else { &own };
+        let tables = profile::top_excluding(
             inner
                 .history
                 .recent(window, now)
                 .into_iter()
+                // "Now" after a retarget is the new scope's, not the
+                // sample the old scope left behind.
+                .filter(|sample| {
+                    window.is_some() || scope_since.is_none_or(|since| sample.ended > since)
+                })
                 .chain(partial.as_ref()),
             limit,
+            excluded,
         );
         pb::StatsResponse {
             enabled,
@@ -892,7 +927,7 @@ pub fn stats(
             }
         },
     };
-    Ok(continuous.stats(window, request.limit as usize))
+    Ok(continuous.stats(window, request.limit as usize, request.include_daemon))
 }
 
 #[cfg(test)]

@@ -287,6 +287,15 @@ fn busiest_first(map: HashMap<u32, Counters>, limit: usize) -> Vec<(u32, Counter
 /// exited in any of them is folded, in all of them, into its command's
 /// total, so a process is never shown both live and exited.
 pub fn top<'a>(samples: impl IntoIterator<Item = &'a Sample>, limit: usize) -> Top {
+    top_excluding(samples, limit, &[])
+}
+
+/// [`top`] without the rows of the processes in `excluded` (the daemon's own).
+pub fn top_excluding<'a>(
+    samples: impl IntoIterator<Item = &'a Sample>,
+    limit: usize,
+    excluded: &[u32],
+) -> Top {
     let samples: Vec<&Sample> = samples.into_iter().collect();
     let exited: HashSet<u32> = samples
         .iter()
@@ -297,7 +306,11 @@ pub fn top<'a>(samples: impl IntoIterator<Item = &'a Sample>, limit: usize) -> T
     // (pid, command, exited) -> nr -> counters
     let mut processes: HashMap<(u32, Arc<str>, bool), HashMap<u32, Counters>> = HashMap::new();
     let mut syscalls: HashMap<u32, Counters> = HashMap::new();
-    for row in samples.iter().flat_map(|sample| &sample.rows) {
+    for row in samples
+        .iter()
+        .flat_map(|sample| &sample.rows)
+        .filter(|row| !excluded.contains(&row.pid))
+    {
         let key = if exited.contains(&row.pid) {
             (0, Arc::clone(&row.command), true)
         } else {

@@ -1,6 +1,18 @@
 //! strace's string quoting (`string_quote` in strace's util.c).
 
-use super::CapturedBytes;
+use super::{CapturedBytes, HexStrings};
+
+/// Whether strace prints `bytes` all in `\xNN` escapes: always with `-xx`;
+/// with `-x` when any byte is neither printable ASCII nor whitespace.
+fn wants_hex(bytes: &[u8], style: HexStrings) -> bool {
+    match style {
+        HexStrings::Never => false,
+        HexStrings::All => true,
+        HexStrings::NonAscii => bytes
+            .iter()
+            .any(|&c| c > 0x7e || (c < b' ' && !(b'\t'..=b'\r').contains(&c))),
+    }
+}
 
 /// Quotes `bytes` the way strace does: `\"`, `\\`, `\f \n \r \t \v`,
 /// printable ASCII as is, anything else in the shortest octal form — three
@@ -66,14 +78,15 @@ pub(crate) fn buffer(
     data: CapturedBytes<'_>,
     real_len: u64,
     limit: usize,
-    all_hex: bool,
+    hex: HexStrings,
 ) -> String {
     let shown = data
         .bytes
         .len()
         .min(limit)
         .min(usize::try_from(real_len).unwrap_or(usize::MAX));
-    let mut out = quote(&data.bytes[..shown], all_hex);
+    let shown_bytes = &data.bytes[..shown];
+    let mut out = quote(shown_bytes, wants_hex(shown_bytes, hex));
     if (shown as u64) < real_len {
         out.push_str("...");
     }
@@ -82,10 +95,10 @@ pub(crate) fn buffer(
 
 /// A NUL-terminated string. `limit` is strace's `-s` (None for paths, which
 /// strace prints whole); `...` when the string goes on past what is shown.
-pub(crate) fn cstring(data: CapturedBytes<'_>, limit: Option<usize>) -> String {
+pub(crate) fn cstring(data: CapturedBytes<'_>, limit: Option<usize>, hex: HexStrings) -> String {
     let (text, nul_seen) = until_nul(data.bytes);
     let shown = limit.map_or(text.len(), |l| text.len().min(l));
-    let mut out = quote(&text[..shown], false);
+    let mut out = quote(&text[..shown], wants_hex(&text[..shown], hex));
     if shown < text.len() || (!nul_seen && data.truncated) {
         out.push_str("...");
     }
@@ -129,39 +142,92 @@ mod tests {
     fn buffers_truncate_at_limit() {
         let data = b"# Locale name alias data base.\n#\n# more";
         assert_eq!(
-            buffer(cb(data, false), 2996, 32, false),
+            buffer(cb(data, false), 2996, 32, HexStrings::Never),
             r##""# Locale name alias data base.\n#"..."##
         );
-        assert_eq!(buffer(cb(b"vm\n", false), 3, 32, false), r#""vm\n""#);
-        assert_eq!(buffer(cb(b"", false), 0, 32, false), r#""""#);
+        assert_eq!(
+            buffer(cb(b"vm\n", false), 3, 32, HexStrings::Never),
+            r#""vm\n""#
+        );
+        assert_eq!(buffer(cb(b"", false), 0, 32, HexStrings::Never), r#""""#);
         // The kernel captured less than the call moved.
-        assert_eq!(buffer(cb(b"abc", true), 10, 32, false), r#""abc"..."#);
+        assert_eq!(
+            buffer(cb(b"abc", true), 10, 32, HexStrings::Never),
+            r#""abc"..."#
+        );
         // Only the real length counts, even if more was copied.
-        assert_eq!(buffer(cb(b"abcdef", false), 2, 32, false), r#""ab""#);
+        assert_eq!(
+            buffer(cb(b"abcdef", false), 2, 32, HexStrings::Never),
+            r#""ab""#
+        );
         // The look-ahead for octal digits stops at the cut.
-        assert_eq!(buffer(cb(b"\x012", false), 2, 1, false), r#""\1"..."#);
+        assert_eq!(
+            buffer(cb(b"\x012", false), 2, 1, HexStrings::Never),
+            r#""\1"..."#
+        );
     }
 
     #[test]
     fn cstrings() {
         assert_eq!(
-            cstring(cb(b"/etc/ld.so.cache\0junk", false), None),
+            cstring(
+                cb(b"/etc/ld.so.cache\0junk", false),
+                None,
+                HexStrings::Never
+            ),
             r#""/etc/ld.so.cache""#
         );
         assert_eq!(
-            cstring(cb(b"/etc/ld.so.cache", false), None),
+            cstring(cb(b"/etc/ld.so.cache", false), None, HexStrings::Never),
             r#""/etc/ld.so.cache""#
         );
-        assert_eq!(cstring(cb(b"/very/long", true), None), r#""/very/long"..."#);
+        assert_eq!(
+            cstring(cb(b"/very/long", true), None, HexStrings::Never),
+            r#""/very/long"..."#
+        );
         assert_eq!(
             cstring(
                 cb(b"ls -l /tmp >/dev/null; sleep 0.01; echo hi\0", false),
-                Some(32)
+                Some(32),
+                HexStrings::Never
             ),
             r#""ls -l /tmp >/dev/null; sleep 0.0"..."#
         );
         // Exactly at the limit: complete, no ellipsis.
-        assert_eq!(cstring(cb(b"abcd\0", false), Some(4)), r#""abcd""#);
-        assert_eq!(cstring(cb(b"abcde", false), Some(4)), r#""abcd"..."#);
+        assert_eq!(
+            cstring(cb(b"abcd\0", false), Some(4), HexStrings::Never),
+            r#""abcd""#
+        );
+        assert_eq!(
+            cstring(cb(b"abcde", false), Some(4), HexStrings::Never),
+            r#""abcd"..."#
+        );
+    }
+
+    #[test]
+    fn hex_strings_like_strace_x_and_xx() {
+        // strace -x: all hex as soon as one byte is neither printable nor whitespace.
+        assert_eq!(
+            buffer(cb(b"ab\x01c\xff\n", false), 6, 32, HexStrings::NonAscii),
+            r#""\x61\x62\x01\x63\xff\x0a""#
+        );
+        assert_eq!(
+            buffer(
+                cb(b"# Locale name alias data base.\n#\n", false),
+                2996,
+                32,
+                HexStrings::NonAscii
+            ),
+            r##""# Locale name alias data base.\n#"..."##
+        );
+        // strace -xx: every string, paths included.
+        assert_eq!(
+            cstring(cb(b"/tmp/x.bin\0", false), None, HexStrings::All),
+            r#""\x2f\x74\x6d\x70\x2f\x78\x2e\x62\x69\x6e""#
+        );
+        assert_eq!(
+            cstring(cb(b"/tmp\0", false), None, HexStrings::NonAscii),
+            r#""/tmp""#
+        );
     }
 }

@@ -23,6 +23,8 @@ fn ok(r: i64) -> SyscallResult {
 const PLAIN: TextOptions = TextOptions {
     show_pid: false,
     show_duration: false,
+    timestamps: crate::text::Timestamps::None,
+    utc_offset_secs: 0,
 };
 
 fn line(r: &SyscallRecord, c: &Captured<'_>) -> String {
@@ -256,7 +258,10 @@ fn read_write_buffers() {
         r#"write(1, "hi", 2) = -1 EPIPE (Broken pipe)"#
     );
     // -s 4
-    let short = DecodeOptions { string_limit: 4 };
+    let short = DecodeOptions {
+        string_limit: 4,
+        ..DecodeOptions::default()
+    };
     let r = rec(18, [3, 0x5000, 10, 64, 0, 0], ok(10));
     assert_eq!(
         decode_args(&r, &with_buffer(b"0123456789"), &short),
@@ -336,7 +341,10 @@ fn execve_argv() {
         r#"["sh", "-c", "ls -l /tmp >/dev/null; sleep 0.0"...]"#
     );
     // More elements than -s: strace stops after that many.
-    let two = DecodeOptions { string_limit: 2 };
+    let two = DecodeOptions {
+        string_limit: 2,
+        ..DecodeOptions::default()
+    };
     assert_eq!(decode_args(&r, &c, &two)[1], r#"["sh", "-c", ...]"#);
     c.argv.truncate(1);
     c.argv_truncated = true;
@@ -790,6 +798,7 @@ fn unknown_syscall_and_no_return() {
     let all = TextOptions {
         show_pid: true,
         show_duration: true,
+        ..PLAIN
     };
     assert_eq!(
         format_decoded_line(&r, &Captured::default(), &all, &DecodeOptions::default()),
@@ -882,7 +891,10 @@ fn iovec_arrays() {
         "readv(99, [{iov_base=0x10, iov_len=4}, {iov_base=0x20, iov_len=16}, {iov_base=0x30, iov_len=8}], 3) = -1 EBADF (Bad file descriptor)"
     );
     // At most -s elements, and -s bytes of each.
-    let opts = DecodeOptions { string_limit: 2 };
+    let opts = DecodeOptions {
+        string_limit: 2,
+        ..DecodeOptions::default()
+    };
     let r = rec(20, [1, 0x7ff0, 3, 0, 0, 0], ok(12));
     assert_eq!(
         decode_args(&r, &out, &opts)[1],
