@@ -548,3 +548,41 @@ fn workload_matches_its_golden_trace() {
     assert_eq!(decoded(&trace), decoded(&golden));
     assert!(decoded(&golden).contains(&r#"openat(AT_FDCWD, "/dev/null", O_WRONLY)"#.to_owned()));
 }
+
+/// A pipe whose reader is already gone: every write to it fails with EPIPE.
+fn closed_pipe() -> Stdio {
+    use std::os::fd::{FromRawFd as _, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: plain syscalls on fds this function owns.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::close(fds[0]);
+        Stdio::from(OwnedFd::from_raw_fd(fds[1]))
+    }
+}
+
+/// `status | head -1` is success, not a panic; a FAIL verdict piped into a
+/// closed pipe still exits 1.
+#[test]
+fn closed_pipes_neither_panic_nor_hide_verdicts() {
+    let daemon = Daemon::start();
+    let out = daemon
+        .ctl()
+        .arg("status")
+        .stdout(closed_pipe())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stderr.is_empty(), "no panic, no message: {out:?}");
+
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden_traces");
+    let out = command(bin("renacerctl"))
+        .arg("compare")
+        .arg(golden.join("fileio.json"))
+        .arg(golden.join("forktree.json"))
+        .stdout(closed_pipe())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "FAIL stays FAIL: {out:?}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{out:?}");
+}
