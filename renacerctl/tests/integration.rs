@@ -584,5 +584,8 @@ fn closed_pipes_neither_panic_nor_hide_verdicts() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "FAIL stays FAIL: {out:?}");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{out:?}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{out:?}"
+    );
 }

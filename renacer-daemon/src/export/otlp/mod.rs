@@ -427,6 +427,28 @@ pub fn new_trace_id() -> [u8; 16] {
     random_bytes()
 }
 
+/// Continuous mode's committed samples go out as OTLP metrics.
+impl SampleSink for MetricsQueue {
+    fn sample(&self, rows: &[Row], start_unix_nanos: u64, end_unix_nanos: u64) {
+        let interval = metrics::Interval {
+            start_unix_nanos,
+            end_unix_nanos,
+        };
+        let batch = metrics::sample_to_metrics(rows, interval);
+        if batch.points > 0 {
+            self.push(batch);
+        }
+    }
+
+    fn sent(&self) -> u64 {
+        MetricsQueue::sent(self)
+    }
+
+    fn unsent(&self) -> u64 {
+        MetricsQueue::unsent(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,27 +557,5 @@ mod tests {
         let fresh = trace_context(u32::MAX, "").expect("no such process: a new trace");
         assert_ne!(fresh.trace_id, [0; 16]);
         assert_eq!(fresh.parent_span_id, None);
-    }
-}
-
-/// Continuous mode's committed samples go out as OTLP metrics.
-impl SampleSink for MetricsQueue {
-    fn sample(&self, rows: &[Row], start_unix_nanos: u64, end_unix_nanos: u64) {
-        let interval = metrics::Interval {
-            start_unix_nanos,
-            end_unix_nanos,
-        };
-        let batch = metrics::sample_to_metrics(rows, interval);
-        if batch.points > 0 {
-            self.push(batch);
-        }
-    }
-
-    fn sent(&self) -> u64 {
-        MetricsQueue::sent(self)
-    }
-
-    fn unsent(&self) -> u64 {
-        MetricsQueue::unsent(self)
     }
 }
