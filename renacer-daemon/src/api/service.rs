@@ -23,10 +23,12 @@ use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
 use crate::{
-    api::auth::{self, Authorizer, Caller, Confinement},
+    api::auth::{self, Authorizer, Caller, Confinement, Credentials},
     export::otlp::{self, DaemonOtlp, OtlpArgs, TraceRequest},
     pipeline::decoding::{CaptureSettings, SettingsError, to_proto},
-    pipeline::session::{EndReason, ProcessEventKind, ProcessRecord, Sink, StreamItem},
+    pipeline::session::{
+        CaptureTrace, EndReason, ProcessEventKind, ProcessRecord, Sink, StreamItem,
+    },
     sessions::continuous::{self, Continuous},
     sessions::registry::{FinishedCapture, Registry, StartError},
 };
@@ -282,6 +284,40 @@ impl TracerService {
             None => Err(Status::not_found(format!("no capture with id {id}"))),
         }
     }
+
+    /// Starts capturing `pid` for `caller`: confined when `expected` holds the
+    /// credentials a non-admin's tree must keep, re-checked once the kernel
+    /// tracks the process (it may have changed in between), then owned by
+    /// the caller.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parts of one validated request, as both capture RPCs build them"
+    )]
+    async fn start_for(
+        &self,
+        caller: &Caller,
+        expected: Option<Credentials>,
+        pid: u32,
+        command: Vec<String>,
+        sink: Sink,
+        settings: CaptureSettings,
+        trace: CaptureTrace,
+    ) -> Result<(u32, String, oneshot::Receiver<EndReason>), Status> {
+        let (id, trace_id, tree_exit) = self.registry.start_confined(
+            expected.map(Confinement::new),
+            pid,
+            command,
+            sink,
+            settings,
+            trace,
+        )?;
+        if let Err(status) = auth::confirm_unchanged(pid, expected) {
+            let _ = self.registry.finish(id).await;
+            return Err(status);
+        }
+        self.auth.set_capture_owner(id, caller);
+        Ok((id, trace_id, tree_exit))
+    }
 }
 
 /// Why a stopped background capture ended: its tree exited, or it was still
@@ -412,24 +448,23 @@ impl Tracer for TracerService {
                 otlp: request.otlp.as_ref(),
             },
         )?;
-        let (id, trace_id, tree_exit) = self.registry.start_confined(
-            expected.map(Confinement::new),
-            pid,
-            command.clone(),
-            Sink::stream(
-                item_tx,
-                Arc::clone(&queued),
-                request.summary_only,
-                request.packed_records,
-            ),
-            settings.clone(),
-            trace,
-        )?;
-        if let Err(status) = auth::confirm_unchanged(pid, expected) {
-            let _ = self.registry.finish(id).await;
-            return Err(status);
-        }
-        self.auth.set_capture_owner(id, &caller);
+        let sink = Sink::stream(
+            item_tx,
+            Arc::clone(&queued),
+            request.summary_only,
+            request.packed_records,
+        );
+        let (id, trace_id, tree_exit) = self
+            .start_for(
+                &caller,
+                expected,
+                pid,
+                command.clone(),
+                sink,
+                settings.clone(),
+                trace,
+            )
+            .await?;
         info!(
             capture_id = id,
             pid,
@@ -515,19 +550,17 @@ impl Tracer for TracerService {
                 otlp: request.otlp.as_ref(),
             },
         )?;
-        let (id, trace_id, tree_exit) = self.registry.start_confined(
-            expected.map(Confinement::new),
-            pid,
-            command,
-            Sink::buffer(),
-            settings,
-            trace,
-        )?;
-        if let Err(status) = auth::confirm_unchanged(pid, expected) {
-            let _ = self.registry.finish(id).await;
-            return Err(status);
-        }
-        self.auth.set_capture_owner(id, &caller);
+        let (id, trace_id, tree_exit) = self
+            .start_for(
+                &caller,
+                expected,
+                pid,
+                command,
+                Sink::buffer(),
+                settings,
+                trace,
+            )
+            .await?;
         info!(
             capture_id = id,
             pid,

@@ -392,23 +392,7 @@ impl TestPki {
     pub fn create() -> Self {
         let dir = scratch_dir("pki");
         let pki = Self { dir };
-        pki.openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=renacer test CA",
-        ]);
+        pki.self_signed_ca("ca", "renacer test CA");
         pki.leaf(
             "server",
             "localhost",
@@ -417,6 +401,32 @@ impl TestPki {
             "ca",
         );
         pki
+    }
+
+    /// A self-signed CA: `NAME.key` and `NAME.pem`, subject CN `cn`.
+    fn self_signed_ca(&self, name: &str, cn: &str) {
+        let (key, pem, subject) = (
+            format!("{name}.key"),
+            format!("{name}.pem"),
+            format!("/CN={cn}"),
+        );
+        self.openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &pem,
+            "-days",
+            "2",
+            "-subj",
+            &subject,
+        ]);
     }
 
     fn openssl(&self, args: &[&str]) {
@@ -497,23 +507,7 @@ impl TestPki {
 
     /// A client certificate signed by a CA the daemon does not trust.
     pub fn foreign_client(&self, cn: &str) -> (PathBuf, PathBuf) {
-        self.openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "foreign-ca.key",
-            "-out",
-            "foreign-ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=someone else's CA",
-        ]);
+        self.self_signed_ca("foreign-ca", "someone else's CA");
         let name = format!("foreign-{cn}");
         self.leaf(&name, cn, "clientAuth", &format!("DNS:{cn}"), "foreign-ca");
         (
