@@ -4,109 +4,14 @@
 //! test starts its own daemon, which loads the real eBPF programs.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
-use std::{collections::BTreeSet, io::Write as _, path::Path, process::Stdio};
+use std::{collections::BTreeSet, io::Write as _, process::Stdio};
 
-use regex::Regex;
 use renacer_proto::v1::{
     CaptureRequest, DecodeOptions, Filter, StartCaptureRequest, StatusRequest, StopCaptureRequest,
 };
 
 mod common;
-use common::*;
-
-/// What legitimately differs between two runs or two tracers, replaced by
-/// placeholders on both sides:
-/// * the pid column `strace -f -o` writes (`[pid N] ` in renacer);
-/// * strace's column padding before `= `, renacer's ` <secs>` durations,
-///   strace's `+++ exited +++` lines and `/* N vars */` comments;
-/// * addresses (hex of 6+ digits: a static binary's brk heap, and the TLS block
-///   arch_prctl points into, can start as low as 0x400000 under ASLR) and
-///   getrandom's random bytes;
-/// * pids and tids (from set_tid_address's result).
-fn normalise(trace: &str) -> Vec<String> {
-    let pid_column = Regex::new(r"^(\d+ +|\[pid \d+\] )").unwrap();
-    let padding = Regex::new(r"\)\s+= ").unwrap();
-    let duration = Regex::new(r" <\d+\.\d+>$").unwrap();
-    let vars = Regex::new(r" /\* \d+ vars \*/").unwrap();
-    let address = Regex::new(r"0x[0-9a-f]{6,}").unwrap();
-    let random = Regex::new(r#"getrandom\("[^"]*""#).unwrap();
-    let tid = Regex::new(r"set_tid_address\(\S+\)\s+= (\d+)").unwrap();
-    let tids: BTreeSet<String> = tid.captures_iter(trace).map(|c| c[1].to_owned()).collect();
-    trace
-        .lines()
-        .map(|line| pid_column.replace(line, ""))
-        .filter(|line| !line.starts_with("+++") && !line.starts_with("---"))
-        .map(|line| {
-            let line = padding.replace_all(&line, ") = ");
-            let line = duration.replace(&line, "");
-            let line = vars.replace(&line, "");
-            let line = address.replace_all(&line, "PTR");
-            let mut line = random.replace(&line, r#"getrandom("RANDOM""#).into_owned();
-            for tid in &tids {
-                line = Regex::new(&format!(r"\b{tid}\b"))
-                    .unwrap()
-                    .replace_all(&line, "TID")
-                    .into_owned();
-            }
-            line
-        })
-        .collect()
-}
-
-/// renacer's text trace of `command` (extra capture flags first).
-fn renacer_lines(daemon: &Daemon, flags: &[&str], command: &[&str], cwd: &Path) -> Vec<String> {
-    let path = scratch_dir("renacer").join("trace.txt");
-    let out = daemon
-        .ctl()
-        .arg("capture")
-        .args(flags)
-        .arg("-o")
-        .arg(&path)
-        .arg("--")
-        .args(command)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "renacerctl failed: {out:?}");
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("events lost"),
-        "{out:?}"
-    );
-    normalise(&std::fs::read_to_string(&path).unwrap())
-}
-
-fn strace_lines(program: &[&str], cwd: &Path) -> Vec<String> {
-    let path = scratch_dir("strace").join("trace.txt");
-    let out = command("strace")
-        .arg("-f")
-        .arg("-o")
-        .arg(&path)
-        .args(program)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "strace failed: {out:?}");
-    normalise(&std::fs::read_to_string(&path).unwrap())
-}
-
-/// Equal line for line; on failure, shows the first differing lines.
-fn assert_same_lines(renacer: &[String], strace: &[String]) {
-    for (i, (ours, theirs)) in renacer.iter().zip(strace).enumerate() {
-        assert_eq!(
-            ours,
-            theirs,
-            "line {} differs\nrenacer: {ours}\nstrace:  {theirs}",
-            i + 1
-        );
-    }
-    assert_eq!(
-        renacer.len(),
-        strace.len(),
-        "same lines, but not as many:\nrenacer:\n{}\nstrace:\n{}",
-        renacer.join("\n"),
-        strace.join("\n")
-    );
-}
+use common::{fidelity::*, *};
 
 #[test]
 fn cat_matches_strace_line_for_line() {

@@ -19,6 +19,8 @@ use std::{
 
 use renacer_trace::json::TraceFile;
 
+pub mod fidelity;
+
 pub fn require_root() {
     // SAFETY: plain syscall.
     assert_eq!(

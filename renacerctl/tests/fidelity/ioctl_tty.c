@@ -1,0 +1,18 @@
+#include "fidelity.h"
+#include <sys/ioctl.h>
+#include <termios.h>
+int main(void) {
+    int fd = S(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR);
+    struct winsize ws;
+    struct termios t;
+    S(SYS_ioctl, fd, TCGETS, &t);
+    S(SYS_ioctl, fd, TIOCGWINSZ, &ws);
+    S(SYS_ioctl, fd, TIOCGPGRP, &ws);
+    S(SYS_ioctl, fd, FIONREAD, &ws);
+    S(SYS_ioctl, fd, 0x402c542c, &t);
+    S(SYS_ioctl, fd, TIOCSWINSZ, &ws);
+    S(SYS_ioctl, fd, FIONBIO, &fd);
+    S(SYS_ioctl, fd, FIOCLEX);
+    S(SYS_ioctl, fd, TCFLSH, TCIFLUSH);
+    return 0;
+}

@@ -1,0 +1,8 @@
+#include "fidelity.h"
+#include <sys/resource.h>
+int main(void) {
+    struct rusage ru;
+    S(SYS_getrusage, 99, &ru);
+    S(SYS_getrusage, RUSAGE_SELF, NULL);
+    return 0;
+}
