@@ -108,6 +108,14 @@ static LOSSLESS_HIGH_WATER_BYTES: Global<u64> = Global::new(RING_BUFFER_BYTES as
 const SOCKADDR_MAX: u32 = 128;
 const NR_EXIT: u64 = 60;
 const NR_EXIT_GROUP: u64 = 231;
+const NR_EXECVE: u64 = 59;
+const NR_EXECVEAT: u64 = 322;
+/// Offset of `sp` in x86_64 `struct pt_regs`.
+const PT_REGS_SP_OFFSET: usize = 19 * 8;
+/// Most bytes of an execve environment pointer array read to count its
+/// entries (strace's `/* N vars */`): 512 pointers. Smaller reads follow when
+/// the array ends near the end of its mapping.
+const ENVP_READ_SIZES: [u32; 5] = [4096, 1024, 256, 64, 8];
 
 /// Offset of `r10` in x86_64 `struct pt_regs`; the syscall arguments live in
 /// r10, r9, r8, (ax, cx,) dx, si, di from there on, read with one copy.
@@ -776,6 +784,19 @@ fn capture_at_enter(
 #[inline(always)]
 fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: i64) {
     let nr = u64::from(state.nr);
+    // A failed execve's environment is still the caller's; a successful
+    // one's was read on the new stack by the exec tracepoint.
+    if (nr == NR_EXECVE || nr == NR_EXECVEAT) && ret < 0 {
+        let arg = envp_arg(nr);
+        emit_envp(
+            cfg,
+            state.capture_id,
+            tid,
+            nr,
+            arg,
+            arg_at(&state.args, arg),
+        );
+    }
     let Some(plan) = capture_plan(nr) else {
         return;
     };
@@ -841,6 +862,50 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
             &state.args,
             ret,
         );
+    }
+}
+
+/// The argument holding execve's (or execveat's) environment.
+#[inline(always)]
+fn envp_arg(nr: u64) -> u8 {
+    if nr == NR_EXECVEAT { 3 } else { 2 }
+}
+
+/// The pointer array of an environment, as a STRUCT payload of the env
+/// argument: user space counts the pointers up to the NULL.
+#[inline(always)]
+fn emit_envp(cfg: &CaptureConfig, capture_id: u32, tid: u32, nr: u64, arg: u8, envp: u64) {
+    if envp == 0 || cfg.flags & config::DECODE == 0 {
+        return;
+    }
+    let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
+        return;
+    };
+    for size in ENVP_READ_SIZES {
+        let size = bounded(size) as u32;
+        // SAFETY: the destination is this CPU's staging area and `size` fits
+        // it; the helper checks the user address.
+        let rc = unsafe {
+            generated::bpf_probe_read_user(
+                (*scratch).data.as_mut_ptr().cast::<c_void>(),
+                size,
+                envp as *const c_void,
+            )
+        };
+        if rc == 0 {
+            send_payload(
+                scratch,
+                capture_id,
+                tid,
+                nr,
+                arg,
+                payload::STRUCT,
+                0,
+                0,
+                size,
+            );
+            return;
+        }
     }
 }
 
@@ -1085,8 +1150,45 @@ pub fn renacer_sched_exec(ctx: TracePointContext) -> u32 {
     // old_pid: the tid that called execve (differs from tgid when a thread execs).
     // SAFETY: constant offset in the sched_process_exec record.
     let old_tid = unsafe { ctx.read_at::<i32>(16) }.unwrap_or(tid as i32) as u32;
+    emit_exec_envp(capture_id, tid);
     emit_process(kind::EXEC, capture_id, tgid, tid, old_tid);
     0
+}
+
+/// The environment execve passed, read on the new program's stack before
+/// the call returns: `argc`, then argv's pointers and NULL, then envp's.
+#[inline(always)]
+fn emit_exec_envp(capture_id: u32, tid: u32) {
+    // SAFETY: the value is copied out at once.
+    let Some(state) = (unsafe { INFLIGHT.get(&tid) }).copied() else {
+        return;
+    };
+    let nr = u64::from(state.nr);
+    if state.enter_ns == 0 || (nr != NR_EXECVE && nr != NR_EXECVEAT) {
+        return;
+    }
+    let Some(cfg) = capture_config(capture_id) else {
+        return;
+    };
+    // SAFETY: helpers on the current task; the pointer they return is only
+    // read through probe_read, which checks the access.
+    let sp = unsafe {
+        let regs = generated::bpf_task_pt_regs(generated::bpf_get_current_task_btf()) as *const u8;
+        bpf_probe_read_kernel(regs.wrapping_add(PT_REGS_SP_OFFSET).cast::<u64>())
+    };
+    let Ok(sp) = sp else {
+        return;
+    };
+    // SAFETY: probe_read checks the user address.
+    let Ok(argc) = (unsafe { bpf_probe_read_user(sp as *const u64) }) else {
+        return;
+    };
+    // The kernel limits argv to a few million entries; anything else is not
+    // a fresh stack.
+    if argc > 1 << 24 {
+        return;
+    }
+    emit_envp(cfg, capture_id, tid, nr, envp_arg(nr), sp + 8 * (argc + 2));
 }
 
 #[tracepoint(category = "sched", name = "sched_process_exit")]

@@ -6,6 +6,7 @@
 
 mod quote;
 mod sockaddr;
+mod structs;
 
 use std::fmt::Write as _;
 
@@ -123,6 +124,9 @@ const NR_FUTEX: u32 = 202;
 const NR_MQ_OPEN: u32 = 240;
 const NR_OPENAT: u32 = 257;
 const NR_MKNODAT: u32 = 259;
+const NR_IOCTL: u32 = 16;
+const NR_MREMAP: u32 = 25;
+const NR_ARCH_PRCTL: u32 = 158;
 
 // fcntl commands whose third argument strace leaves out.
 const F_GETFD: u64 = 1;
@@ -408,6 +412,22 @@ fn ioctl_cmd(v: u64) -> String {
     )
 }
 
+/// personality(2)'s persona: the type in the low byte, then flags;
+/// `0xffffffff` (the query) as it is.
+fn personality(v: u64) -> String {
+    let v = low32(v);
+    if v == 0xffff_ffff {
+        return hex(v);
+    }
+    let mut out = xlat::PERSONALITY_TYPE.format_enum(v & 0xff);
+    let flags = v & !0xff;
+    if flags != 0 {
+        out.push('|');
+        out.push_str(&xlat::PERSONALITY_FLAGS.format_flags(flags));
+    }
+    out
+}
+
 /// An xlat value with no `/* X_??? */` comment when unknown.
 fn enum_or_hex(table: &Xlat, v: u64) -> String {
     table.name(v).map_or_else(|| hex(v), str::to_owned)
@@ -601,7 +621,7 @@ impl Ctx<'_, '_, '_> {
             ArgType::FdPairOut => self.out_struct(i, fd_pair),
             ArgType::StatOut => self.out_struct(i, stat_struct),
             ArgType::Rlimit { infinity } => {
-                self.decoded(i, self.buffer(i), |b| rlimit_struct(b, infinity))
+                self.decoded(i, self.input(i), |b| rlimit_struct(b, infinity))
             }
             ArgType::RlimitOut { infinity } => self.out_struct(i, |b| rlimit_struct(b, infinity)),
             // A child was reaped only when the result is its pid.
@@ -661,7 +681,99 @@ impl Ctx<'_, '_, '_> {
             ArgType::FutexOp => xlat::FUTEX.format_enum(low32(v)),
             ArgType::PrctlOp => xlat::PR.format_enum(low32(v)),
             ArgType::Flags(table) => table.format_flags(low32(v)),
+            ArgType::Flags64(table) => table.format_flags(v),
             ArgType::Enum(table) => table.format_enum(low32(v)),
+            ArgType::EnvArray => self.env_array(i),
+            ArgType::Hidden => String::new(),
+            ArgType::IntOut => self.out_struct(i, structs::int_in_brackets),
+            ArgType::AddrOut => self.addr_out(i),
+            ArgType::SockLenInOut => self.decoded(i, self.input(i), structs::int_in_brackets),
+            ArgType::Utimens => self.decoded(i, self.input(i), structs::utimens),
+            ArgType::Timevals => self.decoded(i, self.input(i), structs::timevals),
+            ArgType::Utimbuf => self.decoded(i, self.input(i), structs::utimbuf),
+            ArgType::StackT => self.decoded(i, self.input(i), structs::stack_t),
+            ArgType::StackTOut => self.out_struct(i, structs::stack_t),
+            ArgType::OpenHow => self.decoded(i, self.input(i), structs::open_how),
+            ArgType::CloneArgs => self.decoded(i, self.input(i), structs::clone_args),
+            ArgType::SchedAttr => self.decoded(i, self.input(i), structs::sched_attr),
+            ArgType::SchedAttrOut => self.out_struct(i, structs::sched_attr),
+            ArgType::SchedParam => self.decoded(i, self.input(i), structs::sched_param),
+            ArgType::SchedParamOut => self.out_struct(i, structs::sched_param),
+            ArgType::CpuSet { .. } => self.decoded(i, self.buffer(i), structs::cpu_set),
+            ArgType::CpuSetOut => self.out_struct(i, structs::cpu_set),
+            ArgType::EpollEvent => self.decoded(i, self.input(i), structs::epoll_event),
+            ArgType::EpollEventsOut => match self.success() {
+                Some(n) => self.decoded(i, self.buffer(i), |b| structs::epoll_events(b, n)),
+                None => ptr(v),
+            },
+            ArgType::Itimerval => self.decoded(i, self.input(i), structs::itimerval),
+            ArgType::ItimervalOut => self.out_struct(i, structs::itimerval),
+            ArgType::Itimerspec => self.decoded(i, self.input(i), structs::itimerspec),
+            ArgType::ItimerspecOut => self.out_struct(i, structs::itimerspec),
+            ArgType::RusageOut => {
+                self.decoded(i, self.success().and(self.input(i)), structs::rusage)
+            }
+            ArgType::TimezoneOut => self.out_struct(i, structs::timezone),
+            ArgType::TimeoutIn => self.decoded(i, self.input(i), sockaddr::timespec),
+            ArgType::PrctlArg => hex(v),
+            ArgType::Personality => personality(v),
+            ArgType::SockOptVal { len_arg } => {
+                let len = low32(self.arg_value(len_arg));
+                self.decoded(i, self.buffer(i), |b| self.sockopt_value(b, len))
+            }
+            ArgType::SockOptValOut => {
+                // The length the kernel wrote back, read at exit.
+                let len = self
+                    .input(i + 1)
+                    .and_then(|b| field(b.bytes, 0).map(u32::from_ne_bytes));
+                match (self.success(), len) {
+                    (Some(_), Some(len)) => {
+                        self.decoded(i, self.buffer(i), |b| self.sockopt_value(b, u64::from(len)))
+                    }
+                    _ => ptr(v),
+                }
+            }
+        }
+    }
+
+    /// execve's environment: the address and `/* N vars */`.
+    fn env_array(&self, i: usize) -> String {
+        let v = self.arg_value(i);
+        match self
+            .captured
+            .input
+            .and_then(|b| structs::env_count(b.bytes))
+        {
+            Some(n) if v != 0 => format!("{} /* {n} vars */", ptr(v)),
+            _ => ptr(v),
+        }
+    }
+
+    /// An address the kernel stored through argument `i`: `[0x…]`; for
+    /// arch_prctl only with the GET operations (SET passes the value).
+    fn addr_out(&self, i: usize) -> String {
+        const ARCH_GET_GS: u64 = 0x1004;
+        const ARCH_GET_FS: u64 = 0x1003;
+        let v = self.arg_value(i);
+        if self.rec.nr == NR_ARCH_PRCTL
+            && !matches!(low32(self.arg_value(0)), ARCH_GET_FS | ARCH_GET_GS)
+        {
+            return hex(v);
+        }
+        self.out_struct(i, |b| {
+            Some(format!("[{}]", ptr(u64::from_ne_bytes(field(b, 0)?))))
+        })
+    }
+
+    /// A socket option value of `len` bytes, by level and name.
+    fn sockopt_value(&self, bytes: &[u8], len: u64) -> Option<String> {
+        const SOL_SOCKET: u64 = 1;
+        const SO_LINGER: u64 = 13;
+        let (level, name) = (low32(self.arg_value(1)), low32(self.arg_value(2)));
+        match (level, name, len) {
+            (SOL_SOCKET, SO_LINGER, 8) => structs::linger(bytes),
+            (_, _, 4) => structs::int_in_brackets(bytes),
+            _ => None,
         }
     }
 
@@ -795,6 +907,16 @@ impl Ctx<'_, '_, '_> {
             1024 => xlat::LEASE.format_enum(low32(v)),
             1026 => xlat::DNOTIFY.format_flags(v),
             1033 => xlat::SEALS.format_flags(v),
+            // Locks: read at exit, which for the getters is the answer.
+            cmd @ (5 | 6 | 7 | 36 | 37 | 38) => {
+                let getter = matches!(cmd, 5 | 36);
+                let bytes = if getter {
+                    self.success().and(self.input(2))
+                } else {
+                    self.input(2)
+                };
+                self.decoded(2, bytes, |b| structs::flock(b, getter))
+            }
             _ => hex(v),
         }
     }
@@ -820,6 +942,12 @@ impl Ctx<'_, '_, '_> {
                     _ => mode_at + 1,
                 }
             }
+            // The new address only with MREMAP_FIXED.
+            NR_MREMAP if self.arg_value(3) & 2 == 0 => 4,
+            // FIOCLEX and FIONCLEX take no argument.
+            NR_IOCTL if matches!(low32(self.arg_value(1)), 0x5450 | 0x5451) => 2,
+            // ARCH_GET_CPUID takes none either.
+            NR_ARCH_PRCTL if low32(self.arg_value(0)) == 0x1011 => 1,
             NR_FCNTL => match low32(self.arg_value(1)) {
                 F_GETFD | F_GETFL | F_GETOWN | F_GETSIG | F_GETLEASE | F_GETPIPE_SZ
                 | F_GET_SEALS => 2,
@@ -833,20 +961,21 @@ impl Ctx<'_, '_, '_> {
         let a = |i| self.arg_value(i);
         let val = || low32(a(2)).to_string();
         let val2 = || low32(a(3)).to_string();
+        let timeout = || self.decoded(3, self.input(3), sockaddr::timespec);
         let mut out = vec![ptr(a(0)), xlat::FUTEX.format_enum(low32(a(1)))];
         let rest: Vec<String> = match a(1) & 127 {
-            0 => vec![val(), ptr(a(3))],
-            6 | 13 => vec![ptr(a(3))],
+            0 => vec![val(), timeout()],
+            6 | 13 => vec![timeout()],
             9 => vec![
                 val(),
-                ptr(a(3)),
+                timeout(),
                 enum_or_hex(&xlat::FUTEX_BITSET, low32(a(5))),
             ],
             10 => vec![val(), enum_or_hex(&xlat::FUTEX_BITSET, low32(a(5)))],
             3 => vec![val(), val2(), ptr(a(4))],
             4 | 12 => vec![val(), val2(), ptr(a(4)), low32(a(5)).to_string()],
             5 => vec![val(), val2(), ptr(a(4)), futex_wake_op(low32(a(5)))],
-            11 => vec![val(), ptr(a(3)), ptr(a(4))],
+            11 => vec![val(), timeout(), ptr(a(4))],
             1 | 2 => vec![val()],
             7 | 8 => vec![],
             _ => vec![val(), ptr(a(3)), ptr(a(4)), hex(low32(a(5)))],
@@ -861,16 +990,29 @@ impl Ctx<'_, '_, '_> {
         let a = |i| self.arg_value(i);
         let option = low32(a(0));
         let mut out = vec![xlat::PR.format_enum(option)];
+        // What the second argument points at, read at exit.
+        let pointed = |decode: fn(&[u8]) -> Option<String>| self.out_struct(1, decode);
+        let name = |b: &[u8]| {
+            let end = b.iter().position(|&c| c == 0)?;
+            Some(quote::cstring(
+                CapturedBytes::new(&b[..end], false),
+                None,
+                self.opts.hex_strings,
+            ))
+        };
         let rest: Vec<String> = match option {
             // No arguments, or only a result.
             3 | 7 | 13 | 21 | 27 | 30 | 31 | 32 => vec![],
-            // A pointer the kernel fills, or a name pointer.
-            1 | 5 | 9 | 11 | 15 | 16 | 19 | 25 | 37 => vec![ptr(a(1))],
+            1 => vec![xlat::signal(int(a(1)))],
+            2 => vec![pointed(|b| {
+                let sig = i32::from_ne_bytes(field(b, 0)?);
+                Some(format!("[{}]", xlat::signal(sig)))
+            })],
+            5 | 9 | 11 | 19 | 25 | 37 => vec![pointed(structs::int_in_brackets)],
+            15 | 16 => vec![self.decoded(1, self.success().and(self.buffer(1)), name)],
             8 | 10 | 12 | 14 | 20 | 36 => vec![a(1).to_string()],
             29 => vec![(a(1) as i64).to_string()],
             38 | 41 | 57 => vec![a(1).to_string(), hex(a(2)), hex(a(3)), hex(a(4))],
-            2 if a(1) > 128 => vec![a(1).to_string()],
-            2 => vec![xlat::signal(int(a(1)))],
             4 => vec![xlat::SUID_DUMP.format_enum(a(1))],
             22 => match a(1) {
                 1 => vec![xlat::SECCOMP_MODE.format_enum(1)],
@@ -915,7 +1057,10 @@ impl Ctx<'_, '_, '_> {
             NR_FUTEX => self.futex(),
             NR_CLONE => self.clone(),
             NR_PRCTL => self.prctl(),
-            _ => (0..self.visible_args()).map(|i| self.arg(i)).collect(),
+            _ => (0..self.visible_args())
+                .filter(|&i| self.sig.args.get(i) != Some(&ArgType::Hidden))
+                .map(|i| self.arg(i))
+                .collect(),
         }
     }
 
@@ -1017,7 +1162,19 @@ pub fn decode_return(rec: &SyscallRecord) -> String {
         Some(RetType::Hex) => hex(u),
         Some(RetType::Octal) if u == 0 => "0".to_owned(),
         Some(RetType::Octal) => format!("0{u:o}"),
-        Some(RetType::Int | RetType::Fd) | None => ret.to_string(),
+        Some(RetType::Named(table)) => match table.name(u) {
+            Some(name) => format!("{ret} ({name})"),
+            None => ret.to_string(),
+        },
+        Some(RetType::HexFlags(table)) if u != 0 => {
+            format!("{} ({})", hex(u), table.format_flags(u))
+        }
+        Some(RetType::Personality) => format!("{} ({})", hex(u), personality(u)),
+        Some(RetType::Time) => format!("{ret} ({}+0000)", structs::utc_date(ret)),
+        Some(RetType::Ready) if ret == 0 => "0 (Timeout)".to_owned(),
+        Some(RetType::Int | RetType::Fd | RetType::HexFlags(_) | RetType::Ready) | None => {
+            ret.to_string()
+        }
     }
 }
 

@@ -36,7 +36,9 @@ pub enum ArgType {
     /// A NUL-terminated string, read at enter, cut at the `-s` limit.
     Str,
     /// A buffer read at enter whose length is argument `len_arg` (write-like).
-    Buf { len_arg: usize },
+    Buf {
+        len_arg: usize,
+    },
     /// A buffer filled by the kernel whose length is the return value (read-like).
     OutBuf,
     /// Like [`ArgType::OutBuf`], but strace prints every byte in hex (getrandom).
@@ -46,13 +48,19 @@ pub enum ArgType {
     /// A NULL-terminated array of strings (execve argv).
     StrArray,
     /// A socket address read at enter whose length is argument `len_arg`.
-    SockAddr { len_arg: usize },
+    SockAddr {
+        len_arg: usize,
+    },
     /// A socket address written by the kernel (accept, recvfrom...).
     SockAddrOut,
     /// An iovec array read at enter, its length in argument `count_arg` (writev).
-    Iovec { count_arg: usize },
+    Iovec {
+        count_arg: usize,
+    },
     /// An iovec array the kernel fills, its data as long as the result (readv).
-    IovecOut { count_arg: usize },
+    IovecOut {
+        count_arg: usize,
+    },
     /// A `struct msghdr` read at enter (sendmsg).
     Msghdr,
     /// A `struct msghdr` the kernel fills (recvmsg).
@@ -61,9 +69,13 @@ pub enum ArgType {
     FdPairOut,
     /// A `struct rlimit` read at enter (setrlimit). `infinity` is how strace
     /// names `RLIM_INFINITY` for this call.
-    Rlimit { infinity: &'static str },
+    Rlimit {
+        infinity: &'static str,
+    },
     /// A `struct rlimit` the kernel fills (getrlimit, prlimit64's old limit).
-    RlimitOut { infinity: &'static str },
+    RlimitOut {
+        infinity: &'static str,
+    },
     /// A signal set the call reads (`[INT TERM]`, `~[RTMIN RT_1]`).
     Sigset,
     /// A signal set the kernel fills.
@@ -124,6 +136,74 @@ pub enum ArgType {
     FutexOp,
     /// A prctl(2) option; the remaining arguments depend on it.
     PrctlOp,
+    /// execve's environment: its address and `/* N vars */`, the count from
+    /// the pointer array the kernel side read (on the new stack when the
+    /// call succeeded).
+    EnvArray,
+    /// An argument strace does not print (preadv2's high offset word).
+    Hidden,
+    /// An `int` the kernel fills: `[N]`.
+    IntOut,
+    /// An address the kernel fills: `[0x…]` or `[NULL]`.
+    AddrOut,
+    /// A `socklen_t` the caller passes and the kernel updates: `[N]`.
+    SockLenInOut,
+    /// A `struct timespec[2]` (utimensat) with `UTIME_NOW`/`UTIME_OMIT`.
+    Utimens,
+    /// A `struct timeval[2]` (utimes, futimesat).
+    Timevals,
+    /// A `struct utimbuf` (utime).
+    Utimbuf,
+    /// A `stack_t` the call reads / the kernel fills (sigaltstack).
+    StackT,
+    StackTOut,
+    /// A `struct open_how` (openat2).
+    OpenHow,
+    /// A `struct clone_args` (clone3).
+    CloneArgs,
+    /// A `struct sched_attr` the call reads / the kernel fills.
+    SchedAttr,
+    SchedAttrOut,
+    /// A `struct sched_param` the call reads / the kernel fills: `[prio]`.
+    SchedParam,
+    SchedParamOut,
+    /// A CPU set the call reads (length in argument `len_arg`) / the kernel
+    /// fills (as long as the result).
+    CpuSet {
+        len_arg: usize,
+    },
+    CpuSetOut,
+    /// A `struct epoll_event` the call reads (epoll_ctl).
+    EpollEvent,
+    /// The `struct epoll_event` array the kernel fills, one per result.
+    EpollEventsOut,
+    /// A `struct itimerval` the call reads / the kernel fills.
+    Itimerval,
+    ItimervalOut,
+    /// A `struct itimerspec` the call reads / the kernel fills.
+    Itimerspec,
+    ItimerspecOut,
+    /// A `struct rusage` the kernel fills, abbreviated.
+    RusageOut,
+    /// A `struct timezone` the kernel fills.
+    TimezoneOut,
+    /// A `struct timespec` the call reads, read at exit (futex's timeout,
+    /// which is not a pointer for every operation).
+    TimeoutIn,
+    /// prctl(2)'s second argument: a value, or a pointer to an int or a
+    /// 16-byte name, by option; the pointed-to bytes are read at exit.
+    PrctlArg,
+    /// personality(2)'s persona: `PER_LINUX|ADDR_NO_RANDOMIZE`.
+    Personality,
+    /// A socket option value the call reads, `len_arg` bytes long: `[1]`
+    /// for an int, `{l_onoff=1, l_linger=5}` for a linger.
+    SockOptVal {
+        len_arg: usize,
+    },
+    /// A socket option value the kernel fills, as long as the updated length.
+    SockOptValOut,
+    /// A flag set from an `xlat` table over all 64 bits (`unsigned long`).
+    Flags64(&'static Xlat),
     /// A flag set from an `xlat` table.
     Flags(&'static Xlat),
     /// One value from an `xlat` table.
@@ -151,6 +231,19 @@ impl ArgType {
                 | Self::SigsetOut
                 | Self::SigactionOut
                 | Self::WaitStatusOut
+                | Self::IntOut
+                | Self::AddrOut
+                | Self::SockLenInOut
+                | Self::StackTOut
+                | Self::SchedAttrOut
+                | Self::SchedParamOut
+                | Self::CpuSetOut
+                | Self::EpollEventsOut
+                | Self::ItimervalOut
+                | Self::ItimerspecOut
+                | Self::RusageOut
+                | Self::TimezoneOut
+                | Self::SockOptValOut
         )
     }
 }
@@ -168,6 +261,16 @@ pub enum RetType {
     Hex,
     /// Octal with a leading zero (umask).
     Octal,
+    /// Decimal and the value's name: `3 (SCHED_BATCH)`.
+    Named(&'static Xlat),
+    /// Hex and the flags' names: `0x3ff (MEMBARRIER_CMD_GLOBAL|...)`.
+    HexFlags(&'static Xlat),
+    /// personality(2)'s previous persona: `0x40000 (PER_LINUX|ADDR_NO_RANDOMIZE)`.
+    Personality,
+    /// Seconds since the epoch and the date: `1796526646 (2026-12-06T03:10:46+0000)`.
+    Time,
+    /// poll/select: decimal, `0 (Timeout)` when nothing was ready.
+    Ready,
 }
 
 /// strace's syscall classes, as used by `trace=%file` etc.
@@ -255,7 +358,7 @@ const CL: Classes = Classes::CLOCK;
 const NONE: Classes = Classes::NONE;
 
 use ArgType::*;
-use RetType::{Fd as RFd, Hex as RHex, Int as RInt, Octal, Ptr as RPtr};
+use RetType::{Fd as RFd, Int as RInt, Named, Octal, Ptr as RPtr, Ready};
 
 /// Every syscall of [`crate::syscalls::TABLE`], sorted by number. Classes
 /// follow strace's x86_64 `syscallent.h`.
@@ -268,7 +371,7 @@ const SIGNATURES: &[Signature] = &[
     s(4, "stat", &[Path, StatOut], RInt, F.or(ST).or(STA)),
     s(5, "fstat", &[Fd, StatOut], RInt, D.or(FST).or(STA)),
     s(6, "lstat", &[Path, StatOut], RInt, F.or(LST).or(STA)),
-    s(7, "poll", &[Ptr, UInt, Int], RInt, D),
+    s(7, "poll", &[Ptr, UInt, Int], Ready, D),
     s(8, "lseek", &[Fd, Long, Whence], RInt, D),
     s(9, "mmap", &[Ptr, Size, ProtFlags, MapFlags, Fd, Hex], RPtr, D.or(M)),
     s(10, "mprotect", &[Ptr, Size, ProtFlags], RInt, M),
@@ -284,7 +387,7 @@ const SIGNATURES: &[Signature] = &[
     s(20, "writev", &[Fd, Iovec { count_arg: 2 }, Int], RInt, D),
     s(21, "access", &[Path, AccessMode], RInt, F),
     s(22, "pipe", &[FdPairOut], RInt, D),
-    s(23, "select", &[Int, Ptr, Ptr, Ptr, Ptr], RInt, D),
+    s(23, "select", &[Int, Ptr, Ptr, Ptr, Ptr], Ready, D),
     s(24, "sched_yield", &[], RInt, NONE),
     s(25, "mremap", &[Ptr, Size, Size, Flags(&x::MREMAP), Ptr], RPtr, M),
     s(26, "msync", &[Ptr, Size, Flags(&x::MSYNC)], RInt, M),
@@ -297,14 +400,14 @@ const SIGNATURES: &[Signature] = &[
     s(33, "dup2", &[Fd, Fd], RFd, D),
     s(34, "pause", &[], RInt, S),
     s(35, "nanosleep", &[Timespec, OutPtr], RInt, NONE),
-    s(36, "getitimer", &[Enum(&x::ITIMER), OutPtr], RInt, NONE),
+    s(36, "getitimer", &[Enum(&x::ITIMER), ItimervalOut], RInt, NONE),
     s(37, "alarm", &[UInt], RInt, NONE),
-    s(38, "setitimer", &[Enum(&x::ITIMER), Ptr, OutPtr], RInt, NONE),
+    s(38, "setitimer", &[Enum(&x::ITIMER), Itimerval, ItimervalOut], RInt, NONE),
     s(39, "getpid", &[], RInt, PU),
     s(40, "sendfile", &[Fd, Fd, Ptr, Size], RInt, D.or(N)),
     s(41, "socket", &[SockFamily, SockType, SockProto], RFd, N),
     s(42, "connect", &[Fd, SockAddr { len_arg: 2 }, UInt], RInt, N),
-    s(43, "accept", &[Fd, SockAddrOut, OutPtr], RFd, N),
+    s(43, "accept", &[Fd, SockAddrOut, SockLenInOut], RFd, N),
     s(44, "sendto", &[Fd, Buf { len_arg: 2 }, Size, Flags(&x::MSG), SockAddr { len_arg: 5 }, UInt], RInt, N),
     s(45, "recvfrom", &[Fd, OutBuf, Size, Flags(&x::MSG), SockAddrOut, OutPtr], RInt, N),
     s(46, "sendmsg", &[Fd, Msghdr, Flags(&x::MSG)], RInt, N),
@@ -312,17 +415,17 @@ const SIGNATURES: &[Signature] = &[
     s(48, "shutdown", &[Fd, Enum(&x::SHUT)], RInt, N),
     s(49, "bind", &[Fd, SockAddr { len_arg: 2 }, UInt], RInt, N),
     s(50, "listen", &[Fd, Int], RInt, N),
-    s(51, "getsockname", &[Fd, SockAddrOut, OutPtr], RInt, N),
-    s(52, "getpeername", &[Fd, SockAddrOut, OutPtr], RInt, N),
+    s(51, "getsockname", &[Fd, SockAddrOut, SockLenInOut], RInt, N),
+    s(52, "getpeername", &[Fd, SockAddrOut, SockLenInOut], RInt, N),
     s(53, "socketpair", &[SockFamily, SockType, SockProto, FdPairOut], RInt, N),
-    s(54, "setsockopt", &[Fd, Enum(&x::SOL), SockOptName, Ptr, UInt], RInt, N),
-    s(55, "getsockopt", &[Fd, Enum(&x::SOL), SockOptName, OutPtr, OutPtr], RInt, N),
+    s(54, "setsockopt", &[Fd, Enum(&x::SOL), SockOptName, SockOptVal { len_arg: 4 }, UInt], RInt, N),
+    s(55, "getsockopt", &[Fd, Enum(&x::SOL), SockOptName, SockOptValOut, SockLenInOut], RInt, N),
     s(56, "clone", &[CloneFlags, Ptr, Ptr, Ptr, Ptr], RInt, P),
     s(57, "fork", &[], RInt, P),
     s(58, "vfork", &[], RInt, P),
-    s(59, "execve", &[Path, StrArray, Ptr], RInt, F.or(P)),
+    s(59, "execve", &[Path, StrArray, EnvArray], RInt, F.or(P)),
     s(60, "exit", &[Int], RInt, P),
-    s(61, "wait4", &[Int, WaitStatusOut, Flags(&x::WAIT), OutPtr], RInt, P),
+    s(61, "wait4", &[Int, WaitStatusOut, Flags(&x::WAIT), RusageOut], RInt, P),
     s(62, "kill", &[Int, Signal], RInt, S.or(P)),
     s(63, "uname", &[OutPtr], RInt, NONE),
     s(64, "semget", &[Hex, Int, Hex], RInt, I),
@@ -357,8 +460,8 @@ const SIGNATURES: &[Signature] = &[
     s(93, "fchown", &[Fd, Uid, Uid], RInt, D),
     s(94, "lchown", &[Path, Uid, Uid], RInt, F),
     s(95, "umask", &[Mode], Octal, NONE),
-    s(96, "gettimeofday", &[OutPtr, OutPtr], RInt, CL),
-    s(97, "getrlimit", &[Enum(&x::RLIMIT), RlimitOut { infinity: "RLIM_INFINITY" }], RInt, NONE),
+    s(96, "gettimeofday", &[OutPtr, TimezoneOut], RInt, CL),
+    s(97, "getrlimit", &[Enum(&x::RLIMIT), RlimitOut { infinity: "RLIM64_INFINITY" }], RInt, NONE),
     s(98, "getrusage", &[Enum(&x::RUSAGE), OutPtr], RInt, NONE),
     s(99, "sysinfo", &[OutPtr], RInt, NONE),
     s(100, "times", &[OutPtr], RInt, NONE),
@@ -389,24 +492,24 @@ const SIGNATURES: &[Signature] = &[
     s(125, "capget", &[Ptr, OutPtr], RInt, C),
     s(126, "capset", &[Ptr, Ptr], RInt, C),
     s(127, "rt_sigpending", &[SigsetOut, Size], RInt, S),
-    s(128, "rt_sigtimedwait", &[Ptr, OutPtr, Timespec, Size], RInt, S),
+    s(128, "rt_sigtimedwait", &[Sigset, OutPtr, Timespec, Size], RInt, S),
     s(129, "rt_sigqueueinfo", &[Int, Signal, Ptr], RInt, S.or(P)),
     s(130, "rt_sigsuspend", &[Sigset, Size], RInt, S),
-    s(131, "sigaltstack", &[Ptr, OutPtr], RInt, S),
-    s(132, "utime", &[Path, Ptr], RInt, F),
+    s(131, "sigaltstack", &[StackT, StackTOut], RInt, S),
+    s(132, "utime", &[Path, Utimbuf], RInt, F),
     s(133, "mknod", &[Path, FileMode, Dev], RInt, F),
     s(134, "uselib", &[Path], RInt, F),
-    s(135, "personality", &[Hex], RHex, NONE),
+    s(135, "personality", &[Personality], RetType::Personality, NONE),
     s(136, "ustat", &[Hex, OutPtr], RInt, SFA),
     s(137, "statfs", &[Path, OutPtr], RInt, F.or(SF).or(SFA)),
     s(138, "fstatfs", &[Fd, OutPtr], RInt, D.or(FSF).or(SFA)),
     s(139, "sysfs", &[Int, Hex, Hex], RInt, NONE),
     s(140, "getpriority", &[Enum(&x::PRIO), Int], RInt, NONE),
     s(141, "setpriority", &[Enum(&x::PRIO), Int, Int], RInt, NONE),
-    s(142, "sched_setparam", &[Int, Ptr], RInt, NONE),
-    s(143, "sched_getparam", &[Int, OutPtr], RInt, NONE),
-    s(144, "sched_setscheduler", &[Int, Enum(&x::SCHED), Ptr], RInt, NONE),
-    s(145, "sched_getscheduler", &[Int], RInt, NONE),
+    s(142, "sched_setparam", &[Int, SchedParam], RInt, NONE),
+    s(143, "sched_getparam", &[Int, SchedParamOut], RInt, NONE),
+    s(144, "sched_setscheduler", &[Int, Enum(&x::SCHED), SchedParam], RInt, NONE),
+    s(145, "sched_getscheduler", &[Int], Named(&x::SCHED), NONE),
     s(146, "sched_get_priority_max", &[Enum(&x::SCHED)], RInt, NONE),
     s(147, "sched_get_priority_min", &[Enum(&x::SCHED)], RInt, NONE),
     s(148, "sched_rr_get_interval", &[Int, TimespecOut], RInt, NONE),
@@ -418,15 +521,15 @@ const SIGNATURES: &[Signature] = &[
     s(154, "modify_ldt", &[Int, Ptr, Size], RInt, NONE),
     s(155, "pivot_root", &[Path, Path], RInt, F),
     s(156, "_sysctl", &[Ptr], RInt, NONE),
-    s(157, "prctl", &[PrctlOp, Hex, Hex, Hex, Hex], RInt, C),
-    s(158, "arch_prctl", &[Enum(&x::ARCH), Ptr], RInt, NONE),
+    s(157, "prctl", &[PrctlOp, PrctlArg, Hex, Hex, Hex], RInt, C),
+    s(158, "arch_prctl", &[Enum(&x::ARCH), AddrOut], RInt, NONE),
     s(159, "adjtimex", &[Ptr], RInt, CL),
     s(160, "setrlimit", &[Enum(&x::RLIMIT), Rlimit { infinity: "RLIM_INFINITY" }], RInt, NONE),
     s(161, "chroot", &[Path], RInt, F),
     s(162, "sync", &[], RInt, NONE),
     s(163, "acct", &[Path], RInt, F),
     s(164, "settimeofday", &[Ptr, Ptr], RInt, CL),
-    s(165, "mount", &[Path, Path, Str, Flags(&x::MOUNT), Ptr], RInt, F),
+    s(165, "mount", &[Path, Path, Str, Flags(&x::MOUNT), Str], RInt, F),
     s(166, "umount2", &[Path, Flags(&x::UMOUNT)], RInt, F),
     s(167, "swapon", &[Path, Hex], RInt, F),
     s(168, "swapoff", &[Path], RInt, F),
@@ -462,13 +565,13 @@ const SIGNATURES: &[Signature] = &[
     s(198, "lremovexattr", &[Path, Str], RInt, F),
     s(199, "fremovexattr", &[Fd, Str], RInt, D),
     s(200, "tkill", &[Int, Signal], RInt, S.or(P)),
-    s(201, "time", &[OutPtr], RInt, CL),
-    s(202, "futex", &[Ptr, FutexOp, UInt, Ptr, Ptr, UInt], RInt, NONE),
-    s(203, "sched_setaffinity", &[Int, UInt, Ptr], RInt, NONE),
-    s(204, "sched_getaffinity", &[Int, UInt, OutPtr], RInt, NONE),
+    s(201, "time", &[OutPtr], RetType::Time, CL),
+    s(202, "futex", &[Ptr, FutexOp, UInt, TimeoutIn, Ptr, UInt], RInt, NONE),
+    s(203, "sched_setaffinity", &[Int, UInt, CpuSet { len_arg: 1 }], RInt, NONE),
+    s(204, "sched_getaffinity", &[Int, UInt, CpuSetOut], RInt, NONE),
     s(205, "set_thread_area", &[Ptr], RInt, NONE),
-    s(206, "io_setup", &[UInt, OutPtr], RInt, M),
-    s(207, "io_destroy", &[Hex], RInt, M),
+    s(206, "io_setup", &[UInt, AddrOut], RInt, M),
+    s(207, "io_destroy", &[Ptr], RInt, M),
     s(208, "io_getevents", &[Hex, Long, Long, OutPtr, Timespec], RInt, NONE),
     s(209, "io_submit", &[Hex, Long, Ptr], RInt, NONE),
     s(210, "io_cancel", &[Hex, Ptr, OutPtr], RInt, NONE),
@@ -479,13 +582,13 @@ const SIGNATURES: &[Signature] = &[
     s(215, "epoll_wait_old", &[Hex, Hex, Hex, Hex], RInt, NONE),
     s(216, "remap_file_pages", &[Ptr, Size, ProtFlags, Size, MapFlags], RInt, M),
     s(217, "getdents64", &[Fd, OutPtr, UInt], RInt, D),
-    s(218, "set_tid_address", &[Ptr], RInt, NONE),
+    s(218, "set_tid_address", &[Hex], RInt, NONE),
     s(219, "restart_syscall", &[], RInt, NONE),
     s(220, "semtimedop", &[Int, Ptr, Size, Timespec], RInt, I),
     s(221, "fadvise64", &[Fd, Long, Long, Enum(&x::FADV)], RInt, D),
     s(222, "timer_create", &[Enum(&x::CLOCK), Ptr, OutPtr], RInt, NONE),
-    s(223, "timer_settime", &[Int, Flags(&x::TIMER), Ptr, OutPtr], RInt, NONE),
-    s(224, "timer_gettime", &[Int, OutPtr], RInt, NONE),
+    s(223, "timer_settime", &[Int, Flags(&x::TIMER), Itimerspec, ItimerspecOut], RInt, NONE),
+    s(224, "timer_gettime", &[Int, ItimerspecOut], RInt, NONE),
     s(225, "timer_getoverrun", &[Int], RInt, NONE),
     s(226, "timer_delete", &[Int], RInt, NONE),
     s(227, "clock_settime", &[Enum(&x::CLOCK), Timespec], RInt, CL),
@@ -493,10 +596,10 @@ const SIGNATURES: &[Signature] = &[
     s(229, "clock_getres", &[Enum(&x::CLOCK), TimespecOut], RInt, CL),
     s(230, "clock_nanosleep", &[Enum(&x::CLOCK), Flags(&x::TIMER), Timespec, OutPtr], RInt, NONE),
     s(231, "exit_group", &[Int], RInt, P),
-    s(232, "epoll_wait", &[Fd, OutPtr, Int, Int], RInt, D),
-    s(233, "epoll_ctl", &[Fd, Enum(&x::EPOLL_CTL), Fd, Ptr], RInt, D),
+    s(232, "epoll_wait", &[Fd, EpollEventsOut, Int, Int], RInt, D),
+    s(233, "epoll_ctl", &[Fd, Enum(&x::EPOLL_CTL), Fd, EpollEvent], RInt, D),
     s(234, "tgkill", &[Int, Int, Signal], RInt, S.or(P)),
-    s(235, "utimes", &[Path, Ptr], RInt, F),
+    s(235, "utimes", &[Path, Timevals], RInt, F),
     s(236, "vserver", &[Hex, Hex, Hex, Hex, Hex], RInt, NONE),
     s(237, "mbind", &[Ptr, Size, Enum(&x::MPOL), Ptr, Size, Hex], RInt, M),
     s(238, "set_mempolicy", &[Enum(&x::MPOL), Ptr, Size], RInt, M),
@@ -522,7 +625,7 @@ const SIGNATURES: &[Signature] = &[
     s(258, "mkdirat", &[DirFd, Path, Mode], RInt, D.or(F)),
     s(259, "mknodat", &[DirFd, Path, FileMode, Dev], RInt, D.or(F)),
     s(260, "fchownat", &[DirFd, Path, Uid, Uid, AtFlags], RInt, D.or(F)),
-    s(261, "futimesat", &[DirFd, Path, Ptr], RInt, D.or(F)),
+    s(261, "futimesat", &[DirFd, Path, Timevals], RInt, D.or(F)),
     s(262, "newfstatat", &[DirFd, Path, StatOut, AtFlags], RInt, D.or(F).or(FST).or(STA)),
     s(263, "unlinkat", &[DirFd, Path, AtFlags], RInt, D.or(F)),
     s(264, "renameat", &[DirFd, Path, DirFd, Path], RInt, D.or(F)),
@@ -531,8 +634,8 @@ const SIGNATURES: &[Signature] = &[
     s(267, "readlinkat", &[DirFd, Path, OutBuf, Size], RInt, D.or(F)),
     s(268, "fchmodat", &[DirFd, Path, Mode], RInt, D.or(F)),
     s(269, "faccessat", &[DirFd, Path, AccessMode], RInt, D.or(F)),
-    s(270, "pselect6", &[Int, Ptr, Ptr, Ptr, Timespec, Ptr], RInt, D),
-    s(271, "ppoll", &[Ptr, UInt, Timespec, Ptr, Size], RInt, D),
+    s(270, "pselect6", &[Int, Ptr, Ptr, Ptr, Timespec, Ptr], Ready, D),
+    s(271, "ppoll", &[Ptr, UInt, Timespec, Ptr, Size], Ready, D),
     s(272, "unshare", &[Flags(&x::CLONE)], RInt, NONE),
     s(273, "set_robust_list", &[Ptr, Size], RInt, NONE),
     s(274, "get_robust_list", &[Int, OutPtr, OutPtr], RInt, NONE),
@@ -541,16 +644,16 @@ const SIGNATURES: &[Signature] = &[
     s(277, "sync_file_range", &[Fd, Long, Long, Flags(&x::SYNC_FILE_RANGE)], RInt, D),
     s(278, "vmsplice", &[Fd, Ptr, Size, Flags(&x::SPLICE)], RInt, D),
     s(279, "move_pages", &[Int, Size, Ptr, Ptr, OutPtr, Hex], RInt, M),
-    s(280, "utimensat", &[DirFd, Path, Ptr, AtFlags], RInt, D.or(F)),
-    s(281, "epoll_pwait", &[Fd, OutPtr, Int, Int, Ptr, Size], RInt, D),
-    s(282, "signalfd", &[Fd, Ptr, Size], RFd, D.or(S)),
+    s(280, "utimensat", &[DirFd, Path, Utimens, AtFlags], RInt, D.or(F)),
+    s(281, "epoll_pwait", &[Fd, EpollEventsOut, Int, Int, Ptr, Size], RInt, D),
+    s(282, "signalfd", &[Fd, Sigset, Size], RFd, D.or(S)),
     s(283, "timerfd_create", &[Enum(&x::CLOCK), Flags(&x::TFD)], RFd, D),
     s(284, "eventfd", &[UInt], RFd, D),
     s(285, "fallocate", &[Fd, Flags(&x::FALLOC), Long, Long], RInt, D),
-    s(286, "timerfd_settime", &[Fd, Flags(&x::TFD), Ptr, OutPtr], RInt, D),
-    s(287, "timerfd_gettime", &[Fd, OutPtr], RInt, D),
-    s(288, "accept4", &[Fd, SockAddrOut, OutPtr, Flags(&x::SOCK_FLAGS)], RFd, N),
-    s(289, "signalfd4", &[Fd, Ptr, Size, Flags(&x::SFD)], RFd, D.or(S)),
+    s(286, "timerfd_settime", &[Fd, Flags(&x::TFD), Itimerspec, ItimerspecOut], RInt, D),
+    s(287, "timerfd_gettime", &[Fd, ItimerspecOut], RInt, D),
+    s(288, "accept4", &[Fd, SockAddrOut, SockLenInOut, Flags(&x::SOCK_FLAGS)], RFd, N),
+    s(289, "signalfd4", &[Fd, Sigset, Size, Flags(&x::SFD)], RFd, D.or(S)),
     s(290, "eventfd2", &[UInt, Flags(&x::EFD)], RFd, D),
     s(291, "epoll_create1", &[Flags(&x::EPOLL_FLAGS)], RFd, D),
     s(292, "dup3", &[Fd, Fd, Flags(&x::OPEN)], RFd, D),
@@ -561,9 +664,9 @@ const SIGNATURES: &[Signature] = &[
     s(297, "rt_tgsigqueueinfo", &[Int, Int, Signal, Ptr], RInt, P.or(S)),
     s(298, "perf_event_open", &[Ptr, Int, Int, Fd, Hex], RFd, D),
     s(299, "recvmmsg", &[Fd, OutPtr, UInt, Flags(&x::MSG), Timespec], RInt, N),
-    s(300, "fanotify_init", &[Hex, Hex], RFd, D),
+    s(300, "fanotify_init", &[Enum(&x::FAN_CLASS), OpenFlags], RFd, D),
     s(301, "fanotify_mark", &[Fd, Hex, Hex, DirFd, Path], RInt, D.or(F)),
-    s(302, "prlimit64", &[Int, Enum(&x::RLIMIT), Ptr, RlimitOut { infinity: "RLIM64_INFINITY" }], RInt, NONE),
+    s(302, "prlimit64", &[Int, Enum(&x::RLIMIT), Rlimit { infinity: "RLIM64_INFINITY" }, RlimitOut { infinity: "RLIM64_INFINITY" }], RInt, NONE),
     s(303, "name_to_handle_at", &[DirFd, Path, OutPtr, OutPtr, AtFlags], RInt, D.or(F)),
     s(304, "open_by_handle_at", &[Fd, Ptr, OpenFlags], RFd, D),
     s(305, "clock_adjtime", &[Enum(&x::CLOCK), Ptr], RInt, CL),
@@ -575,27 +678,27 @@ const SIGNATURES: &[Signature] = &[
     s(311, "process_vm_writev", &[Int, Ptr, Size, Ptr, Size, Hex], RInt, NONE),
     s(312, "kcmp", &[Int, Int, Int, Hex, Hex], RInt, NONE),
     s(313, "finit_module", &[Fd, Str, Hex], RInt, D),
-    s(314, "sched_setattr", &[Int, Ptr, UInt], RInt, NONE),
-    s(315, "sched_getattr", &[Int, OutPtr, UInt, UInt], RInt, NONE),
+    s(314, "sched_setattr", &[Int, SchedAttr, UInt], RInt, NONE),
+    s(315, "sched_getattr", &[Int, SchedAttrOut, UInt, UInt], RInt, NONE),
     s(316, "renameat2", &[DirFd, Path, DirFd, Path, Flags(&x::RENAME)], RInt, D.or(F)),
     s(317, "seccomp", &[Enum(&x::SECCOMP), Hex, Ptr], RInt, NONE),
     s(318, "getrandom", &[OutBufHex, Size, Flags(&x::GRND)], RInt, NONE),
     s(319, "memfd_create", &[Str, Flags(&x::MFD)], RFd, D),
     s(320, "kexec_file_load", &[Fd, Fd, Size, Buf { len_arg: 2 }, Hex], RInt, D),
     s(321, "bpf", &[Enum(&x::BPF), Ptr, UInt], RInt, D),
-    s(322, "execveat", &[DirFd, Path, StrArray, Ptr, AtFlags], RInt, D.or(F).or(P)),
+    s(322, "execveat", &[DirFd, Path, StrArray, EnvArray, AtFlags], RInt, D.or(F).or(P)),
     s(323, "userfaultfd", &[Flags(&x::OPEN)], RFd, D),
-    s(324, "membarrier", &[Hex, Hex, Int], RInt, NONE),
+    s(324, "membarrier", &[Enum(&x::MEMBARRIER_CMD), Hex, Int], RetType::HexFlags(&x::MEMBARRIER_CMD), NONE),
     s(325, "mlock2", &[Ptr, Size, Flags(&x::MLOCK)], RInt, M),
     s(326, "copy_file_range", &[Fd, Ptr, Fd, Ptr, Size, UInt], RInt, D),
-    s(327, "preadv2", &[Fd, IovecOut { count_arg: 2 }, Int, Long, Long, Flags(&x::RWF)], RInt, D),
-    s(328, "pwritev2", &[Fd, Iovec { count_arg: 2 }, Int, Long, Long, Flags(&x::RWF)], RInt, D),
+    s(327, "preadv2", &[Fd, IovecOut { count_arg: 2 }, Int, Long, Hidden, Flags(&x::RWF)], RInt, D),
+    s(328, "pwritev2", &[Fd, Iovec { count_arg: 2 }, Int, Long, Hidden, Flags(&x::RWF)], RInt, D),
     s(329, "pkey_mprotect", &[Ptr, Size, ProtFlags, Int], RInt, M),
-    s(330, "pkey_alloc", &[Hex, Hex], RInt, NONE),
+    s(330, "pkey_alloc", &[Hex, Flags64(&x::PKEY_ACCESS)], RInt, NONE),
     s(331, "pkey_free", &[Int], RInt, NONE),
     s(332, "statx", &[DirFd, Path, StatxFlags, Flags(&x::STATX), StatxOut], RInt, D.or(F).or(FST).or(STA)),
     s(333, "io_pgetevents", &[Hex, Long, Long, OutPtr, Timespec, Ptr], RInt, NONE),
-    s(334, "rseq", &[Ptr, Hex, Hex, Hex], RInt, NONE),
+    s(334, "rseq", &[Hex, Hex, Hex, Hex], RInt, NONE),
     s(335, "uretprobe", &[], RInt, NONE),
     s(336, "uprobe", &[], RInt, NONE),
     s(424, "pidfd_send_signal", &[Fd, Signal, Ptr, UInt], RInt, D.or(S).or(P)),
@@ -608,17 +711,17 @@ const SIGNATURES: &[Signature] = &[
     s(431, "fsconfig", &[Fd, UInt, Str, Ptr, Int], RInt, D.or(F)),
     s(432, "fsmount", &[Fd, Hex, Hex], RFd, D),
     s(433, "fspick", &[DirFd, Path, Hex], RFd, D.or(F)),
-    s(434, "pidfd_open", &[Int, Hex], RFd, D),
-    s(435, "clone3", &[Ptr, Size], RInt, P),
-    s(436, "close_range", &[UInt, UInt, Hex], RInt, NONE),
-    s(437, "openat2", &[DirFd, Path, Ptr, Size], RFd, D.or(F)),
+    s(434, "pidfd_open", &[Int, Flags(&x::PIDFD)], RFd, D),
+    s(435, "clone3", &[CloneArgs, Size], RInt, P),
+    s(436, "close_range", &[UInt, UInt, Flags(&x::CLOSE_RANGE)], RInt, NONE),
+    s(437, "openat2", &[DirFd, Path, OpenHow, Size], RFd, D.or(F)),
     s(438, "pidfd_getfd", &[Fd, Int, UInt], RFd, D),
     s(439, "faccessat2", &[DirFd, Path, AccessMode, Flags(&x::FACCESSAT)], RInt, D.or(F)),
     s(440, "process_madvise", &[Fd, Ptr, Size, Enum(&x::MADV), UInt], RInt, D),
     s(441, "epoll_pwait2", &[Fd, OutPtr, Int, Timespec, Ptr, Size], RInt, D),
     s(442, "mount_setattr", &[DirFd, Path, AtFlags, Ptr, Size], RInt, D.or(F)),
     s(443, "quotactl_fd", &[Fd, Hex, Int, Ptr], RInt, D),
-    s(444, "landlock_create_ruleset", &[Ptr, Size, Hex], RFd, D),
+    s(444, "landlock_create_ruleset", &[Ptr, Size, Flags(&x::LANDLOCK_RULESET)], RFd, D),
     s(445, "landlock_add_rule", &[Fd, Int, Ptr, Hex], RInt, D),
     s(446, "landlock_restrict_self", &[Fd, Hex], RInt, D),
     s(447, "memfd_secret", &[Hex], RFd, D),
@@ -778,6 +881,31 @@ pub const STAT_SIZE: u32 = 144;
 pub const STATX_SIZE: u32 = 256;
 /// `sizeof(struct timespec)` on x86_64.
 pub const TIMESPEC_SIZE: u32 = 16;
+/// `sizeof(struct timespec[2])`, `sizeof(struct timeval[2])`, `sizeof(struct
+/// itimerval)` and `sizeof(struct itimerspec)`: two 16-byte times.
+pub const TIME_PAIR_SIZE: u32 = 32;
+/// prctl's `TASK_COMM_LEN`, the most its second argument points at.
+pub const PRCTL_NAME_SIZE: u32 = 16;
+/// `sizeof(struct utimbuf)`.
+pub const UTIMBUF_SIZE: u32 = 16;
+/// `sizeof(stack_t)`.
+pub const STACK_T_SIZE: u32 = 24;
+/// `sizeof(struct open_how)`.
+pub const OPEN_HOW_SIZE: u32 = 24;
+/// `sizeof(struct clone_args)` up to `cgroup` (CLONE_ARGS_SIZE_VER2).
+pub const CLONE_ARGS_SIZE: u32 = 88;
+/// `sizeof(struct sched_attr)` (SCHED_ATTR_SIZE_VER1).
+pub const SCHED_ATTR_SIZE: u32 = 56;
+/// `sizeof(struct epoll_event)` (packed on x86_64) and how many of an
+/// epoll_wait result are read.
+pub const EPOLL_EVENT_SIZE: u32 = 12;
+pub const EPOLL_EVENTS_READ: u32 = 32;
+/// `sizeof(struct rusage)`.
+pub const RUSAGE_SIZE: u32 = 144;
+/// `sizeof(struct flock)`.
+pub const FLOCK_SIZE: u32 = 32;
+/// Most bytes of a socket option value read at exit.
+pub const SOCKOPT_MAX: u32 = 64;
 /// `sizeof(struct sockaddr_storage)`: the most any address family needs.
 pub const SOCKADDR_STORAGE_SIZE: u32 = 128;
 
@@ -821,7 +949,58 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                 plan.input.get_or_insert((i, size));
                 None
             }
-            Rlimit { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(RLIMIT_SIZE))),
+            // Structs the call reads, and outputs whose call has another
+            // buffer: read at exit (inputs have not changed then).
+            Rlimit { .. }
+            | SockLenInOut
+            | Utimens
+            | Timevals
+            | Utimbuf
+            | StackT
+            | OpenHow
+            | CloneArgs
+            | SchedAttr
+            | SchedParam
+            | EpollEvent
+            | Itimerval
+            | Itimerspec
+            | RusageOut
+            | TimeoutIn
+            | FcntlArg => {
+                let size = match ty {
+                    Rlimit { .. } => RLIMIT_SIZE,
+                    SockLenInOut | SchedParam => 4,
+                    TimeoutIn => TIMESPEC_SIZE,
+                    Utimens | Timevals | Itimerval | Itimerspec => TIME_PAIR_SIZE,
+                    Utimbuf => UTIMBUF_SIZE,
+                    StackT => STACK_T_SIZE,
+                    OpenHow => OPEN_HOW_SIZE,
+                    CloneArgs => CLONE_ARGS_SIZE,
+                    SchedAttr => SCHED_ATTR_SIZE,
+                    EpollEvent => EPOLL_EVENT_SIZE,
+                    RusageOut => RUSAGE_SIZE,
+                    _ => FLOCK_SIZE,
+                };
+                plan.input.get_or_insert((i, size));
+                None
+            }
+            IntOut | SchedParamOut => Some((CaptureAt::Exit, CaptureLen::Fixed(4))),
+            PrctlArg => Some((CaptureAt::Exit, CaptureLen::Fixed(PRCTL_NAME_SIZE))),
+            AddrOut | TimezoneOut => Some((CaptureAt::Exit, CaptureLen::Fixed(8))),
+            StackTOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STACK_T_SIZE))),
+            SchedAttrOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SCHED_ATTR_SIZE))),
+            ItimervalOut | ItimerspecOut => {
+                Some((CaptureAt::Exit, CaptureLen::Fixed(TIME_PAIR_SIZE)))
+            }
+            EpollEventsOut => Some((
+                CaptureAt::Exit,
+                CaptureLen::Fixed(EPOLL_EVENT_SIZE * EPOLL_EVENTS_READ),
+            )),
+            SockOptValOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SOCKOPT_MAX))),
+            CpuSet { len_arg } | SockOptVal { len_arg } => {
+                Some((CaptureAt::Enter, CaptureLen::Arg(len_arg)))
+            }
+            CpuSetOut => Some((CaptureAt::Exit, CaptureLen::Return)),
             RlimitOut { .. } => Some((CaptureAt::Exit, CaptureLen::Fixed(RLIMIT_SIZE))),
             StatxOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STATX_SIZE))),
             Iovec { .. } | IovecOut { .. } | Msghdr | MsghdrOut => {

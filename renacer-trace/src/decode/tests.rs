@@ -41,6 +41,13 @@ fn with_string(i: usize, s: &[u8]) -> Captured<'_> {
     c
 }
 
+fn with_input(b: &[u8]) -> Captured<'_> {
+    Captured {
+        input: Some(CapturedBytes::new(b, false)),
+        ..Captured::default()
+    }
+}
+
 fn with_buffer(b: &[u8]) -> Captured<'_> {
     Captured {
         buffer: Some(CapturedBytes::new(b, false)),
@@ -712,7 +719,36 @@ fn prctl_forms() {
         ["PR_SET_NO_NEW_PRIVS", "1", "0", "0", "0"]
     );
     assert_eq!(args(&rec(157, [1, 0x10, 0, 0, 0, 0], ok(0))).len(), 2);
-    assert_eq!(args(&rec(157, [2, 9, 0, 0, 0, 0], ok(0)))[1], "SIGKILL");
+    assert_eq!(args(&rec(157, [1, 9, 0, 0, 0, 0], ok(0)))[1], "SIGKILL");
+    // What the second argument points at is read at exit.
+    assert_eq!(
+        line(
+            &rec(157, [2, 0x7ff0, 0, 0, 0, 0], ok(0)),
+            &with_buffer(&15i32.to_ne_bytes())
+        ),
+        "prctl(PR_GET_PDEATHSIG, [SIGTERM]) = 0"
+    );
+    assert_eq!(
+        line(
+            &rec(157, [16, 0x7ff0, 0, 0, 0, 0], ok(0)),
+            &with_buffer(b"fidelity\0\0\0\0\0\0\0\0")
+        ),
+        r#"prctl(PR_GET_NAME, "fidelity") = 0"#
+    );
+    assert_eq!(
+        line(
+            &rec(157, [15, 0x7ff0, 0, 0, 0, 0], ok(0)),
+            &with_buffer(b"f\0garbage")
+        ),
+        r#"prctl(PR_SET_NAME, "f") = 0"#
+    );
+    assert_eq!(
+        line(
+            &rec(157, [37, 0x7ff0, 0, 0, 0, 0], ok(0)),
+            &with_buffer(&1i32.to_ne_bytes())
+        ),
+        "prctl(PR_GET_CHILD_SUBREAPER, [1]) = 0"
+    );
     assert_eq!(
         args(&rec(157, [22, 2, 0x1000, 0, 0, 0], ok(0)))[1..],
         ["SECCOMP_MODE_FILTER", "0x1000"]
@@ -1068,7 +1104,7 @@ fn rlimit_structs() {
     );
     let r = rec(160, [7, 0x7ff0, 0, 0, 0, 0], SyscallResult::Returned(-1));
     assert_eq!(
-        line(&r, &with_buffer(&files)),
+        line(&r, &with_input(&files)),
         "setrlimit(RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=512*1024}) = -1 EPERM (Operation not permitted)"
     );
 }

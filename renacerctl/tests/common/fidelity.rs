@@ -21,8 +21,9 @@ use super::{Daemon, command, scratch_dir};
 ///   arch_prctl points into, can start as low as 0x400000 under ASLR) and
 ///   getrandom's random bytes;
 /// * times the kernel measured: what is `left` of a timeout, CPU times in a
-///   `struct rusage`;
-/// * pids and tids (from set_tid_address's, fork's and clone's results).
+///   `struct rusage`, what is left of a timer, the time `time` returns;
+/// * pids and tids (from set_tid_address's, fork's, clone's, getpid's and
+///   getppid's results).
 pub fn normalise(trace: &str) -> Vec<String> {
     let pid_column = Regex::new(r"^(\d+ +|\[pid +\d+\] )").unwrap();
     let padding = Regex::new(r"\)\s+= ").unwrap();
@@ -31,13 +32,18 @@ pub fn normalise(trace: &str) -> Vec<String> {
     let random = Regex::new(r#"getrandom\("[^"]*""#).unwrap();
     let left = Regex::new(r"left \{tv_sec=\d+, tv_(n|u)sec=\d+\}").unwrap();
     let cpu_time = Regex::new(r"ru_(u|s)time=\{tv_sec=\d+, tv_usec=\d+\}").unwrap();
-    let pid_result =
-        Regex::new(r"^(set_tid_address|fork|vfork|clone|clone3|gettid|getpid)\(.*\)\s+= (\d+)")
+    let pid_result = Regex::new(
+        r"^(<\.\.\. )?(set_tid_address|fork|vfork|clone|clone3|gettid|getpid|getppid)\b.*\)\s+= (\d+)$",
+    )
+    .unwrap();
+    let now = Regex::new(r"= \d+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000\)$").unwrap();
+    let timer_left =
+        Regex::new(r"^(timer_gettime|timerfd_gettime)\((.*)it_value=\{tv_sec=\d+, tv_nsec=\d+\}")
             .unwrap();
     let pids: BTreeSet<String> = trace
         .lines()
         .map(|line| pid_column.replace(line, ""))
-        .filter_map(|line| pid_result.captures(&line).map(|c| c[2].to_owned()))
+        .filter_map(|line| pid_result.captures(&line).map(|c| c[3].to_owned()))
         .filter(|pid| pid.len() > 2)
         .collect();
     let pid_words: Vec<Regex> = pids
@@ -54,6 +60,8 @@ pub fn normalise(trace: &str) -> Vec<String> {
             let line = address.replace_all(&line, "PTR");
             let line = left.replace_all(&line, "left TIME");
             let line = cpu_time.replace_all(&line, "ru_${1}time=TIME");
+            let line = now.replace(&line, "= TIME (DATE)");
+            let line = timer_left.replace(&line, "${1}(${2}it_value=TIME");
             let mut line = random.replace(&line, r#"getrandom("RANDOM""#).into_owned();
             for pid in &pid_words {
                 line = pid.replace_all(&line, "PID").into_owned();

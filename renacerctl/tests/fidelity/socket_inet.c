@@ -3,7 +3,7 @@
 #include <sys/socket.h>
 int main(void) {
     int s = S(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(0), .sin_addr.s_addr = htonl(0x7f000001)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(47321), .sin_addr.s_addr = htonl(0x7f000001)};
     S(SYS_bind, s, &a, sizeof a);
     S(SYS_listen, s, 5);
     socklen_t len = sizeof a;
