@@ -243,7 +243,10 @@ pub struct SyscallCapturePlan {
     pub struct_arg: u8,
     /// Its size in bytes.
     pub struct_size: u8,
-    pub _pad: u16,
+    /// A second struct read at exit the same way (sigaltstack's old stack,
+    /// rt_sigtimedwait's timeout), or 0xff.
+    pub struct2_arg: u8,
+    pub struct2_size: u8,
 }
 
 /// Starts a [`kind::PAYLOAD`] record; `len` bytes of data follow it.

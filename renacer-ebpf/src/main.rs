@@ -803,6 +803,7 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
     if plan.buffer_at != capture_at::EXIT
         && plan.iov_at == capture_at::NONE
         && plan.struct_arg > 5
+        && plan.struct2_arg > 5
         && state.retry_strings == 0
     {
         return;
@@ -833,6 +834,20 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
             arg_at(&state.args, plan.struct_arg),
             u64::from(plan.struct_size),
             u32::from(plan.struct_size),
+        );
+    }
+    if plan.struct2_arg <= 5 {
+        emit_bytes(
+            scratch,
+            cfg,
+            state.capture_id,
+            tid,
+            nr,
+            plan.struct2_arg,
+            payload::STRUCT,
+            arg_at(&state.args, plan.struct2_arg),
+            u64::from(plan.struct2_size),
+            u32::from(plan.struct2_size),
         );
     }
     // iovec arrays are read here whichever way their data goes: a writer's

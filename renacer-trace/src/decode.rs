@@ -51,8 +51,9 @@ pub struct Captured<'a> {
     pub iov_truncated: bool,
     /// The raw `struct msghdr` (sendmsg, recvmsg).
     pub msghdr: Option<&'a [u8]>,
-    /// The plan's input struct (rt_sigaction's act, a sigset).
-    pub input: Option<CapturedBytes<'a>>,
+    /// The structs read at exit (rt_sigaction's act, a sigset, execve's
+    /// environment pointers), by argument index.
+    pub structs: [Option<CapturedBytes<'a>>; 6],
 }
 
 /// One element of an iovec array.
@@ -97,6 +98,7 @@ impl Default for DecodeOptions {
 }
 
 const AT_FDCWD: i32 = -100;
+const PAGE_SIZE: u64 = 4096;
 const O_CREAT: u64 = 0o100;
 const O_TMPFILE_BIT: u64 = 0o20000000;
 const MAP_TYPE_MASK: u64 = 0xf;
@@ -127,6 +129,7 @@ const NR_MKNODAT: u32 = 259;
 const NR_IOCTL: u32 = 16;
 const NR_MREMAP: u32 = 25;
 const NR_ARCH_PRCTL: u32 = 158;
+const NR_MEMBARRIER: u32 = 324;
 
 // fcntl commands whose third argument strace leaves out.
 const F_GETFD: u64 = 1;
@@ -506,9 +509,14 @@ impl Ctx<'_, '_, '_> {
 
     /// The captured input struct, if it belongs to argument `i`.
     fn input(&self, i: usize) -> Option<CapturedBytes<'_>> {
-        match self.plan.input {
-            Some((arg, _)) if arg == i && self.arg_value(i) != 0 => self.captured.input,
-            _ => None,
+        if self.arg_value(i) == 0 {
+            return None;
+        }
+        let planned = |slot: Option<(usize, u32)>| slot.is_some_and(|(arg, _)| arg == i);
+        if planned(self.plan.input) || planned(self.plan.input2) {
+            self.captured.structs.get(i).copied().flatten()
+        } else {
+            None
         }
     }
 
@@ -716,6 +724,37 @@ impl Ctx<'_, '_, '_> {
             ArgType::TimezoneOut => self.out_struct(i, structs::timezone),
             ArgType::TimeoutIn => self.decoded(i, self.input(i), sockaddr::timespec),
             ArgType::PrctlArg => hex(v),
+            ArgType::Pollfds { count_arg } => {
+                let count = low32(self.arg_value(count_arg));
+                self.decoded(i, self.input(i), |b| structs::pollfds(b, count))
+            }
+            ArgType::MincoreOut { len_arg } => {
+                let pages = self.arg_value(len_arg).div_ceil(PAGE_SIZE);
+                self.out_struct(i, |b| structs::mincore(b, pages))
+            }
+            ArgType::GidArray { count_arg } => {
+                let count = u64::from(int(self.arg_value(count_arg)).max(0) as u32);
+                self.decoded(i, self.buffer(i), |b| structs::gids(b, count))
+            }
+            ArgType::GidArrayOut => match self.success() {
+                Some(n) => self.decoded(i, self.buffer(i), |b| structs::gids(b, n)),
+                None => ptr(v),
+            },
+            ArgType::Siginfo => self.decoded(i, self.input(i), structs::siginfo),
+            ArgType::IntOutAtExit => self.decoded(
+                i,
+                self.success().and(self.input(i)),
+                structs::int_in_brackets,
+            ),
+            ArgType::CapHeader => self.decoded(i, self.input(i), structs::cap_header),
+            ArgType::CapData => self.decoded(i, self.input(i), structs::cap_data),
+            ArgType::CapDataOut => self.out_struct(i, structs::cap_data),
+            ArgType::SiginfoOut => self.out_struct(i, structs::siginfo),
+            ArgType::Sigevent => self.decoded(i, self.input(i), structs::sigevent),
+            ArgType::EnumOut(table) => self.out_struct(i, |b| {
+                let value = u32::from_ne_bytes(field(b, 0)?);
+                Some(format!("[{}]", table.format_enum(u64::from(value))))
+            }),
             ArgType::Personality => personality(v),
             ArgType::SockOptVal { len_arg } => {
                 let len = low32(self.arg_value(len_arg));
@@ -739,11 +778,8 @@ impl Ctx<'_, '_, '_> {
     /// execve's environment: the address and `/* N vars */`.
     fn env_array(&self, i: usize) -> String {
         let v = self.arg_value(i);
-        match self
-            .captured
-            .input
-            .and_then(|b| structs::env_count(b.bytes))
-        {
+        let env = self.captured.structs.get(i).copied().flatten();
+        match env.and_then(|b| structs::env_count(b.bytes)) {
             Some(n) if v != 0 => format!("{} /* {n} vars */", ptr(v)),
             _ => ptr(v),
         }
@@ -944,6 +980,8 @@ impl Ctx<'_, '_, '_> {
             }
             // The new address only with MREMAP_FIXED.
             NR_MREMAP if self.arg_value(3) & 2 == 0 => 4,
+            // The CPU only with MEMBARRIER_CMD_FLAG_CPU.
+            NR_MEMBARRIER if self.arg_value(1) & 1 == 0 => 2,
             // FIOCLEX and FIONCLEX take no argument.
             NR_IOCTL if matches!(low32(self.arg_value(1)), 0x5450 | 0x5451) => 2,
             // ARCH_GET_CPUID takes none either.
@@ -1172,6 +1210,7 @@ pub fn decode_return(rec: &SyscallRecord) -> String {
         Some(RetType::Personality) => format!("{} ({})", hex(u), personality(u)),
         Some(RetType::Time) => format!("{ret} ({}+0000)", structs::utc_date(ret)),
         Some(RetType::Ready) if ret == 0 => "0 (Timeout)".to_owned(),
+        Some(RetType::Signal) => format!("{ret} ({})", xlat::signal(int(u))),
         Some(RetType::Int | RetType::Fd | RetType::HexFlags(_) | RetType::Ready) | None => {
             ret.to_string()
         }
@@ -1273,7 +1312,7 @@ pub struct CapturedData {
     pub iov_arg: usize,
     pub iov_truncated: bool,
     pub msghdr: Option<Vec<u8>>,
-    pub input: Option<(usize, OwnedBytes)>,
+    pub structs: [Option<OwnedBytes>; 6],
 }
 
 /// The owned form of [`CapturedIov`].
@@ -1295,7 +1334,7 @@ impl CapturedData {
             && self.iov.is_empty()
             && !self.iov_truncated
             && self.msghdr.is_none()
-            && self.input.is_none()
+            && self.structs.iter().all(Option::is_none)
     }
 
     pub fn borrowed(&self) -> Captured<'_> {
@@ -1317,7 +1356,7 @@ impl CapturedData {
                 .collect(),
             iov_truncated: self.iov_truncated,
             msghdr: self.msghdr.as_deref(),
-            input: self.input.as_ref().map(|(_, b)| b.borrowed()),
+            structs: std::array::from_fn(|i| self.structs[i].as_ref().map(OwnedBytes::borrowed)),
         }
     }
 }

@@ -209,7 +209,11 @@ pub fn captured(record_items: &[u8]) -> Captured<'_> {
                 }
             }
             item::MSGHDR => captured.msghdr = Some(found.bytes),
-            item::STRUCT => captured.input = Some(found.captured_bytes()),
+            item::STRUCT => {
+                if let Some(slot) = captured.structs.get_mut(usize::from(found.arg)) {
+                    *slot = Some(found.captured_bytes());
+                }
+            }
             _ => {}
         }
     }

@@ -202,6 +202,36 @@ pub enum ArgType {
     },
     /// A socket option value the kernel fills, as long as the updated length.
     SockOptValOut,
+    /// A `struct pollfd` array the call reads and the kernel updates, its
+    /// length in argument `count_arg`; read at exit.
+    Pollfds {
+        count_arg: usize,
+    },
+    /// mincore's vector, one byte per page of the range in argument `len_arg`.
+    MincoreOut {
+        len_arg: usize,
+    },
+    /// A `gid_t` array the call reads, its length in argument `count_arg`.
+    GidArray {
+        count_arg: usize,
+    },
+    /// A `gid_t` array the kernel fills, as long as the result.
+    GidArrayOut,
+    /// A `siginfo_t` the call reads / the kernel fills.
+    Siginfo,
+    SiginfoOut,
+    /// A `struct sigevent` the call reads (timer_create).
+    Sigevent,
+    /// One `int` the kernel fills, named from a table: `[MPOL_DEFAULT]`.
+    EnumOut(&'static Xlat),
+    /// An `int` the kernel fills, read through a struct slot at exit (for
+    /// calls with more outputs than one buffer): `[N]`.
+    IntOutAtExit,
+    /// A `struct __user_cap_header_struct`.
+    CapHeader,
+    /// The two `struct __user_cap_data_struct`s the call reads / the kernel fills.
+    CapData,
+    CapDataOut,
     /// A flag set from an `xlat` table over all 64 bits (`unsigned long`).
     Flags64(&'static Xlat),
     /// A flag set from an `xlat` table.
@@ -244,6 +274,12 @@ impl ArgType {
                 | Self::RusageOut
                 | Self::TimezoneOut
                 | Self::SockOptValOut
+                | Self::MincoreOut { .. }
+                | Self::GidArrayOut
+                | Self::SiginfoOut
+                | Self::EnumOut(_)
+                | Self::IntOutAtExit
+                | Self::CapDataOut
         )
     }
 }
@@ -271,6 +307,8 @@ pub enum RetType {
     Time,
     /// poll/select: decimal, `0 (Timeout)` when nothing was ready.
     Ready,
+    /// A signal number: `10 (SIGUSR1)`.
+    Signal,
 }
 
 /// strace's syscall classes, as used by `trace=%file` etc.
@@ -371,7 +409,7 @@ const SIGNATURES: &[Signature] = &[
     s(4, "stat", &[Path, StatOut], RInt, F.or(ST).or(STA)),
     s(5, "fstat", &[Fd, StatOut], RInt, D.or(FST).or(STA)),
     s(6, "lstat", &[Path, StatOut], RInt, F.or(LST).or(STA)),
-    s(7, "poll", &[Ptr, UInt, Int], Ready, D),
+    s(7, "poll", &[Pollfds { count_arg: 1 }, UInt, Int], Ready, D),
     s(8, "lseek", &[Fd, Long, Whence], RInt, D),
     s(9, "mmap", &[Ptr, Size, ProtFlags, MapFlags, Fd, Hex], RPtr, D.or(M)),
     s(10, "mprotect", &[Ptr, Size, ProtFlags], RInt, M),
@@ -391,7 +429,7 @@ const SIGNATURES: &[Signature] = &[
     s(24, "sched_yield", &[], RInt, NONE),
     s(25, "mremap", &[Ptr, Size, Size, Flags(&x::MREMAP), Ptr], RPtr, M),
     s(26, "msync", &[Ptr, Size, Flags(&x::MSYNC)], RInt, M),
-    s(27, "mincore", &[Ptr, Size, OutPtr], RInt, M),
+    s(27, "mincore", &[Ptr, Size, MincoreOut { len_arg: 1 }], RInt, M),
     s(28, "madvise", &[Ptr, Size, Enum(&x::MADV)], RInt, M),
     s(29, "shmget", &[Hex, Size, Hex], RInt, I),
     s(30, "shmat", &[Int, Ptr, Hex], RPtr, I.or(M)),
@@ -479,21 +517,21 @@ const SIGNATURES: &[Signature] = &[
     s(112, "setsid", &[], RInt, NONE),
     s(113, "setreuid", &[Uid, Uid], RInt, C),
     s(114, "setregid", &[Uid, Uid], RInt, C),
-    s(115, "getgroups", &[Int, OutPtr], RInt, C),
-    s(116, "setgroups", &[Int, Ptr], RInt, C),
+    s(115, "getgroups", &[Int, GidArrayOut], RInt, C),
+    s(116, "setgroups", &[Int, GidArray { count_arg: 0 }], RInt, C),
     s(117, "setresuid", &[Uid, Uid, Uid], RInt, C),
-    s(118, "getresuid", &[OutPtr, OutPtr, OutPtr], RInt, C),
+    s(118, "getresuid", &[IntOut, IntOutAtExit, IntOutAtExit], RInt, C),
     s(119, "setresgid", &[Uid, Uid, Uid], RInt, C),
-    s(120, "getresgid", &[OutPtr, OutPtr, OutPtr], RInt, C),
+    s(120, "getresgid", &[IntOut, IntOutAtExit, IntOutAtExit], RInt, C),
     s(121, "getpgid", &[Int], RInt, NONE),
     s(122, "setfsuid", &[Uid], RInt, C),
     s(123, "setfsgid", &[Uid], RInt, C),
     s(124, "getsid", &[Int], RInt, NONE),
-    s(125, "capget", &[Ptr, OutPtr], RInt, C),
-    s(126, "capset", &[Ptr, Ptr], RInt, C),
+    s(125, "capget", &[CapHeader, CapDataOut], RInt, C),
+    s(126, "capset", &[CapHeader, CapData], RInt, C),
     s(127, "rt_sigpending", &[SigsetOut, Size], RInt, S),
-    s(128, "rt_sigtimedwait", &[Sigset, OutPtr, Timespec, Size], RInt, S),
-    s(129, "rt_sigqueueinfo", &[Int, Signal, Ptr], RInt, S.or(P)),
+    s(128, "rt_sigtimedwait", &[Sigset, SiginfoOut, TimeoutIn, Size], RetType::Signal, S),
+    s(129, "rt_sigqueueinfo", &[Int, Signal, Siginfo], RInt, S.or(P)),
     s(130, "rt_sigsuspend", &[Sigset, Size], RInt, S),
     s(131, "sigaltstack", &[StackT, StackTOut], RInt, S),
     s(132, "utime", &[Path, Utimbuf], RInt, F),
@@ -586,7 +624,7 @@ const SIGNATURES: &[Signature] = &[
     s(219, "restart_syscall", &[], RInt, NONE),
     s(220, "semtimedop", &[Int, Ptr, Size, Timespec], RInt, I),
     s(221, "fadvise64", &[Fd, Long, Long, Enum(&x::FADV)], RInt, D),
-    s(222, "timer_create", &[Enum(&x::CLOCK), Ptr, OutPtr], RInt, NONE),
+    s(222, "timer_create", &[Enum(&x::CLOCK), Sigevent, IntOut], RInt, NONE),
     s(223, "timer_settime", &[Int, Flags(&x::TIMER), Itimerspec, ItimerspecOut], RInt, NONE),
     s(224, "timer_gettime", &[Int, ItimerspecOut], RInt, NONE),
     s(225, "timer_getoverrun", &[Int], RInt, NONE),
@@ -603,7 +641,7 @@ const SIGNATURES: &[Signature] = &[
     s(236, "vserver", &[Hex, Hex, Hex, Hex, Hex], RInt, NONE),
     s(237, "mbind", &[Ptr, Size, Enum(&x::MPOL), Ptr, Size, Hex], RInt, M),
     s(238, "set_mempolicy", &[Enum(&x::MPOL), Ptr, Size], RInt, M),
-    s(239, "get_mempolicy", &[OutPtr, OutPtr, Size, Ptr, Hex], RInt, M),
+    s(239, "get_mempolicy", &[EnumOut(&x::MPOL), OutPtr, Size, Ptr, Hex], RInt, M),
     s(240, "mq_open", &[Path, OpenFlags, Mode, Ptr], RFd, D),
     s(241, "mq_unlink", &[Path], RInt, NONE),
     s(242, "mq_timedsend", &[Fd, Buf { len_arg: 2 }, Size, UInt, Timespec], RInt, D),
@@ -635,7 +673,7 @@ const SIGNATURES: &[Signature] = &[
     s(268, "fchmodat", &[DirFd, Path, Mode], RInt, D.or(F)),
     s(269, "faccessat", &[DirFd, Path, AccessMode], RInt, D.or(F)),
     s(270, "pselect6", &[Int, Ptr, Ptr, Ptr, Timespec, Ptr], Ready, D),
-    s(271, "ppoll", &[Ptr, UInt, Timespec, Ptr, Size], Ready, D),
+    s(271, "ppoll", &[Pollfds { count_arg: 1 }, UInt, Timespec, Ptr, Size], Ready, D),
     s(272, "unshare", &[Flags(&x::CLONE)], RInt, NONE),
     s(273, "set_robust_list", &[Ptr, Size], RInt, NONE),
     s(274, "get_robust_list", &[Int, OutPtr, OutPtr], RInt, NONE),
@@ -661,7 +699,7 @@ const SIGNATURES: &[Signature] = &[
     s(294, "inotify_init1", &[Flags(&x::IN_INIT)], RFd, D),
     s(295, "preadv", &[Fd, IovecOut { count_arg: 2 }, Int, Long], RInt, D),
     s(296, "pwritev", &[Fd, Iovec { count_arg: 2 }, Int, Long], RInt, D),
-    s(297, "rt_tgsigqueueinfo", &[Int, Int, Signal, Ptr], RInt, P.or(S)),
+    s(297, "rt_tgsigqueueinfo", &[Int, Int, Signal, Siginfo], RInt, P.or(S)),
     s(298, "perf_event_open", &[Ptr, Int, Int, Fd, Hex], RFd, D),
     s(299, "recvmmsg", &[Fd, OutPtr, UInt, Flags(&x::MSG), Timespec], RInt, N),
     s(300, "fanotify_init", &[Enum(&x::FAN_CLASS), OpenFlags], RFd, D),
@@ -836,6 +874,8 @@ pub struct CapturePlan {
     /// A fixed-size struct the call reads: (argument, size). Read at exit,
     /// where the caller's copy is unchanged.
     pub input: Option<(usize, u32)>,
+    /// A second such struct: (argument, size).
+    pub input2: Option<(usize, u32)>,
 }
 
 /// Where an iovec array is and when its data is read.
@@ -856,6 +896,16 @@ impl CapturePlan {
         i < 8 && self.string_args & (1 << i) != 0
     }
 
+    /// Reads the struct at argument `i` at exit, in the first free of the
+    /// two struct slots (a third is not read).
+    fn add_input(&mut self, i: usize, size: u32) {
+        if self.input.is_none() {
+            self.input = Some((i, size));
+        } else if self.input2.is_none() {
+            self.input2 = Some((i, size));
+        }
+    }
+
     /// Whether nothing needs to be captured.
     pub fn is_empty(&self) -> bool {
         self.string_args == 0
@@ -864,6 +914,7 @@ impl CapturePlan {
             && self.address.is_none()
             && self.iovec.is_none()
             && self.input.is_none()
+            && self.input2.is_none()
     }
 }
 
@@ -884,6 +935,16 @@ pub const TIMESPEC_SIZE: u32 = 16;
 /// `sizeof(struct timespec[2])`, `sizeof(struct timeval[2])`, `sizeof(struct
 /// itimerval)` and `sizeof(struct itimerspec)`: two 16-byte times.
 pub const TIME_PAIR_SIZE: u32 = 32;
+/// Two `struct __user_cap_data_struct`s (_LINUX_CAPABILITY_U32S_3).
+pub const CAP_DATA_SIZE: u32 = 24;
+/// `sizeof(struct pollfd)` and how many of an array are read.
+pub const POLLFD_SIZE: u32 = 8;
+pub const POLLFDS_READ: u32 = 16;
+/// `sizeof(siginfo_t)` and `sizeof(struct sigevent)`.
+pub const SIGINFO_SIZE: u32 = 128;
+pub const SIGEVENT_SIZE: u32 = 64;
+/// Bytes of a `gid_t` array read: 32 groups, strace's default `-s` elements.
+pub const GID_ARRAY_READ: u32 = 128;
 /// prctl's `TASK_COMM_LEN`, the most its second argument points at.
 pub const PRCTL_NAME_SIZE: u32 = 16;
 /// `sizeof(struct utimbuf)`.
@@ -946,7 +1007,7 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                 } else {
                     SIGACTION_SIZE
                 };
-                plan.input.get_or_insert((i, size));
+                plan.add_input(i, size);
                 None
             }
             // Structs the call reads, and outputs whose call has another
@@ -966,11 +1027,22 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             | Itimerspec
             | RusageOut
             | TimeoutIn
+            | Pollfds { .. }
+            | Siginfo
+            | Sigevent
+            | IntOutAtExit
+            | CapHeader
+            | CapData
             | FcntlArg => {
                 let size = match ty {
                     Rlimit { .. } => RLIMIT_SIZE,
-                    SockLenInOut | SchedParam => 4,
+                    SockLenInOut | SchedParam | IntOutAtExit => 4,
+                    CapHeader => 8,
+                    CapData => CAP_DATA_SIZE,
                     TimeoutIn => TIMESPEC_SIZE,
+                    Pollfds { .. } => POLLFD_SIZE * POLLFDS_READ,
+                    Siginfo => SIGINFO_SIZE,
+                    Sigevent => SIGEVENT_SIZE,
                     Utimens | Timevals | Itimerval | Itimerspec => TIME_PAIR_SIZE,
                     Utimbuf => UTIMBUF_SIZE,
                     StackT => STACK_T_SIZE,
@@ -981,10 +1053,16 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                     RusageOut => RUSAGE_SIZE,
                     _ => FLOCK_SIZE,
                 };
-                plan.input.get_or_insert((i, size));
+                plan.add_input(i, size);
                 None
             }
-            IntOut | SchedParamOut => Some((CaptureAt::Exit, CaptureLen::Fixed(4))),
+            IntOut | SchedParamOut | EnumOut(_) => Some((CaptureAt::Exit, CaptureLen::Fixed(4))),
+            SiginfoOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGINFO_SIZE))),
+            CapDataOut => Some((CaptureAt::Exit, CaptureLen::Fixed(CAP_DATA_SIZE))),
+            // Cut at the capture's `-s` like strace cuts the printed array.
+            MincoreOut { len_arg } => Some((CaptureAt::Exit, CaptureLen::Arg(len_arg))),
+            GidArray { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(GID_ARRAY_READ))),
+            GidArrayOut => Some((CaptureAt::Exit, CaptureLen::Fixed(GID_ARRAY_READ))),
             PrctlArg => Some((CaptureAt::Exit, CaptureLen::Fixed(PRCTL_NAME_SIZE))),
             AddrOut | TimezoneOut => Some((CaptureAt::Exit, CaptureLen::Fixed(8))),
             StackTOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STACK_T_SIZE))),

@@ -572,6 +572,17 @@ xlat!(SCHED_ATTR_FLAGS, "SCHED_FLAG_???", [
     8 => "SCHED_FLAG_KEEP_POLICY", 0x10 => "SCHED_FLAG_KEEP_PARAMS", 0x20 => "SCHED_FLAG_UTIL_CLAMP_MIN",
     0x40 => "SCHED_FLAG_UTIL_CLAMP_MAX",
 ]);
+xlat!(POLL_EVENTS, "POLL???", [
+    0x1 => "POLLIN", 0x2 => "POLLPRI", 0x4 => "POLLOUT", 0x8 => "POLLERR", 0x10 => "POLLHUP",
+    0x20 => "POLLNVAL", 0x40 => "POLLRDNORM", 0x80 => "POLLRDBAND", 0x100 => "POLLWRNORM",
+    0x200 => "POLLWRBAND", 0x400 => "POLLMSG", 0x1000 => "POLLREMOVE", 0x2000 => "POLLRDHUP",
+]);
+xlat!(SI_CODE, "SI_???", [
+    0 => "SI_USER", 0x80 => "SI_KERNEL", 0xffff_ffff => "SI_QUEUE", 0xffff_fffe => "SI_TIMER",
+    0xffff_fffd => "SI_MESGQ", 0xffff_fffc => "SI_ASYNCIO", 0xffff_fffb => "SI_SIGIO",
+    0xffff_fffa => "SI_TKILL", 0xffff_fff9 => "SI_DETHREAD", 0xffff_ffc4 => "SI_ASYNCNL",
+]);
+xlat!(SIGEV_NOTIFY, "SIGEV_???", [0 => "SIGEV_SIGNAL", 1 => "SIGEV_NONE", 2 => "SIGEV_THREAD", 4 => "SIGEV_THREAD_ID"]);
 xlat!(GRND, "GRND_???", [1 => "GRND_NONBLOCK", 2 => "GRND_RANDOM", 4 => "GRND_INSECURE"]);
 xlat!(MFD, "MFD_???", [
     1 => "MFD_CLOEXEC", 2 => "MFD_ALLOW_SEALING", 4 => "MFD_HUGETLB", 8 => "MFD_NOEXEC_SEAL",

@@ -19,11 +19,16 @@ pub fn kernel_plan(nr: u32) -> SyscallCapturePlan {
         iov_arg: NO_ARG,
         iov_at: capture_at::NONE,
         struct_arg: NO_ARG,
+        struct2_arg: NO_ARG,
         ..SyscallCapturePlan::default()
     };
     if let Some((arg, size)) = plan.input {
         kernel.struct_arg = arg as u8;
         kernel.struct_size = u8::try_from(size).unwrap_or(u8::MAX);
+    }
+    if let Some((arg, size)) = plan.input2 {
+        kernel.struct2_arg = arg as u8;
+        kernel.struct2_size = u8::try_from(size).unwrap_or(u8::MAX);
     }
     if let Some(iov) = plan.iovec {
         kernel.iov_arg = iov.arg as u8;

@@ -309,6 +309,141 @@ pub(crate) fn int_in_brackets(bytes: &[u8]) -> Option<String> {
     Some(format!("[{}]", i32_at(bytes, 0)?))
 }
 
+/// `count` `struct pollfd`s (fd, events, revents) as the call passed them.
+pub(crate) fn pollfds(bytes: &[u8], count: u64) -> Option<String> {
+    let size = crate::signatures::POLLFD_SIZE as usize;
+    let count = usize::try_from(count).ok()?;
+    let items = (0..count)
+        .map(|i| {
+            let at = i * size;
+            let events = field(bytes, at + 4).map(i16::from_ne_bytes)?;
+            Some(format!(
+                "{{fd={}, events={}}}",
+                i32_at(bytes, at)?,
+                xlat::POLL_EVENTS.format_flags(u64::from(events as u16))
+            ))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(format!("[{}]", items.join(", ")))
+}
+
+/// mincore's vector: one `0`/`1` per page, `...` past what was read.
+pub(crate) fn mincore(bytes: &[u8], pages: u64) -> Option<String> {
+    let shown = bytes.len().min(usize::try_from(pages).ok()?);
+    let mut items: Vec<String> = bytes[..shown].iter().map(|b| (b & 1).to_string()).collect();
+    if (shown as u64) < pages {
+        items.push("...".to_owned());
+    }
+    Some(format!("[{}]", items.join(", ")))
+}
+
+/// `count` group ids: `[0, 1]`, `...` past what was read.
+pub(crate) fn gids(bytes: &[u8], count: u64) -> Option<String> {
+    let count = usize::try_from(count).ok()?;
+    let read = bytes.len() / 4;
+    let mut items: Vec<String> = (0..count.min(read))
+        .map(|i| u32_at(bytes, i * 4).map(|g| g.to_string()))
+        .collect::<Option<_>>()?;
+    if count > read {
+        items.push("...".to_owned());
+    }
+    Some(format!("[{}]", items.join(", ")))
+}
+
+/// A `siginfo_t` sent by a process (`si_code` <= 0): signal, code, sender.
+/// Kernel-generated forms are left as the pointer.
+pub(crate) fn siginfo(bytes: &[u8]) -> Option<String> {
+    let (signo, code) = (i32_at(bytes, 0)?, i32_at(bytes, 8)?);
+    if code > 0 {
+        return None;
+    }
+    Some(format!(
+        "{{si_signo={}, si_code={}, si_pid={}, si_uid={}}}",
+        xlat::signal(signo),
+        xlat::SI_CODE.format_enum(u64::from(code as u32)),
+        i32_at(bytes, 16)?,
+        u32_at(bytes, 20)?
+    ))
+}
+
+/// A `struct sigevent`: what timer_create notifies.
+pub(crate) fn sigevent(bytes: &[u8]) -> Option<String> {
+    const SIGEV_SIGNAL: i32 = 0;
+    const SIGEV_THREAD_ID: i32 = 4;
+    let value = u64_at(bytes, 0)?;
+    let (signo, notify) = (i32_at(bytes, 8)?, i32_at(bytes, 12)?);
+    let mut out = String::from("{");
+    if matches!(notify, SIGEV_SIGNAL | SIGEV_THREAD_ID) {
+        let _ = write!(
+            out,
+            "sigev_value={{sival_int={}, sival_ptr={}}}, ",
+            value as u32 as i32,
+            hex(value)
+        );
+    }
+    let signal = if signo == 0 {
+        "0".to_owned()
+    } else {
+        xlat::signal(signo)
+    };
+    let _ = write!(
+        out,
+        "sigev_signo={signal}, sigev_notify={}",
+        xlat::SIGEV_NOTIFY.format_enum(u64::from(notify as u32))
+    );
+    if notify == SIGEV_THREAD_ID {
+        let _ = write!(out, ", sigev_notify_thread_id={}", i32_at(bytes, 16)?);
+    }
+    out.push('}');
+    Some(out)
+}
+
+/// capget/capset's `struct __user_cap_header_struct`.
+pub(crate) fn cap_header(bytes: &[u8]) -> Option<String> {
+    let version = u32_at(bytes, 0)?;
+    let name = match version {
+        0x1998_0330 => "_LINUX_CAPABILITY_VERSION_1".to_owned(),
+        0x2007_1026 => "_LINUX_CAPABILITY_VERSION_2".to_owned(),
+        0x2008_0522 => "_LINUX_CAPABILITY_VERSION_3".to_owned(),
+        other => format!(
+            "{} /* _LINUX_CAPABILITY_VERSION_??? */",
+            hex(u64::from(other))
+        ),
+    };
+    Some(format!("{{version={name}, pid={}}}", i32_at(bytes, 4)?))
+}
+
+/// The two `struct __user_cap_data_struct`s as three 64-bit sets:
+/// `{effective=1<<CAP_CHOWN|..., permitted=..., inheritable=0}`.
+pub(crate) fn cap_data(bytes: &[u8]) -> Option<String> {
+    let set = |at: usize| -> Option<String> {
+        let bits = u64::from(u32_at(bytes, at)?) | u64::from(u32_at(bytes, at + 12)?) << 32;
+        if bits == 0 {
+            return Some("0".to_owned());
+        }
+        let mut names = Vec::new();
+        let mut unknown = 0u64;
+        for cap in 0..64 {
+            if bits >> cap & 1 != 0 {
+                match xlat::CAP.name(cap) {
+                    Some(name) => names.push(format!("1<<{name}")),
+                    None => unknown |= 1 << cap,
+                }
+            }
+        }
+        if unknown != 0 {
+            names.push(hex(unknown));
+        }
+        Some(names.join("|"))
+    };
+    Some(format!(
+        "{{effective={}, permitted={}, inheritable={}}}",
+        set(0)?,
+        set(4)?,
+        set(8)?
+    ))
+}
+
 /// How many pointers an environment array holds before its NULL; None if
 /// the NULL was not in what was read.
 pub(crate) fn env_count(bytes: &[u8]) -> Option<usize> {
@@ -431,6 +566,49 @@ mod tests {
             Some("{l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=10, l_pid=0}")
         );
         assert_eq!(env_count(&words(&[1, 2, 0, 7])), Some(2));
+        assert_eq!(
+            cap_header(&[0x22, 0x05, 0x08, 0x20, 0, 0, 0, 0]).as_deref(),
+            Some("{version=_LINUX_CAPABILITY_VERSION_3, pid=0}")
+        );
+        let mut caps = vec![0u8; 24];
+        caps[0] = 0b11;
+        caps[4] = 1;
+        caps[12] = 1;
+        assert_eq!(
+            cap_data(&caps).as_deref(),
+            Some(
+                "{effective=1<<CAP_CHOWN|1<<CAP_DAC_OVERRIDE|1<<CAP_MAC_OVERRIDE, permitted=1<<CAP_CHOWN, inheritable=0}"
+            )
+        );
+        let mut fds = 3i32.to_ne_bytes().to_vec();
+        fds.extend_from_slice(&[1, 0, 0, 0]);
+        fds.extend_from_slice(&4i32.to_ne_bytes());
+        fds.extend_from_slice(&[6, 0, 4, 0]);
+        assert_eq!(
+            pollfds(&fds, 2).as_deref(),
+            Some("[{fd=3, events=POLLIN}, {fd=4, events=POLLPRI|POLLOUT}]")
+        );
+        assert_eq!(mincore(&[0, 1, 0, 0], 4).as_deref(), Some("[0, 1, 0, 0]"));
+        assert_eq!(mincore(&[0, 0], 3).as_deref(), Some("[0, 0, ...]"));
+        assert_eq!(
+            gids(&[0, 0, 0, 0, 1, 0, 0, 0], 2).as_deref(),
+            Some("[0, 1]")
+        );
+        assert_eq!(gids(&[], 0).as_deref(), Some("[]"));
+        let mut info = vec![0u8; 128];
+        info[0] = 10;
+        info[8..12].copy_from_slice(&(-1i32).to_ne_bytes());
+        info[16] = 1;
+        assert_eq!(
+            siginfo(&info).as_deref(),
+            Some("{si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=1, si_uid=0}")
+        );
+        let mut event = vec![0u8; 64];
+        event[12] = 1;
+        assert_eq!(
+            sigevent(&event).as_deref(),
+            Some("{sigev_signo=0, sigev_notify=SIGEV_NONE}")
+        );
         assert_eq!(env_count(&words(&[0])), Some(0));
         assert_eq!(env_count(&words(&[1, 2])), None);
         assert_eq!(utimens(&[0; 16]), None, "too short");

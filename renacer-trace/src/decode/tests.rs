@@ -41,11 +41,11 @@ fn with_string(i: usize, s: &[u8]) -> Captured<'_> {
     c
 }
 
-fn with_input(b: &[u8]) -> Captured<'_> {
-    Captured {
-        input: Some(CapturedBytes::new(b, false)),
-        ..Captured::default()
-    }
+/// A struct read at exit through argument `i`.
+fn with_struct(i: usize, b: &[u8]) -> Captured<'_> {
+    let mut c = Captured::default();
+    c.structs[i] = Some(CapturedBytes::new(b, false));
+    c
 }
 
 fn with_buffer(b: &[u8]) -> Captured<'_> {
@@ -1104,7 +1104,7 @@ fn rlimit_structs() {
     );
     let r = rec(160, [7, 0x7ff0, 0, 0, 0, 0], SyscallResult::Returned(-1));
     assert_eq!(
-        line(&r, &with_input(&files)),
+        line(&r, &with_struct(1, &files)),
         "setrlimit(RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=512*1024}) = -1 EPERM (Operation not permitted)"
     );
 }
@@ -1118,7 +1118,7 @@ fn signal_sets() {
     let set = sigset_of(&[17, 39]).to_ne_bytes();
     let old = 0u64.to_ne_bytes();
     let c = Captured {
-        input: Some(CapturedBytes::new(&set, false)),
+        structs: with_struct(1, &set).structs,
         ..with_buffer(&old)
     };
     let r = rec(14, [0, 0x7ff0, 0x7fe0, 8, 0, 0], ok(0));
@@ -1129,7 +1129,7 @@ fn signal_sets() {
     // More than half the signals set: the complement, after `~`.
     let all_but = (!sigset_of(&[2, 32, 33])).to_ne_bytes();
     let c = Captured {
-        input: Some(CapturedBytes::new(&all_but, false)),
+        structs: with_struct(1, &all_but).structs,
         ..Captured::default()
     };
     let r = rec(14, [2, 0x7ff0, 0, 8, 0, 0], ok(0));
@@ -1152,7 +1152,7 @@ fn sigaction_structs() {
     .collect();
     let old = [0u8; 32];
     let c = Captured {
-        input: Some(CapturedBytes::new(&act, false)),
+        structs: with_struct(1, &act).structs,
         ..with_buffer(&old)
     };
     let r = rec(13, [2, 0x7ff0, 0x7fe0, 8, 0, 0], ok(0));
@@ -1165,7 +1165,7 @@ fn sigaction_structs() {
         .flat_map(|v| v.to_ne_bytes())
         .collect();
     let c = Captured {
-        input: Some(CapturedBytes::new(&ignore, false)),
+        structs: with_struct(1, &ignore).structs,
         ..Captured::default()
     };
     let r = rec(13, [17, 0x7ff0, 0, 8, 0, 0], ok(0));
