@@ -112,10 +112,6 @@ const NR_EXECVE: u64 = 59;
 const NR_EXECVEAT: u64 = 322;
 /// Offset of `sp` in x86_64 `struct pt_regs`.
 const PT_REGS_SP_OFFSET: usize = 19 * 8;
-/// Most bytes of an execve environment pointer array read to count its
-/// entries (strace's `/* N vars */`): 512 pointers. Smaller reads follow when
-/// the array ends near the end of its mapping.
-const ENVP_READ_SIZES: [u32; 5] = [4096, 1024, 256, 64, 8];
 
 /// Offset of `r10` in x86_64 `struct pt_regs`; the syscall arguments live in
 /// r10, r9, r8, (ax, cx,) dx, si, di from there on, read with one copy.
@@ -896,31 +892,43 @@ fn emit_envp(cfg: &CaptureConfig, capture_id: u32, tid: u32, nr: u64, arg: u8, e
     let Some(scratch) = SCRATCH.get_ptr_mut(0) else {
         return;
     };
-    for size in ENVP_READ_SIZES {
-        let size = bounded(size) as u32;
-        // SAFETY: the destination is this CPU's staging area and `size` fits
-        // it; the helper checks the user address.
-        let rc = unsafe {
-            generated::bpf_probe_read_user(
-                (*scratch).data.as_mut_ptr().cast::<c_void>(),
-                size,
-                envp as *const c_void,
-            )
-        };
-        if rc == 0 {
-            send_payload(
-                scratch,
-                capture_id,
-                tid,
-                nr,
-                arg,
-                payload::STRUCT,
-                0,
-                0,
-                size,
-            );
-            return;
-        }
+    // Whole pages of the array are resident (the caller wrote them), but the
+    // page after it may not be: exec leaves a random gap between the tables
+    // and the strings, and a non-faulting read fails on any missing page.
+    // So: 4096 bytes, else what is left of the array's first page.
+    let rest_of_page = 4096 - (envp & 4095) as u32;
+    let size = if read_user_to_scratch(scratch, MAX_CAPTURE_BYTES, envp) {
+        MAX_CAPTURE_BYTES
+    } else if read_user_to_scratch(scratch, rest_of_page, envp) {
+        rest_of_page
+    } else {
+        return;
+    };
+    send_payload(
+        scratch,
+        capture_id,
+        tid,
+        nr,
+        arg,
+        payload::STRUCT,
+        0,
+        0,
+        size,
+    );
+}
+
+/// Copies `size` bytes (bounded to the staging area) from user address `src`.
+#[inline(always)]
+fn read_user_to_scratch(scratch: *mut PayloadScratch, size: u32, src: u64) -> bool {
+    let size = bounded(size) as u32;
+    // SAFETY: the destination is this CPU's staging area and `size` fits it;
+    // the helper checks the user address.
+    unsafe {
+        generated::bpf_probe_read_user(
+            (*scratch).data.as_mut_ptr().cast::<c_void>(),
+            size,
+            src as *const c_void,
+        ) == 0
     }
 }
 
