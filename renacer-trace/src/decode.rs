@@ -130,6 +130,8 @@ const NR_IOCTL: u32 = 16;
 const NR_MREMAP: u32 = 25;
 const NR_ARCH_PRCTL: u32 = 158;
 const NR_MEMBARRIER: u32 = 324;
+const TCXONC: u64 = 0x540a;
+const TCFLSH: u64 = 0x540b;
 
 // fcntl commands whose third argument strace leaves out.
 const F_GETFD: u64 = 1;
@@ -400,10 +402,20 @@ fn statx_struct(bytes: &[u8]) -> Option<String> {
     ))
 }
 
+/// The name of an ioctl request, from the table generated from the UAPI
+/// headers (`cargo xtask gen-ioctls`).
+pub fn ioctl_name(request: u32) -> Option<&'static str> {
+    let table = crate::ioctls::IOCTLS;
+    table
+        .binary_search_by_key(&request, |&(value, _)| value)
+        .ok()
+        .map(|i| table[i].1)
+}
+
 /// ioctl request: the known name or `_IOC(dir, type, nr, size)`.
 fn ioctl_cmd(v: u64) -> String {
     let v = low32(v);
-    if let Some(name) = xlat::IOCTL.name(v) {
+    if let Some(name) = ioctl_name(v as u32) {
         return name.to_owned();
     }
     format!(
@@ -591,6 +603,12 @@ impl Ctx<'_, '_, '_> {
             ArgType::UInt => (v as u32).to_string(),
             ArgType::Long => (v as i64).to_string(),
             ArgType::Size => v.to_string(),
+            // TCFLSH's queue selector and TCXONC's action are values, not pointers.
+            ArgType::Hex if self.rec.nr == NR_IOCTL && i == 2 => match low32(self.arg_value(1)) {
+                TCFLSH => xlat::TCFLSH_QUEUE.format_enum(v),
+                TCXONC => xlat::TCXONC_ACTION.format_enum(v),
+                _ => hex(v),
+            },
             ArgType::Hex => hex(v),
             ArgType::Ptr | ArgType::OutPtr => ptr(v),
             ArgType::Uid if v as u32 == u32::MAX => "-1".to_owned(),

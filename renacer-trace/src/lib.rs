@@ -8,6 +8,7 @@ pub mod duration;
 pub mod errno;
 pub mod fds;
 pub mod filter;
+mod ioctls;
 pub mod json;
 pub mod packed;
 pub mod quote;

@@ -319,38 +319,9 @@ xlat!(LOCK, "LOCK_???", [
     1 => "LOCK_SH", 2 => "LOCK_EX", 4 => "LOCK_NB", 8 => "LOCK_UN", 32 => "LOCK_MAND",
     192 => "LOCK_RW", 64 => "LOCK_READ", 128 => "LOCK_WRITE",
 ]);
+xlat!(TCFLSH_QUEUE, "TC???", [0 => "TCIFLUSH", 1 => "TCOFLUSH", 2 => "TCIOFLUSH"]);
+xlat!(TCXONC_ACTION, "TC???", [0 => "TCOOFF", 1 => "TCOON", 2 => "TCIOFF", 3 => "TCION"]);
 xlat!(IOCTL_DIR, "_IOC_???", [0 => "_IOC_NONE", 2 => "_IOC_READ", 1 => "_IOC_WRITE"]);
-xlat!(IOCTL, "", [
-    0x1 => "FIBMAP", 0x2 => "FIGETBSZ",
-    0x5401 => "TCGETS", 0x5402 => "TCSETS", 0x5403 => "TCSETSW", 0x5404 => "TCSETSF",
-    0x5405 => "TCGETA", 0x5406 => "TCSETA", 0x5407 => "TCSETAW", 0x5408 => "TCSETAF",
-    0x5409 => "TCSBRK", 0x540a => "TCXONC", 0x540b => "TCFLSH", 0x540c => "TIOCEXCL",
-    0x540d => "TIOCNXCL", 0x540e => "TIOCSCTTY", 0x540f => "TIOCGPGRP", 0x5410 => "TIOCSPGRP",
-    0x5411 => "TIOCOUTQ", 0x5412 => "TIOCSTI", 0x5413 => "TIOCGWINSZ", 0x5414 => "TIOCSWINSZ",
-    0x5415 => "TIOCMGET", 0x5416 => "TIOCMBIS", 0x5417 => "TIOCMBIC", 0x5418 => "TIOCMSET",
-    0x5419 => "TIOCGSOFTCAR", 0x541a => "TIOCSSOFTCAR", 0x541b => "FIONREAD",
-    0x541c => "TIOCLINUX", 0x541d => "TIOCCONS", 0x541e => "TIOCGSERIAL",
-    0x541f => "TIOCSSERIAL", 0x5420 => "TIOCPKT", 0x5421 => "FIONBIO", 0x5422 => "TIOCNOTTY",
-    0x5423 => "TIOCSETD", 0x5424 => "TIOCGETD", 0x5425 => "TCSBRKP", 0x5427 => "TIOCSBRK",
-    0x5428 => "TIOCCBRK", 0x5429 => "TIOCGSID", 0x802c_542a => "TCGETS2", 0x402c_542b => "TCSETS2",
-    0x8004_5430 => "TIOCGPTN", 0x4004_5431 => "TIOCSPTLCK", 0x8004_5432 => "TIOCGDEV",
-    0x8004_5438 => "TIOCGPKT", 0x8004_5439 => "TIOCGPTLCK", 0x8004_5440 => "TIOCGEXCL",
-    0x5441 => "TIOCGPTPEER", 0x5450 => "FIONCLEX", 0x5451 => "FIOCLEX", 0x5452 => "FIOASYNC",
-    0x5460 => "FIOQSIZE", 0x8901 => "FIOSETOWN", 0x8902 => "SIOCSPGRP", 0x8903 => "FIOGETOWN",
-    0x8904 => "SIOCGPGRP", 0x8905 => "SIOCATMARK", 0x8906 => "SIOCGSTAMP_OLD",
-    0x8910 => "SIOCGIFNAME", 0x8912 => "SIOCGIFCONF", 0x8913 => "SIOCGIFFLAGS",
-    0x8914 => "SIOCSIFFLAGS", 0x8915 => "SIOCGIFADDR", 0x8921 => "SIOCGIFMTU",
-    0x8927 => "SIOCGIFHWADDR", 0x8933 => "SIOCGIFINDEX", 0x8946 => "SIOCETHTOOL",
-    0x1260 => "BLKGETSIZE", 0x1261 => "BLKFLSBUF", 0x1268 => "BLKSSZGET",
-    0x8008_1272 => "BLKGETSIZE64", 0x8008_6601 => "FS_IOC_GETFLAGS",
-    0x4008_6602 => "FS_IOC_SETFLAGS", 0xc020_660b => "FS_IOC_FIEMAP", 0x4004_9409 => "BTRFS_IOC_CLONE or FICLONE",
-    0x4020_940d => "FICLONERANGE", 0xc018_9436 => "FIDEDUPERANGE", 0xc004_5877 => "FIFREEZE",
-    0xc004_5878 => "FITHAW", 0xc018_5879 => "FITRIM", 0x8004_5200 => "RNDGETENTCNT",
-    0x2400 => "PERF_EVENT_IOC_ENABLE", 0x2401 => "PERF_EVENT_IOC_DISABLE",
-    0x2403 => "PERF_EVENT_IOC_RESET", 0x4004_54ca => "TUNSETIFF", 0x8004_54d2 => "TUNGETIFF",
-    0x4b33 => "KDGKBTYPE", 0x5603 => "VT_GETSTATE", 0x5606 => "VT_ACTIVATE",
-    0x5607 => "VT_WAITACTIVE",
-]);
 xlat!(WHENCE, "SEEK_???", [
     0 => "SEEK_SET", 1 => "SEEK_CUR", 2 => "SEEK_END", 3 => "SEEK_DATA", 4 => "SEEK_HOLE",
 ]);
@@ -698,7 +669,7 @@ mod tests {
 
     #[test]
     fn tables_have_unique_names() {
-        for t in [&OPEN, &MAP, &CLONE, &MSG, &IOCTL, &FUTEX, &AF, &SO, &FCNTL] {
+        for t in [&OPEN, &MAP, &CLONE, &MSG, &FUTEX, &AF, &SO, &FCNTL] {
             let mut names: Vec<_> = t.entries.iter().map(|&(_, n)| n).collect();
             names.sort_unstable();
             let len = names.len();

@@ -1,4 +1,5 @@
-//! Developer tasks: `cargo xtask setup | build | demo | test | bench | bless | install`.
+//! Developer tasks: `cargo xtask setup | build | demo | test | bench | bless | install |
+//! gen-ioctls`.
 //!
 //! Every task runs `setup` first, which installs what is missing and is quick
 //! when everything is present, so the README's two commands are the whole
@@ -7,6 +8,7 @@ mod bench;
 mod floor;
 mod golden;
 mod install;
+mod ioctls;
 mod phoenix;
 mod python;
 
@@ -48,6 +50,8 @@ enum Task {
     Bless,
     /// Release build, then install the binaries, the systemd unit and the `renacer` group.
     Install(install::InstallArgs),
+    /// Regenerate renacer-trace/src/ioctls.rs from the UAPI and libdrm headers.
+    GenIoctls,
 }
 
 fn main() -> ExitCode {
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
             .and_then(|()| build_release())
             .and_then(|()| golden::bless()),
         Task::Install(args) => install::run_install(&args),
+        Task::GenIoctls => ioctls::generate(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

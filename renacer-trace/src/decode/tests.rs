@@ -704,6 +704,32 @@ fn futex_forms() {
     );
 }
 
+/// Names from the table generated from the UAPI headers, strace's text.
+#[test]
+fn ioctl_requests() {
+    for (request, name) in [
+        (0x5401, "TCGETS"),
+        (0x402c_542c, "TCSETSW2"),
+        (0x5451, "FIOCLEX"),
+        (0x8004_5200, "RNDGETENTCNT"),
+        (0xc040_6400, "DRM_IOCTL_VERSION"),
+        (0x4040_6469, "DRM_IOCTL_I915_GEM_EXECBUFFER2"),
+        (0xc018_6444, "DRM_IOCTL_AMDGPU_CS"),
+    ] {
+        assert_eq!(ioctl_name(request), Some(name), "{request:#x}");
+    }
+    assert!(ioctl_name(0x8008_4b01).is_some_and(|n| n.starts_with("AMDKFD_IOC_")));
+    assert_eq!(
+        args(&rec(16, [3, 0x40_2c_fe_2c, 0x7ff0, 0, 0, 0], ok(-25)))[1],
+        "_IOC(_IOC_WRITE, 0xfe, 0x2c, 0x2c)"
+    );
+    assert_eq!(
+        args(&rec(16, [3, 0x540b, 0, 0, 0, 0], ok(-25))),
+        ["3", "TCFLSH", "TCIFLUSH"]
+    );
+    assert_eq!(args(&rec(16, [3, 0x5451, 0x7ff0, 0, 0, 0], ok(0))), ["3", "FIOCLEX"]);
+}
+
 #[test]
 fn prctl_forms() {
     assert_eq!(
