@@ -603,12 +603,6 @@ impl Ctx<'_, '_, '_> {
             ArgType::UInt => (v as u32).to_string(),
             ArgType::Long => (v as i64).to_string(),
             ArgType::Size => v.to_string(),
-            // TCFLSH's queue selector and TCXONC's action are values, not pointers.
-            ArgType::Hex if self.rec.nr == NR_IOCTL && i == 2 => match low32(self.arg_value(1)) {
-                TCFLSH => xlat::TCFLSH_QUEUE.format_enum(v),
-                TCXONC => xlat::TCXONC_ACTION.format_enum(v),
-                _ => hex(v),
-            },
             ArgType::Hex => hex(v),
             ArgType::Ptr | ArgType::OutPtr => ptr(v),
             ArgType::Uid if v as u32 == u32::MAX => "-1".to_owned(),
@@ -703,6 +697,39 @@ impl Ctx<'_, '_, '_> {
             ArgType::FcntlCmd => xlat::FCNTL.format_enum(low32(v)),
             ArgType::FcntlArg => self.fcntl_arg(v),
             ArgType::IoctlCmd => ioctl_cmd(v),
+            ArgType::IoctlArg => self.ioctl_arg(i),
+            ArgType::IpcKey if v as u32 == 0 => "IPC_PRIVATE".to_owned(),
+            ArgType::IpcKey => hex(low32(v)),
+            ArgType::IpcGetFlags(table) => {
+                let v = low32(v);
+                let mut out = String::new();
+                let rest = table.push_flag_names(&mut out, v & !0o777);
+                if rest != 0 {
+                    if !out.is_empty() {
+                        out.push('|');
+                    }
+                    out.push_str(&hex(rest));
+                }
+                if !out.is_empty() {
+                    out.push('|');
+                }
+                out.push_str(&octal_mode(v & 0o777));
+                out
+            }
+            ArgType::IpcCmd(table) => {
+                const IPC_64: u64 = 0x100;
+                let v = low32(v);
+                let name = table.format_enum(v & !IPC_64);
+                if v & IPC_64 != 0 {
+                    format!("IPC_64|{name}")
+                } else {
+                    name
+                }
+            }
+            ArgType::SemBufs { count_arg } => {
+                let count = self.arg_value(count_arg);
+                self.decoded(i, self.buffer(i), |b| structs::sembufs(b, count))
+            }
             ArgType::Whence => xlat::WHENCE.format_enum(low32(v)),
             ArgType::FutexOp => xlat::FUTEX.format_enum(low32(v)),
             ArgType::PrctlOp => xlat::PR.format_enum(low32(v)),
@@ -817,6 +844,37 @@ impl Ctx<'_, '_, '_> {
         self.out_struct(i, |b| {
             Some(format!("[{}]", ptr(u64::from_ne_bytes(field(b, 0)?))))
         })
+    }
+
+    /// ioctl's third argument for the requests strace decodes the same way
+    /// everywhere; the others as strace shows an undecoded argument, in hex.
+    fn ioctl_arg(&self, i: usize) -> String {
+        const TCSBRK: u64 = 0x5409;
+        const TIOCGPGRP: u64 = 0x540f;
+        const TIOCSPGRP: u64 = 0x5410;
+        const TIOCOUTQ: u64 = 0x5411;
+        const TIOCGWINSZ: u64 = 0x5413;
+        const TIOCSWINSZ: u64 = 0x5414;
+        const FIONREAD: u64 = 0x541b;
+        const FIONBIO: u64 = 0x5421;
+        const FIOASYNC: u64 = 0x5452;
+        let v = self.arg_value(i);
+        match low32(self.arg_value(1)) {
+            TCFLSH => xlat::TCFLSH_QUEUE.format_enum(v),
+            TCXONC => xlat::TCXONC_ACTION.format_enum(v),
+            TCSBRK => int(v).to_string(),
+            FIONBIO | FIOASYNC | TIOCSPGRP => {
+                self.decoded(i, self.input(i), structs::int_in_brackets)
+            }
+            FIONREAD | TIOCGPGRP | TIOCOUTQ => self.decoded(
+                i,
+                self.success().and(self.input(i)),
+                structs::int_in_brackets,
+            ),
+            TIOCSWINSZ => self.decoded(i, self.input(i), structs::winsize),
+            TIOCGWINSZ => self.decoded(i, self.success().and(self.input(i)), structs::winsize),
+            _ => hex(v),
+        }
     }
 
     /// A socket option value of `len` bytes, by level and name.

@@ -130,6 +130,19 @@ pub enum ArgType {
     FcntlArg,
     /// An ioctl(2) request code.
     IoctlCmd,
+    /// ioctl(2)'s third argument: a value or a pointer, by request; up to
+    /// [`IOCTL_ARG_READ`] bytes are read at exit.
+    IoctlArg,
+    /// A System V IPC key: `IPC_PRIVATE` or hex.
+    IpcKey,
+    /// `*get` flags then the permission bits: `IPC_CREAT|0600`.
+    IpcGetFlags(&'static Xlat),
+    /// A `*ctl` command, with `IPC_64|` when set.
+    IpcCmd(&'static Xlat),
+    /// semop's `struct sembuf` array, its length in argument `count_arg`.
+    SemBufs {
+        count_arg: usize,
+    },
     /// lseek(2) whence.
     Whence,
     /// A futex(2) operation; the remaining arguments depend on it.
@@ -418,7 +431,7 @@ const SIGNATURES: &[Signature] = &[
     s(13, "rt_sigaction", &[Signal, Sigaction, SigactionOut, Size], RInt, S),
     s(14, "rt_sigprocmask", &[Enum(&x::SIG_HOW), Sigset, SigsetOut, Size], RInt, S),
     s(15, "rt_sigreturn", &[], RInt, S),
-    s(16, "ioctl", &[Fd, IoctlCmd, Hex], RInt, D),
+    s(16, "ioctl", &[Fd, IoctlCmd, IoctlArg], RInt, D),
     s(17, "pread64", &[Fd, OutBuf, Size, Long], RInt, D),
     s(18, "pwrite64", &[Fd, Buf { len_arg: 2 }, Size, Long], RInt, D),
     s(19, "readv", &[Fd, IovecOut { count_arg: 2 }, Int], RInt, D),
@@ -431,9 +444,9 @@ const SIGNATURES: &[Signature] = &[
     s(26, "msync", &[Ptr, Size, Flags(&x::MSYNC)], RInt, M),
     s(27, "mincore", &[Ptr, Size, MincoreOut { len_arg: 1 }], RInt, M),
     s(28, "madvise", &[Ptr, Size, Enum(&x::MADV)], RInt, M),
-    s(29, "shmget", &[Hex, Size, Hex], RInt, I),
-    s(30, "shmat", &[Int, Ptr, Hex], RPtr, I.or(M)),
-    s(31, "shmctl", &[Int, Hex, Ptr], RInt, I),
+    s(29, "shmget", &[IpcKey, Size, IpcGetFlags(&x::SHMGET)], RInt, I),
+    s(30, "shmat", &[Int, Ptr, Flags(&x::SHMAT)], RPtr, I.or(M)),
+    s(31, "shmctl", &[Int, IpcCmd(&x::SHMCTL), Ptr], RInt, I),
     s(32, "dup", &[Fd], RFd, D),
     s(33, "dup2", &[Fd, Fd], RFd, D),
     s(34, "pause", &[], RInt, S),
@@ -466,14 +479,14 @@ const SIGNATURES: &[Signature] = &[
     s(61, "wait4", &[Int, WaitStatusOut, Flags(&x::WAIT), RusageOut], RInt, P),
     s(62, "kill", &[Int, Signal], RInt, S.or(P)),
     s(63, "uname", &[OutPtr], RInt, NONE),
-    s(64, "semget", &[Hex, Int, Hex], RInt, I),
-    s(65, "semop", &[Int, Ptr, Size], RInt, I),
-    s(66, "semctl", &[Int, Int, Hex, Hex], RInt, I),
+    s(64, "semget", &[IpcKey, Int, IpcGetFlags(&x::IPCGET)], RInt, I),
+    s(65, "semop", &[Int, SemBufs { count_arg: 2 }, Size], RInt, I),
+    s(66, "semctl", &[Int, Int, IpcCmd(&x::SEMCTL), Ptr], RInt, I),
     s(67, "shmdt", &[Ptr], RInt, I.or(M)),
-    s(68, "msgget", &[Hex, Hex], RInt, I),
-    s(69, "msgsnd", &[Int, Ptr, Size, Hex], RInt, I),
-    s(70, "msgrcv", &[Int, OutPtr, Size, Long, Hex], RInt, I),
-    s(71, "msgctl", &[Int, Hex, Ptr], RInt, I),
+    s(68, "msgget", &[IpcKey, IpcGetFlags(&x::IPCGET)], RInt, I),
+    s(69, "msgsnd", &[Int, Ptr, Size, Flags(&x::MSGFLG)], RInt, I),
+    s(70, "msgrcv", &[Int, OutPtr, Size, Long, Flags(&x::MSGFLG)], RInt, I),
+    s(71, "msgctl", &[Int, IpcCmd(&x::MSGCTL), Ptr], RInt, I),
     s(72, "fcntl", &[Fd, FcntlCmd, FcntlArg], RInt, D),
     s(73, "flock", &[Fd, Flags(&x::LOCK)], RInt, D),
     s(74, "fsync", &[Fd], RInt, D),
@@ -622,7 +635,7 @@ const SIGNATURES: &[Signature] = &[
     s(217, "getdents64", &[Fd, OutPtr, UInt], RInt, D),
     s(218, "set_tid_address", &[Hex], RInt, NONE),
     s(219, "restart_syscall", &[], RInt, NONE),
-    s(220, "semtimedop", &[Int, Ptr, Size, Timespec], RInt, I),
+    s(220, "semtimedop", &[Int, SemBufs { count_arg: 2 }, Size, Timespec], RInt, I),
     s(221, "fadvise64", &[Fd, Long, Long, Enum(&x::FADV)], RInt, D),
     s(222, "timer_create", &[Enum(&x::CLOCK), Sigevent, IntOut], RInt, NONE),
     s(223, "timer_settime", &[Int, Flags(&x::TIMER), Itimerspec, ItimerspecOut], RInt, NONE),
@@ -935,6 +948,10 @@ pub const TIMESPEC_SIZE: u32 = 16;
 /// `sizeof(struct timespec[2])`, `sizeof(struct timeval[2])`, `sizeof(struct
 /// itimerval)` and `sizeof(struct itimerspec)`: two 16-byte times.
 pub const TIME_PAIR_SIZE: u32 = 32;
+/// Bytes of a `struct sembuf` array read: 16 operations of 6 bytes.
+pub const SEMBUF_READ: u32 = 96;
+/// Bytes read at exit through ioctl's third argument (an int, a winsize).
+pub const IOCTL_ARG_READ: u32 = 8;
 /// Two `struct __user_cap_data_struct`s (_LINUX_CAPABILITY_U32S_3).
 pub const CAP_DATA_SIZE: u32 = 24;
 /// `sizeof(struct pollfd)` and how many of an array are read.
@@ -1033,12 +1050,14 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             | IntOutAtExit
             | CapHeader
             | CapData
+            | IoctlArg
             | FcntlArg => {
                 let size = match ty {
                     Rlimit { .. } => RLIMIT_SIZE,
                     SockLenInOut | SchedParam | IntOutAtExit => 4,
                     CapHeader => 8,
                     CapData => CAP_DATA_SIZE,
+                    IoctlArg => IOCTL_ARG_READ,
                     TimeoutIn => TIMESPEC_SIZE,
                     Pollfds { .. } => POLLFD_SIZE * POLLFDS_READ,
                     Siginfo => SIGINFO_SIZE,
@@ -1079,6 +1098,7 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                 Some((CaptureAt::Enter, CaptureLen::Arg(len_arg)))
             }
             CpuSetOut => Some((CaptureAt::Exit, CaptureLen::Return)),
+            SemBufs { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(SEMBUF_READ))),
             RlimitOut { .. } => Some((CaptureAt::Exit, CaptureLen::Fixed(RLIMIT_SIZE))),
             StatxOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STATX_SIZE))),
             Iovec { .. } | IovecOut { .. } | Msghdr | MsghdrOut => {

@@ -319,6 +319,26 @@ xlat!(LOCK, "LOCK_???", [
     1 => "LOCK_SH", 2 => "LOCK_EX", 4 => "LOCK_NB", 8 => "LOCK_UN", 32 => "LOCK_MAND",
     192 => "LOCK_RW", 64 => "LOCK_READ", 128 => "LOCK_WRITE",
 ]);
+xlat!(IPCGET, "IPC_???", [0o1000 => "IPC_CREAT", 0o2000 => "IPC_EXCL", 0o4000 => "IPC_NOWAIT"]);
+xlat!(SHMGET, "SHM_???", [
+    0o1000 => "IPC_CREAT", 0o2000 => "IPC_EXCL", 0o4000 => "SHM_HUGETLB", 0o10000 => "SHM_NORESERVE",
+]);
+xlat!(SHMAT, "SHM_???", [0o10000 => "SHM_RDONLY", 0o20000 => "SHM_RND", 0o40000 => "SHM_REMAP", 0o100000 => "SHM_EXEC"]);
+xlat!(MSGFLG, "MSG_???", [0o4000 => "IPC_NOWAIT", 0o10000 => "MSG_NOERROR", 0o20000 => "MSG_EXCEPT", 0o40000 => "MSG_COPY"]);
+xlat!(SEM_FLG, "SEM_???", [0o4000 => "IPC_NOWAIT", 0o10000 => "SEM_UNDO"]);
+xlat!(SHMCTL, "SHM_???", [
+    0 => "IPC_RMID", 1 => "IPC_SET", 2 => "IPC_STAT", 3 => "IPC_INFO", 11 => "SHM_LOCK",
+    12 => "SHM_UNLOCK", 13 => "SHM_STAT", 14 => "SHM_INFO", 15 => "SHM_STAT_ANY",
+]);
+xlat!(SEMCTL, "SEM_???", [
+    0 => "IPC_RMID", 1 => "IPC_SET", 2 => "IPC_STAT", 3 => "IPC_INFO", 11 => "GETPID",
+    12 => "GETVAL", 13 => "GETALL", 14 => "GETNCNT", 15 => "GETZCNT", 16 => "SETVAL",
+    17 => "SETALL", 18 => "SEM_STAT", 19 => "SEM_INFO", 20 => "SEM_STAT_ANY",
+]);
+xlat!(MSGCTL, "MSG_???", [
+    0 => "IPC_RMID", 1 => "IPC_SET", 2 => "IPC_STAT", 3 => "IPC_INFO", 11 => "MSG_STAT",
+    12 => "MSG_INFO", 13 => "MSG_STAT_ANY",
+]);
 xlat!(TCFLSH_QUEUE, "TC???", [0 => "TCIFLUSH", 1 => "TCOFLUSH", 2 => "TCIOFLUSH"]);
 xlat!(TCXONC_ACTION, "TC???", [0 => "TCOOFF", 1 => "TCOON", 2 => "TCIOFF", 3 => "TCION"]);
 xlat!(IOCTL_DIR, "_IOC_???", [0 => "_IOC_NONE", 2 => "_IOC_READ", 1 => "_IOC_WRITE"]);

@@ -295,6 +295,36 @@ pub(crate) fn flock(bytes: &[u8], with_pid: bool) -> Option<String> {
     Some(out)
 }
 
+/// semop's `struct sembuf` array (num, op, flags: three shorts each).
+pub(crate) fn sembufs(bytes: &[u8], count: u64) -> Option<String> {
+    let count = usize::try_from(count).ok()?;
+    let short = |at: usize| field(bytes, at).map(i16::from_ne_bytes);
+    let items = (0..count)
+        .map(|i| {
+            let at = i * 6;
+            Some(format!(
+                "{{sem_num={}, sem_op={}, sem_flg={}}}",
+                short(at)? as u16,
+                short(at + 2)?,
+                xlat::SEM_FLG.format_flags(u64::from(short(at + 4)? as u16))
+            ))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(format!("[{}]", items.join(", ")))
+}
+
+/// `struct winsize`.
+pub(crate) fn winsize(bytes: &[u8]) -> Option<String> {
+    let word = |at: usize| field(bytes, at).map(u16::from_ne_bytes);
+    Some(format!(
+        "{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}",
+        word(0)?,
+        word(2)?,
+        word(4)?,
+        word(6)?
+    ))
+}
+
 /// `struct linger`.
 pub(crate) fn linger(bytes: &[u8]) -> Option<String> {
     Some(format!(

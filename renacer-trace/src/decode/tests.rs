@@ -704,6 +704,51 @@ fn futex_forms() {
     );
 }
 
+/// System V IPC, strace's text from the fidelity corpus (ids aside).
+#[test]
+fn sysv_ipc() {
+    assert_eq!(
+        args(&rec(68, [0, 0o1600, 0, 0, 0, 0], ok(2))),
+        ["IPC_PRIVATE", "IPC_CREAT|0600"]
+    );
+    assert_eq!(
+        args(&rec(64, [0, 1, 0o3600, 0, 0, 0], ok(2))),
+        ["IPC_PRIVATE", "1", "IPC_CREAT|IPC_EXCL|0600"]
+    );
+    assert_eq!(
+        args(&rec(29, [0x1234_abcd, 4096, 0, 0, 0, 0], ok(-2))),
+        ["0x1234abcd", "4096", "000"]
+    );
+    assert_eq!(
+        args(&rec(30, [2, 0, 0o10000, 0, 0, 0], ok(0x7f00)))[2],
+        "SHM_RDONLY"
+    );
+    assert_eq!(
+        args(&rec(66, [2, 0, 12, 0, 0, 0], ok(1))),
+        ["2", "0", "GETVAL", "NULL"]
+    );
+    assert_eq!(
+        args(&rec(71, [2, 0, 0, 0, 0, 0], ok(0))),
+        ["2", "IPC_RMID", "NULL"]
+    );
+    assert_eq!(
+        args(&rec(31, [2, 0x102, 0x7ff0, 0, 0, 0], ok(0)))[1],
+        "IPC_64|IPC_STAT"
+    );
+    assert_eq!(
+        args(&rec(70, [2, 0x7ff0, 8, 0, 0o4000, 0], ok(3)))[4],
+        "IPC_NOWAIT"
+    );
+    let sembuf = [0u8, 0, 1, 0, 0, 0x10];
+    assert_eq!(
+        line(
+            &rec(65, [2, 0x7ff0, 1, 0, 0, 0], ok(0)),
+            &with_buffer(&sembuf)
+        ),
+        "semop(2, [{sem_num=0, sem_op=1, sem_flg=SEM_UNDO}], 1) = 0"
+    );
+}
+
 /// Names from the table generated from the UAPI headers, strace's text.
 #[test]
 fn ioctl_requests() {
@@ -727,7 +772,10 @@ fn ioctl_requests() {
         args(&rec(16, [3, 0x540b, 0, 0, 0, 0], ok(-25))),
         ["3", "TCFLSH", "TCIFLUSH"]
     );
-    assert_eq!(args(&rec(16, [3, 0x5451, 0x7ff0, 0, 0, 0], ok(0))), ["3", "FIOCLEX"]);
+    assert_eq!(
+        args(&rec(16, [3, 0x5451, 0x7ff0, 0, 0, 0], ok(0))),
+        ["3", "FIOCLEX"]
+    );
 }
 
 #[test]
