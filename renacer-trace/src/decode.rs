@@ -130,6 +130,8 @@ const NR_IOCTL: u32 = 16;
 const NR_MREMAP: u32 = 25;
 const NR_ARCH_PRCTL: u32 = 158;
 const NR_MEMBARRIER: u32 = 324;
+const NR_SYSLOG: u32 = 103;
+const NR_KEYCTL: u32 = 250;
 const TCXONC: u64 = 0x540a;
 const TCFLSH: u64 = 0x540b;
 
@@ -427,6 +429,13 @@ fn ioctl_cmd(v: u64) -> String {
     )
 }
 
+/// A key serial: the special keyrings by name, others in decimal.
+fn key_serial(v: u64) -> String {
+    xlat::KEY_SPEC
+        .name(low32(v))
+        .map_or_else(|| int(v).to_string(), str::to_owned)
+}
+
 /// personality(2)'s persona: the type in the low byte, then flags;
 /// `0xffffffff` (the query) as it is.
 fn personality(v: u64) -> String {
@@ -698,6 +707,16 @@ impl Ctx<'_, '_, '_> {
             ArgType::FcntlArg => self.fcntl_arg(v),
             ArgType::IoctlCmd => ioctl_cmd(v),
             ArgType::IoctlArg => self.ioctl_arg(i),
+            ArgType::KeySerial => key_serial(v),
+            ArgType::KeyctlArg => match low32(self.arg_value(0)) {
+                // The commands whose first argument is a key.
+                0 | 2..=11 | 15..=17 | 21 | 29 | 30 => key_serial(v),
+                _ => hex(v),
+            },
+            ArgType::SyslogAction => match xlat::SYSLOG_ACTION.name(low32(v)) {
+                Some(name) => format!("{} /* {name} */", int(v)),
+                None => format!("{} /* SYSLOG_ACTION_??? */", int(v)),
+            },
             ArgType::IpcKey if v as u32 == 0 => "IPC_PRIVATE".to_owned(),
             ArgType::IpcKey => hex(low32(v)),
             ArgType::IpcGetFlags(table) => {
@@ -1056,6 +1075,10 @@ impl Ctx<'_, '_, '_> {
             }
             // The new address only with MREMAP_FIXED.
             NR_MREMAP if self.arg_value(3) & 2 == 0 => 4,
+            // Only the reading actions have a buffer and a length.
+            NR_SYSLOG if !matches!(low32(self.arg_value(0)), 2..=4 | 8) => 1,
+            // KEYCTL_GET_KEYRING_ID(key, create).
+            NR_KEYCTL if low32(self.arg_value(0)) == 0 => 3,
             // The CPU only with MEMBARRIER_CMD_FLAG_CPU.
             NR_MEMBARRIER if self.arg_value(1) & 1 == 0 => 2,
             // FIOCLEX and FIONCLEX take no argument.

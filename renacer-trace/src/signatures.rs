@@ -143,6 +143,12 @@ pub enum ArgType {
     SemBufs {
         count_arg: usize,
     },
+    /// A key serial: `KEY_SPEC_SESSION_KEYRING` for the special ones.
+    KeySerial,
+    /// keyctl's second argument: a key serial for the commands taking one.
+    KeyctlArg,
+    /// syslog(2)'s action: `10 /* SYSLOG_ACTION_SIZE_BUFFER */`.
+    SyslogAction,
     /// lseek(2) whence.
     Whence,
     /// A futex(2) operation; the remaining arguments depend on it.
@@ -518,7 +524,7 @@ const SIGNATURES: &[Signature] = &[
     s(100, "times", &[OutPtr], RInt, NONE),
     s(101, "ptrace", &[Enum(&x::PTRACE), Int, Ptr, Ptr], RInt, NONE),
     s(102, "getuid", &[], RInt, C.or(PU)),
-    s(103, "syslog", &[Int, Ptr, Int], RInt, NONE),
+    s(103, "syslog", &[SyslogAction, Ptr, Int], RInt, NONE),
     s(104, "getgid", &[], RInt, C.or(PU)),
     s(105, "setuid", &[Uid], RInt, C),
     s(106, "setgid", &[Uid], RInt, C),
@@ -663,9 +669,9 @@ const SIGNATURES: &[Signature] = &[
     s(245, "mq_getsetattr", &[Fd, Ptr, OutPtr], RInt, D),
     s(246, "kexec_load", &[Hex, Hex, Ptr, Hex], RInt, NONE),
     s(247, "waitid", &[Enum(&x::IDTYPE), Int, OutPtr, Flags(&x::WAIT), OutPtr], RInt, P),
-    s(248, "add_key", &[Str, Str, Buf { len_arg: 3 }, Size, Int], RInt, NONE),
-    s(249, "request_key", &[Str, Str, Str, Int], RInt, NONE),
-    s(250, "keyctl", &[Int, Hex, Hex, Hex, Hex], RInt, NONE),
+    s(248, "add_key", &[Str, Str, Buf { len_arg: 3 }, Size, KeySerial], RInt, NONE),
+    s(249, "request_key", &[Str, Str, Str, KeySerial], RInt, NONE),
+    s(250, "keyctl", &[Enum(&x::KEYCTL), KeyctlArg, Hex, Hex, Hex], RInt, NONE),
     s(251, "ioprio_set", &[Int, Int, Int], RInt, NONE),
     s(252, "ioprio_get", &[Int, Int], RInt, NONE),
     s(253, "inotify_init", &[], RFd, D),

@@ -704,6 +704,25 @@ fn futex_forms() {
     );
 }
 
+#[test]
+fn keys_and_syslog() {
+    assert_eq!(
+        args(&rec(250, [0, (-3i64) as u64, 0, 0, 0, 0], ok(636_838_835))),
+        ["KEYCTL_GET_KEYRING_ID", "KEY_SPEC_SESSION_KEYRING", "0"]
+    );
+    assert_eq!(
+        args(&rec(248, [0, 0, 0, 0, (-3i64) as u64, 0], ok(1)))[4],
+        "KEY_SPEC_SESSION_KEYRING"
+    );
+    assert_eq!(
+        line(
+            &rec(103, [10, 0, 0, 0, 0, 0], ok(131_072)),
+            &Captured::default()
+        ),
+        "syslog(10 /* SYSLOG_ACTION_SIZE_BUFFER */) = 131072"
+    );
+}
+
 /// System V IPC, strace's text from the fidelity corpus (ids aside).
 #[test]
 fn sysv_ipc() {

@@ -3,8 +3,9 @@
 #include <termios.h>
 int main(void) {
     int fd = S(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR);
-    struct winsize ws;
+    struct winsize ws = {24, 80, 0, 0};
     struct termios t;
+    memset(&t, 0, sizeof t);
     S(SYS_ioctl, fd, TCGETS, &t);
     S(SYS_ioctl, fd, TIOCGWINSZ, &ws);
     S(SYS_ioctl, fd, TIOCGPGRP, &ws);
