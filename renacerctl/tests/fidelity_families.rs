@@ -22,30 +22,135 @@ use common::{
     *,
 };
 
-/// The mean share of identical lines reached; raise it as decoding improves.
-const MEAN_IDENTITY_FLOOR: f64 = 0.0;
+/// The mean share of identical lines reached (97.8% measured; 87.5% before
+/// the decoding work). Which calls of two processes overlap varies from run
+/// to run, so the floor sits a little below.
+const MEAN_IDENTITY_FLOOR: f64 = 0.975;
 
-/// A difference renacer still has: the lines of `syscall` in `program` (`*`:
-/// any program) may differ, for `reason`.
+/// A difference renacer still has: the lines of `syscalls` in `programs`
+/// may differ, for `reason`. A decoding exception must still be needed (it
+/// is an error once nothing differs); a scheduling one depends on how the
+/// processes of a run interleave.
 struct Exception {
-    program: &'static str,
-    syscall: &'static str,
+    programs: &'static [&'static str],
+    syscalls: &'static [&'static str],
     reason: &'static str,
+    scheduling: bool,
 }
 
-const fn exception(
-    program: &'static str,
-    syscall: &'static str,
+const fn decoding(
+    programs: &'static [&'static str],
+    syscalls: &'static [&'static str],
     reason: &'static str,
 ) -> Exception {
     Exception {
-        program,
-        syscall,
+        programs,
+        syscalls,
         reason,
+        scheduling: false,
     }
 }
 
-const EXCEPTIONS: &[Exception] = &[];
+/// The programs whose processes run at once.
+const FORKING: &[&str] = &[
+    "proc_clone",
+    "proc_clone3",
+    "proc_fork_wait",
+    "proc_kill_child",
+    "proc_vfork",
+    "proc_wait_rusage",
+    "proc_waitid",
+];
+
+/// The first exception naming a line's program and syscall takes it.
+const EXCEPTIONS: &[Exception] = &[
+    decoding(
+        &["proc_waitid"],
+        &["waitid"],
+        "waitid's siginfo for a child (CLD_EXITED with si_utime/si_stime) is not decoded",
+    ),
+    Exception {
+        programs: FORKING,
+        syscalls: &[
+            "wait4",
+            "waitid",
+            "exit_group",
+            "pause",
+            "kill",
+            "vfork",
+            "clone",
+            "clone3",
+        ],
+        reason: "two processes run at once: strace splits the calls that overlap into \
+                 `<unfinished ...>` and `<... resumed>` lines and shows a killed call \
+                 without a result (process and signal events, issue 14 item 1)",
+        scheduling: true,
+    },
+    decoding(
+        &["file_chmod"],
+        &["fchmodat2", "syscall_0x1c4"],
+        "the reference strace (6.1) predates fchmodat2 (Linux 6.6) and prints syscall_0x1c4",
+    ),
+    decoding(
+        &["rseq_robust"],
+        &["membarrier"],
+        "MEMBARRIER_CMD_GET_REGISTRATIONS (Linux 6.3) is newer than the reference strace, \
+         which prints the bit as 0x200",
+    ),
+    decoding(
+        &["ipc_msg", "ipc_sem", "ipc_shm"],
+        &[
+            "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semctl", "shmget", "shmat",
+            "shmctl",
+        ],
+        "System V IPC ids are allocated by the kernel and differ between the two runs \
+         (and msgsnd/msgrcv message buffers are not read)",
+    ),
+    decoding(
+        &["keyctl"],
+        &["add_key"],
+        "key serials are allocated by the kernel and differ between the two runs",
+    ),
+    decoding(
+        &["ioctl_tty"],
+        &["ioctl"],
+        "termios structs (TCSETSW2's struct termios2) are not decoded",
+    ),
+    decoding(
+        &["poll"],
+        &["poll"],
+        "the ready fds after the result (`= 1 ([{fd=4, revents=POLLOUT}])`) need the \
+         return text decoded with the captured array; the wire record carries decoded \
+         arguments only",
+    ),
+    decoding(
+        &["select", "pselect"],
+        &["select", "pselect6"],
+        "fd sets: three sets as passed plus the timeout are more reads than a call's two \
+         structs and one buffer, and the sets left after the call belong to the return text",
+    ),
+    decoding(
+        &["signal_return", "signal_suspend"],
+        &["rt_sigreturn"],
+        "the restored mask is in the signal frame on the user stack, not in an argument",
+    ),
+    decoding(
+        &["socket_mmsg"],
+        &["sendmmsg", "recvmmsg"],
+        "struct mmsghdr arrays are not read",
+    ),
+    decoding(
+        &["splice"],
+        &["sendfile"],
+        "the offset is shown before and after the call (`[2] => [2]`): one read only",
+    ),
+    decoding(
+        &["proc_execve"],
+        &["execve", "execveat"],
+        "an empty argv (`[]`) is not told apart from an unreadable one: the kernel side \
+         sends no element for either",
+    ),
+];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fidelity")
@@ -83,11 +188,11 @@ fn compile_corpus() -> Vec<(String, PathBuf)> {
     })
 }
 
-fn excused(program: &str, line: &str) -> Option<&'static Exception> {
+fn excused(program: &str, line: &str) -> Option<usize> {
     let syscall = syscall_of(line);
     EXCEPTIONS
         .iter()
-        .find(|e| (e.program == "*" || e.program == program) && e.syscall == syscall)
+        .position(|e| e.programs.contains(&program) && e.syscalls.contains(&syscall))
 }
 
 #[test]
@@ -120,10 +225,9 @@ fn each_family_decodes_like_strace() {
         ] {
             for line in lines {
                 match excused(name, line) {
-                    Some(e) => {
-                        let i = EXCEPTIONS.iter().position(|x| std::ptr::eq(x, e)).unwrap();
+                    Some(i) => {
                         used[i] += 1;
-                        println!("    {side} {line}    [{}]", e.reason);
+                        println!("    {side} {line}    [{}]", EXCEPTIONS[i].syscalls[0]);
                     }
                     None => {
                         println!("    {side} {line}");
@@ -141,10 +245,7 @@ fn each_family_decodes_like_strace() {
         100.0 * mean
     );
     for (e, n) in EXCEPTIONS.iter().zip(&used) {
-        println!(
-            "exception {}/{}: {n} lines: {}",
-            e.program, e.syscall, e.reason
-        );
+        println!("exception {:?}: {n} lines: {}", e.syscalls, e.reason);
     }
     assert!(
         mean >= MEAN_IDENTITY_FLOOR,
@@ -159,8 +260,8 @@ fn each_family_decodes_like_strace() {
     let stale: Vec<_> = EXCEPTIONS
         .iter()
         .zip(&used)
-        .filter(|(_, n)| **n == 0)
-        .map(|(e, _)| format!("{}/{}", e.program, e.syscall))
+        .filter(|(e, n)| **n == 0 && !e.scheduling)
+        .map(|(e, _)| format!("{:?}", e.syscalls))
         .collect();
     assert!(stale.is_empty(), "exceptions no longer needed: {stale:?}");
 }
