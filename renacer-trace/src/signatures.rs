@@ -1317,6 +1317,17 @@ mod tests {
                 len: CaptureLen::Fixed(8)
             })
         );
+        // Structs read at exit: up to two, plus the buffer.
+        let prlimit = plan("prlimit64");
+        assert_eq!((prlimit.input, prlimit.input2), (Some((2, 16)), None));
+        assert_eq!(prlimit.buffer.map(|b| (b.arg, b.at)), Some((3, CaptureAt::Exit)));
+        let wait = plan("rt_sigtimedwait");
+        assert_eq!((wait.input, wait.input2), (Some((0, 8)), Some((2, 16))));
+        assert_eq!(plan("getresuid").input2, Some((2, 4)));
+        assert_eq!(plan("wait4").input, Some((3, 144)));
+        assert_eq!(plan("openat2").input, Some((2, 24)));
+        // execve's environment is read by its own path, not a plan slot.
+        assert_eq!(plan("execve").input, None);
         assert!(plan("getpid").is_empty());
         assert!(strings_to_capture(9999).is_empty());
     }

@@ -120,11 +120,29 @@ mod tests {
                 address_arg: NO_ARG,
                 iov_arg: NO_ARG,
                 struct_arg: NO_ARG,
+                struct2_arg: NO_ARG,
                 ..SyscallCapturePlan::default()
             }
         );
         let sigaction = kernel_plan(nr("rt_sigaction"));
         assert_eq!((sigaction.struct_arg, sigaction.struct_size), (1, 32));
+        assert_eq!(sigaction.struct2_arg, NO_ARG);
+        // Two structs read at exit: the set and the timeout; the siginfo the
+        // kernel fills is the buffer.
+        let sigtimedwait = kernel_plan(nr("rt_sigtimedwait"));
+        assert_eq!(
+            (
+                sigtimedwait.struct_arg,
+                sigtimedwait.struct_size,
+                sigtimedwait.struct2_arg,
+                sigtimedwait.struct2_size
+            ),
+            (0, 8, 2, 16)
+        );
+        assert_eq!(
+            (sigtimedwait.buffer_arg, sigtimedwait.buffer_at),
+            (1, capture_at::EXIT)
+        );
         assert_eq!(
             (
                 sigaction.buffer_arg,
