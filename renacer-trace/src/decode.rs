@@ -130,6 +130,7 @@ const NR_IOCTL: u32 = 16;
 const NR_MREMAP: u32 = 25;
 const NR_ARCH_PRCTL: u32 = 158;
 const NR_MEMBARRIER: u32 = 324;
+const NR_POLL: u32 = 7;
 const NR_SYSLOG: u32 = 103;
 const NR_KEYCTL: u32 = 250;
 const TCXONC: u64 = 0x540a;
@@ -1316,6 +1317,24 @@ pub fn decode_return(rec: &SyscallRecord) -> String {
     }
 }
 
+/// [`decode_return`] plus what strace adds from the memory the call
+/// changed: poll's ready fds (`1 ([{fd=4, revents=POLLOUT}])`).
+pub fn decode_return_with(rec: &SyscallRecord, captured: &Captured<'_>) -> String {
+    let plain = decode_return(rec);
+    let polled = rec.nr == NR_POLL && matches!(rec.result, SyscallResult::Returned(n) if n > 0);
+    let revents = captured
+        .structs
+        .first()
+        .copied()
+        .flatten()
+        .filter(|_| polled)
+        .and_then(|b| structs::poll_revents(b.bytes, low32(rec.args[1])));
+    match revents {
+        Some(revents) => format!("{plain} ({revents})"),
+        None => plain,
+    }
+}
+
 /// A full strace line with decoded arguments: `[pid N] ` when asked,
 /// `name(args) = ret`, and ` <secs>` with `show_duration`. Unfinished calls
 /// stop where strace does, before the first argument only known at exit.
@@ -1325,7 +1344,12 @@ pub fn format_decoded_line(
     opts: &TextOptions,
     dopts: &DecodeOptions,
 ) -> String {
-    format_line_with_args(rec, &decode_args(rec, captured, dopts), opts)
+    format_line_with_return(
+        rec,
+        &decode_args(rec, captured, dopts),
+        &decode_return_with(rec, captured),
+        opts,
+    )
 }
 
 /// [`format_decoded_line`] for arguments decoded elsewhere (by the daemon,

@@ -1320,7 +1320,10 @@ mod tests {
         // Structs read at exit: up to two, plus the buffer.
         let prlimit = plan("prlimit64");
         assert_eq!((prlimit.input, prlimit.input2), (Some((2, 16)), None));
-        assert_eq!(prlimit.buffer.map(|b| (b.arg, b.at)), Some((3, CaptureAt::Exit)));
+        assert_eq!(
+            prlimit.buffer.map(|b| (b.arg, b.at)),
+            Some((3, CaptureAt::Exit))
+        );
         let wait = plan("rt_sigtimedwait");
         assert_eq!((wait.input, wait.input2), (Some((0, 8)), Some((2, 16))));
         assert_eq!(plan("getresuid").input2, Some((2, 4)));

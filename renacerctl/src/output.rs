@@ -9,7 +9,7 @@ use std::{
 use renacer_proto::v1 as pb;
 use renacer_trace::{
     SyscallRecord, SyscallResult,
-    decode::{Captured, DecodeOptions, decode_args, decode_return, format_line_with_return},
+    decode::{Captured, DecodeOptions, decode_args, decode_return_with, format_line_with_return},
     fds::FdTable,
     json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     packed,
@@ -123,7 +123,7 @@ impl TextLines {
         let mut returned = if raw {
             raw_return(rec)
         } else {
-            decode_return(rec)
+            decode_return_with(rec, captured)
         };
         if self.options.decode_fds {
             returned = self.fds.annotate_return(rec, &returned, &lookup);

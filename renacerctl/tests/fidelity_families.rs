@@ -117,13 +117,6 @@ const EXCEPTIONS: &[Exception] = &[
         "termios structs (TCSETSW2's struct termios2) are not decoded",
     ),
     decoding(
-        &["poll"],
-        &["poll"],
-        "the ready fds after the result (`= 1 ([{fd=4, revents=POLLOUT}])`) need the \
-         return text decoded with the captured array; the wire record carries decoded \
-         arguments only",
-    ),
-    decoding(
         &["select", "pselect"],
         &["select", "pselect6"],
         "fd sets: three sets as passed plus the timeout are more reads than a call's two \

@@ -357,6 +357,26 @@ pub(crate) fn pollfds(bytes: &[u8], count: u64) -> Option<String> {
     Some(format!("[{}]", items.join(", ")))
 }
 
+/// The fds of `count` `struct pollfd`s with events returned:
+/// `[{fd=4, revents=POLLOUT}]`.
+pub(crate) fn poll_revents(bytes: &[u8], count: u64) -> Option<String> {
+    let size = crate::signatures::POLLFD_SIZE as usize;
+    let count = usize::try_from(count).ok()?;
+    let mut items = Vec::new();
+    for i in 0..count {
+        let at = i * size;
+        let revents = field(bytes, at + 6).map(i16::from_ne_bytes)?;
+        if revents != 0 {
+            items.push(format!(
+                "{{fd={}, revents={}}}",
+                i32_at(bytes, at)?,
+                xlat::POLL_EVENTS.format_flags(u64::from(revents as u16))
+            ));
+        }
+    }
+    Some(format!("[{}]", items.join(", ")))
+}
+
 /// mincore's vector: one `0`/`1` per page, `...` past what was read.
 pub(crate) fn mincore(bytes: &[u8], pages: u64) -> Option<String> {
     let shown = bytes.len().min(usize::try_from(pages).ok()?);
@@ -617,6 +637,12 @@ mod tests {
         assert_eq!(
             pollfds(&fds, 2).as_deref(),
             Some("[{fd=3, events=POLLIN}, {fd=4, events=POLLPRI|POLLOUT}]")
+        );
+        let mut ready = fds.clone();
+        ready[14] = 4;
+        assert_eq!(
+            poll_revents(&ready, 2).as_deref(),
+            Some("[{fd=4, revents=POLLOUT}]")
         );
         assert_eq!(mincore(&[0, 1, 0, 0], 4).as_deref(), Some("[0, 1, 0, 0]"));
         assert_eq!(mincore(&[0, 0], 3).as_deref(), Some("[0, 0, ...]"));
