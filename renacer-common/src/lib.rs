@@ -55,6 +55,9 @@ pub mod config {
     /// strace `-c`: count calls in the kernel's `SUMMARY` map and send no
     /// syscall records at all (process events still flow).
     pub const SUMMARY_ONLY: u32 = 8;
+    /// strace `-v`: read execve's environment strings, not only the
+    /// pointers `/* N vars */` counts.
+    pub const ENV_STRINGS: u32 = 16;
 }
 
 /// `-c` captures counted in the kernel at once; each owns a slot of
@@ -93,6 +96,9 @@ pub mod payload {
     /// A fixed-size struct the call reads (rt_sigaction's act, a sigset),
     /// read at exit: the caller's copy is unchanged then.
     pub const STRUCT: u8 = 7;
+    /// execve's environment strings (with `config::ENV_STRINGS`): the address
+    /// they were read from (a native u64), then the bytes, NUL-separated.
+    pub const ENV: u8 = 8;
     /// Flag: the string or buffer went on past what was read.
     pub const TRUNCATED: u8 = 1;
     /// Flag on an empty ARGV or IOVEC record: the array had more elements.

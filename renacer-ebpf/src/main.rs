@@ -915,6 +915,68 @@ fn emit_envp(cfg: &CaptureConfig, capture_id: u32, tid: u32, nr: u64, arg: u8, e
         0,
         size,
     );
+    if cfg.flags & config::ENV_STRINGS != 0 {
+        // SAFETY: at least 8 bytes of the array were just read there.
+        let first = unsafe { (*scratch).data.as_ptr().cast::<u64>().read_unaligned() };
+        emit_env_strings(scratch, capture_id, tid, nr, arg, first);
+    }
+}
+
+/// The strings an environment points at, from its first one on: contiguous
+/// on a fresh stack (user space checks every pointer falls inside).
+#[inline(always)]
+fn emit_env_strings(
+    scratch: *mut PayloadScratch,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    arg: u8,
+    first: u64,
+) {
+    const ADDRESS_BYTES: u32 = 8;
+    let rest_of_page = 4096 - (first & 4095) as u32;
+    let most = MAX_CAPTURE_BYTES - ADDRESS_BYTES;
+    // SAFETY: this CPU's staging area; the data part is much larger than 8 bytes.
+    unsafe {
+        (*scratch)
+            .data
+            .as_mut_ptr()
+            .cast::<u64>()
+            .write_unaligned(first);
+    }
+    let read = |size: u32| {
+        let size = bounded(size) as u32;
+        // SAFETY: the destination is this CPU's staging area past the
+        // address, and `size` fits it; the helper checks the user address.
+        unsafe {
+            generated::bpf_probe_read_user(
+                (*scratch).data.as_mut_ptr().add(8).cast::<c_void>(),
+                size,
+                first as *const c_void,
+            ) == 0
+        }
+    };
+    // An empty environment: the address alone says so.
+    let size = if first == 0 {
+        0
+    } else if read(most) {
+        most
+    } else if read(rest_of_page.min(most)) {
+        rest_of_page.min(most)
+    } else {
+        return;
+    };
+    send_payload(
+        scratch,
+        capture_id,
+        tid,
+        nr,
+        arg,
+        payload::ENV,
+        0,
+        0,
+        ADDRESS_BYTES + size,
+    );
 }
 
 /// Copies `size` bytes (bounded to the staging area) from user address `src`.

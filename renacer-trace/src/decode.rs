@@ -54,6 +54,9 @@ pub struct Captured<'a> {
     /// The structs read at exit (rt_sigaction's act, a sigset, execve's
     /// environment pointers), by argument index.
     pub structs: [Option<CapturedBytes<'a>>; 6],
+    /// execve's environment strings under `-v`: the address they were read
+    /// from (a native u64), then the bytes.
+    pub env: Option<CapturedBytes<'a>>,
 }
 
 /// One element of an iovec array.
@@ -590,13 +593,24 @@ impl Ctx<'_, '_, '_> {
         if v == 0 || (argv.is_empty() && !self.captured.argv_truncated) {
             return ptr(v);
         }
+        self.string_array(argv, self.opts.string_limit, self.captured.argv_truncated)
+    }
+
+    /// `["a", "b"]`: each string cut at `-s` bytes, and at most `max_items`
+    /// elements.
+    fn string_array(
+        &self,
+        argv: &[CapturedBytes<'_>],
+        max_items: usize,
+        truncated: bool,
+    ) -> String {
         let limit = self.opts.string_limit;
         let mut items: Vec<String> = argv
             .iter()
-            .take(limit)
+            .take(max_items)
             .map(|s| quote::cstring(*s, Some(limit), self.opts.hex_strings))
             .collect();
-        if argv.len() > limit || self.captured.argv_truncated {
+        if argv.len() > max_items || truncated {
             items.push("...".to_owned());
         }
         format!("[{}]", items.join(", "))
@@ -844,6 +858,13 @@ impl Ctx<'_, '_, '_> {
     fn env_array(&self, i: usize) -> String {
         let v = self.arg_value(i);
         let env = self.captured.structs.get(i).copied().flatten();
+        if let (Some(pointers), Some(strings)) = (env, self.captured.env)
+            && v != 0
+            && let Some(items) = structs::env_strings(pointers.bytes, strings.bytes)
+        {
+            // Only read under -v, which shows every element (no abbreviation).
+            return self.string_array(&items, usize::MAX, false);
+        }
         match env.and_then(|b| structs::env_count(b.bytes)) {
             Some(n) if v != 0 => format!("{} /* {n} vars */", ptr(v)),
             _ => ptr(v),
@@ -1436,6 +1457,7 @@ pub struct CapturedData {
     pub iov_truncated: bool,
     pub msghdr: Option<Vec<u8>>,
     pub structs: [Option<OwnedBytes>; 6],
+    pub env: Option<OwnedBytes>,
 }
 
 /// The owned form of [`CapturedIov`].
@@ -1458,6 +1480,7 @@ impl CapturedData {
             && !self.iov_truncated
             && self.msghdr.is_none()
             && self.structs.iter().all(Option::is_none)
+            && self.env.is_none()
     }
 
     pub fn borrowed(&self) -> Captured<'_> {
@@ -1480,6 +1503,7 @@ impl CapturedData {
             iov_truncated: self.iov_truncated,
             msghdr: self.msghdr.as_deref(),
             structs: std::array::from_fn(|i| self.structs[i].as_ref().map(OwnedBytes::borrowed)),
+            env: self.env.as_ref().map(OwnedBytes::borrowed),
         }
     }
 }

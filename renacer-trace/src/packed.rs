@@ -193,6 +193,7 @@ pub fn captured(record_items: &[u8]) -> Captured<'_> {
             }
             item::BUFFER => captured.buffer = Some(found.captured_bytes()),
             item::ADDRESS => captured.address = Some(found.captured_bytes()),
+            item::ENV => captured.env = Some(found.captured_bytes()),
             item::ARGV if array_more => captured.argv_truncated = true,
             item::ARGV => captured.argv.push(found.captured_bytes()),
             item::IOVEC if array_more => captured.iov_truncated = true,

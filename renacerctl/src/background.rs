@@ -78,6 +78,7 @@ async fn start(socket: &str, pid: u32, command: &[String]) -> anyhow::Result<u32
             decode: Some(pb::DecodeOptions {
                 path_limit: 0,
                 buffer_limit: BUFFER_LIMIT,
+                environment: false,
             }),
             ..StartCaptureRequest::default()
         })

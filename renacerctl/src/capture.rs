@@ -357,6 +357,9 @@ async fn stream_capture(
         )
     })?;
     let mut decode = args.filter.decode();
+    if strace.verbose {
+        decode.get_or_insert_default().environment = true;
+    }
     let string_limit = decode
         .as_ref()
         .map(|options| options.buffer_limit as usize)

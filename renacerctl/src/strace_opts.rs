@@ -40,7 +40,8 @@ pub struct StraceArgs {
     /// strace's -X FORMAT: constants as names (abbrev, the only style renacer prints).
     #[arg(short = 'X', value_name = "FORMAT")]
     const_print_style: Option<String>,
-    /// strace's -v: unabbreviated (renacer's decoder prints what it decodes in full).
+    /// strace's -v: unabbreviated: execve's environment strings instead of
+    /// their count (renacer prints the rest of what it decodes in full).
     #[arg(short = 'v')]
     no_abbrev: bool,
     /// strace's -P PATH (repeatable): only calls that name PATH, by a path or an fd.
@@ -230,6 +231,8 @@ pub struct StraceOptions {
     /// -z/-Z as the daemon's status filter.
     pub status_expression: Option<String>,
     pub run_as: Option<RunAs>,
+    /// -v: execve's environment strings, not `/* N vars */`.
+    pub verbose: bool,
 }
 
 impl StraceArgs {
@@ -396,6 +399,7 @@ impl StraceArgs {
             render,
             status_expression,
             run_as,
+            verbose: self.no_abbrev,
         })
     }
 

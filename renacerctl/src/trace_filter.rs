@@ -30,6 +30,7 @@ impl FilterArgs {
         self.string_limit.map(|limit| pb::DecodeOptions {
             path_limit: 0,
             buffer_limit: limit,
+            environment: false,
         })
     }
 }

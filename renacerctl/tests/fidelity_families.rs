@@ -18,7 +18,7 @@ use std::{
 
 mod common;
 use common::{
-    fidelity::{Comparison, renacer_run, strace_lines, syscall_of},
+    fidelity::{Comparison, renacer_run, strace_lines, strace_lines_with, syscall_of},
     *,
 };
 
@@ -257,4 +257,55 @@ fn each_family_decodes_like_strace() {
         .map(|(e, _)| format!("{:?}", e.syscalls))
         .collect();
     assert!(stale.is_empty(), "exceptions no longer needed: {stale:?}");
+}
+
+/// execve's environment as strace shows it: `/* N vars */` by default, the
+/// strings with `-v`; read on the new stack after a successful call and in
+/// the caller's memory after a failed one.
+#[test]
+fn execve_environment_like_strace_with_and_without_v() {
+    let daemon = Daemon::start();
+    let exe = compile_corpus()
+        .into_iter()
+        .find(|(name, _)| name == "proc_execve")
+        .map(|(_, exe)| exe)
+        .unwrap();
+    let program = [exe.to_str().unwrap()];
+    let execs = |lines: Vec<String>| -> Vec<String> {
+        lines
+            .into_iter()
+            .filter(|l| l.starts_with("execve"))
+            .collect()
+    };
+    for flags in [&[][..], &["-v"][..]] {
+        let dir = scratch_dir("environment");
+        let theirs = execs(strace_lines_with(flags, &program, &dir));
+        let (ours, out) = renacer_run(&daemon, flags, &program, &dir);
+        assert!(out.status.success(), "{out:?}");
+        let ours = execs(ours);
+        assert_eq!(ours.len(), 4, "{ours:#?}");
+        // The two successful calls are identical; the failed ones pass an
+        // empty argv, which renacer shows as its address (a named exception).
+        assert_eq!(ours[..2], theirs[..2], "{flags:?}");
+        let expected_env = if flags.is_empty() {
+            "PTR /* 0 vars */"
+        } else {
+            "[]"
+        };
+        for (mine, strace) in ours[2..].iter().zip(&theirs[2..]) {
+            assert!(mine.contains(expected_env), "{mine}");
+            assert_eq!(
+                mine.replacen("PTR, ", "[], ", 1),
+                *strace,
+                "{flags:?}: only the empty argv differs"
+            );
+        }
+    }
+    // The program re-executes itself with `A=1 B=two`.
+    let (ours, _) = renacer_run(&daemon, &["-v"], &program, &scratch_dir("environment"));
+    assert!(
+        ours.iter()
+            .any(|l| l.ends_with(r#", "again"], ["A=1", "B=two"]) = 0"#)),
+        "{ours:#?}"
+    );
 }

@@ -348,6 +348,7 @@ fn start_capture_over_grpc_filters_and_decodes() {
                 decode: Some(DecodeOptions {
                     path_limit: 0,
                     buffer_limit: 4,
+                    environment: false,
                 }),
                 ..StartCaptureRequest::default()
             })

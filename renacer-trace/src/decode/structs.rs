@@ -494,6 +494,26 @@ pub(crate) fn cap_data(bytes: &[u8]) -> Option<String> {
     ))
 }
 
+/// The environment strings `pointers` (the array read) point at, found in
+/// `strings` (their address, then the bytes read from it); None when one
+/// points outside what was read or has no NUL there.
+pub(crate) fn env_strings<'a>(
+    pointers: &[u8],
+    strings: &'a [u8],
+) -> Option<Vec<crate::decode::CapturedBytes<'a>>> {
+    let count = env_count(pointers)?;
+    let (base, text) = strings.split_first_chunk::<8>()?;
+    let base = u64::from_ne_bytes(*base);
+    (0..count)
+        .map(|i| {
+            let at = u64_at(pointers, i * 8)?.checked_sub(base)?;
+            let rest = text.get(usize::try_from(at).ok()?..)?;
+            let end = rest.iter().position(|&b| b == 0)?;
+            Some(crate::decode::CapturedBytes::new(&rest[..end], false))
+        })
+        .collect()
+}
+
 /// How many pointers an environment array holds before its NULL; None if
 /// the NULL was not in what was read.
 pub(crate) fn env_count(bytes: &[u8]) -> Option<usize> {
@@ -666,6 +686,17 @@ mod tests {
             Some("{sigev_signo=0, sigev_notify=SIGEV_NONE}")
         );
         assert_eq!(env_count(&words(&[0])), Some(0));
+        let pointers = words(&[0x1000, 0x1004, 0]);
+        let mut strings = 0x1000u64.to_ne_bytes().to_vec();
+        strings.extend_from_slice(b"A=1\0B=two\0");
+        let found: Vec<&[u8]> = env_strings(&pointers, &strings)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.bytes)
+            .collect();
+        assert_eq!(found, [&b"A=1"[..], &b"B=two"[..]]);
+        // A pointer outside what was read: no strings at all.
+        assert!(env_strings(&words(&[0x0fff, 0]), &strings).is_none());
         assert_eq!(env_count(&words(&[1, 2])), None);
         assert_eq!(utimens(&[0; 16]), None, "too short");
     }

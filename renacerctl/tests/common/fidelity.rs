@@ -110,9 +110,15 @@ pub fn renacer_run(
 
 /// `strace -f`'s normalised trace of `program`, run in `cwd`.
 pub fn strace_lines(program: &[&str], cwd: &Path) -> Vec<String> {
+    strace_lines_with(&[], program, cwd)
+}
+
+/// [`strace_lines`] with extra strace flags first.
+pub fn strace_lines_with(flags: &[&str], program: &[&str], cwd: &Path) -> Vec<String> {
     let path = scratch_dir("strace").join("trace.txt");
     let out = command("strace")
         .arg("-f")
+        .args(flags)
         .arg("-o")
         .arg(&path)
         .args(program)
