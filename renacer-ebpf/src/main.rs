@@ -783,6 +783,23 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
     // A failed execve's environment is still the caller's; a successful
     // one's was read on the new stack by the exec tracepoint.
     if (nr == NR_EXECVE || nr == NR_EXECVEAT) && ret < 0 {
+        // argv's first pointer: NULL tells an empty argv (`[]`) from an
+        // unreadable one, which the enter program sends nothing for either.
+        if let Some(scratch) = SCRATCH.get_ptr_mut(0) {
+            let argv = envp_arg(nr) - 1;
+            emit_bytes(
+                scratch,
+                cfg,
+                state.capture_id,
+                tid,
+                nr,
+                argv,
+                payload::STRUCT,
+                arg_at(&state.args, argv),
+                8,
+                8,
+            );
+        }
         let arg = envp_arg(nr);
         emit_envp(
             cfg,

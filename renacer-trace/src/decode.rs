@@ -590,7 +590,17 @@ impl Ctx<'_, '_, '_> {
     fn argv(&self, i: usize) -> String {
         let v = self.arg_value(i);
         let argv = &self.captured.argv;
-        if v == 0 || (argv.is_empty() && !self.captured.argv_truncated) {
+        if argv.is_empty() && !self.captured.argv_truncated {
+            // A failed execve's first pointer, read at exit: NULL is `[]`.
+            let first = self.captured.structs.get(i).copied().flatten();
+            let empty = first.and_then(|b| field(b.bytes, 0).map(u64::from_ne_bytes)) == Some(0);
+            return if v != 0 && empty {
+                "[]".to_owned()
+            } else {
+                ptr(v)
+            };
+        }
+        if v == 0 {
             return ptr(v);
         }
         self.string_array(argv, self.opts.string_limit, self.captured.argv_truncated)
@@ -829,6 +839,7 @@ impl Ctx<'_, '_, '_> {
             ArgType::CapData => self.decoded(i, self.input(i), structs::cap_data),
             ArgType::CapDataOut => self.out_struct(i, structs::cap_data),
             ArgType::SiginfoOut => self.out_struct(i, structs::siginfo),
+            ArgType::OffsetInOut => self.offset_in_out(i),
             ArgType::Sigevent => self.decoded(i, self.input(i), structs::sigevent),
             ArgType::EnumOut(table) => self.out_struct(i, |b| {
                 let value = u32::from_ne_bytes(field(b, 0)?);
@@ -851,6 +862,20 @@ impl Ctx<'_, '_, '_> {
                     _ => ptr(v),
                 }
             }
+        }
+    }
+
+    /// An offset the call reads and updates: `[2] => [7]` (read at enter and
+    /// at exit), `[2]` when the call failed.
+    fn offset_in_out(&self, i: usize) -> String {
+        let v = self.arg_value(i);
+        let word = |b: CapturedBytes<'_>| field(b.bytes, 0).map(i64::from_ne_bytes);
+        let before = self.buffer(i).and_then(word);
+        let after = self.success().and(self.input(i)).and_then(word);
+        match (before, after) {
+            (Some(before), Some(after)) => format!("[{before}] => [{after}]"),
+            (Some(before), None) => format!("[{before}]"),
+            _ => ptr(v),
         }
     }
 

@@ -241,6 +241,9 @@ pub enum ArgType {
     SiginfoOut,
     /// A `struct sigevent` the call reads (timer_create).
     Sigevent,
+    /// A `loff_t` the call reads and updates (sendfile's offset): read at
+    /// enter and at exit.
+    OffsetInOut,
     /// One `int` the kernel fills, named from a table: `[MPOL_DEFAULT]`.
     EnumOut(&'static Xlat),
     /// An `int` the kernel fills, read through a struct slot at exit (for
@@ -461,7 +464,7 @@ const SIGNATURES: &[Signature] = &[
     s(37, "alarm", &[UInt], RInt, NONE),
     s(38, "setitimer", &[Enum(&x::ITIMER), Itimerval, ItimervalOut], RInt, NONE),
     s(39, "getpid", &[], RInt, PU),
-    s(40, "sendfile", &[Fd, Fd, Ptr, Size], RInt, D.or(N)),
+    s(40, "sendfile", &[Fd, Fd, OffsetInOut, Size], RInt, D.or(N)),
     s(41, "socket", &[SockFamily, SockType, SockProto], RFd, N),
     s(42, "connect", &[Fd, SockAddr { len_arg: 2 }, UInt], RInt, N),
     s(43, "accept", &[Fd, SockAddrOut, SockLenInOut], RFd, N),
@@ -668,7 +671,7 @@ const SIGNATURES: &[Signature] = &[
     s(244, "mq_notify", &[Fd, Ptr], RInt, D),
     s(245, "mq_getsetattr", &[Fd, Ptr, OutPtr], RInt, D),
     s(246, "kexec_load", &[Hex, Hex, Ptr, Hex], RInt, NONE),
-    s(247, "waitid", &[Enum(&x::IDTYPE), Int, OutPtr, Flags(&x::WAIT), OutPtr], RInt, P),
+    s(247, "waitid", &[Enum(&x::IDTYPE), Int, SiginfoOut, Flags(&x::WAIT), RusageOut], RInt, P),
     s(248, "add_key", &[Str, Str, Buf { len_arg: 3 }, Size, KeySerial], RInt, NONE),
     s(249, "request_key", &[Str, Str, Str, KeySerial], RInt, NONE),
     s(250, "keyctl", &[Enum(&x::KEYCTL), KeyctlArg, Hex, Hex, Hex], RInt, NONE),
@@ -1057,6 +1060,7 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             | CapHeader
             | CapData
             | IoctlArg
+            | OffsetInOut
             | FcntlArg => {
                 let size = match ty {
                     Rlimit { .. } => RLIMIT_SIZE,
@@ -1064,6 +1068,7 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                     CapHeader => 8,
                     CapData => CAP_DATA_SIZE,
                     IoctlArg => IOCTL_ARG_READ,
+                    OffsetInOut => 8,
                     TimeoutIn => TIMESPEC_SIZE,
                     Pollfds { .. } => POLLFD_SIZE * POLLFDS_READ,
                     Siginfo => SIGINFO_SIZE,
@@ -1079,7 +1084,8 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                     _ => FLOCK_SIZE,
                 };
                 plan.add_input(i, size);
-                None
+                // The value before the call, too.
+                (ty == OffsetInOut).then_some((CaptureAt::Enter, CaptureLen::Fixed(8)))
             }
             IntOut | SchedParamOut | EnumOut(_) => Some((CaptureAt::Exit, CaptureLen::Fixed(4))),
             SiginfoOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGINFO_SIZE))),

@@ -599,6 +599,10 @@ xlat!(SI_CODE, "SI_???", [
     0xffff_fffd => "SI_MESGQ", 0xffff_fffc => "SI_ASYNCIO", 0xffff_fffb => "SI_SIGIO",
     0xffff_fffa => "SI_TKILL", 0xffff_fff9 => "SI_DETHREAD", 0xffff_ffc4 => "SI_ASYNCNL",
 ]);
+xlat!(CLD_CODE, "CLD_???", [
+    1 => "CLD_EXITED", 2 => "CLD_KILLED", 3 => "CLD_DUMPED", 4 => "CLD_TRAPPED", 5 => "CLD_STOPPED",
+    6 => "CLD_CONTINUED",
+]);
 xlat!(SIGEV_NOTIFY, "SIGEV_???", [0 => "SIGEV_SIGNAL", 1 => "SIGEV_NONE", 2 => "SIGEV_THREAD", 4 => "SIGEV_THREAD_ID"]);
 xlat!(GRND, "GRND_???", [1 => "GRND_NONBLOCK", 2 => "GRND_RANDOM", 4 => "GRND_INSECURE"]);
 xlat!(MFD, "MFD_???", [

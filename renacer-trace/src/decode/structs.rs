@@ -400,10 +400,33 @@ pub(crate) fn gids(bytes: &[u8], count: u64) -> Option<String> {
     Some(format!("[{}]", items.join(", ")))
 }
 
-/// A `siginfo_t` sent by a process (`si_code` <= 0): signal, code, sender.
-/// Kernel-generated forms are left as the pointer.
+/// A `siginfo_t` sent by a process (`si_code` <= 0): signal, code, sender;
+/// or a child's SIGCHLD (waitid) with its status and CPU times in clock
+/// ticks. Other kernel-generated forms are left as the pointer.
 pub(crate) fn siginfo(bytes: &[u8]) -> Option<String> {
+    const SIGCHLD: i32 = 17;
+    const CLD_EXITED: i32 = 1;
     let (signo, code) = (i32_at(bytes, 0)?, i32_at(bytes, 8)?);
+    if signo == SIGCHLD && (1..=6).contains(&code) {
+        let status = i32_at(bytes, 24)?;
+        let status = if code == CLD_EXITED {
+            status.to_string()
+        } else {
+            xlat::signal(status)
+        };
+        let ticks = |at: usize| -> Option<String> {
+            let t = i64_at(bytes, at)?;
+            Some(format!("{t} /* {}.{:02} s */", t / 100, t % 100))
+        };
+        return Some(format!(
+            "{{si_signo=SIGCHLD, si_code={}, si_pid={}, si_uid={}, si_status={status}, si_utime={}, si_stime={}}}",
+            xlat::CLD_CODE.format_enum(u64::from(code as u32)),
+            i32_at(bytes, 16)?,
+            u32_at(bytes, 20)?,
+            ticks(32)?,
+            ticks(40)?
+        ));
+    }
     if code > 0 {
         return None;
     }
@@ -678,6 +701,19 @@ mod tests {
         assert_eq!(
             siginfo(&info).as_deref(),
             Some("{si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=1, si_uid=0}")
+        );
+        let mut child = vec![0u8; 128];
+        child[0] = 17;
+        child[8] = 1;
+        child[16..20].copy_from_slice(&1234i32.to_ne_bytes());
+        child[24] = 7;
+        child[32..40].copy_from_slice(&320i64.to_ne_bytes());
+        child[40..48].copy_from_slice(&4_868_032i64.to_ne_bytes());
+        assert_eq!(
+            siginfo(&child).as_deref(),
+            Some(
+                "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1234, si_uid=0, si_status=7, si_utime=320 /* 3.20 s */, si_stime=4868032 /* 48680.32 s */}"
+            )
         );
         let mut event = vec![0u8; 64];
         event[12] = 1;

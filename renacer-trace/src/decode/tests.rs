@@ -705,6 +705,25 @@ fn futex_forms() {
 }
 
 #[test]
+fn offsets_and_empty_argv() {
+    let before = 2i64.to_ne_bytes();
+    let mut c = with_buffer(&before);
+    c.structs[2] = Some(CapturedBytes::new(&[7, 0, 0, 0, 0, 0, 0, 0], false));
+    assert_eq!(
+        line(&rec(40, [6, 7, 0x7ff0, 5, 0, 0], ok(5)), &c),
+        "sendfile(6, 7, [2] => [7], 5) = 5"
+    );
+    assert_eq!(args(&rec(40, [6, 7, 0, 5, 0, 0], ok(5)))[2], "NULL");
+    // A failed execve whose argv starts with NULL.
+    let mut c = with_struct(1, &[0; 8]);
+    c.structs[2] = Some(CapturedBytes::new(&[0; 8], false));
+    assert_eq!(
+        line(&rec(59, [0x4000, 0x7ff0, 0x7ff0, 0, 0, 0], ok(-2)), &c),
+        "execve(0x4000, [], 0x7ff0 /* 0 vars */) = -1 ENOENT (No such file or directory)"
+    );
+}
+
+#[test]
 fn keys_and_syslog() {
     assert_eq!(
         args(&rec(250, [0, (-3i64) as u64, 0, 0, 0, 0], ok(636_838_835))),
