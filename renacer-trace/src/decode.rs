@@ -840,6 +840,23 @@ impl Ctx<'_, '_, '_> {
             ArgType::CapDataOut => self.out_struct(i, structs::cap_data),
             ArgType::SiginfoOut => self.out_struct(i, structs::siginfo),
             ArgType::OffsetInOut => self.offset_in_out(i),
+            ArgType::UtsnameOut => self.out_struct(i, |b| {
+                let field_size = signatures::UTS_FIELD_SIZE as usize;
+                let text = |at: usize| {
+                    let bytes = b.get(at..at + field_size)?;
+                    let end = bytes.iter().position(|&c| c == 0)?;
+                    Some(quote::cstring(
+                        CapturedBytes::new(&bytes[..end], false),
+                        None,
+                        self.opts.hex_strings,
+                    ))
+                };
+                Some(format!(
+                    "{{sysname={}, nodename={}, ...}}",
+                    text(0)?,
+                    text(field_size)?
+                ))
+            }),
             ArgType::Sigevent => self.decoded(i, self.input(i), structs::sigevent),
             ArgType::EnumOut(table) => self.out_struct(i, |b| {
                 let value = u32::from_ne_bytes(field(b, 0)?);

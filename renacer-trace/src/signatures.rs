@@ -244,6 +244,9 @@ pub enum ArgType {
     /// A `loff_t` the call reads and updates (sendfile's offset): read at
     /// enter and at exit.
     OffsetInOut,
+    /// A `struct utsname` the kernel fills, abbreviated:
+    /// `{sysname="Linux", nodename="host", ...}`.
+    UtsnameOut,
     /// One `int` the kernel fills, named from a table: `[MPOL_DEFAULT]`.
     EnumOut(&'static Xlat),
     /// An `int` the kernel fills, read through a struct slot at exit (for
@@ -302,6 +305,7 @@ impl ArgType {
                 | Self::EnumOut(_)
                 | Self::IntOutAtExit
                 | Self::CapDataOut
+                | Self::UtsnameOut
         )
     }
 }
@@ -487,7 +491,7 @@ const SIGNATURES: &[Signature] = &[
     s(60, "exit", &[Int], RInt, P),
     s(61, "wait4", &[Int, WaitStatusOut, Flags(&x::WAIT), RusageOut], RInt, P),
     s(62, "kill", &[Int, Signal], RInt, S.or(P)),
-    s(63, "uname", &[OutPtr], RInt, NONE),
+    s(63, "uname", &[UtsnameOut], RInt, NONE),
     s(64, "semget", &[IpcKey, Int, IpcGetFlags(&x::IPCGET)], RInt, I),
     s(65, "semop", &[Int, SemBufs { count_arg: 2 }, Size], RInt, I),
     s(66, "semctl", &[Int, Int, IpcCmd(&x::SEMCTL), Ptr], RInt, I),
@@ -522,7 +526,7 @@ const SIGNATURES: &[Signature] = &[
     s(95, "umask", &[Mode], Octal, NONE),
     s(96, "gettimeofday", &[OutPtr, TimezoneOut], RInt, CL),
     s(97, "getrlimit", &[Enum(&x::RLIMIT), RlimitOut { infinity: "RLIM64_INFINITY" }], RInt, NONE),
-    s(98, "getrusage", &[Enum(&x::RUSAGE), OutPtr], RInt, NONE),
+    s(98, "getrusage", &[Enum(&x::RUSAGE), RusageOut], RInt, NONE),
     s(99, "sysinfo", &[OutPtr], RInt, NONE),
     s(100, "times", &[OutPtr], RInt, NONE),
     s(101, "ptrace", &[Enum(&x::PTRACE), Int, Ptr, Ptr], RInt, NONE),
@@ -959,6 +963,8 @@ pub const TIMESPEC_SIZE: u32 = 16;
 pub const TIME_PAIR_SIZE: u32 = 32;
 /// Bytes of a `struct sembuf` array read: 16 operations of 6 bytes.
 pub const SEMBUF_READ: u32 = 96;
+/// One field of `struct utsname` (`__NEW_UTS_LEN + 1`).
+pub const UTS_FIELD_SIZE: u32 = 65;
 /// Bytes read at exit through ioctl's third argument (an int, a winsize).
 pub const IOCTL_ARG_READ: u32 = 8;
 /// Two `struct __user_cap_data_struct`s (_LINUX_CAPABILITY_U32S_3).
@@ -1090,6 +1096,8 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             IntOut | SchedParamOut | EnumOut(_) => Some((CaptureAt::Exit, CaptureLen::Fixed(4))),
             SiginfoOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGINFO_SIZE))),
             CapDataOut => Some((CaptureAt::Exit, CaptureLen::Fixed(CAP_DATA_SIZE))),
+            // sysname and nodename, the two fields strace shows.
+            UtsnameOut => Some((CaptureAt::Exit, CaptureLen::Fixed(2 * UTS_FIELD_SIZE))),
             // Cut at the capture's `-s` like strace cuts the printed array.
             MincoreOut { len_arg } => Some((CaptureAt::Exit, CaptureLen::Arg(len_arg))),
             GidArray { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(GID_ARRAY_READ))),

@@ -724,6 +724,28 @@ fn offsets_and_empty_argv() {
 }
 
 #[test]
+fn uname_and_rusage() {
+    let mut uts = vec![0u8; 130];
+    uts[..5].copy_from_slice(b"Linux");
+    uts[65..69].copy_from_slice(b"host");
+    assert_eq!(
+        line(&rec(63, [0x7ff0, 0, 0, 0, 0, 0], ok(0)), &with_buffer(&uts)),
+        r#"uname({sysname="Linux", nodename="host", ...}) = 0"#
+    );
+    let usage: Vec<u8> = [0i64, 12, 0, 34]
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect();
+    assert_eq!(
+        line(
+            &rec(98, [0, 0x7ff0, 0, 0, 0, 0], ok(0)),
+            &with_struct(1, &usage)
+        ),
+        "getrusage(RUSAGE_SELF, {ru_utime={tv_sec=0, tv_usec=12}, ru_stime={tv_sec=0, tv_usec=34}, ...}) = 0"
+    );
+}
+
+#[test]
 fn keys_and_syslog() {
     assert_eq!(
         args(&rec(250, [0, (-3i64) as u64, 0, 0, 0, 0], ok(636_838_835))),

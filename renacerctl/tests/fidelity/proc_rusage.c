@@ -4,5 +4,7 @@ int main(void) {
     struct rusage ru;
     S(SYS_getrusage, 99, &ru);
     S(SYS_getrusage, RUSAGE_SELF, NULL);
+    S(SYS_getrusage, RUSAGE_SELF, &ru);
+    S(SYS_getrusage, RUSAGE_CHILDREN, &ru);
     return 0;
 }
