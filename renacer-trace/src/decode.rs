@@ -840,6 +840,10 @@ impl Ctx<'_, '_, '_> {
             ArgType::CapDataOut => self.out_struct(i, structs::cap_data),
             ArgType::SiginfoOut => self.out_struct(i, structs::siginfo),
             ArgType::OffsetInOut => self.offset_in_out(i),
+            ArgType::MsgBuf { size_arg } => {
+                self.decoded(i, self.buffer(i), |b| self.msgbuf(b, size_arg))
+            }
+            ArgType::MsgBufOut { size_arg } => self.out_struct(i, |b| self.msgbuf(b, size_arg)),
             ArgType::UtsnameOut => self.out_struct(i, |b| {
                 let field_size = signatures::UTS_FIELD_SIZE as usize;
                 let text = |at: usize| {
@@ -880,6 +884,22 @@ impl Ctx<'_, '_, '_> {
                 }
             }
         }
+    }
+
+    /// `{mtype=1, mtext="hi\0"}`: the text as long as argument `size_arg`,
+    /// cut at `-s`.
+    fn msgbuf(&self, bytes: &[u8], size_arg: usize) -> Option<String> {
+        let mtype = i64::from_ne_bytes(field(bytes, 0)?);
+        let text = CapturedBytes::new(bytes.get(8..)?, false);
+        Some(format!(
+            "{{mtype={mtype}, mtext={}}}",
+            quote::buffer(
+                text,
+                self.arg_value(size_arg),
+                self.opts.string_limit,
+                self.opts.hex_strings
+            )
+        ))
     }
 
     /// An offset the call reads and updates: `[2] => [7]` (read at enter and

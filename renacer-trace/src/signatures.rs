@@ -244,6 +244,14 @@ pub enum ArgType {
     /// A `loff_t` the call reads and updates (sendfile's offset): read at
     /// enter and at exit.
     OffsetInOut,
+    /// A System V message (`mtype`, then `mtext` of argument `size_arg`
+    /// bytes) the call reads / the kernel fills.
+    MsgBuf {
+        size_arg: usize,
+    },
+    MsgBufOut {
+        size_arg: usize,
+    },
     /// A `struct utsname` the kernel fills, abbreviated:
     /// `{sysname="Linux", nodename="host", ...}`.
     UtsnameOut,
@@ -306,6 +314,7 @@ impl ArgType {
                 | Self::IntOutAtExit
                 | Self::CapDataOut
                 | Self::UtsnameOut
+                | Self::MsgBufOut { .. }
         )
     }
 }
@@ -497,8 +506,8 @@ const SIGNATURES: &[Signature] = &[
     s(66, "semctl", &[Int, Int, IpcCmd(&x::SEMCTL), Ptr], RInt, I),
     s(67, "shmdt", &[Ptr], RInt, I.or(M)),
     s(68, "msgget", &[IpcKey, IpcGetFlags(&x::IPCGET)], RInt, I),
-    s(69, "msgsnd", &[Int, Ptr, Size, Flags(&x::MSGFLG)], RInt, I),
-    s(70, "msgrcv", &[Int, OutPtr, Size, Long, Flags(&x::MSGFLG)], RInt, I),
+    s(69, "msgsnd", &[Int, MsgBuf { size_arg: 2 }, Size, Flags(&x::MSGFLG)], RInt, I),
+    s(70, "msgrcv", &[Int, MsgBufOut { size_arg: 2 }, Size, Long, Flags(&x::MSGFLG)], RInt, I),
     s(71, "msgctl", &[Int, IpcCmd(&x::MSGCTL), Ptr], RInt, I),
     s(72, "fcntl", &[Fd, FcntlCmd, FcntlArg], RInt, D),
     s(73, "flock", &[Fd, Flags(&x::LOCK)], RInt, D),
@@ -963,6 +972,8 @@ pub const TIMESPEC_SIZE: u32 = 16;
 pub const TIME_PAIR_SIZE: u32 = 32;
 /// Bytes of a `struct sembuf` array read: 16 operations of 6 bytes.
 pub const SEMBUF_READ: u32 = 96;
+/// Bytes of a System V message read: `mtype` and 32 bytes of `mtext`.
+pub const MSGBUF_READ: u32 = 40;
 /// One field of `struct utsname` (`__NEW_UTS_LEN + 1`).
 pub const UTS_FIELD_SIZE: u32 = 65;
 /// Bytes read at exit through ioctl's third argument (an int, a winsize).
@@ -1096,6 +1107,9 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             IntOut | SchedParamOut | EnumOut(_) => Some((CaptureAt::Exit, CaptureLen::Fixed(4))),
             SiginfoOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGINFO_SIZE))),
             CapDataOut => Some((CaptureAt::Exit, CaptureLen::Fixed(CAP_DATA_SIZE))),
+            // mtype and what `-s` shows of mtext (the capture's limit).
+            MsgBuf { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(MSGBUF_READ))),
+            MsgBufOut { .. } => Some((CaptureAt::Exit, CaptureLen::Fixed(MSGBUF_READ))),
             // sysname and nodename, the two fields strace shows.
             UtsnameOut => Some((CaptureAt::Exit, CaptureLen::Fixed(2 * UTS_FIELD_SIZE))),
             // Cut at the capture's `-s` like strace cuts the printed array.

@@ -799,6 +799,22 @@ fn sysv_ipc() {
         args(&rec(70, [2, 0x7ff0, 8, 0, 0o4000, 0], ok(3)))[4],
         "IPC_NOWAIT"
     );
+    let mut message = 1i64.to_ne_bytes().to_vec();
+    message.extend_from_slice(b"hi\0\0\0\0\0\0");
+    assert_eq!(
+        line(
+            &rec(69, [2, 0x7ff0, 3, 0o4000, 0, 0], ok(0)),
+            &with_buffer(&message)
+        ),
+        r#"msgsnd(2, {mtype=1, mtext="hi\0"}, 3, IPC_NOWAIT) = 0"#
+    );
+    assert_eq!(
+        line(
+            &rec(70, [2, 0x7ff0, 8, 0, 0o4000, 0], ok(3)),
+            &with_buffer(&message)
+        ),
+        r#"msgrcv(2, {mtype=1, mtext="hi\0\0\0\0\0\0"}, 8, 0, IPC_NOWAIT) = 3"#
+    );
     let sembuf = [0u8, 0, 1, 0, 0, 0x10];
     assert_eq!(
         line(
