@@ -840,6 +840,17 @@ impl Ctx<'_, '_, '_> {
             ArgType::CapDataOut => self.out_struct(i, structs::cap_data),
             ArgType::SiginfoOut => self.out_struct(i, structs::siginfo),
             ArgType::OffsetInOut => self.offset_in_out(i),
+            ArgType::DirentsOut { reclen_at } => match (self.success(), self.buffer(i)) {
+                // All of them were read: count them.
+                (Some(len), Some(b)) if b.bytes.len() as u64 == len && !b.truncated => {
+                    match structs::dirent_count(b.bytes, reclen_at) {
+                        Some(n) => format!("{} /* {n} entries */", ptr(v)),
+                        None => ptr(v),
+                    }
+                }
+                (Some(0), _) => format!("{} /* 0 entries */", ptr(v)),
+                _ => ptr(v),
+            },
             ArgType::MsgBuf { size_arg } => {
                 self.decoded(i, self.buffer(i), |b| self.msgbuf(b, size_arg))
             }

@@ -252,6 +252,12 @@ pub enum ArgType {
     MsgBufOut {
         size_arg: usize,
     },
+    /// Directory entries the kernel fills, as long as the result: strace
+    /// shows their address and `/* N entries */`. `reclen_at` is the offset
+    /// of `d_reclen` in an entry.
+    DirentsOut {
+        reclen_at: usize,
+    },
     /// A `struct utsname` the kernel fills, abbreviated:
     /// `{sysname="Linux", nodename="host", ...}`.
     UtsnameOut,
@@ -315,6 +321,7 @@ impl ArgType {
                 | Self::CapDataOut
                 | Self::UtsnameOut
                 | Self::MsgBufOut { .. }
+                | Self::DirentsOut { .. }
         )
     }
 }
@@ -515,7 +522,7 @@ const SIGNATURES: &[Signature] = &[
     s(75, "fdatasync", &[Fd], RInt, D),
     s(76, "truncate", &[Path, Long], RInt, F),
     s(77, "ftruncate", &[Fd, Long], RInt, D),
-    s(78, "getdents", &[Fd, OutPtr, UInt], RInt, D),
+    s(78, "getdents", &[Fd, DirentsOut { reclen_at: 16 }, UInt], RInt, D),
     s(79, "getcwd", &[OutPath, Size], RInt, F),
     s(80, "chdir", &[Path], RInt, F),
     s(81, "fchdir", &[Fd], RInt, D),
@@ -654,7 +661,7 @@ const SIGNATURES: &[Signature] = &[
     s(214, "epoll_ctl_old", &[Hex, Hex, Hex, Hex], RInt, NONE),
     s(215, "epoll_wait_old", &[Hex, Hex, Hex, Hex], RInt, NONE),
     s(216, "remap_file_pages", &[Ptr, Size, ProtFlags, Size, MapFlags], RInt, M),
-    s(217, "getdents64", &[Fd, OutPtr, UInt], RInt, D),
+    s(217, "getdents64", &[Fd, DirentsOut { reclen_at: 16 }, UInt], RInt, D),
     s(218, "set_tid_address", &[Hex], RInt, NONE),
     s(219, "restart_syscall", &[], RInt, NONE),
     s(220, "semtimedop", &[Int, SemBufs { count_arg: 2 }, Size, Timespec], RInt, I),
@@ -1107,6 +1114,8 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             IntOut | SchedParamOut | EnumOut(_) => Some((CaptureAt::Exit, CaptureLen::Fixed(4))),
             SiginfoOut => Some((CaptureAt::Exit, CaptureLen::Fixed(SIGINFO_SIZE))),
             CapDataOut => Some((CaptureAt::Exit, CaptureLen::Fixed(CAP_DATA_SIZE))),
+            // Read up to the capture's most, not `-s` (see the daemon's plans).
+            DirentsOut { .. } => Some((CaptureAt::Exit, CaptureLen::Return)),
             // mtype and what `-s` shows of mtext (the capture's limit).
             MsgBuf { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(MSGBUF_READ))),
             MsgBufOut { .. } => Some((CaptureAt::Exit, CaptureLen::Fixed(MSGBUF_READ))),

@@ -22,10 +22,11 @@ use common::{
     *,
 };
 
-/// The mean share of identical lines reached (97.8% to 98.0% measured; 87.5% before
-/// the decoding work). Which calls of two processes overlap varies from run
-/// to run, so the floor sits a little below.
-const MEAN_IDENTITY_FLOOR: f64 = 0.975;
+/// The mean share of identical lines reached: 97.7% to 98.0% measured (87.5%
+/// before the decoding work; 98.8% over the 104 programs that do not fork).
+/// Which calls of two processes overlap varies from run to run (the seven
+/// forking programs score 75% to 90%), so the floor sits below.
+const MEAN_IDENTITY_FLOOR: f64 = 0.97;
 
 /// A difference renacer still has: the lines of `syscalls` in `programs`
 /// may differ, for `reason`. A decoding exception must still be needed (it

@@ -1,6 +1,6 @@
 //! What the kernel reads from the tracee for each syscall: the capture plans
 //! loaded into `PLANS`, derived from renacer-trace's typed signatures.
-use renacer_common::{SyscallCapturePlan, capture_at, capture_len};
+use renacer_common::{MAX_CAPTURE_BYTES, SyscallCapturePlan, capture_at, capture_len};
 use renacer_trace::signatures::{ArgType, CaptureAt, CaptureLen, arg_type, strings_to_capture};
 
 /// `sizeof(struct sockaddr_storage)`: socket addresses are read whole, not cut at `-s`.
@@ -58,6 +58,10 @@ pub fn kernel_plan(nr: u32) -> SyscallCapturePlan {
         if matches!(arg_type(nr, buffer.arg), ArgType::SockAddr { .. }) {
             kernel.buffer_max = SOCKADDR_MAX;
         }
+        // Directory entries are counted, not shown: as many as can be read.
+        if matches!(arg_type(nr, buffer.arg), ArgType::DirentsOut { .. }) {
+            kernel.buffer_max = MAX_CAPTURE_BYTES;
+        }
     }
     kernel
 }
@@ -103,6 +107,12 @@ mod tests {
 
         let execve = kernel_plan(nr("execve"));
         assert_eq!((execve.string_args, execve.argv_arg), (1, 1));
+
+        let getdents = kernel_plan(nr("getdents64"));
+        assert_eq!(
+            (getdents.buffer_len, getdents.buffer_max),
+            (capture_len::RETURN, MAX_CAPTURE_BYTES)
+        );
 
         let nanosleep = kernel_plan(nr("nanosleep"));
         assert_eq!(

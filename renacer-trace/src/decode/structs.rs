@@ -313,6 +313,22 @@ pub(crate) fn sembufs(bytes: &[u8], count: u64) -> Option<String> {
     Some(format!("[{}]", items.join(", ")))
 }
 
+/// How many directory entries fill `bytes`, walking their `d_reclen`
+/// (a u16 at `reclen_at`); None when a length does not fit.
+pub(crate) fn dirent_count(bytes: &[u8], reclen_at: usize) -> Option<usize> {
+    let mut at = 0;
+    let mut count = 0;
+    while at < bytes.len() {
+        let reclen = usize::from(field(bytes, at + reclen_at).map(u16::from_ne_bytes)?);
+        if reclen == 0 {
+            return None;
+        }
+        at += reclen;
+        count += 1;
+    }
+    (at == bytes.len()).then_some(count)
+}
+
 /// `struct winsize`.
 pub(crate) fn winsize(bytes: &[u8]) -> Option<String> {
     let word = |at: usize| field(bytes, at).map(u16::from_ne_bytes);
@@ -686,6 +702,15 @@ mod tests {
         assert_eq!(
             poll_revents(&ready, 2).as_deref(),
             Some("[{fd=4, revents=POLLOUT}]")
+        );
+        let mut dirents = vec![0u8; 48];
+        dirents[16] = 24;
+        dirents[24 + 16] = 24;
+        assert_eq!(dirent_count(&dirents, 16), Some(2));
+        assert_eq!(
+            dirent_count(&dirents[..40], 16),
+            None,
+            "cut inside an entry"
         );
         assert_eq!(mincore(&[0, 1, 0, 0], 4).as_deref(), Some("[0, 1, 0, 0]"));
         assert_eq!(mincore(&[0, 0], 3).as_deref(), Some("[0, 0, ...]"));
