@@ -226,6 +226,12 @@ fn values(dir: &Path, header: &str, mut names: Vec<String>) -> anyhow::Result<Ve
 }
 
 pub fn generate() -> anyhow::Result<()> {
+    // Without them the DRM names would silently drop out of the table.
+    if !Path::new(LIBDRM).join("drm.h").exists() {
+        bail!(
+            "{LIBDRM}/drm.h is missing: install libdrm-dev (apt-get install libdrm-dev), then run cargo xtask gen-ioctls again"
+        );
+    }
     let dir = std::env::temp_dir().join(format!("renacer-gen-ioctls-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("include"))?;
     std::os::unix::fs::symlink(LIBDRM, dir.join("include/drm"))?;
