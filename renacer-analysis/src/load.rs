@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use renacer_trace::json::{
-    Drops, FORMAT, JsonCaptured, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
+    Drops, FORMAT, JsonCaptured, JsonResult, JsonSource, JsonSyscall, ProcessInfo, Statistics,
+    TraceFile,
 };
 
 /// Errors are renacer-trace's own JSON errors: one type, one message format.
@@ -111,6 +112,8 @@ struct LenientSyscall {
     tid: u32,
     lamport: u64,
     timestamp_nanos: u64,
+    #[serde(default)]
+    source: Option<JsonSource>,
 }
 
 impl From<LenientSyscall> for JsonSyscall {
@@ -127,6 +130,7 @@ impl From<LenientSyscall> for JsonSyscall {
             tid: s.tid,
             lamport: s.lamport,
             timestamp_nanos: s.timestamp_nanos,
+            source: s.source,
         }
     }
 }
