@@ -8,8 +8,10 @@ pub mod assertions;
 pub mod causality;
 pub mod compare;
 pub mod decode;
+pub mod flame;
 pub mod load;
 pub mod memory;
+pub mod report;
 pub mod rle;
 mod util;
 
