@@ -9,6 +9,7 @@ pub mod causality;
 pub mod compare;
 pub mod decode;
 pub mod flame;
+pub mod gpu;
 pub mod load;
 pub mod memory;
 pub mod report;

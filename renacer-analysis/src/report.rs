@@ -1,5 +1,6 @@
 //! `renacerctl report`: one self-contained HTML file (no network) with the
-//! trace's summary table, the anti-pattern findings, the critical path, a
+//! trace's summary table, the anti-pattern findings, GPU ioctls (when there
+//! are any), the critical path, a
 //! timeline per process in wall time and in Lamport time with the critical
 //! path highlighted, and flamegraphs (by source stack when the trace has
 //! sources, and of the critical path).
@@ -15,9 +16,10 @@ use base64::Engine as _;
 use renacer_trace::json::{JsonResult, JsonSyscall, TraceFile};
 use renacer_trace::summary::Summary;
 
-use crate::antipatterns::{god_process, pcie_share, tight_loop};
+use crate::antipatterns::{god_process, tight_loop};
 use crate::causality::CriticalPath;
 use crate::flame::{self, FlameKind};
+use crate::gpu::{GpuUsage, gpu_usage};
 use crate::util::{end_nanos, format_nanos, lost_events, wall_span_nanos};
 
 /// Width of the timelines in SVG user units: calls closer than a unit share one.
@@ -32,6 +34,7 @@ const MAX_PATH_ROWS: usize = 50;
 /// The whole report page.
 pub fn render_html(trace: &TraceFile) -> String {
     let path = crate::critical_path(trace);
+    let gpu = gpu_usage(trace);
     let mut page = String::with_capacity(64 << 10);
     let title = if trace.process.command.is_empty() {
         format!("pid {}", trace.process.pid)
@@ -49,7 +52,8 @@ pub fn render_html(trace: &TraceFile) -> String {
     );
     overview(&mut page, trace, &path);
     summary_table(&mut page, trace);
-    findings(&mut page, trace);
+    findings(&mut page, trace, &gpu);
+    gpu_section(&mut page, &gpu);
     critical_path_section(&mut page, &path);
     timelines(&mut page, trace, &path);
     flamegraphs(&mut page, trace, &path);
@@ -182,7 +186,7 @@ fn summary_table(page: &mut String, trace: &TraceFile) {
     );
 }
 
-fn findings(page: &mut String, trace: &TraceFile) {
+fn findings(page: &mut String, trace: &TraceFile, gpu: &GpuUsage) {
     page.push_str("<section id=\"findings\"><h2>Findings</h2><ul>");
     let mut finding = |id: &str, text: String| {
         let _ = write!(page, "<li id=\"{id}\">{}</li>", escape(&text));
@@ -215,11 +219,49 @@ fn findings(page: &mut String, trace: &TraceFile) {
     finding(
         "pcie",
         format!(
-            "GPU driver round trips (/dev/nvidia*): {:.1}% of the syscall time",
-            pcie_share(trace) * 100.0
+            "GPU driver round trips (/dev/nvidia*, /dev/dri/*, /dev/kfd): {:.1}% of the syscall time",
+            gpu.share() * 100.0
         ),
     );
     page.push_str("</ul></section>\n");
+}
+
+/// ioctls per GPU device and request; nothing when the trace has none.
+fn gpu_section(page: &mut String, gpu: &GpuUsage) {
+    if gpu.ioctls.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<section id=\"gpu\"><h2>GPU ioctls</h2>\
+         <table id=\"gpu-table\" class=\"sortable\"><thead><tr>\
+         <th data-type=\"number\">calls</th><th data-type=\"number\">errors</th>\
+         <th data-type=\"number\">time (ns)</th><th>direction</th><th>type</th><th>nr</th>\
+         <th data-type=\"number\">size</th><th>device</th><th>command</th></tr></thead><tbody>",
+    );
+    for row in &gpu.ioctls {
+        let fields = row.request.map_or_else(
+            || "<td>?</td><td>?</td><td>?</td><td>?</td>".to_owned(),
+            |r| {
+                format!(
+                    "<td>{}</td><td>{:#04x}</td><td>{:#04x}</td><td>{}</td>",
+                    r.direction(),
+                    r.kind(),
+                    r.number(),
+                    r.size()
+                )
+            },
+        );
+        let _ = write!(
+            page,
+            "<tr><td class=\"calls\">{}</td><td>{}</td><td>{}</td>{fields}<td>{}</td><td>{}</td></tr>",
+            row.calls,
+            row.errors,
+            row.total_nanos,
+            escape(&row.device),
+            escape(&row.command)
+        );
+    }
+    page.push_str("</tbody></table></section>\n");
 }
 
 fn critical_path_section(page: &mut String, path: &CriticalPath) {

@@ -35,7 +35,7 @@ enum Command {
     Compare(ci::CompareArgs),
     /// Check a trace, or a command's capture, against renacer.toml budgets (exit 1 on failure).
     Assert(ci::AssertArgs),
-    /// Analyze a trace: --critical-path.
+    /// Analyze a trace: --critical-path, --gpu.
     Analyze(ci::AnalyzeArgs),
     /// Convert a trace between JSON and the --compress form.
     Convert(ci::ConvertArgs),

@@ -201,3 +201,113 @@ fn a_malformed_trace_is_one_line_and_exit_2() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// Character nodes with /dev/null's numbers at GPU device paths, removed
+/// on drop (also when the test fails).
+struct FakeGpuNodes {
+    nodes: Vec<std::path::PathBuf>,
+    created_dri: bool,
+}
+
+impl FakeGpuNodes {
+    fn create() -> Self {
+        let dri = Path::new("/dev/dri");
+        let created_dri = !dri.exists();
+        if created_dri {
+            std::fs::create_dir(dri).unwrap();
+        }
+        let id = std::process::id();
+        let mut fake = Self {
+            nodes: Vec::new(),
+            created_dri,
+        };
+        for path in [
+            format!("/dev/nvidia-renacer-test-{id}"),
+            format!("/dev/dri/renacer-test-{id}"),
+        ] {
+            let c_path = std::ffi::CString::new(path.clone()).unwrap();
+            // SAFETY: a valid path; makedev(1, 3) is /dev/null's driver.
+            let rc =
+                unsafe { libc::mknod(c_path.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
+            assert_eq!(rc, 0, "mknod {path}: {}", std::io::Error::last_os_error());
+            fake.nodes.push(path.into());
+        }
+        fake
+    }
+}
+
+impl Drop for FakeGpuNodes {
+    fn drop(&mut self) {
+        for node in &self.nodes {
+            let _ = std::fs::remove_file(node);
+        }
+        if self.created_dri {
+            let _ = std::fs::remove_dir("/dev/dri");
+        }
+    }
+}
+
+#[test]
+fn gpu_ioctls_are_named_per_device_in_analyze_and_the_report() {
+    require_root();
+    let nodes = FakeGpuNodes::create();
+    let program = compile_workload("gpu_ioctl");
+    let daemon = Daemon::start();
+    let dir = scratch_dir("gpu");
+    let mut command_line = vec![program.to_str().unwrap()];
+    command_line.extend(nodes.nodes.iter().map(|n| n.to_str().unwrap()));
+    let (trace_path, out) = daemon.capture_json_file(&dir, &command_line);
+    assert!(out.status.success(), "capture failed: {out:?}");
+
+    let analyze = command(bin("renacerctl"))
+        .args(["analyze", "--gpu"])
+        .arg(&trace_path)
+        .output()
+        .unwrap();
+    assert!(analyze.status.success(), "{analyze:?}");
+    let table = String::from_utf8(analyze.stdout).unwrap();
+    // calls errors time unit direction type nr size device command: all but
+    // the command's spelling, which is the decoder's.
+    let mut rows: Vec<String> = table
+        .lines()
+        .skip(2)
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            [&fields[..2], &fields[4..9]].concat().join(" ")
+        })
+        .collect();
+    rows.sort();
+    // Per device: DRM_IOCTL_VERSION twice and the NVIDIA request once, all
+    // failing (ENOTTY from /dev/null's driver).
+    let mut expected: Vec<String> = nodes
+        .nodes
+        .iter()
+        .flat_map(|node| {
+            [
+                format!("1 1 read|write 0x46 0xd2 72 {}", node.display()),
+                format!("2 2 read|write 0x64 0x00 64 {}", node.display()),
+            ]
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected, "{table}");
+
+    let page = dir.join("gpu.html");
+    let report = command(bin("renacerctl"))
+        .arg("report")
+        .arg(&trace_path)
+        .arg("-o")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{report:?}");
+    let (dom, _) = load_in_browser(&page);
+    assert!(dom.contains("data-ready=\"yes\""));
+    assert_eq!(dom.matches("<tr><td class=\"calls\">").count(), 4, "{dom}");
+    for node in &nodes.nodes {
+        assert_eq!(
+            dom.matches(&format!("<td>{}</td>", node.display())).count(),
+            2
+        );
+    }
+}
