@@ -43,6 +43,30 @@ fn load_in_browser(page: &Path) -> (String, String) {
     )
 }
 
+/// `renacerctl report TRACE -o PAGE`, loaded in the browser: the DOM, once
+/// the page's script ran without errors.
+fn report_in_browser(trace: &Path, page: &Path) -> String {
+    let report = command(bin("renacerctl"))
+        .arg("report")
+        .arg(trace)
+        .arg("-o")
+        .arg(page)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "report failed: {report:?}");
+    let (dom, log) = load_in_browser(page);
+    assert!(
+        dom.contains("data-ready=\"yes\""),
+        "the page's script did not finish"
+    );
+    assert!(dom.contains("data-errors=\"\""), "script errors: {dom}");
+    assert!(
+        !log.contains("Uncaught"),
+        "the browser logged errors: {log}"
+    );
+    dom
+}
+
 /// The text of the element with `id`.
 fn by_id(dom: &str, id: &str) -> String {
     let pattern = Regex::new(&format!(r#"id="{id}"[^>]*>([^<]*)<"#)).unwrap();
@@ -87,26 +111,7 @@ fn the_report_of_a_capture_loads_cleanly_in_a_browser_and_shows_its_numbers() {
     assert!(out.status.success(), "capture failed: {out:?}");
     let trace = load_trace_bytes(&std::fs::read(&trace_path).unwrap()).unwrap();
 
-    let page = dir.join("report.html");
-    let report = command(bin("renacerctl"))
-        .arg("report")
-        .arg(&trace_path)
-        .arg("-o")
-        .arg(&page)
-        .output()
-        .unwrap();
-    assert!(report.status.success(), "report failed: {report:?}");
-
-    let (dom, log) = load_in_browser(&page);
-    assert!(
-        dom.contains("data-ready=\"yes\""),
-        "the page's script did not finish"
-    );
-    assert!(dom.contains("data-errors=\"\""), "script errors: {dom}");
-    assert!(
-        !log.contains("Uncaught"),
-        "the browser logged errors: {log}"
-    );
+    let dom = report_in_browser(&trace_path, &dir.join("report.html"));
 
     assert_eq!(by_id(&dom, "total-calls"), trace.syscalls.len().to_string());
     assert_eq!(by_id(&dom, "total-processes"), "4");
@@ -292,17 +297,7 @@ fn gpu_ioctls_are_named_per_device_in_analyze_and_the_report() {
     expected.sort();
     assert_eq!(rows, expected, "{table}");
 
-    let page = dir.join("gpu.html");
-    let report = command(bin("renacerctl"))
-        .arg("report")
-        .arg(&trace_path)
-        .arg("-o")
-        .arg(&page)
-        .output()
-        .unwrap();
-    assert!(report.status.success(), "{report:?}");
-    let (dom, _) = load_in_browser(&page);
-    assert!(dom.contains("data-ready=\"yes\""));
+    let dom = report_in_browser(&trace_path, &dir.join("gpu.html"));
     assert_eq!(dom.matches("<tr><td class=\"calls\">").count(), 4, "{dom}");
     for node in &nodes.nodes {
         assert_eq!(
