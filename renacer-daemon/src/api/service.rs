@@ -446,6 +446,7 @@ impl Tracer for TracerService {
             TraceRequest {
                 trace_parent: &request.trace_parent,
                 otlp: request.otlp.as_ref(),
+                any_endpoint: caller.admin,
             },
         )?;
         let sink = Sink::stream(
@@ -548,6 +549,7 @@ impl Tracer for TracerService {
             TraceRequest {
                 trace_parent: &request.trace_parent,
                 otlp: request.otlp.as_ref(),
+                any_endpoint: caller.admin,
             },
         )?;
         let (id, trace_id, tree_exit) = self
