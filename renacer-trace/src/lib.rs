@@ -12,6 +12,7 @@ pub mod json;
 pub mod packed;
 pub mod quote;
 pub mod record;
+pub mod signal;
 pub mod signatures;
 pub mod summary;
 pub mod syscalls;

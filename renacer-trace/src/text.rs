@@ -69,10 +69,18 @@ pub fn timestamp_prefix(timestamp_nanos: u64, opts: &TextOptions) -> String {
 
 /// What goes before the call's name: `[pid N] ` and the timestamp column.
 pub(crate) fn push_prefix(line: &mut String, rec: &SyscallRecord, opts: &TextOptions) {
+    line.push_str(&line_prefix(rec.tid, rec.timestamp_nanos, opts));
+}
+
+/// The columns before a line of thread `tid` at `timestamp_nanos`: `[pid N] `
+/// and the timestamp (also before `+++` and `---` lines).
+pub fn line_prefix(tid: u32, timestamp_nanos: u64, opts: &TextOptions) -> String {
+    let mut prefix = String::new();
     if opts.show_pid {
-        let _ = write!(line, "[pid {}] ", rec.tid);
+        let _ = write!(prefix, "[pid {tid}] ");
     }
-    line.push_str(&timestamp_prefix(rec.timestamp_nanos, opts));
+    prefix.push_str(&timestamp_prefix(timestamp_nanos, opts));
+    prefix
 }
 
 /// strace's `-e read=`/`-e write=` dump of `data`, one line per 16 bytes,

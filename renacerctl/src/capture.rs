@@ -467,10 +467,10 @@ async fn stream_capture(
                 renderer.packed(&batch.packed)?;
                 renderer.batch_done()?;
             }
-            Some(Event::Process(process)) if process.kind() == pb::ProcessEventKind::Fork => {
-                renderer.multi_process();
+            Some(Event::Process(process)) => {
+                renderer.process(&process)?;
+                renderer.batch_done()?;
             }
-            Some(Event::Process(_)) => {}
             Some(Event::End(end)) => {
                 let drops = end.drops.unwrap_or_default();
                 ending.summary = end.summary.as_ref().map(Summary::from).unwrap_or_default();

@@ -14,8 +14,9 @@ use renacer_trace::{
     json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     packed,
     record::arg_count,
+    signal::{Siginfo, SignalHow, SignalOrder, SignalReport, exit_line, signal_line},
     summary::{Summary, render_table_with},
-    text::{Timestamps, format_arg, hex_dump, iov_dump},
+    text::{Timestamps, format_arg, hex_dump, iov_dump, line_prefix},
 };
 
 use crate::strace_opts::StraceOptions;
@@ -62,6 +63,8 @@ struct TextLines {
     per_process: Option<PerProcessFiles>,
     /// What each fd names, for -y and -P.
     fds: FdTable,
+    /// Where signal lines fall among the calls.
+    signals: SignalOrder,
 }
 
 /// /proc's view of a live process's fd, for what the trace does not show.
@@ -137,19 +140,102 @@ impl TextLines {
             *previous_nanos = Some(rec.timestamp_nanos);
         }
         let dump = self.dump(rec, captured);
-        let out = match &mut self.per_process {
-            Some((base, files)) => match files.entry(rec.tid) {
+        let (before, after) = self.signals.around_call(rec.pid, rec.timestamp_nanos);
+        for report in &before {
+            self.signal_line(report)?;
+        }
+        let out = self.out_for(rec.tid)?;
+        writeln!(out, "{line}")?;
+        out.write_all(dump.as_bytes())?;
+        for report in &after {
+            self.signal_line(report)?;
+        }
+        Ok(())
+    }
+
+    /// Where thread `tid`'s lines go: its own file under -ff.
+    fn out_for(&mut self, tid: u32) -> io::Result<&mut Box<dyn Write>> {
+        Ok(match &mut self.per_process {
+            Some((base, files)) => match files.entry(tid) {
                 std::collections::hash_map::Entry::Occupied(file) => file.into_mut(),
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     let mut name = base.clone().into_os_string();
-                    name.push(format!(".{}", rec.tid));
+                    name.push(format!(".{tid}"));
                     slot.insert(Box::new(io::BufWriter::new(std::fs::File::create(name)?)))
                 }
             },
             None => &mut self.out,
-        };
-        writeln!(out, "{line}")?;
-        out.write_all(dump.as_bytes())
+        })
+    }
+
+    /// A `+++` or `---` line of thread `tid`, with the pid and time columns.
+    fn event_line(&mut self, tid: u32, timestamp_nanos: u64, body: &str) -> io::Result<()> {
+        let mut text = self.options.text;
+        if self.per_process.is_some() {
+            text.show_pid = false;
+        }
+        let line = format!("{}{body}", line_prefix(tid, timestamp_nanos, &text));
+        if let Timestamps::Relative { previous_nanos } = &mut self.options.text.timestamps {
+            *previous_nanos = Some(timestamp_nanos);
+        }
+        writeln!(self.out_for(tid)?, "{line}")
+    }
+
+    fn signal_line(&mut self, report: &SignalReport) -> io::Result<()> {
+        if self.options.render.hide_signals {
+            return Ok(());
+        }
+        self.event_line(
+            report.tid,
+            report.timestamp_nanos,
+            &signal_line(&report.info),
+        )
+    }
+
+    /// A signal report or a task's exit, placed as strace shows them.
+    fn process(&mut self, event: &pb::ProcessEvent) -> io::Result<()> {
+        match event.kind() {
+            pb::ProcessEventKind::Signal => {
+                let Some(signal) = &event.signal else {
+                    return Ok(());
+                };
+                let how = match signal.how() {
+                    pb::SignalHow::Delivered => SignalHow::Delivered,
+                    pb::SignalHow::Generated => SignalHow::Generated,
+                    pb::SignalHow::Ignored => SignalHow::Ignored,
+                    pb::SignalHow::Unspecified => return Ok(()),
+                };
+                let report = SignalReport {
+                    pid: event.pid,
+                    tid: event.tid,
+                    how,
+                    info: Siginfo::from_bytes(&signal.siginfo),
+                    timestamp_nanos: event.timestamp_nanos,
+                };
+                for report in self.signals.report(report) {
+                    self.signal_line(&report)?;
+                }
+            }
+            pb::ProcessEventKind::Exit => {
+                for report in self.signals.before_exit(
+                    event.pid,
+                    event.tid,
+                    event.exit_status,
+                    event.group_dead,
+                ) {
+                    self.signal_line(&report)?;
+                }
+                if self.options.exit_lines {
+                    self.event_line(
+                        event.tid,
+                        event.timestamp_nanos,
+                        &exit_line(event.exit_status),
+                    )?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// strace's `-e read=`/`-e write=` dump after the line, if asked for
@@ -267,6 +353,7 @@ impl Renderer {
                         .ok()
                         .map(|path| path.to_string_lossy().into_owned())
                 }),
+                signals: SignalOrder::default(),
             })),
             Format::Json if compressed => Sink::Compressed {
                 out,
@@ -303,6 +390,26 @@ impl Renderer {
     pub fn multi_process(&mut self) {
         if let Sink::Text(lines) = &mut self.sink {
             lines.options.text.show_pid = true;
+        }
+    }
+
+    /// A process event (fork, exec, exit, signal) in its place among the calls.
+    pub fn process(&mut self, event: &pb::ProcessEvent) -> io::Result<()> {
+        if event.kind() == pb::ProcessEventKind::Fork {
+            self.multi_process();
+        }
+        // renacerctl's own SIGCONT, which lets the command exec, is not the
+        // program's: strace never sends it.
+        if let Some(signal) = &event.signal
+            && signal.signo == libc::SIGCONT
+            && signal.code <= 0
+            && signal.sender_pid == std::process::id() as i32
+        {
+            return Ok(());
+        }
+        match &mut self.sink {
+            Sink::Text(lines) if !self.summary_only => lines.process(event),
+            _ => Ok(()),
         }
     }
 

@@ -13,7 +13,10 @@ use renacer_proto::v1::{
     StatusRequest, StatusResponse, StopCaptureRequest, StopCaptureResponse,
     capture_response::Event, tracer_server::Tracer,
 };
-use renacer_trace::json::{Drops as JsonDrops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter};
+use renacer_trace::{
+    json::{Drops as JsonDrops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
+    signal::SignalHow,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::{
     Stream, StreamExt as _,
@@ -146,7 +149,22 @@ fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
         ProcessEventKind::Fork => pb::ProcessEventKind::Fork,
         ProcessEventKind::Exec => pb::ProcessEventKind::Exec,
         ProcessEventKind::Exit => pb::ProcessEventKind::Exit,
+        ProcessEventKind::Signal => pb::ProcessEventKind::Signal,
     };
+    let signal = record.signal.map(|(how, info)| pb::Signal {
+        how: match how {
+            SignalHow::Delivered => pb::SignalHow::Delivered,
+            SignalHow::Generated => pb::SignalHow::Generated,
+            SignalHow::Ignored => pb::SignalHow::Ignored,
+        }
+        .into(),
+        signo: info.signo(),
+        code: info.code(),
+        sender_pid: info.pid(),
+        sender_uid: info.uid(),
+        siginfo: info.0.to_vec(),
+        decoded: renacer_trace::signal::format_siginfo(&info),
+    });
     pb::ProcessEvent {
         kind: kind.into(),
         pid: record.pid,
@@ -155,6 +173,8 @@ fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
         group_dead: record.group_dead,
         timestamp_nanos: record.timestamp_nanos,
         lamport: record.lamport,
+        exit_status: record.exit_status,
+        signal,
     }
 }
 

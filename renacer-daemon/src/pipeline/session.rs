@@ -12,8 +12,12 @@ use std::{
     },
 };
 
-use renacer_common::{PayloadHeader, ProcessEvent, SyscallEvent, flags, kind};
-use renacer_trace::{SyscallRecord, SyscallResult, packed, summary::Summary};
+use renacer_common::{PayloadHeader, ProcessEvent, SignalEvent, SyscallEvent, flags, kind};
+use renacer_trace::{
+    SyscallRecord, SyscallResult, packed,
+    signal::{Siginfo, SignalHow},
+    summary::Summary,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
@@ -54,6 +58,7 @@ pub enum ProcessEventKind {
     Fork,
     Exec,
     Exit,
+    Signal,
 }
 
 /// A process lifetime event, stamped.
@@ -66,6 +71,10 @@ pub struct ProcessRecord {
     pub group_dead: bool,
     pub timestamp_nanos: u64,
     pub lamport: u64,
+    /// Exit: the task's wait status.
+    pub exit_status: u32,
+    /// Signal: how it was reported, and its siginfo.
+    pub signal: Option<(SignalHow, Siginfo)>,
 }
 
 /// Where a session sends each call and process event besides its subscriber:
@@ -387,7 +396,47 @@ impl Session {
             group_dead: kind == ProcessEventKind::Exit && event.other != 0,
             timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
             lamport,
+            exit_status: if kind == ProcessEventKind::Exit {
+                event.exit_status
+            } else {
+                0
+            },
+            signal: None,
         };
+        self.forward_process(record);
+        if kind == ProcessEventKind::Exit && self.live.is_empty() {
+            self.tree_exited();
+        }
+    }
+
+    /// A signal for a task of the tree. The daemon's own (lossless pauses)
+    /// are not the program's and are left out.
+    pub fn apply_signal(&mut self, event: &SignalEvent) {
+        if !self.recording {
+            return;
+        }
+        let Some(how) = SignalHow::from_kernel(event.how) else {
+            return;
+        };
+        let info = Siginfo(event.siginfo);
+        if info.code() <= 0 && info.pid() as u32 == std::process::id() {
+            return;
+        }
+        let record = ProcessRecord {
+            kind: ProcessEventKind::Signal,
+            pid: event.pid,
+            tid: event.tid,
+            child_pid: 0,
+            group_dead: false,
+            timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
+            lamport: self.clocks.tick(event.pid),
+            exit_status: 0,
+            signal: Some((how, info)),
+        };
+        self.forward_process(record);
+    }
+
+    fn forward_process(&mut self, record: ProcessRecord) {
         if let Some(export) = &mut self.export {
             export.process(&record);
         }
@@ -397,9 +446,6 @@ impl Session {
             // Keep syscalls and process events in order for the subscriber.
             self.flush();
             self.send(StreamItem::Process(record), 0);
-        }
-        if kind == ProcessEventKind::Exit && self.live.is_empty() {
-            self.tree_exited();
         }
     }
 
@@ -534,6 +580,8 @@ mod tests {
             pid,
             tid,
             other,
+            exit_status: 0,
+            _pad: 0,
         }
     }
 

@@ -12,7 +12,9 @@ use std::{
 };
 
 use aya::maps::{MapData, RingBuf};
-use renacer_common::{EventHeader, MAX_CAPTURES, PayloadHeader, ProcessEvent, SyscallEvent, kind};
+use renacer_common::{
+    EventHeader, MAX_CAPTURES, PayloadHeader, ProcessEvent, SignalEvent, SyscallEvent, kind,
+};
 use tokio::sync::{oneshot, watch};
 use tracing::{debug, warn};
 
@@ -476,6 +478,14 @@ impl Registry {
                 if let Some(event) = read_pod::<ProcessEvent>(bytes) {
                     match sessions.by_id.get_mut(&event.capture_id) {
                         Some(session) => session.apply_process(&event),
+                        None => self.orphan(),
+                    }
+                }
+            }
+            kind::SIGNAL => {
+                if let Some(event) = read_pod::<SignalEvent>(bytes) {
+                    match sessions.by_id.get_mut(&event.capture_id) {
+                        Some(session) => session.apply_signal(&event),
                         None => self.orphan(),
                     }
                 }

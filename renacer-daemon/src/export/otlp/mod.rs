@@ -364,6 +364,8 @@ impl CaptureSink for CaptureExport {
                     self.queue.push(span);
                 }
             }
+            // Spans are per call and process; signals have none.
+            ProcessEventKind::Signal => {}
         }
     }
 
