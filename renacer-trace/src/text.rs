@@ -17,6 +17,25 @@ pub struct TextOptions {
     /// Local time's offset from UTC, for `-t` and `-tt` (strace prints
     /// local wall-clock time).
     pub utc_offset_secs: i64,
+    /// Pad before ` = result` as strace does (see [`push_result_separator`]).
+    pub align_results: bool,
+}
+
+/// The column where strace puts a result's `=` (its `acolumn`, 40 by default).
+pub const RESULT_COLUMN: usize = 40;
+
+/// What goes between a call's `)` and its result: strace prints `) `, then
+/// pads the line (pid and timestamp columns included) with spaces to
+/// [`RESULT_COLUMN`], then `= `. Without alignment, ` = `.
+pub fn push_result_separator(line: &mut String, opts: &TextOptions) {
+    line.push(' ');
+    if opts.align_results {
+        let width = line.len();
+        if width < RESULT_COLUMN {
+            line.extend(std::iter::repeat_n(' ', RESULT_COLUMN - width));
+        }
+    }
+    line.push_str("= ");
 }
 
 /// strace's timestamp column.
@@ -77,7 +96,8 @@ pub(crate) fn push_prefix(line: &mut String, rec: &SyscallRecord, opts: &TextOpt
 pub fn line_prefix(tid: u32, timestamp_nanos: u64, opts: &TextOptions) -> String {
     let mut prefix = String::new();
     if opts.show_pid {
-        let _ = write!(prefix, "[pid {tid}] ");
+        // strace: `[pid %5u] `.
+        let _ = write!(prefix, "[pid {tid:5}] ");
     }
     prefix.push_str(&timestamp_prefix(timestamp_nanos, opts));
     prefix
@@ -163,13 +183,16 @@ pub fn format_line(rec: &SyscallRecord, opts: &TextOptions) -> String {
         }
         // No duration either: the call never completed.
         SyscallResult::NoReturn => {
-            line.push_str(") = ?");
+            line.push(')');
+            push_result_separator(&mut line, opts);
+            line.push('?');
             return line;
         }
         SyscallResult::Returned(ret) => ret,
     };
 
-    line.push_str(") = ");
+    line.push(')');
+    push_result_separator(&mut line, opts);
     match rec.result.errno() {
         Some(e) => push_error(&mut line, e),
         None if returns_pointer(rec.nr) => {
@@ -262,6 +285,7 @@ mod tests {
         show_duration: false,
         timestamps: Timestamps::None,
         utc_offset_secs: 0,
+        align_results: false,
     };
 
     #[test]
@@ -342,7 +366,7 @@ mod tests {
             show_duration: true,
             ..PLAIN
         };
-        assert_eq!(format_line(&r, &all), "[pid 101] exit_group(0) = ?");
+        assert_eq!(format_line(&r, &all), "[pid   101] exit_group(0) = ?");
     }
 
     #[test]
@@ -384,7 +408,7 @@ mod tests {
         };
         assert_eq!(
             format_line(&r, &opts),
-            "[pid 101] write(0x1, 0x10, 0x5) = 5"
+            "[pid   101] write(0x1, 0x10, 0x5) = 5"
         );
     }
 
@@ -448,7 +472,7 @@ mod tests {
         };
         assert_eq!(
             format_line(&r, &opts),
-            "[pid 101] 1796519665.262590 getpid() = 42"
+            "[pid   101] 1796519665.262590 getpid() = 42"
         );
     }
 

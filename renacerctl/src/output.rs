@@ -65,6 +65,9 @@ struct TextLines {
     fds: FdTable,
     /// Where signal lines fall among the calls.
     signals: SignalOrder,
+    /// Tasks of the tree alive now: as strace, lines carry `[pid N] `
+    /// while there is more than one.
+    live_tasks: usize,
 }
 
 /// /proc's view of a live process's fd, for what the trace does not show.
@@ -193,8 +196,16 @@ impl TextLines {
     }
 
     /// A signal report or a task's exit, placed as strace shows them.
-    fn process(&mut self, event: &pb::ProcessEvent) -> io::Result<()> {
+    /// `print`: write the lines (not with -c).
+    fn process(&mut self, event: &pb::ProcessEvent, print: bool) -> io::Result<()> {
+        if !print {
+            return Ok(());
+        }
         match event.kind() {
+            pb::ProcessEventKind::Fork => {
+                self.live_tasks += 1;
+                self.options.text.show_pid = true;
+            }
             pb::ProcessEventKind::Signal => {
                 let Some(signal) = &event.signal else {
                     return Ok(());
@@ -232,6 +243,8 @@ impl TextLines {
                         &exit_line(event.exit_status),
                     )?;
                 }
+                self.live_tasks = self.live_tasks.saturating_sub(1);
+                self.options.text.show_pid = self.live_tasks > 1;
             }
             _ => {}
         }
@@ -354,6 +367,7 @@ impl Renderer {
                         .map(|path| path.to_string_lossy().into_owned())
                 }),
                 signals: SignalOrder::default(),
+                live_tasks: 1,
             })),
             Format::Json if compressed => Sink::Compressed {
                 out,
@@ -386,18 +400,8 @@ impl Renderer {
         Ok(())
     }
 
-    /// More than one process is traced from now on: prefix lines with the pid.
-    pub fn multi_process(&mut self) {
-        if let Sink::Text(lines) = &mut self.sink {
-            lines.options.text.show_pid = true;
-        }
-    }
-
     /// A process event (fork, exec, exit, signal) in its place among the calls.
     pub fn process(&mut self, event: &pb::ProcessEvent) -> io::Result<()> {
-        if event.kind() == pb::ProcessEventKind::Fork {
-            self.multi_process();
-        }
         // renacerctl's own SIGCONT, which lets the command exec, is not the
         // program's: strace never sends it.
         if let Some(signal) = &event.signal
@@ -408,7 +412,8 @@ impl Renderer {
             return Ok(());
         }
         match &mut self.sink {
-            Sink::Text(lines) if !self.summary_only => lines.process(event),
+            // -c prints the table alone, but the pid column still follows forks.
+            Sink::Text(lines) => lines.process(event, !self.summary_only),
             _ => Ok(()),
         }
     }

@@ -392,6 +392,7 @@ impl StraceArgs {
                 show_duration: self.syscall_times,
                 timestamps,
                 utc_offset_secs: local_utc_offset(),
+                align_results: true,
             },
             hex_strings,
             decode_fds,

@@ -24,7 +24,7 @@ use common::*;
 ///   getrandom's random bytes;
 /// * pids and tids (from set_tid_address's result).
 fn normalise(trace: &str) -> Vec<String> {
-    let pid_column = Regex::new(r"^(\d+ +|\[pid \d+\] )").unwrap();
+    let pid_column = Regex::new(r"^(\d+ +|\[pid +\d+\] )").unwrap();
     let padding = Regex::new(r"\)\s+= ").unwrap();
     let duration = Regex::new(r" <\d+\.\d+>$").unwrap();
     let vars = Regex::new(r" /\* \d+ vars \*/").unwrap();
