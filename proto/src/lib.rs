@@ -17,7 +17,8 @@ pub mod convert {
     use renacer_trace::{
         SyscallRecord, SyscallResult,
         decode::escape_bytes,
-        json::{JsonCaptured, JsonSyscall},
+        json::{JsonCaptured, JsonEvent, JsonEventKind, JsonSyscall},
+        signal::{Siginfo, SignalHow},
         summary::{Summary, SummaryRow},
     };
 
@@ -132,6 +133,50 @@ pub mod convert {
                 })
                 .collect();
             JsonSyscall::decoded(&record, wire.decoded_args.clone(), captured)
+        }
+    }
+
+    /// A signal's report kind from the wire (None: unspecified, from a
+    /// newer or broken sender).
+    pub fn signal_how(how: pb::SignalHow) -> Option<SignalHow> {
+        match how {
+            pb::SignalHow::Delivered => Some(SignalHow::Delivered),
+            pb::SignalHow::Generated => Some(SignalHow::Generated),
+            pb::SignalHow::Ignored => Some(SignalHow::Ignored),
+            pb::SignalHow::Unspecified => None,
+        }
+    }
+
+    /// A wire process event as a renacer-json-v1 event.
+    impl From<&pb::ProcessEvent> for JsonEvent {
+        fn from(wire: &pb::ProcessEvent) -> Self {
+            let (pid, tid, at, lamport) = (wire.pid, wire.tid, wire.timestamp_nanos, wire.lamport);
+            match wire.kind() {
+                pb::ProcessEventKind::Exit => {
+                    JsonEvent::exit(pid, tid, at, lamport, wire.group_dead, wire.exit_status)
+                }
+                pb::ProcessEventKind::Signal => match &wire.signal {
+                    Some(signal) => match signal_how(signal.how()) {
+                        Some(how) => JsonEvent::signal(
+                            pid,
+                            tid,
+                            at,
+                            lamport,
+                            how,
+                            &Siginfo::from_bytes(&signal.siginfo),
+                        ),
+                        None => JsonEvent::new(JsonEventKind::Signal, pid, tid, at, lamport),
+                    },
+                    None => JsonEvent::new(JsonEventKind::Signal, pid, tid, at, lamport),
+                },
+                pb::ProcessEventKind::Fork => JsonEvent {
+                    child_pid: Some(wire.child_pid),
+                    ..JsonEvent::new(JsonEventKind::Fork, pid, tid, at, lamport)
+                },
+                pb::ProcessEventKind::Exec | pb::ProcessEventKind::Unspecified => {
+                    JsonEvent::new(JsonEventKind::Exec, pid, tid, at, lamport)
+                }
+            }
         }
     }
 

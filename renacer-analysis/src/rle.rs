@@ -508,6 +508,8 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
         },
         drops,
         incomplete: None,
+        // The compressed form keeps the calls only.
+        events: Vec::new(),
     })
 }
 

@@ -11,10 +11,10 @@ use renacer_trace::{
     SyscallRecord, SyscallResult,
     decode::{Captured, DecodeOptions, decode_args, decode_return, format_line_with_return},
     fds::FdTable,
-    json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
+    json::{Drops, JsonEvent, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     packed,
     record::arg_count,
-    signal::{Siginfo, SignalHow, SignalOrder, SignalReport, exit_line, signal_line},
+    signal::{Siginfo, SignalOrder, SignalReport, exit_line, signal_line},
     summary::{Summary, render_table_with},
     text::{Timestamps, format_arg, hex_dump, iov_dump, line_prefix},
 };
@@ -210,11 +210,8 @@ impl TextLines {
                 let Some(signal) = &event.signal else {
                     return Ok(());
                 };
-                let how = match signal.how() {
-                    pb::SignalHow::Delivered => SignalHow::Delivered,
-                    pb::SignalHow::Generated => SignalHow::Generated,
-                    pb::SignalHow::Ignored => SignalHow::Ignored,
-                    pb::SignalHow::Unspecified => return Ok(()),
+                let Some(how) = renacer_proto::convert::signal_how(signal.how()) else {
+                    return Ok(());
                 };
                 let report = SignalReport {
                     pid: event.pid,
@@ -414,7 +411,11 @@ impl Renderer {
         match &mut self.sink {
             // -c prints the table alone, but the pid column still follows forks.
             Sink::Text(lines) => lines.process(event, !self.summary_only),
-            _ => Ok(()),
+            Sink::Json(writer) => {
+                writer.event(JsonEvent::from(event));
+                Ok(())
+            }
+            Sink::JsonPending(_) | Sink::Compressed { .. } | Sink::Done => Ok(()),
         }
     }
 

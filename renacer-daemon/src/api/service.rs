@@ -14,7 +14,7 @@ use renacer_proto::v1::{
     capture_response::Event, tracer_server::Tracer,
 };
 use renacer_trace::{
-    json::{Drops as JsonDrops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
+    json::{Drops as JsonDrops, JsonEvent, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     signal::SignalHow,
 };
 use tokio::sync::{mpsc, oneshot};
@@ -144,7 +144,7 @@ fn command_or_cmdline(pid: u32, command: Vec<String>) -> Vec<String> {
     }
 }
 
-fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
+pub(crate) fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
     let kind = match record.kind {
         ProcessEventKind::Fork => pb::ProcessEventKind::Fork,
         ProcessEventKind::Exec => pb::ProcessEventKind::Exec,
@@ -384,13 +384,22 @@ fn write_stopped_trace(
             syscalls.push(syscall);
         }
     }
+    let events = json_events(session);
+    for event in &events {
+        writer.event(event.clone());
+    }
     writer.finish(drops, None)?;
-    Ok(TraceFile::from_syscalls(
-        session.trace_id.clone(),
-        process,
-        syscalls,
-        drops,
-    ))
+    let mut trace = TraceFile::from_syscalls(session.trace_id.clone(), process, syscalls, drops);
+    trace.events = events;
+    Ok(trace)
+}
+
+/// A background capture's process and signal events, for its JSON trace.
+pub(crate) fn json_events(session: &crate::pipeline::session::Session) -> Vec<JsonEvent> {
+    buffered_processes(session)
+        .iter()
+        .map(JsonEvent::from)
+        .collect()
 }
 
 #[tonic::async_trait]
