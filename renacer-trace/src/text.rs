@@ -19,6 +19,9 @@ pub struct TextOptions {
     pub utc_offset_secs: i64,
     /// Pad before ` = result` as strace does (see [`push_result_separator`]).
     pub align_results: bool,
+    /// strace `-f -o FILE`'s column instead of `[pid N] `: every line
+    /// starts with the thread id, `%-5d `.
+    pub pid_column: bool,
 }
 
 /// The column where strace puts a result's `=` (its `acolumn`, 40 by default).
@@ -95,7 +98,9 @@ pub(crate) fn push_prefix(line: &mut String, rec: &SyscallRecord, opts: &TextOpt
 /// and the timestamp (also before `+++` and `---` lines).
 pub fn line_prefix(tid: u32, timestamp_nanos: u64, opts: &TextOptions) -> String {
     let mut prefix = String::new();
-    if opts.show_pid {
+    if opts.pid_column {
+        let _ = write!(prefix, "{tid:<5} ");
+    } else if opts.show_pid {
         // strace: `[pid %5u] `.
         let _ = write!(prefix, "[pid {tid:5}] ");
     }
@@ -286,6 +291,7 @@ mod tests {
         timestamps: Timestamps::None,
         utc_offset_secs: 0,
         align_results: false,
+    pid_column: false,
     };
 
     #[test]

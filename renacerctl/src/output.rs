@@ -14,9 +14,12 @@ use renacer_trace::{
     json::{Drops, JsonEvent, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     packed,
     record::arg_count,
-    signal::{Siginfo, SignalOrder, SignalReport, exit_line, signal_line},
+    signal::{self, Siginfo, SignalOrder, SignalReport, exit_line, signal_line},
     summary::{Summary, render_table_with},
-    text::{Timestamps, format_arg, hex_dump, iov_dump, line_prefix},
+    text::{
+        TextOptions, Timestamps, format_arg, hex_dump, iov_dump, line_prefix,
+        push_result_separator,
+    },
 };
 
 use crate::strace_opts::StraceOptions;
@@ -68,7 +71,33 @@ struct TextLines {
     /// Tasks of the tree alive now: as strace, lines carry `[pid N] `
     /// while there is more than one.
     live_tasks: usize,
+    /// Calls that returned a restart code, per thread, until its next event.
+    held: HashMap<u32, HeldCall>,
 }
+
+/// A call interrupted by a signal, not printed yet.
+struct HeldCall {
+    /// The whole line and its dump, each ending in a newline.
+    line: String,
+    /// The line as strace shows a call it never saw return.
+    unfinished: String,
+    /// Ignored signals that go after it.
+    after: Vec<SignalReport>,
+}
+
+/// strace's line for a call whose thread died in it: the arguments known
+/// at entry, then `<unfinished ...>) = ?`.
+fn killed_line(unfinished: &SyscallRecord, args: &[String], text: &TextOptions) -> String {
+    let mut line = format_line_with_return(unfinished, args, "", text);
+    line.push(')');
+    push_result_separator(&mut line, text);
+    line.push('?');
+    line
+}
+
+/// The kernel's restart codes (ERESTARTSYS, ERESTARTNOINTR,
+/// ERESTARTNOHAND, ERESTART_RESTARTBLOCK): the call was interrupted by a signal.
+const RESTART_ERRNOS: [i32; 4] = [512, 513, 514, 516];
 
 /// /proc's view of a live process's fd, for what the trace does not show.
 fn proc_fd_path(pid: u32, fd: i32) -> Option<String> {
@@ -143,15 +172,65 @@ impl TextLines {
             *previous_nanos = Some(rec.timestamp_nanos);
         }
         let dump = self.dump(rec, captured);
+        self.release(rec.tid, false)?;
         let (before, after) = self.signals.around_call(rec.pid, rec.timestamp_nanos);
         for report in &before {
             self.signal_line(report)?;
+        }
+        let interrupted = rec
+            .result
+            .errno()
+            .is_some_and(|e| (RESTART_ERRNOS).contains(&e));
+        if interrupted {
+            // Held until the thread's next event: if SIGKILL ends it, strace
+            // (which never sees such a call return) shows it unfinished.
+            let unfinished = SyscallRecord {
+                result: SyscallResult::Unfinished,
+                ..*rec
+            };
+            self.held.insert(
+                rec.tid,
+                HeldCall {
+                    line: format!("{line}\n{dump}"),
+                    unfinished: killed_line(&unfinished, &args, &text),
+                    after,
+                },
+            );
+            return Ok(());
         }
         let out = self.out_for(rec.tid)?;
         writeln!(out, "{line}")?;
         out.write_all(dump.as_bytes())?;
         for report in &after {
             self.signal_line(report)?;
+        }
+        Ok(())
+    }
+
+    /// Prints the call `tid` was held on, whole, or unfinished when the
+    /// thread was killed by SIGKILL in it.
+    fn release(&mut self, tid: u32, killed: bool) -> io::Result<()> {
+        let Some(held) = self.held.remove(&tid) else {
+            return Ok(());
+        };
+        let out = self.out_for(tid)?;
+        if killed {
+            writeln!(out, "{}", held.unfinished)?;
+        } else {
+            out.write_all(held.line.as_bytes())?;
+        }
+        for report in &held.after {
+            self.signal_line(report)?;
+        }
+        Ok(())
+    }
+
+    /// Prints every held call (the capture ends).
+    fn release_all(&mut self) -> io::Result<()> {
+        let mut tids: Vec<u32> = self.held.keys().copied().collect();
+        tids.sort_unstable();
+        for tid in tids {
+            self.release(tid, false)?;
         }
         Ok(())
     }
@@ -185,6 +264,7 @@ impl TextLines {
     }
 
     fn signal_line(&mut self, report: &SignalReport) -> io::Result<()> {
+        self.release(report.tid, false)?;
         if self.options.render.hide_signals {
             return Ok(());
         }
@@ -225,6 +305,8 @@ impl TextLines {
                 }
             }
             pb::ProcessEventKind::Exit => {
+                let killed = signal::killed_by(event.exit_status) == Some(libc::SIGKILL);
+                self.release(event.tid, killed)?;
                 for report in self.signals.before_exit(
                     event.pid,
                     event.tid,
@@ -365,6 +447,7 @@ impl Renderer {
                 }),
                 signals: SignalOrder::default(),
                 live_tasks: 1,
+                held: HashMap::new(),
             })),
             Format::Json if compressed => Sink::Compressed {
                 out,
@@ -482,6 +565,7 @@ impl Renderer {
     pub fn finish(&mut self, ending: &Ending, incomplete: Option<&str>) -> io::Result<()> {
         match std::mem::replace(&mut self.sink, Sink::Done) {
             Sink::Text(mut lines) => {
+                lines.release_all()?;
                 lines.flush()?;
                 if self.summary_only || lines.options.summary_too {
                     let table = render_table_with(&ending.summary, &lines.options.table);

@@ -393,6 +393,7 @@ impl StraceArgs {
                 timestamps,
                 utc_offset_secs: local_utc_offset(),
                 align_results: true,
+                pid_column: output && self.follow_forks == 1,
             },
             hex_strings,
             decode_fds,

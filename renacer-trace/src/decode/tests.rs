@@ -26,6 +26,7 @@ const PLAIN: TextOptions = TextOptions {
     timestamps: crate::text::Timestamps::None,
     utc_offset_secs: 0,
     align_results: false,
+    pid_column: false,
 };
 
 fn line(r: &SyscallRecord, c: &Captured<'_>) -> String {
@@ -1214,5 +1215,14 @@ fn results_align_at_column_40_as_strace() {
     assert_eq!(
         line(&wait, &long),
         "[pid   101] 0.000000 wait4(-1, NULL, WNOHANG, NULL) = 0"
+    );
+    // strace -f -o FILE: `%-5d ` on every line, counted too.
+    let column = TextOptions {
+        pid_column: true,
+        ..aligned
+    };
+    assert_eq!(
+        line(&exit, &column),
+        "101   exit_group(0)                     = ?"
     );
 }
