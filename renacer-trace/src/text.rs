@@ -291,7 +291,7 @@ mod tests {
         timestamps: Timestamps::None,
         utc_offset_secs: 0,
         align_results: false,
-    pid_column: false,
+        pid_column: false,
     };
 
     #[test]

@@ -17,8 +17,7 @@ use renacer_trace::{
     signal::{self, Siginfo, SignalOrder, SignalReport, exit_line, signal_line},
     summary::{Summary, render_table_with},
     text::{
-        TextOptions, Timestamps, format_arg, hex_dump, iov_dump, line_prefix,
-        push_result_separator,
+        TextOptions, Timestamps, format_arg, hex_dump, iov_dump, line_prefix, push_result_separator,
     },
 };
 
