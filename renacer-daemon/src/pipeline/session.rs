@@ -43,6 +43,8 @@ pub const LOSSLESS_RESUME_RECORDS: usize = 16_384;
 pub const BUFFER_LIMIT: usize = 20_000_000;
 
 const NR_WAIT4: u32 = 61;
+/// `si_code` of a signal the kernel sent.
+const SI_KERNEL: i32 = 0x80;
 const NR_WAITID: u32 = 247;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -419,7 +421,12 @@ impl Session {
             return;
         };
         let info = Siginfo(event.siginfo);
-        if info.code() <= 0 && info.pid() as u32 == std::process::id() {
+        // The daemon's SIGCONTs, and a lossless capture's SIGSTOPs (sent by
+        // the eBPF program: from the kernel), are renacer's, not the program's.
+        let from_daemon = info.code() <= 0 && info.pid() as u32 == std::process::id();
+        let lossless_pause =
+            self.settings.lossless && info.signo() == libc::SIGSTOP && info.code() == SI_KERNEL;
+        if from_daemon || lossless_pause {
             return;
         }
         let record = ProcessRecord {
@@ -598,6 +605,73 @@ mod tests {
             Sink::Buffer { records, .. } => records.iter().map(|c| c.record.clone()).collect(),
             Sink::Stream { .. } => Vec::new(),
         }
+    }
+
+    fn signal(how: u32, signo: i32, code: i32, sender: u32) -> SignalEvent {
+        let mut siginfo = [0u8; renacer_common::SIGINFO_BYTES];
+        siginfo[0..4].copy_from_slice(&signo.to_ne_bytes());
+        siginfo[8..12].copy_from_slice(&code.to_ne_bytes());
+        siginfo[16..20].copy_from_slice(&sender.to_ne_bytes());
+        SignalEvent {
+            header: EventHeader {
+                kind: kind::SIGNAL,
+                size: size_of::<SignalEvent>() as u16,
+                cpu: 0,
+                timestamp_ns: 7,
+            },
+            capture_id: 1,
+            pid: 100,
+            tid: 100,
+            how,
+            siginfo,
+        }
+    }
+
+    fn processes(session: &Session) -> Vec<ProcessRecord> {
+        match &session.sink {
+            Sink::Buffer { processes, .. } => processes.clone(),
+            Sink::Stream { .. } => Vec::new(),
+        }
+    }
+
+    /// Exits carry the kernel's wait status; signals their siginfo, except
+    /// those renacer itself sends (the daemon's SIGCONT, lossless SIGSTOPs).
+    #[test]
+    fn exit_status_and_signals_are_kept_renacers_own_are_not() {
+        let (mut session, _exited) = buffered(100);
+        session.settings.lossless = true;
+        session.apply_signal(&signal(
+            renacer_common::signal_how::DELIVERED,
+            libc::SIGCHLD,
+            1,
+            101,
+        ));
+        session.apply_signal(&signal(
+            renacer_common::signal_how::IGNORED,
+            libc::SIGCONT,
+            0,
+            std::process::id(),
+        ));
+        session.apply_signal(&signal(
+            renacer_common::signal_how::DELIVERED,
+            libc::SIGSTOP,
+            SI_KERNEL,
+            0,
+        ));
+        let mut exit = process(kind::EXIT, 100, 100, 1);
+        exit.exit_status = 15;
+        session.apply_process(&exit);
+        let kept = processes(&session);
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert_eq!(kept[0].kind, ProcessEventKind::Signal);
+        let (how, info) = kept[0].signal.expect("a signal record");
+        assert_eq!(
+            (how, info.signo(), info.pid()),
+            (SignalHow::Delivered, libc::SIGCHLD, 101)
+        );
+        assert_eq!(kept[0].timestamp_nanos, 1007);
+        assert_eq!(kept[1].kind, ProcessEventKind::Exit);
+        assert_eq!(kept[1].exit_status, 15);
     }
 
     #[test]

@@ -98,21 +98,15 @@ pub fn tasks(trace: &str) -> Vec<Task> {
     let mut first = None;
     for line in trace.lines() {
         let (tid, body) = split_pid_column(line);
-        let tid = match tid.or(first) {
-            Some(tid) => tid,
-            None => 0,
-        };
+        let tid: u32 = tid.or(first).unwrap_or_default();
         first.get_or_insert(tid);
-        if !by_tid.contains_key(&tid) {
+        by_tid.entry(tid).or_insert_with(|| {
             order.push(tid);
-            by_tid.insert(
+            Task {
                 tid,
-                Task {
-                    tid,
-                    lines: Vec::new(),
-                },
-            );
-        }
+                lines: Vec::new(),
+            }
+        });
         let body = if let Some(head) = body.strip_suffix(" <unfinished ...>")
             && !body.starts_with("<... ")
         {
