@@ -436,7 +436,10 @@ impl Session {
             child_pid: 0,
             group_dead: false,
             timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
-            lamport: self.clocks.tick(event.pid),
+            // At the task's clock, not ticking it: a signal is not a step of
+            // the program, and a tick here could let a parent's fork return
+            // catch up with its child's first call.
+            lamport: self.clocks.current(event.pid).unwrap_or_default(),
             exit_status: 0,
             signal: Some((how, info)),
         };
