@@ -197,6 +197,10 @@ pub struct ProcessEvent {
     /// killing signal with 0x80 when it dumped core). Else 0.
     pub exit_status: u32,
     pub _pad: u32,
+    /// The task's cgroup v2 id (the inode of its cgroup directory); a fork's
+    /// child starts in its parent's. Carried here rather than per syscall:
+    /// the daemon keeps it per process.
+    pub cgroup_id: u64,
 }
 
 /// A signal sent to or taken by a traced task.
@@ -340,7 +344,7 @@ pub struct TaskOffsets {
 
 const _: () = assert!(core::mem::size_of::<EventHeader>() == 16);
 const _: () = assert!(core::mem::size_of::<SyscallEvent>() == 96);
-const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 40);
+const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 48);
 const _: () = assert!(core::mem::size_of::<SignalEvent>() == 32 + SIGINFO_BYTES);
 const _: () = assert!(core::mem::size_of::<TaskOffsets>() == 16);
 const _: () = assert!(core::mem::size_of::<InflightSyscall>() == 80);

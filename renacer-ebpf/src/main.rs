@@ -1073,6 +1073,8 @@ fn emit_process_status(
         other,
         exit_status,
         _pad: 0,
+        // SAFETY: helper without arguments.
+        cgroup_id: unsafe { generated::bpf_get_current_cgroup_id() },
     });
     // Process events are rare and order matters to the daemon: wake it now.
     entry.submit(BPF_RB_FORCE_WAKEUP as u64);

@@ -66,6 +66,14 @@ pub struct JsonEvent {
     pub signo: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub si_code: Option<i32>,
+    /// Fork (the child's), exec and exit: the task's cgroup v2 path, relative
+    /// to the cgroup2 mount, and the container and Kubernetes pod it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k8s_pod_uid: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -99,6 +107,9 @@ impl JsonEvent {
             signal_how: None,
             signo: None,
             si_code: None,
+            cgroup: None,
+            container_id: None,
+            k8s_pod_uid: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! summary and JSON forms, strace-style argument decoding and `-e` filters.
 //! Nothing here needs privileges or does I/O.
 
+pub mod cgroup;
 pub mod decode;
 pub mod duration;
 pub mod errno;

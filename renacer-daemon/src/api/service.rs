@@ -135,6 +135,20 @@ fn validate_duration(duration: Option<prost_types::Duration>) -> Result<Option<D
     ))
 }
 
+/// A capture's cgroup filter: an existing cgroup v2, as `/a/b`.
+fn validate_cgroup(path: &str) -> Result<String, Status> {
+    match crate::sessions::continuous::resolve_cgroup(path) {
+        Ok(crate::sessions::continuous::Scope::Cgroup { path, .. }) => {
+            Ok(renacer_trace::cgroup::normalise(&path))
+        }
+        Ok(_) => Err(Status::invalid_argument(format!("cgroup {path}: not a cgroup"))),
+        // The path is the caller's: control characters are escaped.
+        Err(err) => Err(Status::invalid_argument(renacer_trace::quote::printable(
+            &err.to_string(),
+        ))),
+    }
+}
+
 /// The command the client gave, else the process's own from /proc.
 fn command_or_cmdline(pid: u32, command: Vec<String>) -> Vec<String> {
     if command.is_empty() {
@@ -151,6 +165,11 @@ pub(crate) fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
         ProcessEventKind::Exit => pb::ProcessEventKind::Exit,
         ProcessEventKind::Signal => pb::ProcessEventKind::Signal,
     };
+    let cgroup_path = crate::cgroups::path_of(record.cgroup_id);
+    let container = cgroup_path
+        .as_deref()
+        .map(renacer_trace::cgroup::container)
+        .unwrap_or_default();
     let signal = record.signal.map(|(how, info)| pb::Signal {
         how: match how {
             SignalHow::Delivered => pb::SignalHow::Delivered,
@@ -175,6 +194,10 @@ pub(crate) fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
         lamport: record.lamport,
         exit_status: record.exit_status,
         signal,
+        cgroup_id: record.cgroup_id,
+        cgroup_path: cgroup_path.clone().unwrap_or_default(),
+        container_id: container.id.unwrap_or_default(),
+        k8s_pod_uid: container.pod_uid.unwrap_or_default(),
     }
 }
 
@@ -458,12 +481,15 @@ impl Tracer for TracerService {
         let pid = validate_pid(request.pid)?;
         let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
-        let settings = CaptureSettings::from_request(
+        let mut settings = CaptureSettings::from_request(
             request.filter.as_ref(),
             request.decode.as_ref(),
             request.summary_only,
             request.lossless,
         )?;
+        if !request.cgroup.is_empty() {
+            settings.cgroup = Some(validate_cgroup(&request.cgroup)?);
+        }
         let (item_tx, item_rx) = mpsc::unbounded_channel::<StreamItem>();
         let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);

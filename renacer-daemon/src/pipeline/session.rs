@@ -14,13 +14,14 @@ use std::{
 
 use renacer_common::{PayloadHeader, ProcessEvent, SignalEvent, SyscallEvent, flags, kind};
 use renacer_trace::{
-    SyscallRecord, SyscallResult, packed,
+    SyscallRecord, SyscallResult, cgroup, packed,
     signal::{Siginfo, SignalHow},
     summary::Summary,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
+    cgroups,
     pipeline::decoding::{CaptureSettings, add_payload},
     pipeline::lamport::LamportClocks,
 };
@@ -77,6 +78,8 @@ pub struct ProcessRecord {
     pub exit_status: u32,
     /// Signal: how it was reported, and its siginfo.
     pub signal: Option<(SignalHow, Siginfo)>,
+    /// The task's cgroup v2 id (fork: the child's, which is the parent's).
+    pub cgroup_id: u64,
 }
 
 /// Where a session sends each call and process event besides its subscriber:
@@ -195,6 +198,8 @@ pub struct Session {
     payloads: HashMap<u32, (u32, Vec<u8>)>,
     /// Lossless flow control: paused now, how often, and who was last resumed.
     pub lossless: LosslessState,
+    /// With a cgroup filter: whether each process is in the cgroup.
+    in_cgroup: HashMap<u32, bool>,
 }
 
 /// Where a lossless capture's flow control stands.
@@ -238,12 +243,31 @@ impl Session {
             settings: CaptureSettings::default(),
             payloads: HashMap::new(),
             lossless: LosslessState::default(),
+            in_cgroup: HashMap::new(),
         }
     }
 
     pub fn with_settings(mut self, settings: CaptureSettings) -> Self {
+        if let Some(scope) = &settings.cgroup {
+            let inside = cgroups::path_of_pid(self.pid).is_some_and(|p| cgroup::is_within(&p, scope));
+            self.in_cgroup.insert(self.pid, inside);
+        }
         self.settings = settings;
         self
+    }
+
+    /// Whether process `pid`'s calls and events are kept (no cgroup filter,
+    /// or it is in the cgroup).
+    fn in_scope(&self, pid: u32) -> bool {
+        self.settings.cgroup.is_none() || self.in_cgroup.get(&pid).copied().unwrap_or(false)
+    }
+
+    /// Process `pid` is now in cgroup `id` (fork, exec).
+    fn moved(&mut self, pid: u32, id: u64) {
+        if let Some(scope) = &self.settings.cgroup {
+            let inside = cgroups::path_of(id).is_some_and(|p| cgroup::is_within(&p, scope));
+            self.in_cgroup.insert(pid, inside);
+        }
     }
 
     /// Bytes the kernel read for the next record of `header.tid`.
@@ -321,7 +345,7 @@ impl Session {
     }
 
     fn push(&mut self, record: TracedCall) {
-        if !self.settings.keeps(&record.record) {
+        if !self.settings.keeps(&record.record) || !self.in_scope(record.record.pid) {
             return;
         }
         self.summary.add(&record.record);
@@ -363,12 +387,16 @@ impl Session {
         let (kind, lamport) = match event.header.kind {
             kind::FORK => {
                 self.live.insert(event.other);
+                self.moved(event.other, event.cgroup_id);
                 (
                     ProcessEventKind::Fork,
                     self.clocks.fork(event.pid, event.other),
                 )
             }
-            kind::EXEC => (ProcessEventKind::Exec, self.clocks.tick(event.pid)),
+            kind::EXEC => {
+                self.moved(event.pid, event.cgroup_id);
+                (ProcessEventKind::Exec, self.clocks.tick(event.pid))
+            }
             kind::EXIT => {
                 // A thread killed inside a call leaves its payload behind.
                 self.payloads.remove(&event.tid);
@@ -404,8 +432,17 @@ impl Session {
                 0
             },
             signal: None,
+            cgroup_id: event.cgroup_id,
         };
-        self.forward_process(record);
+        // A fork is the child's to show (it starts in the parent's cgroup).
+        let shown = if kind == ProcessEventKind::Fork {
+            event.other
+        } else {
+            event.pid
+        };
+        if self.in_scope(shown) {
+            self.forward_process(record);
+        }
         if kind == ProcessEventKind::Exit && self.live.is_empty() {
             self.tree_exited();
         }
@@ -442,8 +479,11 @@ impl Session {
             lamport: self.clocks.current(event.pid).unwrap_or_default(),
             exit_status: 0,
             signal: Some((how, info)),
+            cgroup_id: 0,
         };
-        self.forward_process(record);
+        if self.in_scope(event.pid) {
+            self.forward_process(record);
+        }
     }
 
     fn forward_process(&mut self, record: ProcessRecord) {
@@ -592,6 +632,7 @@ mod tests {
             other,
             exit_status: 0,
             _pad: 0,
+            cgroup_id: 0,
         }
     }
 

@@ -189,8 +189,9 @@ impl Registry {
         let id = sessions.allocate_id()?;
         let CaptureTrace { trace_id, export } = trace;
         let mut settings = settings;
-        // OTLP spans are made from the records.
-        settings.summary_in_kernel &= export.is_none();
+        // OTLP spans are made from the records, and a cgroup filter is
+        // applied to them.
+        settings.summary_in_kernel &= export.is_none() && settings.cgroup.is_none();
         let (exit_tx, exit_rx) = oneshot::channel();
         // Drops left over by an earlier capture with this id are not ours.
         let _ = self.kernel().take_drops(id)?;
