@@ -35,7 +35,9 @@ pub fn path_of(id: u64) -> Option<String> {
     if id == 0 {
         return None;
     }
-    let mut paths = PATHS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut paths = PATHS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(path) = paths.get(&id) {
         return Some(path.clone());
     }

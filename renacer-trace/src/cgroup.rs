@@ -35,7 +35,9 @@ pub fn container(path: &str) -> Container {
         if let Some((_, uid)) = slice.rsplit_once("pod")
             && (component.starts_with("pod") || component.starts_with("kubepods"))
             && uid.len() >= 32
-            && uid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-' || b == b'_')
+            && uid
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b'-' || b == b'_')
         {
             // The systemd driver writes the uid with underscores.
             found.pod_uid = Some(uid.replace('_', "-"));
@@ -103,7 +105,10 @@ mod tests {
             container(&format!("/machine.slice/libpod-conmon-{ID}.scope")),
             Container::default()
         );
-        assert_eq!(container("/user.slice/user-0.slice/session-3.scope"), Container::default());
+        assert_eq!(
+            container("/user.slice/user-0.slice/session-3.scope"),
+            Container::default()
+        );
         assert_eq!(container("/"), Container::default());
     }
 

@@ -95,7 +95,12 @@ fn processes_are_attributed_to_their_cgroup_and_filtered_by_it() {
     // Filter: only what runs inside the cgroup, from cat's execve on.
     let out = daemon
         .ctl()
-        .args(["capture", "--cgroup", cgroup.name.trim_start_matches('/'), "--"])
+        .args([
+            "capture",
+            "--cgroup",
+            cgroup.name.trim_start_matches('/'),
+            "--",
+        ])
         .args(cgroup.move_then_cat(&file))
         .output()
         .unwrap();
@@ -107,7 +112,9 @@ fn processes_are_attributed_to_their_cgroup_and_filtered_by_it() {
         "the first line is cat's execve:\n{text}"
     );
     assert!(
-        lines.iter().any(|l| l.starts_with(r#"read(3, "in a cgroup\n", "#)),
+        lines
+            .iter()
+            .any(|l| l.starts_with(r#"read(3, "in a cgroup\n", "#)),
         "{text}"
     );
     assert_eq!(lines.last(), Some(&"+++ exited with 0 +++"), "{text}");

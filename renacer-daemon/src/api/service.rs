@@ -141,7 +141,9 @@ fn validate_cgroup(path: &str) -> Result<String, Status> {
         Ok(crate::sessions::continuous::Scope::Cgroup { path, .. }) => {
             Ok(renacer_trace::cgroup::normalise(&path))
         }
-        Ok(_) => Err(Status::invalid_argument(format!("cgroup {path}: not a cgroup"))),
+        Ok(_) => Err(Status::invalid_argument(format!(
+            "cgroup {path}: not a cgroup"
+        ))),
         // The path is the caller's: control characters are escaped.
         Err(err) => Err(Status::invalid_argument(renacer_trace::quote::printable(
             &err.to_string(),

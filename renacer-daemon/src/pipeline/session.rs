@@ -249,7 +249,8 @@ impl Session {
 
     pub fn with_settings(mut self, settings: CaptureSettings) -> Self {
         if let Some(scope) = &settings.cgroup {
-            let inside = cgroups::path_of_pid(self.pid).is_some_and(|p| cgroup::is_within(&p, scope));
+            let inside =
+                cgroups::path_of_pid(self.pid).is_some_and(|p| cgroup::is_within(&p, scope));
             self.in_cgroup.insert(self.pid, inside);
         }
         self.settings = settings;

@@ -345,6 +345,11 @@ impl CaptureSink for CaptureExport {
     }
 
     fn process(&mut self, record: &ProcessRecord) {
+        if matches!(record.kind, ProcessEventKind::Exec | ProcessEventKind::Exit)
+            && let Some(path) = crate::cgroups::path_of(record.cgroup_id)
+        {
+            self.model.cgroup(record.pid, path, record.timestamp_nanos);
+        }
         match record.kind {
             ProcessEventKind::Fork => {
                 self.model
