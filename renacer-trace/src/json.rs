@@ -30,8 +30,7 @@ pub struct TraceFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
     /// Forks, execs, exits and signals of the traced tasks, in the order
-    /// they happened (absent in files from older versions, and in
-    /// `--compress`ed traces, which keep the calls only).
+    /// they happened (absent in files from older versions).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<JsonEvent>,
 }

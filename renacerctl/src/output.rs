@@ -42,6 +42,7 @@ enum Sink {
     Compressed {
         out: Box<dyn Write>,
         records: Vec<JsonSyscall>,
+        events: Vec<JsonEvent>,
     },
     Done,
 }
@@ -451,6 +452,7 @@ impl Renderer {
             Format::Json if compressed => Sink::Compressed {
                 out,
                 records: Vec::new(),
+                events: Vec::new(),
             },
             Format::Json => Sink::JsonPending(out),
         };
@@ -497,7 +499,11 @@ impl Renderer {
                 writer.event(JsonEvent::from(event));
                 Ok(())
             }
-            Sink::JsonPending(_) | Sink::Compressed { .. } | Sink::Done => Ok(()),
+            Sink::Compressed { events, .. } => {
+                events.push(JsonEvent::from(event));
+                Ok(())
+            }
+            Sink::JsonPending(_) | Sink::Done => Ok(()),
         }
     }
 
@@ -577,7 +583,11 @@ impl Renderer {
                 writer.finish(ending.drops(), incomplete).map(drop)
             }
             Sink::Json(writer) => writer.finish(ending.drops(), incomplete).map(drop),
-            Sink::Compressed { mut out, records } => {
+            Sink::Compressed {
+                mut out,
+                records,
+                events,
+            } => {
                 let mut file = TraceFile::from_syscalls(
                     ending.trace_id.clone(),
                     ending.process.clone(),
@@ -585,6 +595,7 @@ impl Renderer {
                     ending.drops(),
                 );
                 file.incomplete = incomplete.map(str::to_owned);
+                file.events = events;
                 out.write_all(&crate::traces::encode_trace(&file, true))?;
                 out.flush()
             }
