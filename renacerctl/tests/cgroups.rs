@@ -133,5 +133,20 @@ fn processes_are_attributed_to_their_cgroup_and_filtered_by_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("no cgroup no/such/cgroup"), "{stderr}");
+    // Background captures check it too.
+    let socket = daemon.socket.display().to_string();
+    let status = renacerctl::run_async(async move {
+        let mut client = renacerctl::client::connect(&socket).await?;
+        Ok(client
+            .start_capture(renacer_proto::v1::StartCaptureRequest {
+                pid: std::process::id(),
+                cgroup: "no/such/cgroup".to_owned(),
+                ..Default::default()
+            })
+            .await
+            .expect_err("a missing cgroup"))
+    })
+    .unwrap();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
     daemon.assert_serving();
 }

@@ -591,12 +591,15 @@ impl Tracer for TracerService {
         let pid = validate_pid(request.pid)?;
         let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
-        let settings = CaptureSettings::from_request(
+        let mut settings = CaptureSettings::from_request(
             request.filter.as_ref(),
             request.decode.as_ref(),
             false,
             request.lossless,
         )?;
+        if !request.cgroup.is_empty() {
+            settings.cgroup = Some(validate_cgroup(&request.cgroup)?);
+        }
         let command = command_or_cmdline(pid, request.command);
         let trace = otlp::prepare(
             &self.otlp,
