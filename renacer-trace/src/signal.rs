@@ -423,6 +423,15 @@ impl SignalOrder {
             .partition(|s| s.timestamp_nanos < entered_nanos)
     }
 
+    /// The capture ends: ignored signals not placed yet (their process made
+    /// no call since), in time order.
+    pub fn drain(&mut self) -> Vec<SignalReport> {
+        let mut left: Vec<SignalReport> = self.ignored.drain().flat_map(|(_, v)| v).collect();
+        left.sort_by_key(|s| s.timestamp_nanos);
+        self.generated.clear();
+        left
+    }
+
     /// Task `tid` of `pid` ended with wait status `status`: the signals to
     /// print before its `+++` line.
     pub fn before_exit(
@@ -595,5 +604,17 @@ mod tests {
         order.report(report(SignalHow::Ignored, SIGCHLD, 400));
         assert_eq!(order.around_call(11, 500), (Vec::new(), Vec::new()));
         assert_eq!(order.before_exit(10, 10, 0, true).len(), 1);
+        // Left at the end of the capture: printed then, oldest first.
+        order.report(report(SignalHow::Ignored, SIGCHLD, 700));
+        order.report(SignalReport {
+            pid: 11,
+            ..report(SignalHow::Ignored, SIGCHLD, 600)
+        });
+        let left = order.drain();
+        assert_eq!(
+            left.iter().map(|s| s.timestamp_nanos).collect::<Vec<_>>(),
+            [600, 700]
+        );
+        assert!(order.drain().is_empty());
     }
 }

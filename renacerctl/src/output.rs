@@ -225,12 +225,15 @@ impl TextLines {
         Ok(())
     }
 
-    /// Prints every held call (the capture ends).
+    /// Prints every held call and unplaced signal (the capture ends).
     fn release_all(&mut self) -> io::Result<()> {
         let mut tids: Vec<u32> = self.held.keys().copied().collect();
         tids.sort_unstable();
         for tid in tids {
             self.release(tid, false)?;
+        }
+        for report in self.signals.drain() {
+            self.signal_line(&report)?;
         }
         Ok(())
     }
