@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use renacer_trace::json::{
-    Drops, FORMAT, JsonCaptured, JsonResult, JsonSource, JsonSyscall, ProcessInfo, Statistics,
-    TraceFile,
+    Drops, FORMAT, JsonCaptured, JsonEvent, JsonResult, JsonSource, JsonSyscall, ProcessInfo,
+    Statistics, TraceFile,
 };
 
 /// Errors are renacer-trace's own JSON errors: one type, one message format.
@@ -64,6 +64,7 @@ pub fn load_trace(text: &str) -> Result<TraceFile, LoadError> {
         statistics,
         drops: file.drops,
         incomplete: file.incomplete,
+        events: file.events,
     })
 }
 
@@ -94,6 +95,8 @@ struct LenientFile {
     drops: Drops,
     #[serde(default)]
     incomplete: Option<String>,
+    #[serde(default)]
+    events: Vec<JsonEvent>,
 }
 
 #[derive(Deserialize)]

@@ -283,6 +283,11 @@ fn encode(trace: &TraceFile) -> Vec<u8> {
         let prev = prev_lamport.insert(sc.pid, sc.lamport).unwrap_or(0);
         w.zigzag(sc.lamport.wrapping_sub(prev) as i64);
     }
+    // Process and signal events, when there are any: a few per process, as
+    // their JSON (files without them end before this).
+    if !trace.events.is_empty() {
+        w.str(&serde_json::to_string(&trace.events).expect("plain data serializes"));
+    }
     w.0
 }
 
@@ -533,6 +538,12 @@ fn decode(body: &[u8], format_version: u8) -> Result<TraceFile, RleError> {
         sc.lamport = prev.wrapping_add(r.zigzag()? as u64);
         prev_lamport.insert(sc.pid, sc.lamport);
     }
+    let events = if r.remaining() == 0 {
+        Vec::new()
+    } else {
+        serde_json::from_str(&r.str()?)
+            .map_err(|err| RleError::Corrupt(format!("events: {err}")))?
+    };
     if r.remaining() != 0 {
         return Err(RleError::Corrupt(format!(
             "{} trailing bytes",
@@ -552,6 +563,7 @@ fn decode(body: &[u8], format_version: u8) -> Result<TraceFile, RleError> {
         },
         drops,
         incomplete: None,
+        events,
     })
 }
 
@@ -648,7 +660,11 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        for t in [varied(), TraceBuilder::new(1).build()] {
+        let mut with_events = varied();
+        with_events.events = vec![renacer_trace::json::JsonEvent::exit(
+            42, 42, 9_000, 12, true, 9,
+        )];
+        for t in [varied(), TraceBuilder::new(1).build(), with_events] {
             let packed = compress(&t);
             assert_eq!(decompress(&packed).expect("decodes"), t);
         }

@@ -139,6 +139,7 @@ impl TraceBuilder {
             syscalls: self.syscalls.clone(),
             drops: Drops::default(),
             incomplete: None,
+            events: Vec::new(),
         }
     }
 }

@@ -53,6 +53,10 @@ pub fn kernel_plan(nr: u32) -> SyscallCapturePlan {
         if matches!(arg_type(nr, buffer.arg), ArgType::SockAddr { .. }) {
             kernel.buffer_max = SOCKADDR_MAX;
         }
+        // A path the kernel writes (getcwd) is a path: strace shows it whole.
+        if matches!(arg_type(nr, buffer.arg), ArgType::OutPath) {
+            kernel.buffer_max = renacer_common::MAX_CAPTURE_BYTES;
+        }
     }
     kernel
 }
@@ -94,6 +98,11 @@ mod tests {
 
         let connect = kernel_plan(nr("connect"));
         assert_eq!(connect.buffer_max, SOCKADDR_MAX, "addresses are read whole");
+        assert_eq!(
+            kernel_plan(nr("getcwd")).buffer_max,
+            renacer_common::MAX_CAPTURE_BYTES,
+            "paths are read whole, not cut at -s"
+        );
         assert_eq!(connect.buffer_len, capture_len::ARG);
 
         let execve = kernel_plan(nr("execve"));

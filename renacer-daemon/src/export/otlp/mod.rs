@@ -370,6 +370,11 @@ impl CaptureSink for CaptureExport {
     }
 
     fn process(&mut self, record: &ProcessRecord) {
+        if matches!(record.kind, ProcessEventKind::Exec | ProcessEventKind::Exit)
+            && let Some(path) = crate::cgroups::path_of(record.cgroup_id)
+        {
+            self.model.cgroup(record.pid, path, record.timestamp_nanos);
+        }
         match record.kind {
             ProcessEventKind::Fork => {
                 self.model
@@ -389,6 +394,8 @@ impl CaptureSink for CaptureExport {
                     self.queue.push(span);
                 }
             }
+            // Spans are per call and process; signals have none.
+            ProcessEventKind::Signal => {}
         }
     }
 
