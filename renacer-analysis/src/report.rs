@@ -1,5 +1,6 @@
 //! `renacerctl report`: one self-contained HTML file (no network) with the
-//! trace's summary table, the anti-pattern findings, GPU ioctls (when there
+//! trace's summary table, its processes (calls, signals, cgroup, how each
+//! ended), the anti-pattern findings, GPU ioctls (when there
 //! are any), the critical path, a
 //! timeline per process in wall time and in Lamport time with the critical
 //! path highlighted, and flamegraphs (by source stack when the trace has
@@ -13,7 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use renacer_trace::json::{JsonResult, JsonSyscall, TraceFile};
+use renacer_trace::json::{JsonEventKind, JsonResult, JsonSyscall, TraceFile};
 use renacer_trace::summary::Summary;
 
 use crate::antipatterns::{god_process, tight_loop};
@@ -52,6 +53,7 @@ pub fn render_html(trace: &TraceFile) -> String {
     );
     overview(&mut page, trace, &path);
     summary_table(&mut page, trace);
+    processes(&mut page, trace);
     findings(&mut page, trace, &gpu);
     gpu_section(&mut page, &gpu);
     critical_path_section(&mut page, &path);
@@ -124,6 +126,66 @@ fn overview(page: &mut String, trace: &TraceFile, path: &CriticalPath) {
         let _ = write!(page, "<p class=\"warning\">{}</p>", escape(&warning));
     }
     page.push_str("</section>\n");
+}
+
+/// What a process did and how it ended, from its calls and the kernel's
+/// process and signal events.
+#[derive(Default)]
+struct ProcessRow {
+    calls: u64,
+    syscall_nanos: u64,
+    signals: u64,
+    /// strace's `+++` line for the thread group's end.
+    ending: Option<String>,
+    cgroup: Option<String>,
+    container: Option<String>,
+}
+
+fn processes(page: &mut String, trace: &TraceFile) {
+    let mut rows: BTreeMap<u32, ProcessRow> = BTreeMap::new();
+    for call in &trace.syscalls {
+        let row = rows.entry(call.pid).or_default();
+        row.calls += 1;
+        row.syscall_nanos = row.syscall_nanos.saturating_add(call.duration_nanos);
+    }
+    for event in &trace.events {
+        let row = rows.entry(event.pid).or_default();
+        match event.kind {
+            JsonEventKind::Exit if event.group_dead => row.ending.clone_from(&event.text),
+            JsonEventKind::Signal => row.signals += 1,
+            _ => {}
+        }
+        if event.cgroup.is_some() {
+            row.cgroup.clone_from(&event.cgroup);
+        }
+        if event.container_id.is_some() {
+            row.container.clone_from(&event.container_id);
+        }
+    }
+    page.push_str(
+        "<section id=\"processes\"><h2>Processes</h2>\
+         <table id=\"process-table\" class=\"sortable\"><thead><tr>\
+         <th data-type=\"number\">pid</th><th data-type=\"number\">calls</th>\
+         <th data-type=\"number\">time in syscalls (ns)</th><th data-type=\"number\">signals</th>\
+         <th>cgroup</th><th>container</th><th>end</th></tr></thead><tbody>",
+    );
+    for (pid, row) in &rows {
+        let _ = write!(
+            page,
+            "<tr data-pid=\"{pid}\"><td>{pid}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"ending\">{}</td></tr>",
+            row.calls,
+            row.syscall_nanos,
+            row.signals,
+            escape(row.cgroup.as_deref().unwrap_or("")),
+            escape(row.container.as_deref().unwrap_or("")),
+            escape(row.ending.as_deref().unwrap_or(if trace.events.is_empty() {
+                "(no process events in this trace)"
+            } else {
+                "(still running when the capture ended)"
+            }))
+        );
+    }
+    page.push_str("</tbody></table></section>\n");
 }
 
 /// strace `-c`'s totals of the trace's calls (calls that returned).
@@ -615,6 +677,31 @@ mod tests {
         for external in ["src=\"http", "href=\"http", "url(http", "@import"] {
             assert!(!page.contains(external), "{external}");
         }
+    }
+
+    #[test]
+    fn processes_end_as_the_kernel_said() {
+        use renacer_trace::json::{JsonEvent, JsonEventKind};
+        let mut trace = two_processes();
+        let page = render_html(&trace);
+        assert!(page.contains("(no process events in this trace)"));
+        let mut exit = JsonEvent::new(JsonEventKind::Exit, 11, 11, 0, 9);
+        exit.group_dead = true;
+        exit.text = Some("+++ killed by SIGKILL +++".to_owned());
+        exit.cgroup = Some("/system.slice/job.scope".to_owned());
+        trace.events.push(exit);
+        let page = render_html(&trace);
+        let row = page
+            .split("<tr data-pid=\"11\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .expect("a row for pid 11");
+        assert_eq!(
+            row,
+            "<td>11</td><td>2</td><td>4000</td><td>0</td><td>/system.slice/job.scope</td><td></td>\
+             <td class=\"ending\">+++ killed by SIGKILL +++</td>"
+        );
+        assert!(page.contains("(still running when the capture ended)"));
     }
 
     #[test]

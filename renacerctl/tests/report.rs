@@ -115,6 +115,13 @@ fn the_report_of_a_capture_loads_cleanly_in_a_browser_and_shows_its_numbers() {
 
     assert_eq!(by_id(&dom, "total-calls"), trace.syscalls.len().to_string());
     assert_eq!(by_id(&dom, "total-processes"), "4");
+    // Each of the four ended normally, as the kernel's exit events say.
+    assert_eq!(
+        dom.matches("<td class=\"ending\">+++ exited with 0 +++</td>")
+            .count(),
+        4,
+        "{dom}"
+    );
     let expected = returned_calls(&trace);
     assert_eq!(summary_calls(&dom), expected);
     assert_eq!(
