@@ -17,7 +17,8 @@ pub mod convert {
     use renacer_trace::{
         SyscallRecord, SyscallResult,
         decode::escape_bytes,
-        json::{JsonCaptured, JsonSyscall},
+        json::{JsonCaptured, JsonEvent, JsonEventKind, JsonSyscall},
+        signal::{Siginfo, SignalHow},
         summary::{Summary, SummaryRow},
     };
 
@@ -132,6 +133,64 @@ pub mod convert {
                 })
                 .collect();
             JsonSyscall::decoded(&record, wire.decoded_args.clone(), captured)
+        }
+    }
+
+    /// A signal's report kind from the wire (None: unspecified, from a
+    /// newer or broken sender).
+    pub fn signal_how(how: pb::SignalHow) -> Option<SignalHow> {
+        match how {
+            pb::SignalHow::Delivered => Some(SignalHow::Delivered),
+            pb::SignalHow::Generated => Some(SignalHow::Generated),
+            pb::SignalHow::Ignored => Some(SignalHow::Ignored),
+            pb::SignalHow::Unspecified => None,
+        }
+    }
+
+    /// A wire process event as a renacer-json-v1 event.
+    impl From<&pb::ProcessEvent> for JsonEvent {
+        fn from(wire: &pb::ProcessEvent) -> Self {
+            let (pid, tid, at, lamport) = (wire.pid, wire.tid, wire.timestamp_nanos, wire.lamport);
+            let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+            JsonEvent {
+                cgroup: text(&wire.cgroup_path),
+                container_id: text(&wire.container_id),
+                k8s_pod_uid: text(&wire.k8s_pod_uid),
+                ..event_of(wire, pid, tid, at, lamport)
+            }
+        }
+    }
+
+    /// The kind-specific part of a wire process event.
+    fn event_of(wire: &pb::ProcessEvent, pid: u32, tid: u32, at: u64, lamport: u64) -> JsonEvent {
+        let bare = |kind| JsonEvent::new(kind, pid, tid, at, lamport);
+        match wire.kind() {
+            pb::ProcessEventKind::Exit => {
+                JsonEvent::exit(pid, tid, at, lamport, wire.group_dead, wire.exit_status)
+            }
+            pb::ProcessEventKind::Signal => {
+                let Some(signal) = &wire.signal else {
+                    return bare(JsonEventKind::Signal);
+                };
+                match signal_how(signal.how()) {
+                    Some(how) => JsonEvent::signal(
+                        pid,
+                        tid,
+                        at,
+                        lamport,
+                        how,
+                        &Siginfo::from_bytes(&signal.siginfo),
+                    ),
+                    None => bare(JsonEventKind::Signal),
+                }
+            }
+            pb::ProcessEventKind::Fork => JsonEvent {
+                child_pid: Some(wire.child_pid),
+                ..bare(JsonEventKind::Fork)
+            },
+            pb::ProcessEventKind::Exec | pb::ProcessEventKind::Unspecified => {
+                bare(JsonEventKind::Exec)
+            }
         }
     }
 

@@ -17,14 +17,15 @@
 //!   does not apply (value 0).
 //! * **PcieBottleneck** — the share of all syscall time spent in `ioctl`,
 //!   `read`, `write`, `pread64`, `pwrite64`, `readv`, `writev` on fds opened
-//!   from `/dev/nvidia*` (driver round trips for GPU work), in `[0, 1]`.
+//!   from GPU device nodes, `/dev/nvidia*`, `/dev/dri/*` or `/dev/kfd`
+//!   (driver round trips for GPU work), in `[0, 1]`; see [`crate::gpu`].
 
 use std::collections::HashMap;
 
 use renacer_trace::json::{JsonSyscall, TraceFile};
 
-use crate::decode::{errno, int_arg, string_arg, success};
-use crate::util::{FdTables, time_order};
+use crate::decode::{errno, success};
+use crate::util::time_order;
 
 const EINTR: i32 = 4;
 const EAGAIN: i32 = 11;
@@ -161,127 +162,7 @@ pub fn god_process(trace: &TraceFile) -> Option<ProcessShare> {
         .max_by(|a, b| a.share.total_cmp(&b.share).then(b.pid.cmp(&a.pid)))
 }
 
-/// Share of syscall time spent talking to `/dev/nvidia*`; 0 without time.
+/// Share of syscall time spent in GPU driver round trips; see [`crate::gpu`].
 pub fn pcie_share(trace: &TraceFile) -> f64 {
-    let mut fds: FdTables<()> = FdTables::new();
-    let (mut gpu, mut total) = (0u64, 0u64);
-    for i in time_order(trace) {
-        let sc = &trace.syscalls[i];
-        total = total.saturating_add(sc.duration_nanos);
-        if fds.apply_common(sc) {
-            continue;
-        }
-        let name = sc.name.as_str();
-        let path = match name {
-            "open" => string_arg(sc, 0),
-            "openat" | "openat2" => string_arg(sc, 1),
-            "ioctl" | "read" | "write" | "pread64" | "pwrite64" | "readv" | "writev" => {
-                if int_arg(sc, 0).is_some_and(|fd| fds.get(sc.pid, fd).is_some()) {
-                    gpu = gpu.saturating_add(sc.duration_nanos);
-                }
-                continue;
-            }
-            _ => continue,
-        };
-        if let (Some(path), Some(fd)) = (path, success(sc))
-            && path.starts_with(b"/dev/nvidia")
-        {
-            fds.set(sc.pid, fd, ());
-        } else if let Some(fd) = success(sc) {
-            // The fd number now names something else.
-            fds.remove(sc.pid, fd);
-        }
-    }
-    if total == 0 {
-        0.0
-    } else {
-        gpu as f64 / total as f64
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testutil::{TraceBuilder, q};
-
-    #[test]
-    fn tight_loop_finds_longest_run() {
-        let mut b = TraceBuilder::new(1);
-        for _ in 0..12 {
-            b.call_tid(1, 1, "read", &["3", "0x7ffd0000", "4096"], -11);
-        }
-        // Progress breaks the run.
-        b.call_tid(1, 1, "read", &["3", &q("x"), "4096"], 1);
-        for _ in 0..15 {
-            b.call_tid(1, 2, "epoll_wait", &["4", "[]", "64", "0"], 0);
-            // Another thread's calls do not break thread 2's run.
-            b.call_tid(1, 1, "write", &["1", &q("."), "1"], 1);
-        }
-        b.call_tid(1, 2, "nanosleep", &["{tv_sec=0, tv_nsec=1000}", "NULL"], 0);
-        let t = b.build();
-        let found = tight_loop(&t).expect("a loop");
-        assert_eq!(
-            (
-                found.length,
-                found.tid,
-                found.name.as_str(),
-                found.thread_calls
-            ),
-            (15, 2, "epoll_wait", 16)
-        );
-        assert!((found.share - 15.0 / 16.0).abs() < 1e-9);
-        assert_eq!(t.syscalls[found.first_index].name, "epoll_wait");
-        let mut quiet = TraceBuilder::new(1);
-        quiet.call(1, "write", &["1", &q("x"), "1"], 1);
-        assert_eq!(tight_loop(&quiet.build()), None);
-        // A few retries are not a loop.
-        let mut retries = TraceBuilder::new(1);
-        for _ in 0..MIN_TIGHT_LOOP_RUN - 1 {
-            retries.call(1, "futex", &["0x7ffd0000", "FUTEX_WAIT", "0", "NULL"], -11);
-        }
-        assert_eq!(tight_loop(&retries.build()), None);
-    }
-
-    #[test]
-    fn god_process_needs_several_processes() {
-        let mut b = TraceBuilder::new(1);
-        b.call(1, "getpid", &[], 1);
-        assert_eq!(god_process(&b.build()), None);
-        b.dur = 9_000;
-        for _ in 0..8 {
-            b.call(2, "write", &["1", &q("x"), "1"], 1);
-        }
-        b.dur = 1_000;
-        b.call(3, "write", &["1", &q("x"), "1"], 1);
-        let share = god_process(&b.build()).expect("three processes");
-        assert_eq!(share.pid, 2);
-        assert!((share.syscall_share - 0.8).abs() < 1e-9, "{share:?}");
-        // 72 µs of 73.5 µs.
-        assert!((share.time_share - 72.0 / 73.5).abs() < 1e-9, "{share:?}");
-        assert!((share.share - 0.8).abs() < 1e-9);
-    }
-
-    #[test]
-    fn pcie_share_counts_nvidia_fds() {
-        let mut b = TraceBuilder::new(1);
-        b.dur = 1_000;
-        b.call(
-            1,
-            "openat",
-            &["AT_FDCWD", &q("/dev/nvidiactl"), "O_RDWR|O_CLOEXEC"],
-            3,
-        )
-        .call(1, "openat", &["AT_FDCWD", &q("/tmp/data"), "O_RDONLY"], 4);
-        b.dur = 6_000;
-        b.call(1, "ioctl", &["3", "0xc020462a", "0x7ffd0000"], 0)
-            .call(1, "dup", &["3"], 5);
-        b.dur = 1_000;
-        b.call(1, "ioctl", &["5", "0xc020462a", "0x7ffd0000"], 0)
-            .call(1, "read", &["4", &q("data"), "4"], 4)
-            .call(1, "close", &["5"], 0)
-            .call(1, "write", &["5", &q("x"), "1"], -9);
-        // Total 1+1+6+6+1+1+1+1 = 18 µs; GPU: 6 + 1.
-        let share = pcie_share(&b.build());
-        assert!((share - 7.0 / 18.0).abs() < 1e-9, "{share}");
-    }
+    crate::gpu::gpu_usage(trace).share()
 }

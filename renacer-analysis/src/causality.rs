@@ -8,7 +8,11 @@
 //!   the first call of that child (the first record whose tid is the id);
 //! * **wait** — the last call of a child process (its `exit_group`) → the
 //!   parent's `wait4` returning the child's pid (or `waitid` whose decoded
-//!   `si_pid`, or `P_PID` id, names it);
+//!   `si_pid`, or `P_PID` id, names it). When the trace has the kernel's exit
+//!   events, the child is the process of that pid that exited last before
+//!   the wait returned, and its last call the last one it began before that
+//!   exit (a reused pid is another process); older traces infer it: the
+//!   pid's last call;
 //! * **pipe** — a write into a pipe or unix socket pair → the read that
 //!   consumed its last byte, when both ends were created in the traced tree
 //!   by `pipe`/`pipe2`/`socketpair` with decoded fd arrays (fds followed
@@ -35,7 +39,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use renacer_trace::json::{JsonSyscall, TraceFile};
+use renacer_trace::json::{JsonEventKind, JsonSyscall, TraceFile};
 
 use crate::decode::{P_PID, int_arg, parse_int, struct_field, success};
 use crate::util::{FdTables, end_nanos, format_nanos, is_fork, time_order};
@@ -140,6 +144,43 @@ pub fn happens_before(trace: &TraceFile) -> HappensBefore {
         }
     }
 
+    // The kernel's exits (whole processes), per pid in time order, and each
+    // pid's calls by start time: a wait's child is the one that exited last
+    // before the wait returned.
+    let mut exits: HashMap<u32, Vec<u64>> = HashMap::new();
+    for event in &trace.events {
+        if event.kind == JsonEventKind::Exit && event.group_dead {
+            exits
+                .entry(event.pid)
+                .or_default()
+                .push(event.timestamp_nanos);
+        }
+    }
+    let mut calls_of_pid: HashMap<u32, Vec<usize>> = HashMap::new();
+    if !exits.is_empty() {
+        for times in exits.values_mut() {
+            times.sort_unstable();
+        }
+        for &i in &order {
+            calls_of_pid.entry(calls[i].pid).or_default().push(i);
+        }
+    }
+    let waker = |wait: usize, child: u32| -> Option<usize> {
+        let Some(times) = exits.get(&child) else {
+            return last_of_pid.get(&child).copied();
+        };
+        let exited = times
+            .iter()
+            .rev()
+            .find(|&&t| t <= end_nanos(&calls[wait]))?;
+        calls_of_pid
+            .get(&child)?
+            .iter()
+            .copied()
+            .filter(|&i| calls[i].timestamp_nanos <= *exited)
+            .max_by_key(|&i| (end_nanos(&calls[i]), i))
+    };
+
     let mut fds: FdTables<End> = FdTables::new();
     let mut channels: Vec<Channel> = Vec::new();
     for &i in &order {
@@ -156,7 +197,7 @@ pub fn happens_before(trace: &TraceFile) -> HappensBefore {
             });
         }
         if let Some(child) = reaped_pid(sc)
-            && let Some(&last) = last_of_pid.get(&child)
+            && let Some(last) = waker(i, child)
             && last != i
         {
             edges.push(Edge {
@@ -468,7 +509,7 @@ impl fmt::Display for CriticalPath {
 mod tests {
     use super::*;
     use crate::testutil::{TraceBuilder, q};
-    use renacer_trace::json::{JsonMarker, JsonResult};
+    use renacer_trace::json::{JsonEvent, JsonMarker, JsonResult};
 
     fn ret(r: i64) -> JsonResult {
         JsonResult::Returned(r)
@@ -553,6 +594,60 @@ mod tests {
         assert_eq!(find(EdgeKind::Fork), [(1, 6), (2, 8)]);
         assert_eq!(find(EdgeKind::Wait), [(7, 3), (10, 4)]);
         assert_eq!(find(EdgeKind::ProgramOrder).len(), 5 + 1 + 2);
+    }
+
+    /// Pid 11 is used twice: the kernel's exit events tell the two children
+    /// apart, so each wait4 is woken by its own child's exit_group.
+    #[test]
+    fn real_exits_tell_a_reused_pid_apart() {
+        let us = 1_000;
+        let mut b = TraceBuilder::new(10);
+        let exit = JsonResult::Marker(JsonMarker::NoReturn);
+        let wait = ["-1", "NULL", "0", "NULL"];
+        b.call_at(10, 10, "clone", &["SIGCHLD"], ret(11), us, us)
+            .call_at(10, 10, "wait4", &wait, ret(11), 3 * us, 7 * us)
+            .call_at(10, 10, "clone", &["SIGCHLD"], ret(11), 12 * us, us)
+            .call_at(10, 10, "wait4", &wait, ret(11), 14 * us, 36 * us)
+            .call_at(10, 10, "exit_group", &["0"], exit, 60 * us, 0)
+            .call_at(11, 11, "read", &["0", &q("x"), "1"], ret(1), 2 * us, us)
+            .call_at(11, 11, "exit_group", &["0"], exit, 5 * us, 0)
+            .call_at(
+                11,
+                11,
+                "read",
+                &["0", &q("x"), "1"],
+                ret(1),
+                13 * us,
+                30 * us,
+            )
+            .call_at(11, 11, "exit_group", &["0"], exit, 45 * us, 0);
+        let mut t = b.build();
+        let index = |ts: u64| {
+            t.syscalls
+                .iter()
+                .position(|s| s.timestamp_nanos - t.syscalls[0].timestamp_nanos + us == ts)
+                .expect("a call at that time")
+        };
+        let (wait_1, wait_2) = (index(3 * us), index(14 * us));
+        let (exit_1, exit_2) = (index(5 * us), index(45 * us));
+        let base = t.syscalls[0].timestamp_nanos - us;
+        t.events = [5 * us + 100, 45 * us + 100]
+            .map(|at| JsonEvent::exit(11, 11, base + at, 0, true, 0))
+            .to_vec();
+        let waits = |t: &TraceFile| -> Vec<(usize, usize)> {
+            let mut v: Vec<_> = happens_before(t)
+                .edges
+                .iter()
+                .filter(|e| e.kind == EdgeKind::Wait)
+                .map(|e| (e.from, e.to))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(waits(&t), [(exit_1, wait_1), (exit_2, wait_2)]);
+        // Without the events, the pid's last call wakes both waits.
+        t.events.clear();
+        assert!(!waits(&t).contains(&(exit_1, wait_1)));
     }
 
     #[test]

@@ -8,8 +8,11 @@ pub mod assertions;
 pub mod causality;
 pub mod compare;
 pub mod decode;
+pub mod flame;
+pub mod gpu;
 pub mod load;
 pub mod memory;
+pub mod report;
 pub mod rle;
 mod util;
 

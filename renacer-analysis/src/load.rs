@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use renacer_trace::json::{
-    Drops, FORMAT, JsonCaptured, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
+    Drops, FORMAT, JsonCaptured, JsonEvent, JsonResult, JsonSource, JsonSyscall, ProcessInfo,
+    Statistics, TraceFile,
 };
 
 /// Errors are renacer-trace's own JSON errors: one type, one message format.
@@ -63,6 +64,7 @@ pub fn load_trace(text: &str) -> Result<TraceFile, LoadError> {
         statistics,
         drops: file.drops,
         incomplete: file.incomplete,
+        events: file.events,
     })
 }
 
@@ -93,6 +95,8 @@ struct LenientFile {
     drops: Drops,
     #[serde(default)]
     incomplete: Option<String>,
+    #[serde(default)]
+    events: Vec<JsonEvent>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +115,8 @@ struct LenientSyscall {
     tid: u32,
     lamport: u64,
     timestamp_nanos: u64,
+    #[serde(default)]
+    source: Option<JsonSource>,
 }
 
 impl From<LenientSyscall> for JsonSyscall {
@@ -127,6 +133,7 @@ impl From<LenientSyscall> for JsonSyscall {
             tid: s.tid,
             lamport: s.lamport,
             timestamp_nanos: s.timestamp_nanos,
+            source: s.source,
         }
     }
 }

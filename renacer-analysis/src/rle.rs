@@ -10,18 +10,24 @@
 //! varints (deltas zigzag-encoded, with wrapping arithmetic so any values
 //! round-trip exactly).
 //!
-//! Layout: `RNRLE`, format version (1), codec (0 stored, 1 deflate), then
+//! A call's `source` (with `--source`) is part of its key, interned as its
+//! JSON text: calls from one line repeat it verbatim.
+//!
+//! Layout: `RNRLE`, format version (3; 2 is read too: it had no sources), codec (0 stored, 1 deflate), then
 //! the body: header fields, string table, key table, runs, and the three
 //! columns.
 
 use std::collections::HashMap;
 
 use renacer_trace::json::{
-    Drops, JsonCaptured, JsonMarker, JsonResult, JsonSyscall, ProcessInfo, Statistics, TraceFile,
+    Drops, JsonCaptured, JsonMarker, JsonResult, JsonSource, JsonSyscall, ProcessInfo, Statistics,
+    TraceFile,
 };
 
 const MAGIC: &[u8] = b"RNRLE";
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
+/// The version before keys carried a source; still read.
+const VERSION_WITHOUT_SOURCE: u8 = 2;
 const CODEC_STORED: u8 = 0;
 const CODEC_DEFLATE: u8 = 1;
 /// miniz's default level: compressing is linear and fast enough here.
@@ -69,16 +75,16 @@ pub fn compress(trace: &TraceFile) -> Vec<u8> {
 pub fn decompress(data: &[u8]) -> Result<TraceFile, RleError> {
     let rest = data.strip_prefix(MAGIC).ok_or(RleError::BadMagic)?;
     let (&version, rest) = rest.split_first().ok_or(RleError::Truncated)?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_WITHOUT_SOURCE {
         return Err(RleError::UnsupportedVersion(version));
     }
     let (&codec, rest) = rest.split_first().ok_or(RleError::Truncated)?;
     match codec {
-        CODEC_STORED => decode(rest),
+        CODEC_STORED => decode(rest, version),
         CODEC_DEFLATE => {
             let body = miniz_oxide::inflate::decompress_to_vec_with_limit(rest, MAX_BODY_BYTES)
                 .map_err(|e| RleError::Inflate(format!("{:?}", e.status)))?;
-            decode(&body)
+            decode(&body, version)
         }
         other => Err(RleError::UnknownCodec(other)),
     }
@@ -125,6 +131,8 @@ struct Key {
     errno: Option<usize>,
     pid: u32,
     tid: u32,
+    /// The call's `source` as JSON text.
+    source: Option<usize>,
 }
 
 /// A [`JsonCaptured`] with its items as string-table indices.
@@ -162,11 +170,17 @@ fn put_result(w: &mut Writer, r: JsonResult) {
 }
 
 fn encode(trace: &TraceFile) -> Vec<u8> {
+    // Serialized up front: the string table borrows them.
+    let sources: Vec<Option<String>> = trace
+        .syscalls
+        .iter()
+        .map(|sc| sc.source.as_ref().map(source_text))
+        .collect();
     let mut strings = Strings::default();
     let mut keys: Vec<Key> = Vec::new();
     let mut key_index: HashMap<Key, usize> = HashMap::new();
     let mut runs: Vec<(usize, u64)> = Vec::new();
-    for sc in &trace.syscalls {
+    for (sc, source) in trace.syscalls.iter().zip(&sources) {
         let key = Key {
             name: strings.intern(&sc.name),
             args: sc.args.iter().map(|a| strings.intern(a)).collect(),
@@ -184,6 +198,7 @@ fn encode(trace: &TraceFile) -> Vec<u8> {
             errno: sc.errno.as_deref().map(|e| strings.intern(e)),
             pid: sc.pid,
             tid: sc.tid,
+            source: source.as_deref().map(|s| strings.intern(s)),
         };
         let k = match key_index.get(&key) {
             Some(&k) => k,
@@ -247,6 +262,7 @@ fn encode(trace: &TraceFile) -> Vec<u8> {
         w.varint(k.errno.map_or(0, |e| e as u64 + 1));
         w.varint(u64::from(k.pid));
         w.varint(u64::from(k.tid));
+        w.varint(k.source.map_or(0, |s| s as u64 + 1));
     }
     w.len(runs.len());
     for &(k, count) in &runs {
@@ -266,6 +282,11 @@ fn encode(trace: &TraceFile) -> Vec<u8> {
     for sc in &trace.syscalls {
         let prev = prev_lamport.insert(sc.pid, sc.lamport).unwrap_or(0);
         w.zigzag(sc.lamport.wrapping_sub(prev) as i64);
+    }
+    // Process and signal events, when there are any: a few per process, as
+    // their JSON (files without them end before this).
+    if !trace.events.is_empty() {
+        w.str(&serde_json::to_string(&trace.events).expect("plain data serializes"));
     }
     w.0
 }
@@ -342,7 +363,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
+fn source_text(source: &JsonSource) -> String {
+    // Plain strings, numbers and vectors: serializing cannot fail.
+    serde_json::to_string(source).unwrap_or_default()
+}
+
+fn decode(body: &[u8], format_version: u8) -> Result<TraceFile, RleError> {
     let mut r = Reader { data: body, pos: 0 };
     let version = r.str()?;
     let format = r.str()?;
@@ -401,6 +427,15 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
             0 => None,
             e => Some(r_index(e - 1, strings.len())?),
         };
+        let pid = r.u32()?;
+        let tid = r.u32()?;
+        let source = match format_version {
+            VERSION_WITHOUT_SOURCE => None,
+            _ => match r.varint()? {
+                0 => None,
+                s => Some(r_index(s - 1, strings.len())?),
+            },
+        };
         keys.push(Key {
             name,
             args,
@@ -408,8 +443,9 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
             captured,
             result,
             errno,
-            pid: r.u32()?,
-            tid: r.u32()?,
+            pid,
+            tid,
+            source,
         });
     }
     let n = r.len()?;
@@ -436,6 +472,7 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
                 .map(|c| c.items.iter().map(len).sum::<u64>() + 8)
                 .sum::<u64>()
             + key.errno.as_ref().map_or(0, len)
+            + key.source.as_ref().map_or(0, len)
     };
     let expanded = runs.iter().fold(0u64, |total, &(k, count)| {
         total.saturating_add(key_bytes(&keys[k]).saturating_mul(count as u64))
@@ -448,6 +485,17 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
         )));
     }
 
+    let sources = keys
+        .iter()
+        .map(|key| {
+            key.source
+                .map(|s| {
+                    serde_json::from_str::<JsonSource>(&strings[s])
+                        .map_err(|e| RleError::Corrupt(format!("source of a call: {e}")))
+                })
+                .transpose()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut syscalls = Vec::with_capacity(records);
     for &(k, count) in &runs {
         let key = &keys[k];
@@ -472,6 +520,7 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
                 tid: key.tid,
                 lamport: 0,
                 timestamp_nanos: 0,
+                source: sources[k].clone(),
             });
         }
     }
@@ -489,6 +538,12 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
         sc.lamport = prev.wrapping_add(r.zigzag()? as u64);
         prev_lamport.insert(sc.pid, sc.lamport);
     }
+    let events = if r.remaining() == 0 {
+        Vec::new()
+    } else {
+        serde_json::from_str(&r.str()?)
+            .map_err(|err| RleError::Corrupt(format!("events: {err}")))?
+    };
     if r.remaining() != 0 {
         return Err(RleError::Corrupt(format!(
             "{} trailing bytes",
@@ -508,6 +563,7 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
         },
         drops,
         incomplete: None,
+        events,
     })
 }
 
@@ -585,12 +641,30 @@ mod tests {
             kernel: 3,
             daemon: u64::MAX,
         };
+        // Sources too, equal on two calls of a run and absent on others.
+        let source = JsonSource {
+            file: Some("src/main.rs".to_owned()),
+            line: Some(45),
+            function: Some("cat::main".to_owned()),
+            stack: vec![renacer_trace::json::JsonFrame {
+                address: "0x55d0c0a1b2c3".to_owned(),
+                module: Some("/bin/cat".to_owned()),
+                offset: Some("0x1b2c3".to_owned()),
+                ..Default::default()
+            }],
+        };
+        t.syscalls[3].source = Some(source.clone());
+        t.syscalls[4].source = Some(source);
         t
     }
 
     #[test]
     fn round_trip() {
-        for t in [varied(), TraceBuilder::new(1).build()] {
+        let mut with_events = varied();
+        with_events.events = vec![renacer_trace::json::JsonEvent::exit(
+            42, 42, 9_000, 12, true, 9,
+        )];
+        for t in [varied(), TraceBuilder::new(1).build(), with_events] {
             let packed = compress(&t);
             assert_eq!(decompress(&packed).expect("decodes"), t);
         }
@@ -669,12 +743,12 @@ mod tests {
         }
         w.len(1);
         w.str(&"x".repeat(64 << 10));
-        w.len(1); // one key: name 0, no args, returns nothing, pid 0, tid 0
+        w.len(1); // one key: name 0, no args, returns nothing, pid 0, tid 0, no source
         for field in [0, 0, 0, 0] {
             w.varint(field);
         }
         w.0.push(1);
-        for field in [0, 0, 0] {
+        for field in [0, 0, 0, 0] {
             w.varint(field);
         }
         let records = 20_000;

@@ -110,6 +110,7 @@ impl TraceBuilder {
             tid,
             lamport: *lamport,
             timestamp_nanos: ts,
+            source: None,
         });
         self
     }
@@ -138,6 +139,7 @@ impl TraceBuilder {
             syscalls: self.syscalls.clone(),
             drops: Drops::default(),
             incomplete: None,
+            events: Vec::new(),
         }
     }
 }

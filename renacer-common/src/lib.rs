@@ -30,7 +30,28 @@ pub mod kind {
     /// Bytes read from the tracee for the next syscall record of the same
     /// thread ([`PayloadHeader`] followed by the data).
     pub const PAYLOAD: u16 = 5;
+    /// A signal for a traced task ([`SignalEvent`]).
+    pub const SIGNAL: u16 = 6;
 }
+
+/// `SignalEvent::how` values: where in a signal's life the record was taken.
+pub mod signal_how {
+    /// `signal_deliver`: the task dequeued the signal (a handler runs, or
+    /// the default action is taken), in the receiving task's context.
+    pub const DELIVERED: u32 = 1;
+    /// `signal_generate` with a queued result, in the sender's context. A
+    /// signal whose default action kills the process takes a fast path that
+    /// delivers SIGKILL instead; this record is then the only one with its
+    /// siginfo (strace, whose tracee is stopped, shows it).
+    pub const GENERATED: u32 = 2;
+    /// `signal_generate`, discarded because ignored (SIG_IGN, or SIG_DFL of
+    /// SIGCHLD, SIGWINCH, ...). strace shows these: a ptraced task never
+    /// ignores a signal at generation.
+    pub const IGNORED: u32 = 3;
+}
+
+/// `sizeof(struct kernel_siginfo)`.
+pub const SIGINFO_BYTES: usize = 48;
 
 /// Largest string or buffer the kernel reads for one argument (`-s`, path limit).
 pub const MAX_CAPTURE_BYTES: u32 = 4096;
@@ -178,6 +199,29 @@ pub struct ProcessEvent {
     /// Fork: the child's tid (its pid when it is a new process). Exec: the old tid.
     /// Exit: 1 when the whole thread group is dead, else 0.
     pub other: u32,
+    /// Exit: the task's `exit_code`, a wait status (`code << 8`, or the
+    /// killing signal with 0x80 when it dumped core). Else 0.
+    pub exit_status: u32,
+    pub _pad: u32,
+    /// The task's cgroup v2 id (the inode of its cgroup directory); a fork's
+    /// child starts in its parent's. Carried here rather than per syscall:
+    /// the daemon keeps it per process.
+    pub cgroup_id: u64,
+}
+
+/// A signal sent to or taken by a traced task.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignalEvent {
+    pub header: EventHeader,
+    pub capture_id: u32,
+    /// Thread-group id and thread id of the task the signal is for.
+    pub pid: u32,
+    pub tid: u32,
+    /// One of [`signal_how`].
+    pub how: u32,
+    /// The `struct kernel_siginfo` as the kernel holds it (x86_64 layout).
+    pub siginfo: [u8; SIGINFO_BYTES],
 }
 
 /// Per-thread state between `sys_enter` and `sys_exit`.
@@ -294,9 +338,24 @@ pub struct TracepointOffsets {
     pub exit_group_dead: u32,
 }
 
+/// Load-time configuration: byte offsets of `struct task_struct` fields,
+/// read by the daemon from the kernel's BTF (they differ between builds).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TaskOffsets {
+    /// `exit_code`: the wait status `do_exit` stored before `sched_process_exit`.
+    pub exit_code: u32,
+    /// `pid` (the thread id) and `tgid`, for the target of `signal_generate`.
+    pub pid: u32,
+    pub tgid: u32,
+    pub _pad: u32,
+}
+
 const _: () = assert!(core::mem::size_of::<EventHeader>() == 16);
 const _: () = assert!(core::mem::size_of::<SyscallEvent>() == 96);
-const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 32);
+const _: () = assert!(core::mem::size_of::<ProcessEvent>() == 48);
+const _: () = assert!(core::mem::size_of::<SignalEvent>() == 32 + SIGINFO_BYTES);
+const _: () = assert!(core::mem::size_of::<TaskOffsets>() == 16);
 const _: () = assert!(core::mem::size_of::<InflightSyscall>() == 80);
 const _: () = assert!(core::mem::size_of::<TracepointOffsets>() == 8);
 const _: () = assert!(core::mem::size_of::<CaptureConfig>() == 80);
@@ -316,6 +375,8 @@ mod pod {
     // (sizes are asserted above), so every bit pattern is a valid value.
     unsafe impl aya::Pod for super::SyscallEvent {}
     unsafe impl aya::Pod for super::ProcessEvent {}
+    unsafe impl aya::Pod for super::SignalEvent {}
+    unsafe impl aya::Pod for super::TaskOffsets {}
     unsafe impl aya::Pod for super::InflightSyscall {}
     unsafe impl aya::Pod for super::TracepointOffsets {}
     unsafe impl aya::Pod for super::CaptureConfig {}

@@ -7,6 +7,7 @@
 //! queues) -> `kernel` (the loaded programs and maps). `export` (OTLP) is fed
 //! through the `pipeline::session::CaptureSink` trait that sessions hold.
 pub mod api;
+pub mod cgroups;
 pub mod export;
 pub mod kernel;
 pub mod pipeline;

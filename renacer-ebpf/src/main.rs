@@ -4,7 +4,10 @@
 //!   tracepoints for comparison) pair every syscall of a traced thread group in
 //!   the kernel and emit one [`SyscallEvent`] per completed call.
 //! * `sched:sched_process_fork/exec/exit` keep the traced PID trees in
-//!   [`TRACED`] and tell user space about process lifetimes.
+//!   [`TRACED`] and tell user space about process lifetimes (exits with
+//!   the task's wait status).
+//! * `signal_generate` / `signal_deliver` (raw tracepoints) send the
+//!   siginfo of signals for traced tasks, for strace's `--- SIG... ---` lines.
 //!
 //! The hot path for a process that is not traced is one hash lookup keyed by
 //! tgid; nothing else runs before it. A traced process then pays one array
@@ -31,8 +34,8 @@ use aya_ebpf::{
     bindings::{BPF_ANY, BPF_NOEXIST, BPF_RB_AVAIL_DATA, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP},
     cty::c_void,
     helpers::{
-        bpf_get_current_pid_tgid, bpf_get_smp_processor_id, bpf_ktime_get_ns,
-        bpf_probe_read_kernel, bpf_probe_read_user, generated,
+        bpf_get_current_pid_tgid, bpf_get_current_uid_gid, bpf_get_smp_processor_id,
+        bpf_ktime_get_ns, bpf_probe_read_kernel, bpf_probe_read_user, generated,
     },
     macros::{map, raw_tracepoint, tracepoint},
     maps::{Array, HashMap, PerCpuArray, RingBuf},
@@ -42,8 +45,9 @@ use renacer_common::{
     CaptureConfig, EventHeader, IOVEC_BYTES, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
     MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_SUMMARY_SLOTS, MAX_TRACED_PROCESSES,
     MSGHDR_BYTES, PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES,
-    SCRATCH_DATA_BYTES, SYSCALL_SLOTS, SummaryValue, SyscallCapturePlan, SyscallEvent,
-    WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload,
+    SCRATCH_DATA_BYTES, SIGINFO_BYTES, SYSCALL_SLOTS, SignalEvent, SummaryValue,
+    SyscallCapturePlan, SyscallEvent, TaskOffsets, WAKEUP_THRESHOLD_BYTES, capture_at, capture_len,
+    config, flags, kind, payload, signal_how,
 };
 
 /// tgid -> capture id of every traced thread group (plus the tids of traced
@@ -98,6 +102,14 @@ static SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0
 static FORK_CHILD_PID_OFFSET: Global<u32> = Global::new(20);
 #[unsafe(no_mangle)]
 static EXIT_GROUP_DEAD_OFFSET: Global<u32> = Global::new(32);
+/// `struct task_struct` field offsets from the kernel's BTF, set at load time.
+#[unsafe(no_mangle)]
+static TASK_OFFSETS: Global<TaskOffsets> = Global::new(TaskOffsets {
+    exit_code: 0,
+    pid: 0,
+    tgid: 0,
+    _pad: 0,
+});
 /// Once this many bytes wait in the ring buffer, lossless captures pause
 /// their processes: half the ring, set by the daemon with the ring's size.
 /// The other half absorbs what threads already inside a syscall emit.
@@ -1204,6 +1216,18 @@ pub fn renacer_sys_exit_tp(ctx: TracePointContext) -> u32 {
 
 #[inline(always)]
 fn emit_process(event_kind: u16, capture_id: u32, tgid: u32, tid: u32, other: u32) {
+    emit_process_status(event_kind, capture_id, tgid, tid, other, 0);
+}
+
+#[inline(always)]
+fn emit_process_status(
+    event_kind: u16,
+    capture_id: u32,
+    tgid: u32,
+    tid: u32,
+    other: u32,
+    exit_status: u32,
+) {
     let Some(mut entry) = EVENTS.reserve::<ProcessEvent>(0) else {
         count_drop(capture_id);
         return;
@@ -1214,9 +1238,23 @@ fn emit_process(event_kind: u16, capture_id: u32, tgid: u32, tid: u32, other: u3
         pid: tgid,
         tid,
         other,
+        exit_status,
+        _pad: 0,
+        // SAFETY: helper without arguments.
+        cgroup_id: unsafe { generated::bpf_get_current_cgroup_id() },
     });
     // Process events are rare and order matters to the daemon: wake it now.
     entry.submit(BPF_RB_FORCE_WAKEUP as u64);
+}
+
+/// Reads a field of a kernel task at a BTF offset (0: unknown, reads nothing).
+#[inline(always)]
+fn task_field<T: Copy + Default>(task: *const u8, offset: u32) -> T {
+    if offset == 0 || task.is_null() {
+        return T::default();
+    }
+    // SAFETY: probe_read checks the access; the offset comes from this kernel's BTF.
+    unsafe { bpf_probe_read_kernel(task.add(offset as usize).cast::<T>()) }.unwrap_or_default()
 }
 
 /// Adds the child to its parent's capture before the child first runs, so a
@@ -1302,15 +1340,136 @@ pub fn renacer_sched_exit(ctx: TracePointContext) -> u32 {
     // SAFETY: the offset comes from this kernel's tracefs format file.
     let group_dead =
         unsafe { ctx.read_at::<u8>(EXIT_GROUP_DEAD_OFFSET.load() as usize) }.unwrap_or(0) != 0;
+    // do_exit stored the wait status in current->exit_code before this tracepoint.
+    // SAFETY: plain helper call.
+    let task = unsafe { generated::bpf_get_current_task() } as *const u8;
+    let exit_status: i32 = task_field(task, TASK_OFFSETS.load().exit_code);
     let _ = INFLIGHT.remove(&tid);
     if tid != tgid {
         let _ = TRACED.remove(&tid);
     }
-    emit_process(kind::EXIT, capture_id, tgid, tid, u32::from(group_dead));
+    emit_process_status(
+        kind::EXIT,
+        capture_id,
+        tgid,
+        tid,
+        u32::from(group_dead),
+        exit_status as u32,
+    );
     if group_dead {
         let _ = TRACED.remove(&tgid);
         let _ = PAUSED.remove(&tgid);
     }
+    0
+}
+
+// ---- signals ----
+
+/// `SEND_SIG_NOINFO` and `SEND_SIG_PRIV`: no siginfo, the kernel makes one.
+const SEND_SIG_PRIV: u64 = 1;
+/// `si_code` values the kernel fills in for those.
+const SI_USER: i32 = 0;
+const SI_KERNEL: i32 = 0x80;
+/// `enum trace_signal_generate_result`.
+const TRACE_SIGNAL_DELIVERED: i32 = 0;
+const TRACE_SIGNAL_IGNORED: i32 = 1;
+
+#[inline(always)]
+fn emit_signal(capture_id: u32, tgid: u32, tid: u32, how: u32, sig: i32, info: u64) {
+    let Some(mut entry) = EVENTS.reserve::<SignalEvent>(0) else {
+        count_drop(capture_id);
+        return;
+    };
+    let mut siginfo = [0u8; SIGINFO_BYTES];
+    if info > SEND_SIG_PRIV {
+        // SAFETY: `info` is the kernel's siginfo of this signal; probe_read checks it.
+        if let Ok(bytes) = unsafe { bpf_probe_read_kernel(info as *const [u8; SIGINFO_BYTES]) } {
+            siginfo = bytes;
+        }
+    } else {
+        // What __send_signal_locked fills in: the sender (current) for
+        // SEND_SIG_NOINFO, the kernel for SEND_SIG_PRIV.
+        let code = if info == SEND_SIG_PRIV {
+            SI_KERNEL
+        } else {
+            SI_USER
+        };
+        let (sender, uid) = if info == SEND_SIG_PRIV {
+            (0, 0)
+        } else {
+            (
+                (bpf_get_current_pid_tgid() >> 32) as u32,
+                bpf_get_current_uid_gid() as u32,
+            )
+        };
+        siginfo[0..4].copy_from_slice(&sig.to_ne_bytes());
+        siginfo[8..12].copy_from_slice(&code.to_ne_bytes());
+        siginfo[16..20].copy_from_slice(&sender.to_ne_bytes());
+        siginfo[20..24].copy_from_slice(&uid.to_ne_bytes());
+    }
+    entry.write(SignalEvent {
+        header: header(kind::SIGNAL, size_of::<SignalEvent>(), now_ns()),
+        capture_id,
+        pid: tgid,
+        tid,
+        how,
+        siginfo,
+    });
+    entry.submit(BPF_RB_FORCE_WAKEUP as u64);
+}
+
+/// `signal_generate(sig, info, task, group, result)`, in the sender's context.
+#[raw_tracepoint(tracepoint = "signal_generate")]
+pub fn renacer_signal_generate(ctx: RawTracePointContext) -> i32 {
+    let result: u64 = ctx.arg(4);
+    let how = match result as i32 {
+        TRACE_SIGNAL_DELIVERED => signal_how::GENERATED,
+        TRACE_SIGNAL_IGNORED => signal_how::IGNORED,
+        // Already pending, or lost: strace sees it once, or not at all.
+        _ => return 0,
+    };
+    let task: u64 = ctx.arg(2);
+    let offsets = TASK_OFFSETS.load();
+    let task = task as *const u8;
+    let tgid: i32 = task_field(task, offsets.tgid);
+    let Some(capture_id) = traced_capture(tgid as u32) else {
+        return 0;
+    };
+    let tid: i32 = task_field(task, offsets.pid);
+    let sig: u64 = ctx.arg(0);
+    emit_signal(
+        capture_id,
+        tgid as u32,
+        tid as u32,
+        how,
+        sig as i32,
+        ctx.arg(1),
+    );
+    0
+}
+
+/// `signal_deliver(sig, info, ka)`, in the receiving task's context.
+#[raw_tracepoint(tracepoint = "signal_deliver")]
+pub fn renacer_signal_deliver(ctx: RawTracePointContext) -> i32 {
+    let (tgid, tid) = current_ids();
+    let Some(capture_id) = traced_capture(tgid) else {
+        return 0;
+    };
+    let info: u64 = ctx.arg(1);
+    // A group exit in progress delivers SIGKILL without a siginfo: strace
+    // shows no line for it, only the exit.
+    if info <= SEND_SIG_PRIV {
+        return 0;
+    }
+    let sig: u64 = ctx.arg(0);
+    emit_signal(
+        capture_id,
+        tgid,
+        tid,
+        signal_how::DELIVERED,
+        sig as i32,
+        info,
+    );
     0
 }
 

@@ -1481,13 +1481,16 @@ pub fn format_line_with_return(
         }
         SyscallResult::NoReturn => {
             line.push_str(&args.join(", "));
-            line.push_str(") = ?");
+            line.push(')');
+            text::push_result_separator(&mut line, opts);
+            line.push('?');
             return line;
         }
         SyscallResult::Returned(_) => {}
     }
     line.push_str(&args.join(", "));
-    line.push_str(") = ");
+    line.push(')');
+    text::push_result_separator(&mut line, opts);
     line.push_str(returned);
     if opts.show_duration {
         text::push_duration(&mut line, rec.duration_nanos);

@@ -29,6 +29,123 @@ pub struct TraceFile {
     /// (a signal to renacerctl, the daemon gone) and holds what arrived until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
+    /// Forks, execs, exits and signals of the traced tasks, in the order
+    /// they happened (absent in files from older versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<JsonEvent>,
+}
+
+/// A process or signal event of the trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonEvent {
+    pub kind: JsonEventKind,
+    pub pid: u32,
+    pub tid: u32,
+    pub timestamp_nanos: u64,
+    pub lamport: u64,
+    /// Fork: the new task's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_pid: Option<u32>,
+    /// Exit: the whole thread group is gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group_dead: bool,
+    /// Exit: the wait status (`exit code << 8`, or the killing signal |
+    /// 0x80 when it dumped core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<u32>,
+    /// Exit and signal: strace's line (`+++ exited with 0 +++`,
+    /// `--- SIGCHLD {si_signo=SIGCHLD, ...} ---`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Signal: how the kernel reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_how: Option<crate::signal::SignalHow>,
+    /// Signal: its number and `si_code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signo: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub si_code: Option<i32>,
+    /// Fork (the child's), exec and exit: the task's cgroup v2 path, relative
+    /// to the cgroup2 mount, and the container and Kubernetes pod it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k8s_pod_uid: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonEventKind {
+    Fork,
+    Exec,
+    Exit,
+    Signal,
+}
+
+impl JsonEvent {
+    /// A bare event of `kind`; the kind's fields are set by the caller.
+    pub fn new(
+        kind: JsonEventKind,
+        pid: u32,
+        tid: u32,
+        timestamp_nanos: u64,
+        lamport: u64,
+    ) -> Self {
+        Self {
+            kind,
+            pid,
+            tid,
+            timestamp_nanos,
+            lamport,
+            child_pid: None,
+            group_dead: false,
+            exit_status: None,
+            text: None,
+            signal_how: None,
+            signo: None,
+            si_code: None,
+            cgroup: None,
+            container_id: None,
+            k8s_pod_uid: None,
+        }
+    }
+
+    /// A task's end with its wait status.
+    pub fn exit(
+        pid: u32,
+        tid: u32,
+        timestamp_nanos: u64,
+        lamport: u64,
+        group_dead: bool,
+        status: u32,
+    ) -> Self {
+        Self {
+            group_dead,
+            exit_status: Some(status),
+            text: Some(crate::signal::exit_line(status)),
+            ..Self::new(JsonEventKind::Exit, pid, tid, timestamp_nanos, lamport)
+        }
+    }
+
+    /// A signal report.
+    pub fn signal(
+        pid: u32,
+        tid: u32,
+        timestamp_nanos: u64,
+        lamport: u64,
+        how: crate::signal::SignalHow,
+        info: &crate::signal::Siginfo,
+    ) -> Self {
+        Self {
+            text: Some(crate::signal::signal_line(info)),
+            signal_how: Some(how),
+            signo: Some(info.signo()),
+            si_code: Some(info.code()),
+            ..Self::new(JsonEventKind::Signal, pid, tid, timestamp_nanos, lamport)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +186,8 @@ impl Statistics {
 pub struct TraceWriter<W: std::io::Write> {
     out: W,
     statistics: Statistics,
+    /// Process events, written after the calls (a few per process).
+    events: Vec<JsonEvent>,
 }
 
 impl<W: std::io::Write> TraceWriter<W> {
@@ -85,7 +204,13 @@ impl<W: std::io::Write> TraceWriter<W> {
         Ok(Self {
             out,
             statistics: Statistics::default(),
+            events: Vec::new(),
         })
+    }
+
+    /// A process or signal event, written with the trace's end.
+    pub fn event(&mut self, event: JsonEvent) {
+        self.events.push(event);
     }
 
     pub fn syscall(&mut self, call: &JsonSyscall) -> std::io::Result<()> {
@@ -118,9 +243,19 @@ impl<W: std::io::Write> TraceWriter<W> {
         } else {
             "\n  ],\n"
         };
+        self.out.write_all(close.as_bytes())?;
+        if !self.events.is_empty() {
+            self.out.write_all(b"  \"events\": [")?;
+            for (i, event) in self.events.iter().enumerate() {
+                let separator = if i == 0 { "\n    " } else { ",\n    " };
+                self.out.write_all(separator.as_bytes())?;
+                serde_json::to_writer(&mut self.out, event).map_err(std::io::Error::from)?;
+            }
+            self.out.write_all(b"\n  ],\n")?;
+        }
         write!(
             self.out,
-            "{close}  \"statistics\": {},\n  \"drops\": {}",
+            "  \"statistics\": {},\n  \"drops\": {}",
             to_json_compact(&self.statistics),
             to_json_compact(&drops),
         )?;
@@ -174,6 +309,43 @@ pub struct JsonSyscall {
     pub tid: u32,
     pub lamport: u64,
     pub timestamp_nanos: u64,
+    /// Where in the program the call was made (`renacerctl capture --source`;
+    /// absent in traces captured without it and in files from older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<JsonSource>,
+}
+
+/// The source location of a call: the first frame of the user's own code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// The whole user stack, innermost frame first (`-k`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack: Vec<JsonFrame>,
+}
+
+/// One frame of a user stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonFrame {
+    /// The instruction address, `0x...`.
+    pub address: String,
+    /// The binary or library the address belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// The address's offset in `module`, `0x...`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 /// Strings or buffers read through one argument.
@@ -252,6 +424,7 @@ impl JsonSyscall {
             tid: rec.tid,
             lamport: rec.lamport,
             timestamp_nanos: rec.timestamp_nanos,
+            source: None,
         }
     }
 }
@@ -347,6 +520,7 @@ impl TraceFile {
             syscalls,
             drops,
             incomplete: None,
+            events: Vec::new(),
         }
     }
 
@@ -443,6 +617,55 @@ mod tests {
         assert_eq!(TraceFile::parse(&text).expect("valid"), whole);
         // One call per line: a reader can follow the file as it grows.
         assert_eq!(text.lines().filter(|l| l.contains("\"name\"")).count(), 4);
+    }
+
+    /// Exits and signals go in `events`, after the calls; files without
+    /// the field (older versions) load with none.
+    #[test]
+    fn events_stream_and_round_trip() {
+        let mut whole = sample();
+        let mut info = [0u8; crate::signal::SIGINFO_BYTES];
+        info[0..4].copy_from_slice(&17i32.to_ne_bytes());
+        info[8..12].copy_from_slice(&1i32.to_ne_bytes());
+        info[16..20].copy_from_slice(&43i32.to_ne_bytes());
+        let signal = JsonEvent::signal(
+            42,
+            42,
+            9_000,
+            6,
+            crate::signal::SignalHow::Delivered,
+            &crate::signal::Siginfo(info),
+        );
+        assert_eq!(
+            signal.text.as_deref(),
+            Some(
+                "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=43, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---"
+            )
+        );
+        let exit = JsonEvent::exit(42, 42, 10_000, 7, true, 1 << 8);
+        assert_eq!(exit.text.as_deref(), Some("+++ exited with 1 +++"));
+        whole.events = vec![signal, exit];
+        let mut writer =
+            TraceWriter::begin(Vec::new(), &whole.trace_id, &whole.process).expect("in memory");
+        for call in &whole.syscalls {
+            writer.syscall(call).expect("in memory");
+        }
+        for event in &whole.events {
+            writer.event(event.clone());
+        }
+        let bytes = writer.finish(whole.drops, None).expect("in memory");
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        assert_eq!(TraceFile::parse(&text).expect("valid"), whole);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(v["events"][1]["kind"], "exit");
+        assert_eq!(v["events"][1]["exit_status"], 256);
+        assert_eq!(v["events"][0]["signal_how"], "delivered");
+        assert_eq!(
+            TraceFile::parse(&sample().to_json_pretty())
+                .expect("old")
+                .events,
+            []
+        );
     }
 
     #[test]

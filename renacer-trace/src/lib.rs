@@ -3,6 +3,7 @@
 //! summary and JSON forms, strace-style argument decoding and `-e` filters.
 //! Nothing here needs privileges or does I/O.
 
+pub mod cgroup;
 pub mod decode;
 pub mod duration;
 pub mod errno;
@@ -13,6 +14,7 @@ pub mod json;
 pub mod packed;
 pub mod quote;
 pub mod record;
+pub mod signal;
 pub mod signatures;
 pub mod summary;
 pub mod syscalls;

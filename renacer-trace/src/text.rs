@@ -17,6 +17,28 @@ pub struct TextOptions {
     /// Local time's offset from UTC, for `-t` and `-tt` (strace prints
     /// local wall-clock time).
     pub utc_offset_secs: i64,
+    /// Pad before ` = result` as strace does (see [`push_result_separator`]).
+    pub align_results: bool,
+    /// strace `-f -o FILE`'s column instead of `[pid N] `: every line
+    /// starts with the thread id, `%-5d `.
+    pub pid_column: bool,
+}
+
+/// The column where strace puts a result's `=` (its `acolumn`, 40 by default).
+pub const RESULT_COLUMN: usize = 40;
+
+/// What goes between a call's `)` and its result: strace prints `) `, then
+/// pads the line (pid and timestamp columns included) with spaces to
+/// [`RESULT_COLUMN`], then `= `. Without alignment, ` = `.
+pub fn push_result_separator(line: &mut String, opts: &TextOptions) {
+    line.push(' ');
+    if opts.align_results {
+        let width = line.len();
+        if width < RESULT_COLUMN {
+            line.extend(std::iter::repeat_n(' ', RESULT_COLUMN - width));
+        }
+    }
+    line.push_str("= ");
 }
 
 /// strace's timestamp column.
@@ -69,10 +91,21 @@ pub fn timestamp_prefix(timestamp_nanos: u64, opts: &TextOptions) -> String {
 
 /// What goes before the call's name: `[pid N] ` and the timestamp column.
 pub(crate) fn push_prefix(line: &mut String, rec: &SyscallRecord, opts: &TextOptions) {
-    if opts.show_pid {
-        let _ = write!(line, "[pid {}] ", rec.tid);
+    line.push_str(&line_prefix(rec.tid, rec.timestamp_nanos, opts));
+}
+
+/// The columns before a line of thread `tid` at `timestamp_nanos`: `[pid N] `
+/// and the timestamp (also before `+++` and `---` lines).
+pub fn line_prefix(tid: u32, timestamp_nanos: u64, opts: &TextOptions) -> String {
+    let mut prefix = String::new();
+    if opts.pid_column {
+        let _ = write!(prefix, "{tid:<5} ");
+    } else if opts.show_pid {
+        // strace: `[pid %5u] `.
+        let _ = write!(prefix, "[pid {tid:5}] ");
     }
-    line.push_str(&timestamp_prefix(rec.timestamp_nanos, opts));
+    prefix.push_str(&timestamp_prefix(timestamp_nanos, opts));
+    prefix
 }
 
 /// strace's `-e read=`/`-e write=` dump of `data`, one line per 16 bytes,
@@ -155,13 +188,16 @@ pub fn format_line(rec: &SyscallRecord, opts: &TextOptions) -> String {
         }
         // No duration either: the call never completed.
         SyscallResult::NoReturn => {
-            line.push_str(") = ?");
+            line.push(')');
+            push_result_separator(&mut line, opts);
+            line.push('?');
             return line;
         }
         SyscallResult::Returned(ret) => ret,
     };
 
-    line.push_str(") = ");
+    line.push(')');
+    push_result_separator(&mut line, opts);
     match rec.result.errno() {
         Some(e) => push_error(&mut line, e),
         None if returns_pointer(rec.nr) => {
@@ -254,6 +290,8 @@ mod tests {
         show_duration: false,
         timestamps: Timestamps::None,
         utc_offset_secs: 0,
+        align_results: false,
+        pid_column: false,
     };
 
     #[test]
@@ -334,7 +372,7 @@ mod tests {
             show_duration: true,
             ..PLAIN
         };
-        assert_eq!(format_line(&r, &all), "[pid 101] exit_group(0) = ?");
+        assert_eq!(format_line(&r, &all), "[pid   101] exit_group(0) = ?");
     }
 
     #[test]
@@ -376,7 +414,7 @@ mod tests {
         };
         assert_eq!(
             format_line(&r, &opts),
-            "[pid 101] write(0x1, 0x10, 0x5) = 5"
+            "[pid   101] write(0x1, 0x10, 0x5) = 5"
         );
     }
 
@@ -440,7 +478,7 @@ mod tests {
         };
         assert_eq!(
             format_line(&r, &opts),
-            "[pid 101] 1796519665.262590 getpid() = 42"
+            "[pid   101] 1796519665.262590 getpid() = 42"
         );
     }
 

@@ -46,6 +46,10 @@ pub struct CaptureArgs {
     /// drained) instead of events being dropped.
     #[arg(long)]
     lossless: bool,
+    /// Only the tree's processes in this cgroup v2 (relative to the cgroup2
+    /// mount, e.g. system.slice/cron.service) or below it.
+    #[arg(long, value_name = "PATH")]
+    cgroup: Option<String>,
     /// The command to run and trace from its execve on.
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
@@ -401,6 +405,7 @@ async fn stream_capture(
         trace_parent: args.otlp.trace_parent(child.is_some())?,
         lossless: args.lossless,
         packed_records: true,
+        cgroup: args.cgroup.clone().unwrap_or_default(),
     };
     let mut signals = StopSignals::install()?;
     let mut stream = client
@@ -470,10 +475,10 @@ async fn stream_capture(
                 renderer.packed(&batch.packed)?;
                 renderer.batch_done()?;
             }
-            Some(Event::Process(process)) if process.kind() == pb::ProcessEventKind::Fork => {
-                renderer.multi_process();
+            Some(Event::Process(process)) => {
+                renderer.process(&process)?;
+                renderer.batch_done()?;
             }
-            Some(Event::Process(_)) => {}
             Some(Event::End(end)) => {
                 let drops = end.drops.unwrap_or_default();
                 ending.summary = end.summary.as_ref().map(Summary::from).unwrap_or_default();

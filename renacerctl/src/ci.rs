@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use renacer_analysis::{CompareOptions, assertions, compare, critical_path};
+use renacer_analysis::{CompareOptions, assertions, compare, critical_path, gpu};
 
 use crate::{
     background::{capture_command, report_drops},
@@ -97,10 +97,15 @@ pub fn assert_command(socket: &str, args: AssertArgs) -> u8 {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("analysis").required(true).multiple(true).args(["critical_path", "gpu"])))]
 pub struct AnalyzeArgs {
     /// Print the longest weighted path through the happens-before graph.
-    #[arg(long, required = true)]
+    #[arg(long)]
     critical_path: bool,
+    /// Print the GPU view: ioctls per device node (/dev/nvidia*, /dev/dri/*,
+    /// /dev/kfd) and request, with `_IOC` fields, calls, errors and time.
+    #[arg(long)]
+    gpu: bool,
     /// The trace (renacer-json-v1 or --compress'ed).
     trace: PathBuf,
 }
@@ -111,6 +116,9 @@ pub fn analyze_command(args: AnalyzeArgs) -> u8 {
         report_drops(&trace, &args.trace.display().to_string());
         if args.critical_path {
             emit(&critical_path(&trace).to_string())?;
+        }
+        if args.gpu {
+            emit(&gpu::render_table(&gpu::gpu_usage(&trace)))?;
         }
         Ok(0)
     })())

@@ -10,6 +10,7 @@ pub mod exit;
 pub mod golden;
 pub mod otlp;
 pub mod output;
+pub mod report;
 pub mod strace_opts;
 pub mod top;
 pub mod trace_filter;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use renacerctl::{DEFAULT_SOCKET, capture, ci, client, exit, golden, run_async, top};
+use renacerctl::{DEFAULT_SOCKET, capture, ci, client, exit, golden, report, run_async, top};
 
 /// Control renacer-daemon: capture the syscalls of process trees via eBPF.
 #[derive(Debug, Parser)]
@@ -35,12 +35,16 @@ enum Command {
     Compare(ci::CompareArgs),
     /// Check a trace, or a command's capture, against renacer.toml budgets (exit 1 on failure).
     Assert(ci::AssertArgs),
-    /// Analyze a trace: --critical-path.
+    /// Analyze a trace: --critical-path, --gpu.
     Analyze(ci::AnalyzeArgs),
     /// Convert a trace between JSON and the --compress form.
     Convert(ci::ConvertArgs),
     /// Golden traces of the examples: `capture --bless` or `check`.
     Golden(golden::GoldenArgs),
+    /// One self-contained HTML report of a trace: summary, findings, critical path, timelines, flamegraphs.
+    Report(report::ReportArgs),
+    /// An SVG flamegraph of a trace: syscall time by source stack, or --critical-path.
+    Flamegraph(report::FlamegraphArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
         Command::Analyze(args) => Ok(ci::analyze_command(args)),
         Command::Convert(args) => Ok(ci::convert_command(args)),
         Command::Golden(args) => Ok(golden::golden_command(&cli.socket, args)),
+        Command::Report(args) => Ok(report::report_command(args)),
+        Command::Flamegraph(args) => Ok(report::flamegraph_command(args)),
     };
     ExitCode::from(exit::exit_code(result, exit::FAILURE))
 }

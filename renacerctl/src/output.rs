@@ -11,11 +11,14 @@ use renacer_trace::{
     SyscallRecord, SyscallResult,
     decode::{Captured, DecodeOptions, decode_args, decode_return_with, format_line_with_return},
     fds::FdTable,
-    json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
+    json::{Drops, JsonEvent, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     packed,
     record::arg_count,
+    signal::{self, Siginfo, SignalOrder, SignalReport, exit_line, signal_line},
     summary::{Summary, render_table_with},
-    text::{Timestamps, format_arg, hex_dump, iov_dump},
+    text::{
+        TextOptions, Timestamps, format_arg, hex_dump, iov_dump, line_prefix, push_result_separator,
+    },
 };
 
 use crate::strace_opts::StraceOptions;
@@ -39,6 +42,7 @@ enum Sink {
     Compressed {
         out: Box<dyn Write>,
         records: Vec<JsonSyscall>,
+        events: Vec<JsonEvent>,
     },
     Done,
 }
@@ -62,7 +66,38 @@ struct TextLines {
     per_process: Option<PerProcessFiles>,
     /// What each fd names, for -y and -P.
     fds: FdTable,
+    /// Where signal lines fall among the calls.
+    signals: SignalOrder,
+    /// Tasks of the tree alive now: as strace, lines carry `[pid N] `
+    /// while there is more than one.
+    live_tasks: usize,
+    /// Calls that returned a restart code, per thread, until its next event.
+    held: HashMap<u32, HeldCall>,
 }
+
+/// A call interrupted by a signal, not printed yet.
+struct HeldCall {
+    /// The whole line and its dump, each ending in a newline.
+    line: String,
+    /// The line as strace shows a call it never saw return.
+    unfinished: String,
+    /// Ignored signals that go after it.
+    after: Vec<SignalReport>,
+}
+
+/// strace's line for a call whose thread died in it: the arguments known
+/// at entry, then `<unfinished ...>) = ?`.
+fn killed_line(unfinished: &SyscallRecord, args: &[String], text: &TextOptions) -> String {
+    let mut line = format_line_with_return(unfinished, args, "", text);
+    line.push(')');
+    push_result_separator(&mut line, text);
+    line.push('?');
+    line
+}
+
+/// The kernel's restart codes (ERESTARTSYS, ERESTARTNOINTR,
+/// ERESTARTNOHAND, ERESTART_RESTARTBLOCK): the call was interrupted by a signal.
+const RESTART_ERRNOS: [i32; 4] = [512, 513, 514, 516];
 
 /// /proc's view of a live process's fd, for what the trace does not show.
 fn proc_fd_path(pid: u32, fd: i32) -> Option<String> {
@@ -137,19 +172,165 @@ impl TextLines {
             *previous_nanos = Some(rec.timestamp_nanos);
         }
         let dump = self.dump(rec, captured);
-        let out = match &mut self.per_process {
-            Some((base, files)) => match files.entry(rec.tid) {
+        self.release(rec.tid, false)?;
+        let (before, after) = self.signals.around_call(rec.pid, rec.timestamp_nanos);
+        for report in &before {
+            self.signal_line(report)?;
+        }
+        let interrupted = rec
+            .result
+            .errno()
+            .is_some_and(|e| (RESTART_ERRNOS).contains(&e));
+        if interrupted {
+            // Held until the thread's next event: if SIGKILL ends it, strace
+            // (which never sees such a call return) shows it unfinished.
+            let unfinished = SyscallRecord {
+                result: SyscallResult::Unfinished,
+                ..*rec
+            };
+            self.held.insert(
+                rec.tid,
+                HeldCall {
+                    line: format!("{line}\n{dump}"),
+                    unfinished: killed_line(&unfinished, &args, &text),
+                    after,
+                },
+            );
+            return Ok(());
+        }
+        let out = self.out_for(rec.tid)?;
+        writeln!(out, "{line}")?;
+        out.write_all(dump.as_bytes())?;
+        for report in &after {
+            self.signal_line(report)?;
+        }
+        Ok(())
+    }
+
+    /// Prints the call `tid` was held on, whole, or unfinished when the
+    /// thread was killed by SIGKILL in it.
+    fn release(&mut self, tid: u32, killed: bool) -> io::Result<()> {
+        let Some(held) = self.held.remove(&tid) else {
+            return Ok(());
+        };
+        let out = self.out_for(tid)?;
+        if killed {
+            writeln!(out, "{}", held.unfinished)?;
+        } else {
+            out.write_all(held.line.as_bytes())?;
+        }
+        for report in &held.after {
+            self.signal_line(report)?;
+        }
+        Ok(())
+    }
+
+    /// Prints every held call and unplaced signal (the capture ends).
+    fn release_all(&mut self) -> io::Result<()> {
+        let mut tids: Vec<u32> = self.held.keys().copied().collect();
+        tids.sort_unstable();
+        for tid in tids {
+            self.release(tid, false)?;
+        }
+        for report in self.signals.drain() {
+            self.signal_line(&report)?;
+        }
+        Ok(())
+    }
+
+    /// Where thread `tid`'s lines go: its own file under -ff.
+    fn out_for(&mut self, tid: u32) -> io::Result<&mut Box<dyn Write>> {
+        Ok(match &mut self.per_process {
+            Some((base, files)) => match files.entry(tid) {
                 std::collections::hash_map::Entry::Occupied(file) => file.into_mut(),
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     let mut name = base.clone().into_os_string();
-                    name.push(format!(".{}", rec.tid));
+                    name.push(format!(".{tid}"));
                     slot.insert(Box::new(io::BufWriter::new(std::fs::File::create(name)?)))
                 }
             },
             None => &mut self.out,
-        };
-        writeln!(out, "{line}")?;
-        out.write_all(dump.as_bytes())
+        })
+    }
+
+    /// A `+++` or `---` line of thread `tid`, with the pid and time columns.
+    fn event_line(&mut self, tid: u32, timestamp_nanos: u64, body: &str) -> io::Result<()> {
+        let mut text = self.options.text;
+        if self.per_process.is_some() {
+            text.show_pid = false;
+        }
+        let line = format!("{}{body}", line_prefix(tid, timestamp_nanos, &text));
+        if let Timestamps::Relative { previous_nanos } = &mut self.options.text.timestamps {
+            *previous_nanos = Some(timestamp_nanos);
+        }
+        writeln!(self.out_for(tid)?, "{line}")
+    }
+
+    fn signal_line(&mut self, report: &SignalReport) -> io::Result<()> {
+        self.release(report.tid, false)?;
+        if self.options.render.hide_signals {
+            return Ok(());
+        }
+        self.event_line(
+            report.tid,
+            report.timestamp_nanos,
+            &signal_line(&report.info),
+        )
+    }
+
+    /// A signal report or a task's exit, placed as strace shows them.
+    /// `print`: write the lines (not with -c).
+    fn process(&mut self, event: &pb::ProcessEvent, print: bool) -> io::Result<()> {
+        if !print {
+            return Ok(());
+        }
+        match event.kind() {
+            pb::ProcessEventKind::Fork => {
+                self.live_tasks += 1;
+                self.options.text.show_pid = true;
+            }
+            pb::ProcessEventKind::Signal => {
+                let Some(signal) = &event.signal else {
+                    return Ok(());
+                };
+                let Some(how) = renacer_proto::convert::signal_how(signal.how()) else {
+                    return Ok(());
+                };
+                let report = SignalReport {
+                    pid: event.pid,
+                    tid: event.tid,
+                    how,
+                    info: Siginfo::from_bytes(&signal.siginfo),
+                    timestamp_nanos: event.timestamp_nanos,
+                };
+                for report in self.signals.report(report) {
+                    self.signal_line(&report)?;
+                }
+            }
+            pb::ProcessEventKind::Exit => {
+                let killed = signal::killed_by(event.exit_status) == Some(libc::SIGKILL);
+                self.release(event.tid, killed)?;
+                for report in self.signals.before_exit(
+                    event.pid,
+                    event.tid,
+                    event.exit_status,
+                    event.group_dead,
+                ) {
+                    self.signal_line(&report)?;
+                }
+                if self.options.exit_lines {
+                    self.event_line(
+                        event.tid,
+                        event.timestamp_nanos,
+                        &exit_line(event.exit_status),
+                    )?;
+                }
+                self.live_tasks = self.live_tasks.saturating_sub(1);
+                self.options.text.show_pid = self.live_tasks > 1;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// strace's `-e read=`/`-e write=` dump after the line, if asked for
@@ -267,10 +448,14 @@ impl Renderer {
                         .ok()
                         .map(|path| path.to_string_lossy().into_owned())
                 }),
+                signals: SignalOrder::default(),
+                live_tasks: 1,
+                held: HashMap::new(),
             })),
             Format::Json if compressed => Sink::Compressed {
                 out,
                 records: Vec::new(),
+                events: Vec::new(),
             },
             Format::Json => Sink::JsonPending(out),
         };
@@ -299,10 +484,29 @@ impl Renderer {
         Ok(())
     }
 
-    /// More than one process is traced from now on: prefix lines with the pid.
-    pub fn multi_process(&mut self) {
-        if let Sink::Text(lines) = &mut self.sink {
-            lines.options.text.show_pid = true;
+    /// A process event (fork, exec, exit, signal) in its place among the calls.
+    pub fn process(&mut self, event: &pb::ProcessEvent) -> io::Result<()> {
+        // renacerctl's own SIGCONT, which lets the command exec, is not the
+        // program's: strace never sends it.
+        if let Some(signal) = &event.signal
+            && signal.signo == libc::SIGCONT
+            && signal.code <= 0
+            && signal.sender_pid == std::process::id() as i32
+        {
+            return Ok(());
+        }
+        match &mut self.sink {
+            // -c prints the table alone, but the pid column still follows forks.
+            Sink::Text(lines) => lines.process(event, !self.summary_only),
+            Sink::Json(writer) => {
+                writer.event(JsonEvent::from(event));
+                Ok(())
+            }
+            Sink::Compressed { events, .. } => {
+                events.push(JsonEvent::from(event));
+                Ok(())
+            }
+            Sink::JsonPending(_) | Sink::Done => Ok(()),
         }
     }
 
@@ -369,6 +573,7 @@ impl Renderer {
     pub fn finish(&mut self, ending: &Ending, incomplete: Option<&str>) -> io::Result<()> {
         match std::mem::replace(&mut self.sink, Sink::Done) {
             Sink::Text(mut lines) => {
+                lines.release_all()?;
                 lines.flush()?;
                 if self.summary_only || lines.options.summary_too {
                     let table = render_table_with(&ending.summary, &lines.options.table);
@@ -381,7 +586,11 @@ impl Renderer {
                 writer.finish(ending.drops(), incomplete).map(drop)
             }
             Sink::Json(writer) => writer.finish(ending.drops(), incomplete).map(drop),
-            Sink::Compressed { mut out, records } => {
+            Sink::Compressed {
+                mut out,
+                records,
+                events,
+            } => {
                 let mut file = TraceFile::from_syscalls(
                     ending.trace_id.clone(),
                     ending.process.clone(),
@@ -389,6 +598,7 @@ impl Renderer {
                     ending.drops(),
                 );
                 file.incomplete = incomplete.map(str::to_owned);
+                file.events = events;
                 out.write_all(&crate::traces::encode_trace(&file, true))?;
                 out.flush()
             }

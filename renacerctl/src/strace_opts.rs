@@ -47,7 +47,7 @@ pub struct StraceArgs {
     /// strace's -P PATH (repeatable): only calls that name PATH, by a path or an fd.
     #[arg(short = 'P', value_name = "PATH")]
     trace_path: Vec<PathBuf>,
-    /// strace's -q/-qq/-qqq: quieter (renacer prints no attach or exit messages).
+    /// strace's -q/-qq/-qqq: quieter (renacer prints no attach messages; -qq: no `+++ exited` lines).
     #[arg(short = 'q', action = ArgAction::Count)]
     quiet: u8,
     /// strace's -z: only calls that succeeded (-e status=successful).
@@ -111,6 +111,8 @@ pub struct RenderExpressions {
     pub raw: Option<SyscallSet>,
     /// `-e decode-fds=path` (or `all`): as -y.
     pub decode_fds: bool,
+    /// `-e signal=none` (or `!all`): no `--- SIG... ---` lines.
+    pub hide_signals: bool,
 }
 
 /// The qualifier and value of an `-e` expression, as renacer-trace's
@@ -146,10 +148,12 @@ pub fn split_expressions(
             "decode-fds" | "decode-fd" => {
                 render.decode_fds = !matches!(value, "none" | "!all");
             }
+            "signal" | "signals" | "s" => {
+                render.hide_signals = matches!(value, "none" | "!all");
+            }
             // Output that renacer does not print, or prints in full anyway:
-            // signal lines, attach/exit messages, abbreviation.
-            "signal" | "signals" | "s" | "quiet" | "silent" | "silence" | "q" | "abbrev" | "a"
-            | "verbose" | "v" => {}
+            // attach messages, abbreviation.
+            "quiet" | "silent" | "silence" | "q" | "abbrev" | "a" | "verbose" | "v" => {}
             "inject" | "fault" => {
                 return Err(exit::usage(format!(
                     "-e {expr}: renacer observes syscalls from eBPF and cannot change their results; use strace for fault injection"
@@ -224,6 +228,8 @@ pub struct StraceOptions {
     pub paths: Vec<String>,
     /// -ff with -o: one file per process.
     pub file_per_process: bool,
+    /// `+++ exited with N +++` lines (not with -qq).
+    pub exit_lines: bool,
     /// -C: lines, then the table.
     pub summary_too: bool,
     pub table: TableOptions,
@@ -389,11 +395,14 @@ impl StraceArgs {
                 show_duration: self.syscall_times,
                 timestamps,
                 utc_offset_secs: local_utc_offset(),
+                align_results: true,
+                pid_column: output && self.follow_forks == 1,
             },
             hex_strings,
             decode_fds,
             paths,
             file_per_process: self.follow_forks > 1 && output,
+            exit_lines: self.quiet < 2,
             summary_too: self.summary_too,
             table,
             render,

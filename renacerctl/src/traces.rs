@@ -32,10 +32,14 @@ pub fn encode_trace(trace: &TraceFile, compressed: bool) -> Vec<u8> {
 
 /// Writes a trace to `path` (`-`: stdout).
 pub fn write_trace(path: &Path, trace: &TraceFile, compressed: bool) -> anyhow::Result<()> {
-    let bytes = encode_trace(trace, compressed);
+    write_output(path, &encode_trace(trace, compressed))
+}
+
+/// Writes a whole file, or stdout for `-`.
+pub fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();
-        out.write_all(&bytes)?;
+        out.write_all(bytes)?;
         return Ok(out.flush()?);
     }
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))

@@ -9,8 +9,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
-    sync::Mutex,
+    process::Output,
 };
 
 use renacer_analysis::{
@@ -20,22 +19,6 @@ use renacer_trace::json::TraceFile;
 
 mod common;
 use common::*;
-
-/// An example binary, built on demand when only this test target was built.
-fn example(name: &str) -> PathBuf {
-    static BUILD: Mutex<()> = Mutex::new(());
-    let path = bin(name);
-    let _guard = BUILD.lock().unwrap();
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "renacer-examples"])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the examples failed");
-    }
-    path
-}
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")

@@ -159,6 +159,22 @@ fn socket_group_member_traces_its_own_program() {
         "{out:?}"
     );
 
+    // The root daemon does not connect wherever a user asks: OTLP export to
+    // an endpoint the daemon was not given needs an admin.
+    let out = user
+        .command(bin("renacerctl"))
+        .arg("--socket")
+        .arg(&daemon.socket)
+        .args(["capture", "--otlp", "http://127.0.0.1:9", "--", "/bin/true"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_refused(
+        &out,
+        "exporting to OTLP endpoint 'http://127.0.0.1:9' needs an admin",
+    );
+    assert_eq!(out.status.code(), Some(77), "{out:?}");
+
     // Outside the socket's group: no connection at all.
     let out = outsider
         .command(bin("renacerctl"))

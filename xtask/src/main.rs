@@ -149,6 +149,8 @@ fn setup() -> anyhow::Result<()> {
         // renacerctl/tests/deploy.rs: systemd-analyze verify, setpriv.
         "systemd",
         "util-linux",
+        // renacerctl/tests/report.rs: the HTML report in a real headless browser.
+        "chromium",
     ])?;
 
     let sysroot = Command::new("rustc")

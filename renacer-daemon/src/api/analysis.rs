@@ -80,7 +80,7 @@ pub fn trace_file(
     drops: &pb::Drops,
 ) -> TraceFile {
     let syscalls = syscalls.iter().map(JsonSyscall::from).collect();
-    TraceFile::from_syscalls(
+    let mut trace = TraceFile::from_syscalls(
         session.trace_id.clone(),
         ProcessInfo {
             pid: session.pid,
@@ -91,7 +91,9 @@ pub fn trace_file(
             kernel: drops.kernel,
             daemon: drops.subscriber + drops.buffer,
         },
-    )
+    );
+    trace.events = crate::api::service::json_events(session);
+    trace
 }
 
 /// Keeps the trace of a stopped capture and returns its JSON for

@@ -13,7 +13,10 @@ use renacer_proto::v1::{
     StatusRequest, StatusResponse, StopCaptureRequest, StopCaptureResponse,
     capture_response::Event, tracer_server::Tracer,
 };
-use renacer_trace::json::{Drops as JsonDrops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter};
+use renacer_trace::{
+    json::{Drops as JsonDrops, JsonEvent, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
+    signal::SignalHow,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::{
     Stream, StreamExt as _,
@@ -132,6 +135,22 @@ fn validate_duration(duration: Option<prost_types::Duration>) -> Result<Option<D
     ))
 }
 
+/// A capture's cgroup filter: an existing cgroup v2, as `/a/b`.
+fn validate_cgroup(path: &str) -> Result<String, Status> {
+    match crate::sessions::continuous::resolve_cgroup(path) {
+        Ok(crate::sessions::continuous::Scope::Cgroup { path, .. }) => {
+            Ok(renacer_trace::cgroup::normalise(&path))
+        }
+        Ok(_) => Err(Status::invalid_argument(format!(
+            "cgroup {path}: not a cgroup"
+        ))),
+        // The path is the caller's: control characters are escaped.
+        Err(err) => Err(Status::invalid_argument(renacer_trace::quote::printable(
+            &err.to_string(),
+        ))),
+    }
+}
+
 /// The command the client gave, else the process's own from /proc.
 fn command_or_cmdline(pid: u32, command: Vec<String>) -> Vec<String> {
     if command.is_empty() {
@@ -141,12 +160,32 @@ fn command_or_cmdline(pid: u32, command: Vec<String>) -> Vec<String> {
     }
 }
 
-fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
+pub(crate) fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
     let kind = match record.kind {
         ProcessEventKind::Fork => pb::ProcessEventKind::Fork,
         ProcessEventKind::Exec => pb::ProcessEventKind::Exec,
         ProcessEventKind::Exit => pb::ProcessEventKind::Exit,
+        ProcessEventKind::Signal => pb::ProcessEventKind::Signal,
     };
+    let cgroup_path = crate::cgroups::path_of(record.cgroup_id);
+    let container = cgroup_path
+        .as_deref()
+        .map(renacer_trace::cgroup::container)
+        .unwrap_or_default();
+    let signal = record.signal.map(|(how, info)| pb::Signal {
+        how: match how {
+            SignalHow::Delivered => pb::SignalHow::Delivered,
+            SignalHow::Generated => pb::SignalHow::Generated,
+            SignalHow::Ignored => pb::SignalHow::Ignored,
+        }
+        .into(),
+        signo: info.signo(),
+        code: info.code(),
+        sender_pid: info.pid(),
+        sender_uid: info.uid(),
+        siginfo: info.0.to_vec(),
+        decoded: renacer_trace::signal::format_siginfo(&info),
+    });
     pb::ProcessEvent {
         kind: kind.into(),
         pid: record.pid,
@@ -155,6 +194,12 @@ fn process_to_proto(record: &ProcessRecord) -> pb::ProcessEvent {
         group_dead: record.group_dead,
         timestamp_nanos: record.timestamp_nanos,
         lamport: record.lamport,
+        exit_status: record.exit_status,
+        signal,
+        cgroup_id: record.cgroup_id,
+        cgroup_path: cgroup_path.clone().unwrap_or_default(),
+        container_id: container.id.unwrap_or_default(),
+        k8s_pod_uid: container.pod_uid.unwrap_or_default(),
     }
 }
 
@@ -364,13 +409,22 @@ fn write_stopped_trace(
             syscalls.push(syscall);
         }
     }
+    let events = json_events(session);
+    for event in &events {
+        writer.event(event.clone());
+    }
     writer.finish(drops, None)?;
-    Ok(TraceFile::from_syscalls(
-        session.trace_id.clone(),
-        process,
-        syscalls,
-        drops,
-    ))
+    let mut trace = TraceFile::from_syscalls(session.trace_id.clone(), process, syscalls, drops);
+    trace.events = events;
+    Ok(trace)
+}
+
+/// A background capture's process and signal events, for its JSON trace.
+pub(crate) fn json_events(session: &crate::pipeline::session::Session) -> Vec<JsonEvent> {
+    buffered_processes(session)
+        .iter()
+        .map(JsonEvent::from)
+        .collect()
 }
 
 #[tonic::async_trait]
@@ -429,12 +483,15 @@ impl Tracer for TracerService {
         let pid = validate_pid(request.pid)?;
         let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
-        let settings = CaptureSettings::from_request(
+        let mut settings = CaptureSettings::from_request(
             request.filter.as_ref(),
             request.decode.as_ref(),
             request.summary_only,
             request.lossless,
         )?;
+        if !request.cgroup.is_empty() {
+            settings.cgroup = Some(validate_cgroup(&request.cgroup)?);
+        }
         let (item_tx, item_rx) = mpsc::unbounded_channel::<StreamItem>();
         let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);
@@ -446,6 +503,7 @@ impl Tracer for TracerService {
             TraceRequest {
                 trace_parent: &request.trace_parent,
                 otlp: request.otlp.as_ref(),
+                any_endpoint: caller.admin,
             },
         )?;
         let sink = Sink::stream(
@@ -534,12 +592,15 @@ impl Tracer for TracerService {
         let pid = validate_pid(request.pid)?;
         let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
-        let settings = CaptureSettings::from_request(
+        let mut settings = CaptureSettings::from_request(
             request.filter.as_ref(),
             request.decode.as_ref(),
             false,
             request.lossless,
         )?;
+        if !request.cgroup.is_empty() {
+            settings.cgroup = Some(validate_cgroup(&request.cgroup)?);
+        }
         let command = command_or_cmdline(pid, request.command);
         let trace = otlp::prepare(
             &self.otlp,
@@ -548,6 +609,7 @@ impl Tracer for TracerService {
             TraceRequest {
                 trace_parent: &request.trace_parent,
                 otlp: request.otlp.as_ref(),
+                any_endpoint: caller.admin,
             },
         )?;
         let (id, trace_id, tree_exit) = self

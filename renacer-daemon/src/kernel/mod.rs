@@ -12,10 +12,12 @@ use aya::{
     },
 };
 use renacer_common::{
-    CaptureConfig, InflightSyscall, MAX_SUMMARY_SLOTS, SYSCALL_SLOTS, SummaryValue, config,
+    CaptureConfig, InflightSyscall, MAX_SUMMARY_SLOTS, SYSCALL_SLOTS, SummaryValue, TaskOffsets,
+    config,
 };
 use tracing::{debug, info, warn};
 
+pub mod btf;
 pub mod plans;
 
 /// The compiled eBPF object, built by build.rs from `renacer-ebpf`.
@@ -78,6 +80,10 @@ pub enum KernelError {
     Unsupported(String),
     #[error("tracefs is not available at {TRACEFS} and could not be mounted: {0}")]
     Tracefs(io::Error),
+    #[error(
+        "cannot read struct offsets from the kernel's BTF at {BTF_VMLINUX}: {0} (renacer needs a kernel built with CONFIG_DEBUG_INFO_BTF)"
+    )]
+    Btf(String),
     #[error("cannot read tracepoint format {path}: {message}")]
     TracepointFormat { path: String, message: String },
     #[error("eBPF map {0} is missing from the object")]
@@ -162,6 +168,24 @@ pub fn tracepoint_field_offset(format: &str, field: &str) -> Option<u32> {
         rest.split(';')
             .find_map(|part| part.trim().strip_prefix("offset:"))
             .and_then(|offset| offset.trim().parse().ok())
+    })
+}
+
+const BTF_VMLINUX: &str = "/sys/kernel/btf/vmlinux";
+
+/// The `task_struct` fields the programs read, located in the kernel's BTF.
+fn task_offsets() -> Result<TaskOffsets, KernelError> {
+    let vmlinux = fs::read(BTF_VMLINUX).map_err(|err| KernelError::Btf(err.to_string()))?;
+    let field = |name: &str| {
+        btf::member_offset(&vmlinux, "task_struct", name)
+            .map_err(|err| KernelError::Btf(err.to_string()))?
+            .ok_or_else(|| KernelError::Btf(format!("task_struct has no field {name}")))
+    };
+    Ok(TaskOffsets {
+        exit_code: field("exit_code")?,
+        pid: field("pid")?,
+        tgid: field("tgid")?,
+        _pad: 0,
     })
 }
 
@@ -276,6 +300,7 @@ impl Kernel {
         ensure_tracefs()?;
         let fork_child_pid = read_offset("sched", "sched_process_fork", "child_pid")?;
         let exit_group_dead = read_offset("sched", "sched_process_exit", "group_dead")?;
+        let task_offsets = task_offsets()?;
         let lossless_high_water = u64::from(ring_buffer.bytes()) / 2;
 
         let mut ebpf = EbpfLoader::new()
@@ -284,6 +309,7 @@ impl Kernel {
             .map_max_entries("EVENTS", ring_buffer.bytes())
             .override_global("FORK_CHILD_PID_OFFSET", &fork_child_pid, true)
             .override_global("EXIT_GROUP_DEAD_OFFSET", &exit_group_dead, true)
+            .override_global("TASK_OFFSETS", &task_offsets, true)
             .override_global("LOSSLESS_HIGH_WATER_BYTES", &lossless_high_water, true)
             .load(EBPF_OBJECT)
             .map_err(classify_load_error)?;
@@ -315,6 +341,20 @@ impl Kernel {
         ] {
             attach_tracepoint(&mut ebpf, name, "sched", event)?;
             programs.push(format!("tracepoint:sched:{event}"));
+        }
+        // Signals are rare: always attached, filtered to traced tasks inside.
+        for (name, event) in [
+            ("renacer_signal_generate", "signal_generate"),
+            ("renacer_signal_deliver", "signal_deliver"),
+        ] {
+            let program = raw_tracepoint(&mut ebpf, name)?;
+            program
+                .load()
+                .map_err(|source| classify_program_error(name, source))?;
+            program
+                .attach(event)
+                .map_err(|source| classify_program_error(name, source))?;
+            programs.push(format!("raw_tracepoint:{event}"));
         }
 
         let traced = HashMap::try_from(

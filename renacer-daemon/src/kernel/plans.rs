@@ -59,7 +59,11 @@ pub fn kernel_plan(nr: u32) -> SyscallCapturePlan {
             kernel.buffer_max = SOCKADDR_MAX;
         }
         // Directory entries are counted, not shown: as many as can be read.
-        if matches!(arg_type(nr, buffer.arg), ArgType::DirentsOut { .. }) {
+        // A path the kernel writes (getcwd) is a path: strace shows it whole.
+        if matches!(
+            arg_type(nr, buffer.arg),
+            ArgType::DirentsOut { .. } | ArgType::OutPath
+        ) {
             kernel.buffer_max = MAX_CAPTURE_BYTES;
         }
     }
@@ -103,6 +107,11 @@ mod tests {
 
         let connect = kernel_plan(nr("connect"));
         assert_eq!(connect.buffer_max, SOCKADDR_MAX, "addresses are read whole");
+        assert_eq!(
+            kernel_plan(nr("getcwd")).buffer_max,
+            renacer_common::MAX_CAPTURE_BYTES,
+            "paths are read whole, not cut at -s"
+        );
         assert_eq!(connect.buffer_len, capture_len::ARG);
 
         let execve = kernel_plan(nr("execve"));

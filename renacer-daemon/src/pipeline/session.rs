@@ -12,11 +12,16 @@ use std::{
     },
 };
 
-use renacer_common::{PayloadHeader, ProcessEvent, SyscallEvent, flags, kind};
-use renacer_trace::{SyscallRecord, SyscallResult, packed, summary::Summary};
+use renacer_common::{PayloadHeader, ProcessEvent, SignalEvent, SyscallEvent, flags, kind};
+use renacer_trace::{
+    SyscallRecord, SyscallResult, cgroup, packed,
+    signal::{Siginfo, SignalHow},
+    summary::Summary,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
+    cgroups,
     pipeline::decoding::{CaptureSettings, add_payload},
     pipeline::lamport::LamportClocks,
 };
@@ -39,6 +44,8 @@ pub const LOSSLESS_RESUME_RECORDS: usize = 16_384;
 pub const BUFFER_LIMIT: usize = 20_000_000;
 
 const NR_WAIT4: u32 = 61;
+/// `si_code` of a signal the kernel sent.
+const SI_KERNEL: i32 = 0x80;
 const NR_WAITID: u32 = 247;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +61,7 @@ pub enum ProcessEventKind {
     Fork,
     Exec,
     Exit,
+    Signal,
 }
 
 /// A process lifetime event, stamped.
@@ -66,6 +74,12 @@ pub struct ProcessRecord {
     pub group_dead: bool,
     pub timestamp_nanos: u64,
     pub lamport: u64,
+    /// Exit: the task's wait status.
+    pub exit_status: u32,
+    /// Signal: how it was reported, and its siginfo.
+    pub signal: Option<(SignalHow, Siginfo)>,
+    /// The task's cgroup v2 id (fork: the child's, which is the parent's).
+    pub cgroup_id: u64,
 }
 
 /// Where a session sends each call and process event besides its subscriber:
@@ -184,6 +198,8 @@ pub struct Session {
     payloads: HashMap<u32, (u32, Vec<u8>)>,
     /// Lossless flow control: paused now, how often, and who was last resumed.
     pub lossless: LosslessState,
+    /// With a cgroup filter: whether each process is in the cgroup.
+    in_cgroup: HashMap<u32, bool>,
 }
 
 /// Where a lossless capture's flow control stands.
@@ -227,12 +243,32 @@ impl Session {
             settings: CaptureSettings::default(),
             payloads: HashMap::new(),
             lossless: LosslessState::default(),
+            in_cgroup: HashMap::new(),
         }
     }
 
     pub fn with_settings(mut self, settings: CaptureSettings) -> Self {
+        if let Some(scope) = &settings.cgroup {
+            let inside =
+                cgroups::path_of_pid(self.pid).is_some_and(|p| cgroup::is_within(&p, scope));
+            self.in_cgroup.insert(self.pid, inside);
+        }
         self.settings = settings;
         self
+    }
+
+    /// Whether process `pid`'s calls and events are kept (no cgroup filter,
+    /// or it is in the cgroup).
+    fn in_scope(&self, pid: u32) -> bool {
+        self.settings.cgroup.is_none() || self.in_cgroup.get(&pid).copied().unwrap_or(false)
+    }
+
+    /// Process `pid` is now in cgroup `id` (fork, exec).
+    fn moved(&mut self, pid: u32, id: u64) {
+        if let Some(scope) = &self.settings.cgroup {
+            let inside = cgroups::path_of(id).is_some_and(|p| cgroup::is_within(&p, scope));
+            self.in_cgroup.insert(pid, inside);
+        }
     }
 
     /// Bytes the kernel read for the next record of `header.tid`.
@@ -310,7 +346,7 @@ impl Session {
     }
 
     fn push(&mut self, record: TracedCall) {
-        if !self.settings.keeps(&record.record) {
+        if !self.settings.keeps(&record.record) || !self.in_scope(record.record.pid) {
             return;
         }
         self.summary.add(&record.record);
@@ -352,12 +388,16 @@ impl Session {
         let (kind, lamport) = match event.header.kind {
             kind::FORK => {
                 self.live.insert(event.other);
+                self.moved(event.other, event.cgroup_id);
                 (
                     ProcessEventKind::Fork,
                     self.clocks.fork(event.pid, event.other),
                 )
             }
-            kind::EXEC => (ProcessEventKind::Exec, self.clocks.tick(event.pid)),
+            kind::EXEC => {
+                self.moved(event.pid, event.cgroup_id);
+                (ProcessEventKind::Exec, self.clocks.tick(event.pid))
+            }
             kind::EXIT => {
                 // A thread killed inside a call leaves its payload behind.
                 self.payloads.remove(&event.tid);
@@ -387,7 +427,67 @@ impl Session {
             group_dead: kind == ProcessEventKind::Exit && event.other != 0,
             timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
             lamport,
+            exit_status: if kind == ProcessEventKind::Exit {
+                event.exit_status
+            } else {
+                0
+            },
+            signal: None,
+            cgroup_id: event.cgroup_id,
         };
+        // A fork is the child's to show (it starts in the parent's cgroup).
+        let shown = if kind == ProcessEventKind::Fork {
+            event.other
+        } else {
+            event.pid
+        };
+        if self.in_scope(shown) {
+            self.forward_process(record);
+        }
+        if kind == ProcessEventKind::Exit && self.live.is_empty() {
+            self.tree_exited();
+        }
+    }
+
+    /// A signal for a task of the tree. The daemon's own (lossless pauses)
+    /// are not the program's and are left out.
+    pub fn apply_signal(&mut self, event: &SignalEvent) {
+        if !self.recording {
+            return;
+        }
+        let Some(how) = SignalHow::from_kernel(event.how) else {
+            return;
+        };
+        let info = Siginfo(event.siginfo);
+        // The daemon's SIGCONTs, and a lossless capture's SIGSTOPs (sent by
+        // the eBPF program: from the kernel), are renacer's, not the program's.
+        let from_daemon = info.code() <= 0 && info.pid() as u32 == std::process::id();
+        let lossless_pause =
+            self.settings.lossless && info.signo() == libc::SIGSTOP && info.code() == SI_KERNEL;
+        if from_daemon || lossless_pause {
+            return;
+        }
+        let record = ProcessRecord {
+            kind: ProcessEventKind::Signal,
+            pid: event.pid,
+            tid: event.tid,
+            child_pid: 0,
+            group_dead: false,
+            timestamp_nanos: event.header.timestamp_ns + self.epoch_offset_nanos,
+            // At the task's clock, not ticking it: a signal is not a step of
+            // the program, and a tick here could let a parent's fork return
+            // catch up with its child's first call.
+            lamport: self.clocks.current(event.pid).unwrap_or_default(),
+            exit_status: 0,
+            signal: Some((how, info)),
+            cgroup_id: 0,
+        };
+        if self.in_scope(event.pid) {
+            self.forward_process(record);
+        }
+    }
+
+    fn forward_process(&mut self, record: ProcessRecord) {
         if let Some(export) = &mut self.export {
             export.process(&record);
         }
@@ -397,9 +497,6 @@ impl Session {
             // Keep syscalls and process events in order for the subscriber.
             self.flush();
             self.send(StreamItem::Process(record), 0);
-        }
-        if kind == ProcessEventKind::Exit && self.live.is_empty() {
-            self.tree_exited();
         }
     }
 
@@ -534,6 +631,9 @@ mod tests {
             pid,
             tid,
             other,
+            exit_status: 0,
+            _pad: 0,
+            cgroup_id: 0,
         }
     }
 
@@ -550,6 +650,73 @@ mod tests {
             Sink::Buffer { records, .. } => records.iter().map(|c| c.record.clone()).collect(),
             Sink::Stream { .. } => Vec::new(),
         }
+    }
+
+    fn signal(how: u32, signo: i32, code: i32, sender: u32) -> SignalEvent {
+        let mut siginfo = [0u8; renacer_common::SIGINFO_BYTES];
+        siginfo[0..4].copy_from_slice(&signo.to_ne_bytes());
+        siginfo[8..12].copy_from_slice(&code.to_ne_bytes());
+        siginfo[16..20].copy_from_slice(&sender.to_ne_bytes());
+        SignalEvent {
+            header: EventHeader {
+                kind: kind::SIGNAL,
+                size: size_of::<SignalEvent>() as u16,
+                cpu: 0,
+                timestamp_ns: 7,
+            },
+            capture_id: 1,
+            pid: 100,
+            tid: 100,
+            how,
+            siginfo,
+        }
+    }
+
+    fn processes(session: &Session) -> Vec<ProcessRecord> {
+        match &session.sink {
+            Sink::Buffer { processes, .. } => processes.clone(),
+            Sink::Stream { .. } => Vec::new(),
+        }
+    }
+
+    /// Exits carry the kernel's wait status; signals their siginfo, except
+    /// those renacer itself sends (the daemon's SIGCONT, lossless SIGSTOPs).
+    #[test]
+    fn exit_status_and_signals_are_kept_renacers_own_are_not() {
+        let (mut session, _exited) = buffered(100);
+        session.settings.lossless = true;
+        session.apply_signal(&signal(
+            renacer_common::signal_how::DELIVERED,
+            libc::SIGCHLD,
+            1,
+            101,
+        ));
+        session.apply_signal(&signal(
+            renacer_common::signal_how::IGNORED,
+            libc::SIGCONT,
+            0,
+            std::process::id(),
+        ));
+        session.apply_signal(&signal(
+            renacer_common::signal_how::DELIVERED,
+            libc::SIGSTOP,
+            SI_KERNEL,
+            0,
+        ));
+        let mut exit = process(kind::EXIT, 100, 100, 1);
+        exit.exit_status = 15;
+        session.apply_process(&exit);
+        let kept = processes(&session);
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert_eq!(kept[0].kind, ProcessEventKind::Signal);
+        let (how, info) = kept[0].signal.expect("a signal record");
+        assert_eq!(
+            (how, info.signo(), info.pid()),
+            (SignalHow::Delivered, libc::SIGCHLD, 101)
+        );
+        assert_eq!(kept[0].timestamp_nanos, 1007);
+        assert_eq!(kept[1].kind, ProcessEventKind::Exit);
+        assert_eq!(kept[1].exit_status, 15);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use tonic::Status;
 use tracing::{debug, info, warn};
 
 use crate::{
+    cgroups::cgroup2_root,
     kernel::{KernelError, classify_program_error, raw_tracepoint, tracepoint},
     pipeline::unix_nanos_now,
     procfs::tgid_of,
@@ -35,20 +36,6 @@ use crate::{
     sessions::registry::Registry,
 };
 
-/// Where cgroup v2 is mounted: /sys/fs/cgroup on a unified system,
-/// /sys/fs/cgroup/unified on a hybrid one.
-fn cgroup2_root() -> Option<PathBuf> {
-    let mounts = fs::read_to_string("/proc/self/mounts").ok()?;
-    cgroup2_mount(&mounts)
-}
-
-fn cgroup2_mount(mounts: &str) -> Option<PathBuf> {
-    mounts.lines().find_map(|line| {
-        let mut fields = line.split_whitespace();
-        let (_, target, fstype) = (fields.next()?, fields.next()?, fields.next()?);
-        (fstype == "cgroup2").then(|| PathBuf::from(target))
-    })
-}
 /// Rows per table when the request says 0.
 const DEFAULT_LIMIT: usize = 20;
 
@@ -106,7 +93,8 @@ impl Scope {
     }
 }
 
-fn resolve_cgroup(path: &str) -> Result<Scope, ContinuousError> {
+/// A cgroup v2 path relative to the cgroup2 mount, checked: its path, id and depth.
+pub fn resolve_cgroup(path: &str) -> Result<Scope, ContinuousError> {
     let relative = path.trim_start_matches('/');
     let root = cgroup2_root().ok_or(ContinuousError::NoCgroupV2)?;
     let full = root.join(relative);
@@ -932,20 +920,7 @@ pub fn stats(
 
 #[cfg(test)]
 mod tests {
-    use super::{cgroup2_mount, parent_pid};
-
-    #[test]
-    fn finds_the_cgroup2_mount_on_hybrid_systems() {
-        let hybrid = "tmpfs /sys/fs/cgroup tmpfs rw 0 0
-cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0
-cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0
-";
-        assert_eq!(
-            cgroup2_mount(hybrid).as_deref(),
-            Some(std::path::Path::new("/sys/fs/cgroup/unified"))
-        );
-        assert_eq!(cgroup2_mount("proc /proc proc rw 0 0\n"), None);
-    }
+    use super::parent_pid;
 
     #[test]
     fn parent_pid_skips_odd_commands() {

@@ -12,7 +12,9 @@ use std::{
 };
 
 use aya::maps::{MapData, RingBuf};
-use renacer_common::{EventHeader, MAX_CAPTURES, PayloadHeader, ProcessEvent, SyscallEvent, kind};
+use renacer_common::{
+    EventHeader, MAX_CAPTURES, PayloadHeader, ProcessEvent, SignalEvent, SyscallEvent, kind,
+};
 use tokio::sync::{oneshot, watch};
 use tracing::{debug, warn};
 
@@ -187,8 +189,9 @@ impl Registry {
         let id = sessions.allocate_id()?;
         let CaptureTrace { trace_id, export } = trace;
         let mut settings = settings;
-        // OTLP spans are made from the records.
-        settings.summary_in_kernel &= export.is_none();
+        // OTLP spans are made from the records, and a cgroup filter is
+        // applied to them.
+        settings.summary_in_kernel &= export.is_none() && settings.cgroup.is_none();
         let (exit_tx, exit_rx) = oneshot::channel();
         // Drops left over by an earlier capture with this id are not ours.
         let _ = self.kernel().take_drops(id)?;
@@ -476,6 +479,14 @@ impl Registry {
                 if let Some(event) = read_pod::<ProcessEvent>(bytes) {
                     match sessions.by_id.get_mut(&event.capture_id) {
                         Some(session) => session.apply_process(&event),
+                        None => self.orphan(),
+                    }
+                }
+            }
+            kind::SIGNAL => {
+                if let Some(event) = read_pod::<SignalEvent>(bytes) {
+                    match sessions.by_id.get_mut(&event.capture_id) {
+                        Some(session) => session.apply_signal(&event),
                         None => self.orphan(),
                     }
                 }

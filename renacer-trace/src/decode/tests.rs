@@ -25,6 +25,8 @@ const PLAIN: TextOptions = TextOptions {
     show_duration: false,
     timestamps: crate::text::Timestamps::None,
     utc_offset_secs: 0,
+    align_results: false,
+    pid_column: false,
 };
 
 fn line(r: &SyscallRecord, c: &Captured<'_>) -> String {
@@ -988,12 +990,12 @@ fn unknown_syscall_and_no_return() {
     };
     assert_eq!(
         format_decoded_line(&r, &Captured::default(), &all, &DecodeOptions::default()),
-        "[pid 101] exit_group(0) = ?"
+        "[pid   101] exit_group(0) = ?"
     );
     let r = rec(39, [0; 6], ok(10969));
     assert_eq!(
         format_decoded_line(&r, &Captured::default(), &all, &DecodeOptions::default()),
-        "[pid 101] getpid() = 10969 <0.000012>"
+        "[pid   101] getpid() = 10969 <0.000012>"
     );
     assert_eq!(
         decode_return(&rec(0, [3, 1, 1, 0, 0, 0], ok(-512))),
@@ -1354,5 +1356,59 @@ fn wait_statuses() {
     assert_eq!(
         line(&r, &with_buffer(&status(0))),
         "wait4(-1, 0x7ff0, WNOHANG, NULL) = -1 ECHILD (No child processes)"
+    );
+}
+
+/// strace pads `name(args) ` to column 40 before `= `, counting the pid and
+/// timestamp columns; longer lines get one space. Texts from strace 6.x.
+#[test]
+fn results_align_at_column_40_as_strace() {
+    let aligned = TextOptions {
+        align_results: true,
+        ..PLAIN
+    };
+    let line = |r: &SyscallRecord, opts: &TextOptions| {
+        format_decoded_line(r, &Captured::default(), opts, &DecodeOptions::default())
+    };
+    let getpid = rec(39, [0; 6], ok(3970));
+    assert_eq!(
+        line(&getpid, &aligned),
+        "getpid()                                = 3970"
+    );
+    let exit = rec(231, [0; 6], SyscallResult::NoReturn);
+    assert_eq!(
+        line(&exit, &aligned),
+        "exit_group(0)                           = ?"
+    );
+    let with_pid = TextOptions {
+        show_pid: true,
+        ..aligned
+    };
+    // `[pid 101] ` counts: the `=` is still at column 40.
+    assert_eq!(
+        line(&exit, &with_pid),
+        "[pid   101] exit_group(0)               = ?"
+    );
+    let wait = rec(61, [u64::MAX, 0, 1, 0, 0, 0], ok(0));
+    let text = line(&wait, &aligned);
+    assert_eq!(text, "wait4(-1, NULL, WNOHANG, NULL)          = 0");
+    assert_eq!(text.find(" = "), Some(39));
+    // Past the column: one space, as strace's `close(3</usr/lib/...>) = 0`.
+    let long = TextOptions {
+        timestamps: crate::text::Timestamps::Unix,
+        ..with_pid
+    };
+    assert_eq!(
+        line(&wait, &long),
+        "[pid   101] 0.000000 wait4(-1, NULL, WNOHANG, NULL) = 0"
+    );
+    // strace -f -o FILE: `%-5d ` on every line, counted too.
+    let column = TextOptions {
+        pid_column: true,
+        ..aligned
+    };
+    assert_eq!(
+        line(&exit, &column),
+        "101   exit_group(0)                     = ?"
     );
 }

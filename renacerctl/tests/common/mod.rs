@@ -12,7 +12,10 @@ use std::{
     ffi::OsStr,
     path::{Path, PathBuf},
     process::{Child, Command, Output},
-    sync::atomic::{AtomicU32, Ordering},
+    sync::{
+        Mutex,
+        atomic::{AtomicU32, Ordering},
+    },
     thread,
     time::{Duration, Instant},
 };
@@ -51,6 +54,22 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
 
 pub fn bin(name: &str) -> PathBuf {
     Path::new(env!("CARGO_BIN_EXE_renacerctl")).with_file_name(name)
+}
+
+/// An example binary, built on demand when only this test target was built.
+pub fn example(name: &str) -> PathBuf {
+    static BUILD: Mutex<()> = Mutex::new(());
+    let path = bin(name);
+    let _guard = BUILD.lock().unwrap();
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "renacer-examples"])
+            .status()
+            .unwrap();
+        assert!(status.success(), "building the examples failed");
+    }
+    path
 }
 
 pub fn scratch_dir(tag: &str) -> PathBuf {

@@ -57,6 +57,11 @@ pub struct OtlpArgs {
     /// Syscall spans per capture at most; the rest are counted on the process spans.
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     pub otlp_max_spans: u64,
+    /// An endpoint that callers who are not admins may name in their requests
+    /// (repeatable). Without it they export only to --otlp-endpoint: the
+    /// daemon runs as root, and must not connect wherever any user asks.
+    #[arg(long = "otlp-allow-endpoint", value_name = "URL")]
+    pub otlp_allowed_endpoints: Vec<String>,
 }
 
 impl Default for OtlpArgs {
@@ -66,6 +71,7 @@ impl Default for OtlpArgs {
             otlp_protocol: "grpc".into(),
             otlp_span_threshold_us: 1_000,
             otlp_max_spans: 100_000,
+            otlp_allowed_endpoints: Vec::new(),
         }
     }
 }
@@ -107,11 +113,18 @@ pub enum OtlpError {
     NoEndpoint,
     #[error("OTLP span_threshold must not be negative")]
     NegativeThreshold,
+    #[error(
+        "exporting to OTLP endpoint '{0}' needs an admin: leave the endpoint empty to use the daemon's --otlp-endpoint, or ask the admin to start the daemon with --otlp-allow-endpoint {0}"
+    )]
+    EndpointNotAllowed(String),
 }
 
 impl From<OtlpError> for tonic::Status {
     fn from(err: OtlpError) -> Self {
-        tonic::Status::invalid_argument(err.to_string())
+        match err {
+            OtlpError::EndpointNotAllowed(_) => tonic::Status::permission_denied(err.to_string()),
+            _ => tonic::Status::invalid_argument(err.to_string()),
+        }
     }
 }
 
@@ -120,6 +133,9 @@ impl From<OtlpError> for tonic::Status {
 pub struct TraceRequest<'a> {
     pub trace_parent: &'a str,
     pub otlp: Option<&'a pb::OtlpExport>,
+    /// Admins may name any endpoint; others only the daemon's own and the
+    /// `--otlp-allow-endpoint` ones.
+    pub any_endpoint: bool,
 }
 
 /// Resolves the capture's trace context and starts its exporter when OTLP
@@ -132,7 +148,7 @@ pub fn prepare(
 ) -> Result<CaptureTrace, OtlpError> {
     let context = trace_context(pid, request.trace_parent)?;
     let trace_id = traceparent::hex(&context.trace_id);
-    let export = match export_settings(daemon, request.otlp)? {
+    let export = match export_settings(daemon, request.otlp, request.any_endpoint)? {
         None => None,
         Some((target, policy, service_name)) => {
             let resource = resource(pid, command, service_name);
@@ -188,6 +204,7 @@ type ExportSettings = (Target, Policy, Option<String>);
 fn export_settings(
     daemon: &DaemonOtlp,
     request: Option<&pb::OtlpExport>,
+    any_endpoint: bool,
 ) -> Result<Option<ExportSettings>, OtlpError> {
     let defaults = &daemon.args;
     let (endpoint, protocol) = match request {
@@ -202,7 +219,15 @@ fn export_settings(
             }
             Some(endpoint) => (endpoint.clone(), request.protocol.clone()),
         },
-        Some(request) => (request.endpoint.clone(), request.protocol.clone()),
+        Some(request) => {
+            let allowed = any_endpoint
+                || defaults.otlp_endpoint.as_ref() == Some(&request.endpoint)
+                || defaults.otlp_allowed_endpoints.contains(&request.endpoint);
+            if !allowed {
+                return Err(OtlpError::EndpointNotAllowed(request.endpoint.clone()));
+            }
+            (request.endpoint.clone(), request.protocol.clone())
+        }
     };
     let target = target(&endpoint, &protocol, Signal::Traces)?;
     let threshold = match request.and_then(|r| r.span_threshold) {
@@ -345,6 +370,11 @@ impl CaptureSink for CaptureExport {
     }
 
     fn process(&mut self, record: &ProcessRecord) {
+        if matches!(record.kind, ProcessEventKind::Exec | ProcessEventKind::Exit)
+            && let Some(path) = crate::cgroups::path_of(record.cgroup_id)
+        {
+            self.model.cgroup(record.pid, path, record.timestamp_nanos);
+        }
         match record.kind {
             ProcessEventKind::Fork => {
                 self.model
@@ -364,6 +394,8 @@ impl CaptureSink for CaptureExport {
                     self.queue.push(span);
                 }
             }
+            // Spans are per call and process; signals have none.
+            ProcessEventKind::Signal => {}
         }
     }
 
@@ -502,10 +534,10 @@ mod tests {
     #[test]
     fn request_settings_fall_back_to_the_daemon() {
         let daemon = DaemonOtlp::default();
-        assert!(matches!(export_settings(&daemon, None), Ok(None)));
+        assert!(matches!(export_settings(&daemon, None, false), Ok(None)));
         let asked = pb::OtlpExport::default();
         assert!(matches!(
-            export_settings(&daemon, Some(&asked)),
+            export_settings(&daemon, Some(&asked), false),
             Err(OtlpError::NoEndpoint)
         ));
 
@@ -513,7 +545,7 @@ mod tests {
             otlp_endpoint: Some("http://127.0.0.1:4317".into()),
             ..OtlpArgs::default()
         });
-        let Ok(Some((_, policy, name))) = export_settings(&daemon, None) else {
+        let Ok(Some((_, policy, name))) = export_settings(&daemon, None, false) else {
             panic!("the daemon's endpoint applies to every capture");
         };
         assert_eq!(policy.span_threshold_nanos, 1_000_000);
@@ -528,7 +560,7 @@ mod tests {
             service_name: "svc".into(),
             ..pb::OtlpExport::default()
         };
-        let Ok(Some((_, policy, name))) = export_settings(&daemon, Some(&asked)) else {
+        let Ok(Some((_, policy, name))) = export_settings(&daemon, Some(&asked), false) else {
             panic!("request settings");
         };
         assert_eq!(
@@ -536,6 +568,44 @@ mod tests {
             (1, false)
         );
         assert_eq!(name.as_deref(), Some("svc"));
+    }
+
+    #[test]
+    fn only_admins_name_endpoints_the_daemon_does_not_allow() {
+        let daemon = DaemonOtlp::new(OtlpArgs {
+            otlp_endpoint: Some("http://127.0.0.1:4317".into()),
+            otlp_allowed_endpoints: vec!["http://collector.internal:4317".into()],
+            ..OtlpArgs::default()
+        });
+        let asking = |endpoint: &str| pb::OtlpExport {
+            endpoint: endpoint.into(),
+            ..pb::OtlpExport::default()
+        };
+        for allowed in [
+            "http://127.0.0.1:4317",
+            "http://collector.internal:4317",
+            "",
+        ] {
+            assert!(
+                matches!(
+                    export_settings(&daemon, Some(&asking(allowed)), false),
+                    Ok(Some(_))
+                ),
+                "{allowed}"
+            );
+        }
+        let elsewhere = asking("http://169.254.169.254:80");
+        let Err(refused) = export_settings(&daemon, Some(&elsewhere), false) else {
+            panic!("a non-admin named an endpoint the daemon does not allow");
+        };
+        assert_eq!(
+            tonic::Status::from(refused).code(),
+            tonic::Code::PermissionDenied
+        );
+        assert!(matches!(
+            export_settings(&daemon, Some(&elsewhere), true),
+            Ok(Some(_))
+        ));
     }
 
     #[test]

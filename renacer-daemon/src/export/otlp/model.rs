@@ -136,6 +136,8 @@ struct ProcessSpan {
     syscall_spans: u64,
     capped: u64,
     last_lamport: u64,
+    /// The process's cgroup v2 path, when known.
+    cgroup: Option<String>,
 }
 
 impl ProcessSpan {
@@ -236,6 +238,11 @@ impl SpanModel {
         process.execs += 1;
     }
 
+    /// `pid` runs in cgroup v2 `path` (at its exec or exit).
+    pub fn cgroup(&mut self, pid: u32, path: String, timestamp_nanos: u64) {
+        self.process(pid, timestamp_nanos).cgroup = Some(path);
+    }
+
     /// The argv a successful execve read in the kernel: more reliable than
     /// /proc at exec time, which a short-lived child may have left already.
     /// A truncated argv (strace's -s applies to it) only replaces an unknown command.
@@ -306,6 +313,7 @@ impl SpanModel {
                 syscall_spans: 0,
                 capped: 0,
                 last_lamport: 0,
+                cgroup: None,
             };
             self.processes.insert(pid, span);
         }
@@ -393,6 +401,17 @@ impl SpanModel {
         ];
         if let Some(parent) = process.parent_pid {
             attributes.push(int("process.parent_pid", parent.into()));
+        }
+        if let Some(path) = &process.cgroup {
+            // OpenTelemetry's container and Kubernetes attribute names.
+            let container = renacer_trace::cgroup::container(path);
+            attributes.push(string("cgroup.path", path.clone()));
+            if let Some(id) = container.id {
+                attributes.push(string("container.id", id));
+            }
+            if let Some(uid) = container.pod_uid {
+                attributes.push(string("k8s.pod.uid", uid));
+            }
         }
         for (nr, counts) in process.by_nr.iter().enumerate() {
             if counts.calls == 0 {
@@ -594,6 +613,28 @@ mod tests {
                 syscall_spans: 3,
                 capped: 0
             }
+        );
+    }
+
+    #[test]
+    fn process_spans_name_their_container() {
+        let mut model = model(POLICY);
+        let id = "3f2a6c1d9b8e7f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718";
+        model.cgroup(
+            100,
+            format!("/kubepods/besteffort/pod1c2d3e4f-5a6b-7c8d-9e0f-a1b2c3d4e5f6/{id}"),
+            1_000,
+        );
+        let process = model.finish(50_000).pop().expect("open process span");
+        assert_eq!(
+            attr(&process, "container.id"),
+            Some(&Value::StringValue(id.to_owned()))
+        );
+        assert_eq!(
+            attr(&process, "k8s.pod.uid"),
+            Some(&Value::StringValue(
+                "1c2d3e4f-5a6b-7c8d-9e0f-a1b2c3d4e5f6".to_owned()
+            ))
         );
     }
 
