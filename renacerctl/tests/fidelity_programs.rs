@@ -11,11 +11,10 @@
 use regex::Regex;
 
 mod common;
-use common::*;
-
-#[path = "common/strace_compare.rs"]
-mod strace_compare;
-use strace_compare::{Comparison, Exception, compare, event_lines, trace_both};
+use common::{
+    strace_compare::{self, Comparison, Exception, compare, event_lines, trace_both},
+    *,
+};
 
 /// renacer's line with its addresses as wildcards matches strace's: strace
 /// read and decoded what the address points to, renacer did not.

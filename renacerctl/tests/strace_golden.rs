@@ -13,6 +13,9 @@ use renacer_proto::v1::{
 mod common;
 use common::{fidelity::*, *};
 
+/// The process's end, which strace prints whatever `trace=` selects.
+const EXITED: &str = "+++ exited with 0 +++";
+
 #[test]
 fn cat_matches_strace_line_for_line() {
     let daemon = Daemon::start();
@@ -108,6 +111,7 @@ fn trace_openat_gives_only_openat_with_exact_count() {
             r#"openat(AT_FDCWD, "data.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3"#,
             r#"openat(AT_FDCWD, "data.txt", O_RDONLY) = 3"#,
             r#"openat(AT_FDCWD, "vectors.txt", O_RDWR|O_CREAT|O_TRUNC, 0644) = 3"#,
+            EXITED,
         ]
     );
     // Classes, negation, regex and status combine as in strace.
@@ -124,7 +128,10 @@ fn trace_openat_gives_only_openat_with_exact_count() {
     );
     assert_eq!(
         ours,
-        [r#"unlink("missing.txt") = -1 ENOENT (No such file or directory)"#]
+        [
+            r#"unlink("missing.txt") = -1 ENOENT (No such file or directory)"#,
+            EXITED
+        ]
     );
     let ours = renacer_lines(
         &daemon,
@@ -134,7 +141,10 @@ fn trace_openat_gives_only_openat_with_exact_count() {
     );
     assert_eq!(
         ours,
-        [r#"write(1, "renacer golden line\n\ttab\1end", 28) = 28"#]
+        [
+            r#"write(1, "renacer golden line\n\ttab\1end", 28) = 28"#,
+            EXITED
+        ]
     );
 }
 
@@ -253,7 +263,7 @@ fn string_limit_truncates_with_ellipsis_and_goes_to_4096() {
         &["cat", "big.txt"],
         &dir,
     );
-    assert_eq!(ours, [r#"write(1, "01234567"..., 6000) = 6000"#]);
+    assert_eq!(ours, [r#"write(1, "01234567"..., 6000) = 6000"#, EXITED]);
     let ours = renacer_lines(
         &daemon,
         &["-e", "trace=write", "-s", "4096"],
@@ -262,7 +272,10 @@ fn string_limit_truncates_with_ellipsis_and_goes_to_4096() {
     );
     assert_eq!(
         ours,
-        [format!(r#"write(1, "{}"..., 6000) = 6000"#, &text[..4096])]
+        [
+            format!(r#"write(1, "{}"..., 6000) = 6000"#, &text[..4096]),
+            EXITED.to_owned()
+        ]
     );
     let out = daemon
         .ctl()

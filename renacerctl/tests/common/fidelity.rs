@@ -1,72 +1,39 @@
 //! Comparing renacer's text trace with `strace -f`'s: one normaliser and one
 //! way to run each side, shared by the golden tests and the fidelity corpus.
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    path::Path,
-    process::Output,
-};
+use std::{collections::BTreeMap, path::Path, process::Output};
 
 use regex::Regex;
 
-use super::{Daemon, command, scratch_dir};
+use super::{Daemon, command, scratch_dir, strace_compare};
 
 /// What legitimately differs between two runs or two tracers, replaced by
-/// placeholders on both sides:
-/// * the pid column `strace -f -o` writes (`[pid N] ` in renacer);
-/// * strace's column padding before `= `, renacer's ` <secs>` durations, and
-///   strace's `+++ exited +++` / `--- SIG ---` lines (process and signal
-///   events have their own suite);
-/// * addresses (hex of 6+ digits: a static binary's brk heap, and the TLS block
-///   arch_prctl points into, can start as low as 0x400000 under ASLR) and
-///   getrandom's random bytes;
+/// placeholders on both sides: what [`strace_compare::tasks`] masks (the
+/// pid column, pids and tids, addresses, the padding before `= `, a child's
+/// CPU times, with strace's `<unfinished ...>`/`<... resumed>` halves joined
+/// and the lines grouped per task), and:
+/// * renacer's ` <secs>` durations and getrandom's random bytes;
 /// * times the kernel measured: what is `left` of a timeout, CPU times in a
-///   `struct rusage`, what is left of a timer, the time `time` returns;
-/// * pids and tids (from set_tid_address's, fork's, clone's, getpid's and
-///   getppid's results).
+///   `struct rusage`, what is left of a timer, the time `time` returns.
 pub fn normalise(trace: &str) -> Vec<String> {
-    let pid_column = Regex::new(r"^(\d+ +|\[pid +\d+\] )").unwrap();
-    let padding = Regex::new(r"\)\s+= ").unwrap();
     let duration = Regex::new(r" <\d+\.\d+>$").unwrap();
-    let address = Regex::new(r"0x[0-9a-f]{6,}").unwrap();
     let random = Regex::new(r#"getrandom\("[^"]*""#).unwrap();
     let left = Regex::new(r"left \{tv_sec=\d+, tv_(n|u)sec=\d+\}").unwrap();
     let cpu_time = Regex::new(r"ru_(u|s)time=\{tv_sec=\d+, tv_usec=\d+\}").unwrap();
-    let pid_result = Regex::new(
-        r"^(<\.\.\. )?(set_tid_address|fork|vfork|clone|clone3|gettid|getpid|getppid)\b.*\)\s+= (\d+)$",
-    )
-    .unwrap();
     let now = Regex::new(r"= \d+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000\)$").unwrap();
     let timer_left =
         Regex::new(r"^(timer_gettime|timerfd_gettime)\((.*)it_value=\{tv_sec=\d+, tv_nsec=\d+\}")
             .unwrap();
-    let pids: BTreeSet<String> = trace
-        .lines()
-        .map(|line| pid_column.replace(line, ""))
-        .filter_map(|line| pid_result.captures(&line).map(|c| c[3].to_owned()))
-        .filter(|pid| pid.len() > 2)
-        .collect();
-    let pid_words: Vec<Regex> = pids
-        .iter()
-        .map(|pid| Regex::new(&format!(r"\b{pid}\b")).unwrap())
-        .collect();
-    trace
-        .lines()
-        .map(|line| pid_column.replace(line, ""))
-        .filter(|line| !line.starts_with("+++") && !line.starts_with("---"))
+    strace_compare::tasks(trace)
+        .into_iter()
+        .flat_map(|task| task.lines)
         .map(|line| {
-            let line = padding.replace_all(&line, ") = ");
             let line = duration.replace(&line, "");
-            let line = address.replace_all(&line, "PTR");
             let line = left.replace_all(&line, "left TIME");
             let line = cpu_time.replace_all(&line, "ru_${1}time=TIME");
             let line = now.replace(&line, "= TIME (DATE)");
             let line = timer_left.replace(&line, "${1}(${2}it_value=TIME");
-            let mut line = random.replace(&line, r#"getrandom("RANDOM""#).into_owned();
-            for pid in &pid_words {
-                line = pid.replace_all(&line, "PID").into_owned();
-            }
-            line
+            random.replace(&line, r#"getrandom("RANDOM""#).into_owned()
         })
         .collect()
 }

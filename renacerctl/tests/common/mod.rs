@@ -23,6 +23,7 @@ use std::{
 use renacer_trace::json::TraceFile;
 
 pub mod fidelity;
+pub mod strace_compare;
 
 pub fn require_root() {
     // SAFETY: plain syscall.
