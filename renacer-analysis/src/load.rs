@@ -111,6 +111,8 @@ struct LenientSyscall {
     tid: u32,
     lamport: u64,
     timestamp_nanos: u64,
+    #[serde(default)]
+    source: Option<renacer_trace::stack::JsonSource>,
 }
 
 impl From<LenientSyscall> for JsonSyscall {
@@ -127,6 +129,7 @@ impl From<LenientSyscall> for JsonSyscall {
             tid: s.tid,
             lamport: s.lamport,
             timestamp_nanos: s.timestamp_nanos,
+            source: s.source,
         }
     }
 }

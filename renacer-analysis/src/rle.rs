@@ -472,6 +472,8 @@ fn decode(body: &[u8]) -> Result<TraceFile, RleError> {
                 tid: key.tid,
                 lamport: 0,
                 timestamp_nanos: 0,
+                // The compressed form keeps no source locations.
+                source: None,
             });
         }
     }

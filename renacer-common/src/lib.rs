@@ -55,7 +55,19 @@ pub mod config {
     /// strace `-c`: count calls in the kernel's `SUMMARY` map and send no
     /// syscall records at all (process events still flow).
     pub const SUMMARY_ONLY: u32 = 8;
+    /// Copy each wanted call's user registers and the top of its user stack
+    /// (a [`super::payload::USER_STACK`] payload) for unwinding in user space.
+    /// Read by the separate stack program only, attached while a capture asks.
+    pub const STACKS: u32 = 16;
 }
+
+/// Bytes of user stack copied from the stack pointer at sys_enter: deep
+/// enough for the frames between a syscall and the user's code in practice
+/// (libc and std wrappers use little stack), small enough for the ring.
+pub const USER_STACK_BYTES: usize = 8192;
+/// A [`payload::USER_STACK`] record's data starts with the user's ip, sp
+/// and bp (three native u64), then up to [`USER_STACK_BYTES`] from sp.
+pub const USER_STACK_REGS_BYTES: usize = 24;
 
 /// `-c` captures counted in the kernel at once; each owns a slot of
 /// `SYSCALL_SLOTS` per-CPU counters (`CaptureConfig::summary_slot`). More run
@@ -93,6 +105,12 @@ pub mod payload {
     /// A fixed-size struct the call reads (rt_sigaction's act, a sigset),
     /// read at exit: the caller's copy is unchanged then.
     pub const STRUCT: u8 = 7;
+    /// The user registers and top of the user stack at sys_enter (see
+    /// [`super::USER_STACK_REGS_BYTES`]); user space unwinds it into FRAMES.
+    pub const USER_STACK: u8 = 8;
+    /// Not sent by the kernel: the unwound user stack, as the daemon puts it
+    /// in a packed record (renacer-trace's `stack` module has the layout).
+    pub const FRAMES: u8 = 9;
     /// Flag: the string or buffer went on past what was read.
     pub const TRUNCATED: u8 = 1;
     /// Flag on an empty ARGV or IOVEC record: the array had more elements.
@@ -300,6 +318,10 @@ const _: () = assert!(SCRATCH_DATA_BYTES >= MAX_CAPTURE_BYTES as usize + 2);
 // An iovec element's data goes after its 16-byte base and length, at a length
 // masked to half the staging area.
 const _: () = assert!(SCRATCH_DATA_BYTES / 2 >= MAX_CAPTURE_BYTES as usize + IOVEC_BYTES);
+// The stack copy goes after the registers, in chunks whose offsets are
+// masked to half the staging area.
+const _: () = assert!(SCRATCH_DATA_BYTES / 2 >= USER_STACK_BYTES);
+const _: () = assert!(USER_STACK_REGS_BYTES + USER_STACK_BYTES + 2048 <= SCRATCH_DATA_BYTES);
 
 #[cfg(feature = "user")]
 mod pod {

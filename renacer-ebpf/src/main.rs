@@ -43,7 +43,7 @@ use renacer_common::{
     MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_SUMMARY_SLOTS, MAX_TRACED_PROCESSES,
     MSGHDR_BYTES, PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES,
     SCRATCH_DATA_BYTES, SYSCALL_SLOTS, SummaryValue, SyscallCapturePlan, SyscallEvent,
-    WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload,
+    USER_STACK_BYTES, USER_STACK_REGS_BYTES, WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload,
 };
 
 /// tgid -> capture id of every traced thread group (plus the tids of traced
@@ -92,6 +92,11 @@ static PLANS: Array<SyscallCapturePlan> = Array::with_max_entries(SYSCALL_SLOTS,
 /// Per-CPU staging area for payload records (too large for the 512-byte stack).
 #[map]
 static SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0);
+
+/// Per-CPU staging area of the stack program: its own, so that it never
+/// shares a record with the enter program's payloads.
+#[map]
+static STACK_SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0);
 
 /// Field offsets of the sched tracepoints, read from tracefs by the daemon.
 #[unsafe(no_mangle)]
@@ -1030,6 +1035,98 @@ pub fn renacer_sys_enter_tp(ctx: TracePointContext) -> u32 {
 #[tracepoint(category = "raw_syscalls", name = "sys_exit")]
 pub fn renacer_sys_exit_tp(ctx: TracePointContext) -> u32 {
     on_exit(tp_field(&ctx, 16));
+    0
+}
+
+// ---- user stacks: a program of its own, attached while a capture asks ----
+
+/// Offsets of the user's bp, ip and sp in x86_64 `struct pt_regs`.
+const PT_REGS_BP_OFFSET: usize = 4 * 8;
+const PT_REGS_IP_OFFSET: usize = 16 * 8;
+const PT_REGS_SP_OFFSET: usize = 19 * 8;
+/// The stack is copied in chunks aligned to this size, so that the copy stops
+/// cleanly at the end of the stack's mapping (a read across it fails whole).
+const STACK_CHUNK_BYTES: u64 = 1024;
+
+#[inline(always)]
+fn read_reg(regs: *const u8, offset: usize) -> Option<u64> {
+    // SAFETY: `regs` is the kernel's pt_regs of this syscall; probe_read checks the access.
+    unsafe { bpf_probe_read_kernel(regs.add(offset).cast::<u64>()) }.ok()
+}
+
+/// The user registers and the top of the user stack of a traced call, as a
+/// `USER_STACK` payload ahead of the call's record, for captures with
+/// `config::STACKS`. Separate from the enter program (which is at the
+/// verifier's limit) and attached only while such a capture runs, so that
+/// other captures pay nothing. Calls that never return get none: their
+/// record is emitted at entry, before this program runs.
+#[raw_tracepoint(tracepoint = "sys_enter")]
+pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
+    let (tgid, tid) = current_ids();
+    let Some(capture_id) = traced_capture(tgid) else {
+        return 0;
+    };
+    let nr: u64 = ctx.arg(1);
+    let Some(cfg) = capture_config(capture_id) else {
+        return 0;
+    };
+    if cfg.flags & config::STACKS == 0 || !wants(cfg, nr) || nr == NR_EXIT || nr == NR_EXIT_GROUP {
+        return 0;
+    }
+    let regs: *const u8 = ctx.arg(0);
+    let (Some(ip), Some(sp), Some(bp)) = (
+        read_reg(regs, PT_REGS_IP_OFFSET),
+        read_reg(regs, PT_REGS_SP_OFFSET),
+        read_reg(regs, PT_REGS_BP_OFFSET),
+    ) else {
+        count_drop(capture_id);
+        return 0;
+    };
+    let Some(scratch) = STACK_SCRATCH.get_ptr_mut(0) else {
+        return 0;
+    };
+    // SAFETY: this CPU's staging record; nothing else runs on this CPU until we return.
+    let data = unsafe { (*scratch).data.as_mut_ptr() };
+    // SAFETY: the data area is 8-byte aligned and far larger than three words.
+    unsafe { *data.cast::<[u64; 3]>() = [ip, sp, bp] };
+    let mut copied: u64 = 0;
+    let mut chunk = STACK_CHUNK_BYTES - (sp & (STACK_CHUNK_BYTES - 1));
+    for _ in 0..=(USER_STACK_BYTES as u64 / STACK_CHUNK_BYTES) {
+        if copied + chunk > USER_STACK_BYTES as u64 {
+            chunk = USER_STACK_BYTES as u64 - copied;
+        }
+        if chunk == 0 {
+            break;
+        }
+        // Masks after a barrier bound both for the verifier (see `bounded`).
+        let offset = core::hint::black_box(copied) as usize & (SCRATCH_DATA_BYTES / 2 - 1);
+        let len = core::hint::black_box(chunk) as u32 & (2 * STACK_CHUNK_BYTES as u32 - 1);
+        // SAFETY: the destination lies inside the staging area (offset and
+        // length masked above); the helper checks the user address.
+        let read = unsafe {
+            generated::bpf_probe_read_user(
+                data.add(USER_STACK_REGS_BYTES + offset).cast::<c_void>(),
+                len,
+                (sp + copied) as *const c_void,
+            )
+        };
+        if read != 0 {
+            break;
+        }
+        copied += chunk;
+        chunk = STACK_CHUNK_BYTES;
+    }
+    send_payload(
+        scratch,
+        capture_id,
+        tid,
+        nr,
+        0,
+        payload::USER_STACK,
+        0,
+        0,
+        USER_STACK_REGS_BYTES as u32 + copied as u32,
+    );
     0
 }
 

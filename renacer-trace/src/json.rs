@@ -174,6 +174,10 @@ pub struct JsonSyscall {
     pub tid: u32,
     pub lamport: u64,
     pub timestamp_nanos: u64,
+    /// Where the call was made from (`--source`, `-k`); absent in traces
+    /// captured without it and in files from older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::stack::JsonSource>,
 }
 
 /// Strings or buffers read through one argument.
@@ -252,6 +256,7 @@ impl JsonSyscall {
             tid: rec.tid,
             lamport: rec.lamport,
             timestamp_nanos: rec.timestamp_nanos,
+            source: None,
         }
     }
 }

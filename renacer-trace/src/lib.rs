@@ -13,6 +13,7 @@ pub mod packed;
 pub mod quote;
 pub mod record;
 pub mod signatures;
+pub mod stack;
 pub mod summary;
 pub mod syscalls;
 pub mod text;

@@ -429,12 +429,20 @@ impl Tracer for TracerService {
         let pid = validate_pid(request.pid)?;
         let expected = auth::check_process(&caller, pid)?;
         let duration = validate_duration(request.duration)?;
-        let settings = CaptureSettings::from_request(
+        let mut settings = CaptureSettings::from_request(
             request.filter.as_ref(),
             request.decode.as_ref(),
             request.summary_only,
             request.lossless,
         )?;
+        if request.user_stacks {
+            if !request.packed_records {
+                return Err(Status::invalid_argument(
+                    "user_stacks needs packed_records: stack frames travel as packed items",
+                ));
+            }
+            settings.stacks = !request.summary_only;
+        }
         let (item_tx, item_rx) = mpsc::unbounded_channel::<StreamItem>();
         let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);

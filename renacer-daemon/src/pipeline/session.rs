@@ -12,13 +12,14 @@ use std::{
     },
 };
 
-use renacer_common::{PayloadHeader, ProcessEvent, SyscallEvent, flags, kind};
+use renacer_common::{PayloadHeader, ProcessEvent, SyscallEvent, flags, kind, payload};
 use renacer_trace::{SyscallRecord, SyscallResult, packed, summary::Summary};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     pipeline::decoding::{CaptureSettings, add_payload},
     pipeline::lamport::LamportClocks,
+    pipeline::stacks::StackUnwinder,
 };
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
@@ -182,6 +183,10 @@ pub struct Session {
     pub settings: CaptureSettings,
     /// Bytes read at enter (or exit) per tid, waiting for the syscall's record.
     payloads: HashMap<u32, (u32, Vec<u8>)>,
+    /// The user stack copied at enter per tid (syscall nr, registers and
+    /// stack bytes), unwound when the call's record comes.
+    stacks: HashMap<u32, (u32, Vec<u8>)>,
+    unwinder: StackUnwinder,
     /// Lossless flow control: paused now, how often, and who was last resumed.
     pub lossless: LosslessState,
 }
@@ -226,6 +231,8 @@ impl Session {
             on_tree_exit: Some(on_tree_exit),
             settings: CaptureSettings::default(),
             payloads: HashMap::new(),
+            stacks: HashMap::new(),
+            unwinder: StackUnwinder::default(),
             lossless: LosslessState::default(),
         }
     }
@@ -241,6 +248,11 @@ impl Session {
             return;
         }
         let nr = u32::from(header.nr);
+        if header.kind == payload::USER_STACK {
+            // A stack left over from a call whose record was lost is replaced.
+            self.stacks.insert(header.tid, (nr, bytes.to_vec()));
+            return;
+        }
         let entry = self
             .payloads
             .entry(header.tid)
@@ -252,12 +264,25 @@ impl Session {
         add_payload(&mut entry.1, header, bytes);
     }
 
-    /// The payload waiting for `tid`, if it belongs to syscall `nr`.
-    fn take_payload(&mut self, tid: u32, nr: u32) -> Vec<u8> {
-        match self.payloads.remove(&tid) {
+    /// The payload waiting for `tid`, if it belongs to syscall `nr`, with
+    /// the call's user stack unwound into a FRAMES item when one was copied.
+    fn take_payload(&mut self, pid: u32, tid: u32, nr: u32) -> Vec<u8> {
+        let mut items = match self.payloads.remove(&tid) {
             Some((for_nr, items)) if for_nr == nr => items,
             _ => Vec::new(),
+        };
+        if let Some((for_nr, stack)) = self.stacks.remove(&tid)
+            && for_nr == nr
+            && let Some(frames) = self.unwinder.unwind(pid, &stack)
+        {
+            packed::push_item(&mut items, payload::FRAMES, 0, 0, &frames);
         }
+        items
+    }
+
+    /// Stacks whose process's map could not be read (the process was gone).
+    pub fn unwind_failures(&self) -> u64 {
+        self.unwinder.failures
     }
 
     pub fn apply_syscall(&mut self, event: &SyscallEvent) {
@@ -288,7 +313,7 @@ impl Session {
             cpu: event.header.cpu,
             lamport,
         };
-        let captured = self.take_payload(record.tid, nr);
+        let captured = self.take_payload(record.pid, record.tid, nr);
         self.push(TracedCall { record, captured });
     }
 
@@ -305,7 +330,7 @@ impl Session {
             cpu: state.cpu,
             lamport: self.clocks.tick(state.pid),
         };
-        let captured = self.take_payload(tid, state.nr);
+        let captured = self.take_payload(state.pid, tid, state.nr);
         self.push(TracedCall { record, captured });
     }
 
@@ -357,11 +382,19 @@ impl Session {
                     self.clocks.fork(event.pid, event.other),
                 )
             }
-            kind::EXEC => (ProcessEventKind::Exec, self.clocks.tick(event.pid)),
+            kind::EXEC => {
+                // A new image: the old map means nothing now.
+                self.unwinder.forget(event.pid);
+                (ProcessEventKind::Exec, self.clocks.tick(event.pid))
+            }
             kind::EXIT => {
                 // A thread killed inside a call leaves its payload behind.
                 self.payloads.remove(&event.tid);
+                self.stacks.remove(&event.tid);
                 let group_dead = event.other != 0;
+                if group_dead {
+                    self.unwinder.forget(event.pid);
+                }
                 if event.tid != event.pid {
                     self.live.remove(&event.tid);
                 }

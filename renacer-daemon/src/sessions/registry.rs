@@ -207,6 +207,7 @@ impl Registry {
             exit_tx,
         )
         .with_settings(settings);
+        let settings_stacks = session.settings.stacks;
         session.export = export;
         sessions.by_id.insert(id, session);
         // Before the kernel tracks anything: the first exec is checked too.
@@ -214,7 +215,14 @@ impl Registry {
             Some(confinement) => sessions.confined.insert(id, confinement),
             None => sessions.confined.remove(&id),
         };
-        let tracked = self.kernel().track(pid, id);
+        let tracked = if settings_stacks {
+            self.kernel().want_stacks(id).and_then(|()| self.kernel().track(pid, id))
+        } else {
+            self.kernel().track(pid, id)
+        };
+        if !matches!(tracked, Ok(true)) {
+            self.kernel().release_stacks(id);
+        }
         match tracked {
             Ok(true) => {}
             Ok(false) => {
