@@ -111,6 +111,11 @@ pub struct JsonFrame {
     /// user's code; `file` is what is shown. Not in the file.
     #[serde(skip)]
     pub source_path: Option<String>,
+    /// The module has no DWARF line info at all (built without -g, or
+    /// stripped): its functions count as the user's without a source file.
+    /// Not in the file.
+    #[serde(skip)]
+    pub no_debug_info: bool,
 }
 
 /// Where a syscall was made from (renacer-json-v1 `source`): the first frame
@@ -141,12 +146,18 @@ const LIBRARY_SOURCES: [&str; 5] = [
 /// Function name prefixes of the language runtimes.
 const RUNTIME_FUNCTIONS: [&str; 5] = ["std::", "core::", "alloc::", "_start", "__"];
 
+/// Whether a source path is the Rust standard library's or a dependency's.
+pub fn is_library_source(path: &str) -> bool {
+    LIBRARY_SOURCES.iter().any(|dir| path.contains(dir)) || path.starts_with("library/")
+}
+
 /// Whether `frame` belongs to the user's own code, the rule for a call's
 /// source location: not in a system library (`/lib`, `/usr/lib`, ...) or
 /// outside any file, not compiled from the Rust standard library's or a
 /// dependency's sources (`/rustc/`, `~/.cargo/registry`), and not a runtime
 /// function (`std::`, `core::`, `alloc::`, `<std::... as ...>`, `__libc_*`,
-/// `_start`, other `__` names).
+/// `_start`, other `__` names). Without a source line a frame counts only in
+/// a binary that has no DWARF at all (its function names still show).
 pub fn is_user_frame(frame: &JsonFrame) -> bool {
     let Some(module) = &frame.module else {
         return false;
@@ -155,9 +166,13 @@ pub fn is_user_frame(frame: &JsonFrame) -> bool {
         return false;
     }
     if let Some(file) = frame.source_path.as_ref().or(frame.file.as_ref())
-        && (LIBRARY_SOURCES.iter().any(|dir| file.contains(dir))
-            || file.starts_with("library/"))
+        && is_library_source(file)
     {
+        return false;
+    }
+    // In a binary with DWARF, code without a source line is the runtime's
+    // (`_start`, the `main` rustc generates).
+    if frame.file.is_none() && !frame.no_debug_info {
         return false;
     }
     match &frame.function {
@@ -232,6 +247,7 @@ mod tests {
             line: file.map(|_| 12),
             function_offset: Some(0x14),
             source_path: None,
+            no_debug_info: false,
         }
     }
 
@@ -290,8 +306,14 @@ mod tests {
 
         // A C program's main, and a binary without DWARF: the function only.
         assert!(is_user_frame(&frame("/tmp/c", Some("main"), Some("/tmp/c.c"))));
-        let stripped = source_of(vec![frame("/tmp/s", Some("main"), None)], false).expect("frame");
+        let no_dwarf = JsonFrame {
+            no_debug_info: true,
+            ..frame("/tmp/s", Some("main"), None)
+        };
+        let stripped = source_of(vec![no_dwarf], false).expect("frame");
         assert_eq!(location(&stripped).as_deref(), Some("[main]"));
+        // The `main` rustc generates, in a binary with DWARF, is not the user's.
+        assert!(!is_user_frame(&frame("/tmp/app", Some("main"), None)));
         assert!(!is_user_frame(&frame("/tmp/c", Some("__libc_start_call_main"), None)));
         assert!(!is_user_frame(&frame("[vdso]", Some("clock_gettime"), None)));
         // A dependency's `src/lib.rs` is told apart by its full path.
@@ -340,6 +362,7 @@ mod tests {
                 line: Some(45),
                 function_offset: Some(3),
                 source_path: Some("/src/app/src/bin/fileio.rs".to_owned()),
+                no_debug_info: false,
             }],
         };
         let json = serde_json::to_string(&source).expect("serializes");

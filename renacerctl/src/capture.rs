@@ -368,6 +368,7 @@ async fn stream_capture(
         decode.get_or_insert_default().buffer_limit = MAX_STRING_LIMIT as u32;
     }
     let seed = (strace.decode_fds || !strace.paths.is_empty()).then(|| open_fds(pid));
+    let stacks = strace.source;
     let mut renderer = Renderer::new(
         out,
         args.format,
@@ -398,6 +399,7 @@ async fn stream_capture(
         trace_parent: args.otlp.trace_parent(child.is_some())?,
         lossless: args.lossless,
         packed_records: true,
+        user_stacks: stacks,
     };
     let mut signals = StopSignals::install()?;
     let mut stream = client

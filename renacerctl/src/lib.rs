@@ -11,6 +11,7 @@ pub mod golden;
 pub mod otlp;
 pub mod output;
 pub mod strace_opts;
+pub mod symbolize;
 pub mod top;
 pub mod trace_filter;
 pub mod traces;

@@ -13,12 +13,13 @@ use renacer_trace::{
     fds::FdTable,
     json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     packed,
+    stack::{JsonSource, location, stack_line},
     record::arg_count,
     summary::{Summary, render_table_with},
     text::{Timestamps, format_arg, hex_dump, iov_dump},
 };
 
-use crate::strace_opts::StraceOptions;
+use crate::{strace_opts::StraceOptions, symbolize::Symbolizer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -48,6 +49,8 @@ pub struct Renderer {
     format: Format,
     summary_only: bool,
     decode: DecodeOptions,
+    /// --source, -k: symbolizes the stacks the daemon unwound.
+    symbolizer: Option<Symbolizer>,
 }
 
 /// -ff's files: the base path and a writer per thread id.
@@ -86,6 +89,7 @@ impl TextLines {
         rec: &SyscallRecord,
         captured: &Captured<'_>,
         wire_args: Option<&[String]>,
+        source: Option<&JsonSource>,
     ) -> io::Result<()> {
         let lookup = |pid, fd| proc_fd_path(pid, fd);
         if !self.options.paths.is_empty()
@@ -132,7 +136,11 @@ impl TextLines {
         if self.per_process.is_some() {
             text.show_pid = false;
         }
-        let line = format_line_with_return(rec, &args, &returned, &text);
+        let mut line = format_line_with_return(rec, &args, &returned, &text);
+        if let Some(place) = source.and_then(location) {
+            line.push_str("  ");
+            line.push_str(&place);
+        }
         if let Timestamps::Relative { previous_nanos } = &mut self.options.text.timestamps {
             *previous_nanos = Some(rec.timestamp_nanos);
         }
@@ -149,6 +157,13 @@ impl TextLines {
             None => &mut self.out,
         };
         writeln!(out, "{line}")?;
+        if self.options.stack
+            && let Some(source) = source
+        {
+            for frame in &source.stack {
+                writeln!(out, "{}", stack_line(frame))?;
+            }
+        }
         out.write_all(dump.as_bytes())
     }
 
@@ -256,6 +271,7 @@ impl Renderer {
         options: StraceOptions,
         per_process_base: Option<PathBuf>,
     ) -> Self {
+        let symbolizer = (options.source || options.stack).then(|| Symbolizer::new(options.stack));
         let sink = match format {
             Format::Text => Sink::Text(Box::new(TextLines {
                 out,
@@ -279,6 +295,7 @@ impl Renderer {
             format,
             summary_only,
             decode,
+            symbolizer,
         }
     }
 
@@ -323,7 +340,7 @@ impl Renderer {
                 } else {
                     &wire.decoded_args
                 };
-                lines.line(&record, &Captured::default(), Some(args))
+                lines.line(&record, &Captured::default(), Some(args), None)
             }
             Sink::Json(writer) => writer.syscall(&JsonSyscall::from(wire)),
             Sink::Compressed { records, .. } => {
@@ -339,16 +356,20 @@ impl Renderer {
     pub fn packed(&mut self, batch: &[u8]) -> anyhow::Result<()> {
         for call in packed::records(batch) {
             let (record, items) = call?;
+            let source = match (&mut self.symbolizer, packed::frames(items)) {
+                (Some(symbolizer), Some(frames)) => symbolizer.source(frames),
+                _ => None,
+            };
+            let json = |decode: &DecodeOptions| JsonSyscall {
+                source: source.clone(),
+                ..JsonSyscall::from_packed(&record, items, decode)
+            };
             match &mut self.sink {
                 Sink::Text(lines) if !self.summary_only => {
-                    lines.line(&record, &packed::captured(items), None)?;
+                    lines.line(&record, &packed::captured(items), None, source.as_ref())?;
                 }
-                Sink::Json(writer) => {
-                    writer.syscall(&JsonSyscall::from_packed(&record, items, &self.decode))?;
-                }
-                Sink::Compressed { records, .. } => {
-                    records.push(JsonSyscall::from_packed(&record, items, &self.decode));
-                }
+                Sink::Json(writer) => writer.syscall(&json(&self.decode))?,
+                Sink::Compressed { records, .. } => records.push(json(&self.decode)),
                 Sink::Text(_) | Sink::JsonPending(_) | Sink::Done => {}
             }
         }

@@ -79,8 +79,17 @@ pub struct StraceArgs {
     daemonize: u8,
     #[arg(short = 'I', hide = true)]
     interruptible: Option<String>,
-    #[arg(short = 'k', hide = true)]
+    /// strace's -k: the user stack of each call under its line, as
+    /// ` > /lib/libc.so.6(__write+0x14) [0x10e1b4]`; with --format json the
+    /// stack goes into each call's `source` (implies --source).
+    #[arg(short = 'k')]
     stack_traces: bool,
+    /// Where each call was made from, `  [src/main.rs:45]` after its line:
+    /// the first frame of the user stack in the user's own code (not libc,
+    /// not Rust's std/core/alloc, not a dependency). Needs debug info in the
+    /// traced binary. (The seeds' `renacer -s`; here -s stays strace's string size.)
+    #[arg(long = "source")]
+    source: bool,
     #[arg(short = 'i', hide = true)]
     instruction_pointer: bool,
     #[arg(short = 'n', hide = true)]
@@ -230,6 +239,10 @@ pub struct StraceOptions {
     /// -z/-Z as the daemon's status filter.
     pub status_expression: Option<String>,
     pub run_as: Option<RunAs>,
+    /// --source: each call's source location.
+    pub source: bool,
+    /// -k: each call's whole stack.
+    pub stack: bool,
 }
 
 impl StraceArgs {
@@ -302,6 +315,11 @@ impl StraceArgs {
                     "{flag} shapes the call lines, which -c does not print: use -C for lines and table"
                 )));
             }
+        }
+        if summary && (self.source || self.stack_traces) {
+            return Err(exit::usage(
+                "--source and -k show where each call was made; -c prints no calls: use -C for lines and table",
+            ));
         }
         if summary && self.summary_too {
             return Err(exit::usage(
@@ -396,11 +414,13 @@ impl StraceArgs {
             render,
             status_expression,
             run_as,
+            source: self.source || self.stack_traces,
+            stack: self.stack_traces,
         })
     }
 
     fn refuse_unsupported(&self) -> anyhow::Result<()> {
-        let refusals: [(bool, &str); 11] = [
+        let refusals: [(bool, &str); 10] = [
             (
                 self.daemonize > 0,
                 "-D: renacerctl is not the tracer (the daemon is), so there is nothing to daemonize",
@@ -408,10 +428,6 @@ impl StraceArgs {
             (
                 self.interruptible.is_some(),
                 "-I: renacerctl never stops the traced process to decode, so there is nothing to make interruptible",
-            ),
-            (
-                self.stack_traces,
-                "-k: renacer does not unwind user stacks from eBPF",
             ),
             (
                 self.instruction_pointer,

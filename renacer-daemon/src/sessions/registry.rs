@@ -215,14 +215,18 @@ impl Registry {
             Some(confinement) => sessions.confined.insert(id, confinement),
             None => sessions.confined.remove(&id),
         };
-        let tracked = if settings_stacks {
-            self.kernel().want_stacks(id).and_then(|()| self.kernel().track(pid, id))
-        } else {
-            self.kernel().track(pid, id)
+        let tracked = {
+            let mut kernel = self.kernel();
+            let tracked = if settings_stacks {
+                kernel.want_stacks(id).and_then(|()| kernel.track(pid, id))
+            } else {
+                kernel.track(pid, id)
+            };
+            if !matches!(tracked, Ok(true)) {
+                kernel.release_stacks(id);
+            }
+            tracked
         };
-        if !matches!(tracked, Ok(true)) {
-            self.kernel().release_stacks(id);
-        }
         match tracked {
             Ok(true) => {}
             Ok(false) => {
