@@ -117,6 +117,11 @@ pub mod payload {
     pub const ARGV_MORE: u8 = 2;
     /// Flag on an IOVEC record: the element's data could not be read.
     pub const UNREADABLE: u8 = 4;
+    /// Flag on a USER_STACK record: the first stack of this process image;
+    /// the kernel stopped the process (SIGSTOP, effective when this call
+    /// returns) so that user space reads its memory map while it lives, and
+    /// user space continues it (SIGCONT) once it has.
+    pub const SNAPSHOT: u8 = 8;
 }
 
 /// iovec array elements read per call (strace shows `-s`, default 32); more are

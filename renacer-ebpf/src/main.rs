@@ -35,7 +35,7 @@ use aya_ebpf::{
         bpf_probe_read_kernel, bpf_probe_read_user, generated,
     },
     macros::{map, raw_tracepoint, tracepoint},
-    maps::{Array, HashMap, PerCpuArray, RingBuf},
+    maps::{Array, HashMap, LruHashMap, PerCpuArray, RingBuf},
     programs::{RawTracePointContext, TracePointContext},
 };
 use renacer_common::{
@@ -98,6 +98,12 @@ static SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0
 #[map]
 static STACK_SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0);
 
+/// tgid -> 1 once the process image's memory map has been asked for (its
+/// first stack stopped it for user space to read /proc/PID/maps). LRU: an
+/// entry of a long-gone process makes room by itself.
+#[map]
+static STACK_SNAPSHOTS: LruHashMap<u32, u32> = LruHashMap::with_max_entries(MAX_TRACED_PROCESSES, 0);
+
 /// Field offsets of the sched tracepoints, read from tracefs by the daemon.
 #[unsafe(no_mangle)]
 static FORK_CHILD_PID_OFFSET: Global<u32> = Global::new(20);
@@ -111,6 +117,11 @@ static LOSSLESS_HIGH_WATER_BYTES: Global<u64> = Global::new(RING_BUFFER_BYTES as
 
 /// `sizeof(struct sockaddr_storage)`.
 const SOCKADDR_MAX: u32 = 128;
+const NR_MMAP: u64 = 9;
+const NR_MPROTECT: u64 = 10;
+const PROT_EXEC: u64 = 4;
+const NR_EXECVE: u64 = 59;
+const NR_EXECVEAT: u64 = 322;
 const NR_EXIT: u64 = 60;
 const NR_EXIT_GROUP: u64 = 231;
 
@@ -293,6 +304,38 @@ fn send_payload(
     payload_flags: u8,
     len: u32,
 ) {
+    send_payload_waking(
+        scratch,
+        capture_id,
+        tid,
+        nr,
+        arg,
+        payload_kind,
+        index,
+        payload_flags,
+        len,
+        wakeup_flags(),
+    );
+}
+
+/// [`send_payload`] with the ring buffer's wakeup flags given.
+#[inline(always)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "flat record fields, inlined into the caller"
+)]
+fn send_payload_waking(
+    scratch: *mut PayloadScratch,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    arg: u8,
+    payload_kind: u8,
+    index: u8,
+    payload_flags: u8,
+    len: u32,
+    wakeup: u64,
+) {
     // The mask bounds the length for the verifier; callers never exceed it.
     let len = bounded(len);
     let size = size_of::<PayloadHeader>() + len;
@@ -320,7 +363,7 @@ fn send_payload(
     }
     // SAFETY: `size` is at most the size of the staging record.
     let bytes = unsafe { core::slice::from_raw_parts(scratch.cast::<u8>(), size) };
-    if EVENTS.output::<[u8]>(bytes, wakeup_flags()).is_err() {
+    if EVENTS.output::<[u8]>(bytes, wakeup).is_err() {
         count_drop(capture_id);
     }
 }
@@ -1042,6 +1085,8 @@ pub fn renacer_sys_exit_tp(ctx: TracePointContext) -> u32 {
 
 /// Offsets of the user's bp, ip and sp in x86_64 `struct pt_regs`.
 const PT_REGS_BP_OFFSET: usize = 4 * 8;
+/// `rdx`: the third argument, mmap's and mprotect's `prot`.
+const PT_REGS_DX_OFFSET: usize = 12 * 8;
 const PT_REGS_IP_OFFSET: usize = 16 * 8;
 const PT_REGS_SP_OFFSET: usize = 19 * 8;
 /// The stack is copied in chunks aligned to this size, so that the copy stops
@@ -1070,10 +1115,23 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
     let Some(cfg) = capture_config(capture_id) else {
         return 0;
     };
-    if cfg.flags & config::STACKS == 0 || !wants(cfg, nr) || nr == NR_EXIT || nr == NR_EXIT_GROUP {
+    if cfg.flags & config::STACKS == 0 {
         return 0;
     }
     let regs: *const u8 = ctx.arg(0);
+    // New code in the process (a new image, a library mapped executable):
+    // the map user space holds is stale; the next stack after this call
+    // takes a new snapshot.
+    let new_code = nr == NR_EXECVE
+        || nr == NR_EXECVEAT
+        || ((nr == NR_MMAP || nr == NR_MPROTECT)
+            && read_reg(regs, PT_REGS_DX_OFFSET).is_some_and(|prot| prot & PROT_EXEC != 0));
+    if new_code {
+        let _ = STACK_SNAPSHOTS.remove(&tgid);
+    }
+    if !wants(cfg, nr) || nr == NR_EXIT || nr == NR_EXIT_GROUP {
+        return 0;
+    }
     let (Some(ip), Some(sp), Some(bp)) = (
         read_reg(regs, PT_REGS_IP_OFFSET),
         read_reg(regs, PT_REGS_SP_OFFSET),
@@ -1116,7 +1174,21 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
         copied += chunk;
         chunk = STACK_CHUNK_BYTES;
     }
-    send_payload(
+    // The first stack since the process's code changed: stop the process
+    // when this call returns, until user space has read its map (a
+    // short-lived process would otherwise be gone, and its map with it,
+    // before the record is read). Not at the mapping call itself: its
+    // mapping may not exist yet when user space reads the map.
+    // The process waits for this record: wake the reader now.
+    let (snapshot, wakeup) =
+        if !new_code && STACK_SNAPSHOTS.insert(&tgid, &1, BPF_NOEXIST as u64).is_ok() {
+            // SAFETY: helper without memory arguments; signals the current process.
+            unsafe { generated::bpf_send_signal(SIGSTOP) };
+            (payload::SNAPSHOT, BPF_RB_FORCE_WAKEUP as u64)
+        } else {
+            (0, wakeup_flags())
+        };
+    send_payload_waking(
         scratch,
         capture_id,
         tid,
@@ -1124,8 +1196,9 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
         0,
         payload::USER_STACK,
         0,
-        0,
+        snapshot,
         USER_STACK_REGS_BYTES as u32 + copied as u32,
+        wakeup,
     );
     0
 }

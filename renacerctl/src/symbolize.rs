@@ -219,6 +219,7 @@ fn is_user_module(module: &str) -> bool {
     is_user_frame(&JsonFrame {
         module: Some(module.to_owned()),
         function: Some(String::new()),
+        no_debug_info: true,
         ..JsonFrame::default()
     })
 }

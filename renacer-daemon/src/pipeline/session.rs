@@ -249,6 +249,9 @@ impl Session {
         }
         let nr = u32::from(header.nr);
         if header.kind == payload::USER_STACK {
+            if header.flags & payload::SNAPSHOT != 0 {
+                self.unwinder.snapshot(header.tid);
+            }
             // A stack left over from a call whose record was lost is replaced.
             self.stacks.insert(header.tid, (nr, bytes.to_vec()));
             return;

@@ -67,6 +67,17 @@ pub fn parse_maps(text: &str) -> Vec<Mapping> {
     mappings
 }
 
+/// The thread group (process) of thread `tid`, from /proc.
+fn thread_group(tid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Tgid:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// The unwind sections of one file, shared by every process that maps it.
 #[derive(Debug, Default)]
 struct ModuleSections {
@@ -182,6 +193,21 @@ impl StackUnwinder {
     /// Forgets process `pid`'s map (exec, exit).
     pub fn forget(&mut self, pid: u32) {
         self.processes.remove(&pid);
+    }
+
+    /// The kernel stopped the process of thread `tid` at its first stack:
+    /// reads its map now, then continues it.
+    pub fn snapshot(&mut self, tid: u32) {
+        let pid = thread_group(tid).unwrap_or(tid);
+        match self.load(pid) {
+            Some(process) => {
+                self.processes.insert(pid, process);
+            }
+            None => self.failures += 1,
+        }
+        // SAFETY: plain syscall; a process gone meanwhile gives ESRCH. A
+        // SIGSTOP still pending (the call has not returned yet) is discarded.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGCONT) };
     }
 
     fn load(&mut self, pid: u32) -> Option<ProcessStacks> {
