@@ -43,7 +43,8 @@ use renacer_common::{
     MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_SUMMARY_SLOTS, MAX_TRACED_PROCESSES,
     MSGHDR_BYTES, PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES,
     SCRATCH_DATA_BYTES, SYSCALL_SLOTS, SummaryValue, SyscallCapturePlan, SyscallEvent,
-    USER_STACK_BYTES, USER_STACK_REGS_BYTES, WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload,
+    USER_STACK_BYTES, USER_STACK_REGS_BYTES, WAKEUP_THRESHOLD_BYTES, capture_at, capture_len,
+    config, flags, kind, payload,
 };
 
 /// tgid -> capture id of every traced thread group (plus the tids of traced
@@ -102,7 +103,8 @@ static STACK_SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entrie
 /// first stack stopped it for user space to read /proc/PID/maps). LRU: an
 /// entry of a long-gone process makes room by itself.
 #[map]
-static STACK_SNAPSHOTS: LruHashMap<u32, u32> = LruHashMap::with_max_entries(MAX_TRACED_PROCESSES, 0);
+static STACK_SNAPSHOTS: LruHashMap<u32, u32> =
+    LruHashMap::with_max_entries(MAX_TRACED_PROCESSES, 0);
 
 /// Field offsets of the sched tracepoints, read from tracefs by the daemon.
 #[unsafe(no_mangle)]
@@ -1180,14 +1182,17 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
     // before the record is read). Not at the mapping call itself: its
     // mapping may not exist yet when user space reads the map.
     // The process waits for this record: wake the reader now.
-    let (snapshot, wakeup) =
-        if !new_code && STACK_SNAPSHOTS.insert(&tgid, &1, BPF_NOEXIST as u64).is_ok() {
-            // SAFETY: helper without memory arguments; signals the current process.
-            unsafe { generated::bpf_send_signal(SIGSTOP) };
-            (payload::SNAPSHOT, BPF_RB_FORCE_WAKEUP as u64)
-        } else {
-            (0, wakeup_flags())
-        };
+    let (snapshot, wakeup) = if !new_code
+        && STACK_SNAPSHOTS
+            .insert(&tgid, &1, BPF_NOEXIST as u64)
+            .is_ok()
+    {
+        // SAFETY: helper without memory arguments; signals the current process.
+        unsafe { generated::bpf_send_signal(SIGSTOP) };
+        (payload::SNAPSHOT, BPF_RB_FORCE_WAKEUP as u64)
+    } else {
+        (0, wakeup_flags())
+    };
     send_payload_waking(
         scratch,
         capture_id,

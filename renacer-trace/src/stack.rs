@@ -134,7 +134,13 @@ pub struct JsonSource {
 }
 
 /// Library directories whose code is never the user's own.
-const SYSTEM_DIRS: [&str; 5] = ["/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/libexec/"];
+const SYSTEM_DIRS: [&str; 5] = [
+    "/lib/",
+    "/lib64/",
+    "/usr/lib/",
+    "/usr/lib64/",
+    "/usr/libexec/",
+];
 /// Source paths of the Rust standard library and of dependencies.
 const LIBRARY_SOURCES: [&str; 5] = [
     "/rustc/",
@@ -179,7 +185,9 @@ pub fn is_user_frame(frame: &JsonFrame) -> bool {
         Some(function) => {
             let bare = function.trim_start_matches(['<', '&', '*']);
             let bare = bare.strip_prefix("mut ").unwrap_or(bare);
-            !RUNTIME_FUNCTIONS.iter().any(|prefix| bare.starts_with(prefix))
+            !RUNTIME_FUNCTIONS
+                .iter()
+                .any(|prefix| bare.starts_with(prefix))
         }
         None => frame.file.is_some(),
     }
@@ -255,7 +263,11 @@ mod tests {
     fn frames_round_trip_and_malformed_items_end() {
         let item = encode_frames(
             &["/usr/lib/libc.so.6", "/bin/x"],
-            &[(0x7f00, 0x10e1b4, 0), (0x5500, 0x1b2c3, 1), (0x1, 0x1, NO_MODULE)],
+            &[
+                (0x7f00, 0x10e1b4, 0),
+                (0x5500, 0x1b2c3, 1),
+                (0x1, 0x1, NO_MODULE),
+            ],
         );
         let frames = decode_frames(&item);
         assert_eq!(
@@ -294,7 +306,11 @@ mod tests {
             ),
             frame("/home/u/app", Some("std::io::_print"), None),
             frame("/home/u/app", Some("app::main"), Some("src/main.rs")),
-            frame("/home/u/app", Some("core::ops::function::FnOnce::call_once"), None),
+            frame(
+                "/home/u/app",
+                Some("core::ops::function::FnOnce::call_once"),
+                None,
+            ),
         ];
         let source = source_of(stack.clone(), false).expect("frames");
         assert_eq!(source.file.as_deref(), Some("src/main.rs"));
@@ -305,7 +321,11 @@ mod tests {
         assert_eq!(source_of(stack, true).expect("frames").stack.len(), 5);
 
         // A C program's main, and a binary without DWARF: the function only.
-        assert!(is_user_frame(&frame("/tmp/c", Some("main"), Some("/tmp/c.c"))));
+        assert!(is_user_frame(&frame(
+            "/tmp/c",
+            Some("main"),
+            Some("/tmp/c.c")
+        )));
         let no_dwarf = JsonFrame {
             no_debug_info: true,
             ..frame("/tmp/s", Some("main"), None)
@@ -314,8 +334,16 @@ mod tests {
         assert_eq!(location(&stripped).as_deref(), Some("[main]"));
         // The `main` rustc generates, in a binary with DWARF, is not the user's.
         assert!(!is_user_frame(&frame("/tmp/app", Some("main"), None)));
-        assert!(!is_user_frame(&frame("/tmp/c", Some("__libc_start_call_main"), None)));
-        assert!(!is_user_frame(&frame("[vdso]", Some("clock_gettime"), None)));
+        assert!(!is_user_frame(&frame(
+            "/tmp/c",
+            Some("__libc_start_call_main"),
+            None
+        )));
+        assert!(!is_user_frame(&frame(
+            "[vdso]",
+            Some("clock_gettime"),
+            None
+        )));
         // A dependency's `src/lib.rs` is told apart by its full path.
         let dependency = JsonFrame {
             source_path: Some("/root/.cargo/registry/src/x/serde-1.0/src/lib.rs".to_owned()),

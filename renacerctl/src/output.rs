@@ -13,8 +13,8 @@ use renacer_trace::{
     fds::FdTable,
     json::{Drops, JsonSyscall, ProcessInfo, TraceFile, TraceWriter},
     packed,
-    stack::{JsonSource, location, stack_line},
     record::arg_count,
+    stack::{JsonSource, location, stack_line},
     summary::{Summary, render_table_with},
     text::{Timestamps, format_arg, hex_dump, iov_dump},
 };

@@ -52,7 +52,9 @@ impl std::fmt::Debug for Symbolizer {
 }
 
 /// A source file's full path and line (the file is shown later, see `shown`).
-fn code_location(info: Option<&symbolize::CodeInfo<'_>>) -> (Option<String>, Option<String>, Option<u32>) {
+fn code_location(
+    info: Option<&symbolize::CodeInfo<'_>>,
+) -> (Option<String>, Option<String>, Option<u32>) {
     match info {
         Some(info) => {
             let full = info.to_path().to_string_lossy().into_owned();
@@ -207,7 +209,10 @@ impl Symbolizer {
                     .find(|ancestor| ancestor.join("Cargo.toml").is_file())
                     .map(Path::to_path_buf)
             });
-        match root.as_deref().and_then(|root| path.strip_prefix(root).ok()) {
+        match root
+            .as_deref()
+            .and_then(|root| path.strip_prefix(root).ok())
+        {
             Some(relative) => relative.to_string_lossy().into_owned(),
             None => full.to_owned(),
         }
@@ -235,4 +240,3 @@ fn debug_sections(path: &str) -> Option<(bool, bool)> {
         elf.section_by_name(".symtab").is_some(),
     ))
 }
-

@@ -132,7 +132,10 @@ impl ModuleSections {
             .filter(|(range, _)| (range.start & !PAGE_MASK..range.end).contains(&mapping.offset))
             .max_by_key(|(range, _)| range.start)
             .map_or(mapping.offset, |(range, vaddr)| {
-                mapping.offset.wrapping_sub(range.start).wrapping_add(*vaddr)
+                mapping
+                    .offset
+                    .wrapping_sub(range.start)
+                    .wrapping_add(*vaddr)
             });
         mapping.start.wrapping_sub(svma)
     }
@@ -346,7 +349,10 @@ mod tests {
             .lines()
             .filter_map(|line| line.split_once(' ')?.0.split_once('-'))
             .filter_map(|(start, end)| {
-                Some((u64::from_str_radix(start, 16).ok()?, u64::from_str_radix(end, 16).ok()?))
+                Some((
+                    u64::from_str_radix(start, 16).ok()?,
+                    u64::from_str_radix(end, 16).ok()?,
+                ))
             })
             .find(|(start, end)| (*start..*end).contains(&sp))
             .expect("the stack is mapped")
