@@ -110,6 +110,7 @@ impl TraceBuilder {
             tid,
             lamport: *lamport,
             timestamp_nanos: ts,
+            source: None,
         });
         self
     }
