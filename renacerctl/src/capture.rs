@@ -481,6 +481,7 @@ async fn stream_capture(
                 ending.buffer_drops = drops.buffer;
                 ending.otlp_unsent = drops.otlp_unsent;
                 ending.lossless_pauses = end.lossless_pauses;
+                ending.stacks_not_unwound = end.stacks_not_unwound;
                 crate::client::report_untraced(&end.untraced_privileged_pids);
                 let reason =
                     interrupted_by.map(|signal| format!("interrupted by {}", signal_name(signal)));

@@ -240,6 +240,8 @@ pub struct Ending {
     pub otlp_unsent: u64,
     /// Times a lossless capture paused the traced processes.
     pub lossless_pauses: u64,
+    /// --source/-k: stacks the daemon could not unwind.
+    pub stacks_not_unwound: u64,
 }
 
 impl Ending {
@@ -426,6 +428,12 @@ pub fn report_drops(ending: &Ending) {
         eprintln!(
             "renacerctl: {lost} events lost (kernel {}, slow subscriber {}, buffer limit {})",
             ending.kernel_drops, ending.subscriber_drops, ending.buffer_drops
+        );
+    }
+    if ending.stacks_not_unwound > 0 {
+        eprintln!(
+            "renacerctl: {} calls have no source: their process's memory map could not be read to unwind the stack",
+            ending.stacks_not_unwound
         );
     }
     if ending.lossless_pauses > 0 {

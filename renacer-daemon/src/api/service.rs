@@ -508,6 +508,7 @@ impl Tracer for TracerService {
                         drops: Some(drops_to_proto(&finished, otlp_unsent)),
                         total_syscalls: finished.session.summary.total_calls(),
                         lossless_pauses: finished.session.lossless.pauses,
+                        stacks_not_unwound: finished.session.unwind_failures(),
                         untraced_privileged_pids: finished.untraced_privileged_pids.clone(),
                     })),
                 })
