@@ -56,17 +56,18 @@ fn take_u64(bytes: &mut &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(take(bytes, 8)?.try_into().ok()?))
 }
 
-/// The frames of a FRAMES item; a malformed tail ends them.
-pub fn decode_frames(item: &[u8]) -> Vec<RawFrame<'_>> {
+/// A FRAMES item's module paths and frames (address, file offset, module
+/// index into the paths or [`NO_MODULE`]); a malformed tail ends the frames.
+pub fn decode_frames_indexed(item: &[u8]) -> (Vec<&str>, Vec<(u64, u64, u16)>) {
     let mut rest = item;
     let mut modules = Vec::new();
     let Some(count) = take_u16(&mut rest) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     for _ in 0..count {
         let Some(path) = take_u16(&mut rest).and_then(|len| take(&mut rest, usize::from(len)))
         else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         modules.push(std::str::from_utf8(path).unwrap_or("?"));
     }
@@ -76,13 +77,22 @@ pub fn decode_frames(item: &[u8]) -> Vec<RawFrame<'_>> {
         take_u64(&mut rest),
         take_u16(&mut rest),
     ) {
-        frames.push(RawFrame {
+        frames.push((address, offset, module));
+    }
+    (modules, frames)
+}
+
+/// The frames of a FRAMES item; a malformed tail ends them.
+pub fn decode_frames(item: &[u8]) -> Vec<RawFrame<'_>> {
+    let (modules, frames) = decode_frames_indexed(item);
+    frames
+        .into_iter()
+        .map(|(address, offset, module)| RawFrame {
             address,
             offset,
             module: modules.get(usize::from(module)).copied(),
-        });
-    }
-    frames
+        })
+        .collect()
 }
 
 /// A symbolized frame of a call's stack (renacer-json-v1 `source.stack`).

@@ -17,7 +17,7 @@ use blazesym::symbolize::{
     source::{Elf, Source},
 };
 use renacer_trace::stack::{
-    JsonFrame, JsonSource, decode_frames, is_library_source, is_user_frame, source_of,
+    JsonFrame, JsonSource, decode_frames_indexed, is_library_source, is_user_frame,
 };
 
 /// What one code address is, as symbolized: one entry per function, the
@@ -31,10 +31,21 @@ struct SymFrame {
     line: Option<u32>,
 }
 
+/// A symbolized frame (address and offset left to fill in) and whether it
+/// is the user's code ([`is_user_frame`]), both fixed per (module, offset).
+#[derive(Debug, Clone)]
+struct CachedFrame {
+    frame: JsonFrame,
+    user: bool,
+}
+
 pub struct Symbolizer {
     inner: symbolize::Symbolizer,
-    cache: HashMap<(Arc<str>, u64), Arc<[SymFrame]>>,
-    modules: HashMap<String, Arc<str>>,
+    /// (module id, offset looked up) -> its functions, innermost first.
+    cache: HashMap<(u32, u64), Arc<[CachedFrame]>>,
+    module_ids: HashMap<String, u32>,
+    /// By module id: the path, and whether the file has no DWARF.
+    module_paths: Vec<(Arc<str>, bool)>,
     keep_stack: bool,
     /// Modules checked for DWARF (and warned about): whether they have none.
     no_debug_info: HashMap<String, bool>,
@@ -70,7 +81,8 @@ impl Symbolizer {
         Self {
             inner: symbolize::Symbolizer::new(),
             cache: HashMap::new(),
-            modules: HashMap::new(),
+            module_ids: HashMap::new(),
+            module_paths: Vec::new(),
             keep_stack,
             no_debug_info: HashMap::new(),
             crate_roots: HashMap::new(),
@@ -113,62 +125,98 @@ impl Symbolizer {
         frames
     }
 
-    /// The source of a call from its FRAMES item.
-    pub fn source(&mut self, item: &[u8]) -> Option<JsonSource> {
-        let mut stack = Vec::new();
-        for (depth, raw) in decode_frames(item).into_iter().enumerate() {
-            let Some(module) = raw.module else {
-                stack.push(JsonFrame {
-                    address: format!("{:#x}", raw.address),
+    /// The id of a module path, interned.
+    fn module_id(&mut self, path: &str) -> u32 {
+        if let Some(&id) = self.module_ids.get(path) {
+            return id;
+        }
+        let id = self.module_paths.len() as u32;
+        let no_debug_info = self.lacks_debug_info(path);
+        self.module_paths.push((path.into(), no_debug_info));
+        self.module_ids.insert(path.to_owned(), id);
+        id
+    }
+
+    /// The functions at `offset` in module `id`, symbolized once.
+    fn frames_at(&mut self, id: u32, offset: u64) -> Arc<[CachedFrame]> {
+        if let Some(frames) = self.cache.get(&(id, offset)) {
+            return Arc::clone(frames);
+        }
+        let (module, no_debug_info) = self.module_paths[id as usize].clone();
+        let symbols = self.symbolize(&module, offset);
+        let frames: Arc<[CachedFrame]> = symbols
+            .into_iter()
+            .map(|symbol| {
+                let file = symbol.source_path.as_deref().map(|full| self.shown(full));
+                let frame = JsonFrame {
+                    module: Some(module.to_string()),
+                    function: symbol.function,
+                    file,
+                    line: symbol.line,
+                    function_offset: symbol.function_offset,
+                    source_path: symbol.source_path,
+                    no_debug_info,
                     ..JsonFrame::default()
-                });
-                continue;
-            };
-            let module = match self.modules.get(module) {
-                Some(module) => Arc::clone(module),
-                None => {
-                    let shared: Arc<str> = module.into();
-                    self.modules.insert(module.to_owned(), Arc::clone(&shared));
-                    shared
+                };
+                CachedFrame {
+                    user: is_user_frame(&frame),
+                    frame,
                 }
+            })
+            .collect();
+        self.cache.insert((id, offset), Arc::clone(&frames));
+        frames
+    }
+
+    /// The source of a call from its FRAMES item. Without `-k` nothing is
+    /// built past the first frame of the user's code.
+    pub fn source(&mut self, item: &[u8]) -> Option<JsonSource> {
+        let (modules, raw_frames) = decode_frames_indexed(item);
+        if raw_frames.is_empty() {
+            return None;
+        }
+        let ids: Vec<Option<u32>> = modules
+            .iter()
+            .map(|path| Some(self.module_id(path)))
+            .collect();
+        let mut source = JsonSource::default();
+        let mut found = false;
+        for (depth, &(address, offset, module)) in raw_frames.iter().enumerate() {
+            let Some(id) = ids.get(usize::from(module)).copied().flatten() else {
+                if self.keep_stack {
+                    source.stack.push(JsonFrame {
+                        address: format!("{address:#x}"),
+                        ..JsonFrame::default()
+                    });
+                }
+                continue;
             };
             // A return address's call instruction is the byte before it.
             let lookup = if depth == 0 {
-                raw.offset
+                offset
             } else {
-                raw.offset.saturating_sub(1)
+                offset.saturating_sub(1)
             };
-            let key = (Arc::clone(&module), lookup);
-            let no_debug_info = self.lacks_debug_info(&module);
-            let symbols = match self.cache.get(&key) {
-                Some(symbols) => Arc::clone(symbols),
-                None => {
-                    let mut symbols = self.symbolize(&module, lookup);
-                    for symbol in &mut symbols {
-                        if let Some(full) = &symbol.source_path {
-                            symbol.file = Some(self.shown(full));
-                        }
+            for cached in self.frames_at(id, lookup).iter() {
+                if cached.user && !found {
+                    found = true;
+                    source.file.clone_from(&cached.frame.file);
+                    source.line = cached.frame.line;
+                    source.function.clone_from(&cached.frame.function);
+                    if !self.keep_stack {
+                        return Some(source);
                     }
-                    let symbols: Arc<[SymFrame]> = symbols.into();
-                    self.cache.insert(key, Arc::clone(&symbols));
-                    symbols
                 }
-            };
-            for symbol in symbols.iter() {
-                stack.push(JsonFrame {
-                    address: format!("{:#x}", raw.address),
-                    module: Some(module.to_string()),
-                    offset: format!("{:#x}", raw.offset),
-                    function: symbol.function.clone(),
-                    file: symbol.file.clone(),
-                    line: symbol.line,
-                    function_offset: symbol.function_offset,
-                    source_path: symbol.source_path.clone(),
-                    no_debug_info,
-                });
+                if self.keep_stack {
+                    source.stack.push(JsonFrame {
+                        address: format!("{address:#x}"),
+                        offset: format!("{offset:#x}"),
+                        ..cached.frame.clone()
+                    });
+                }
             }
         }
-        source_of(stack, self.keep_stack)
+        Some(source)
     }
 
     /// Whether `module` has no DWARF line info; the first time, one warning
