@@ -19,7 +19,9 @@
 //!
 //! An item: `kind` (u8), `arg` (u8), `flags` (u8), a zero byte, `len` (u32),
 //! then `len` bytes. Kinds and flags are those of the kernel's payload
-//! records ([`item`], `renacer_common::payload`).
+//! records ([`item`], `renacer_common::payload`), plus FRAMES (9): the call's
+//! user stack as the daemon unwound it, laid out as [`crate::stack`] says
+//! (`--source`, `-k`); it belongs to no argument.
 
 use crate::{
     SyscallRecord, SyscallResult,
