@@ -1182,7 +1182,10 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
     // before the record is read). Not at the mapping call itself: its
     // mapping may not exist yet when user space reads the map.
     // The process waits for this record: wake the reader now.
+    // A lookup first: an LRU insert that finds the key still takes a node.
+    // SAFETY: the value is a plain u32, only tested for presence.
     let (snapshot, wakeup) = if !new_code
+        && unsafe { STACK_SNAPSHOTS.get(&tgid) }.is_none()
         && STACK_SNAPSHOTS
             .insert(&tgid, &1, BPF_NOEXIST as u64)
             .is_ok()

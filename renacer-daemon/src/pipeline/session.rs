@@ -183,8 +183,8 @@ pub struct Session {
     pub settings: CaptureSettings,
     /// Bytes read at enter (or exit) per tid, waiting for the syscall's record.
     payloads: HashMap<u32, (u32, Vec<u8>)>,
-    /// The user stack copied at enter per tid (syscall nr, registers and
-    /// stack bytes), unwound when the call's record comes.
+    /// The user stack copied at enter per tid, unwound into a FRAMES item,
+    /// waiting for the call's record (syscall nr, item).
     stacks: HashMap<u32, (u32, Vec<u8>)>,
     unwinder: StackUnwinder,
     /// Lossless flow control: paused now, how often, and who was last resumed.
@@ -252,8 +252,12 @@ impl Session {
             if header.flags & payload::SNAPSHOT != 0 {
                 self.unwinder.snapshot(header.tid);
             }
-            // A stack left over from a call whose record was lost is replaced.
-            self.stacks.insert(header.tid, (nr, bytes.to_vec()));
+            // Unwound now, straight from the ring buffer: the frames are a
+            // fraction of the stack's bytes. A stack left over from a call
+            // whose record was lost is replaced.
+            if let Some(frames) = self.unwinder.unwind_thread(header.tid, bytes) {
+                self.stacks.insert(header.tid, (nr, frames));
+            }
             return;
         }
         let entry = self
@@ -269,14 +273,13 @@ impl Session {
 
     /// The payload waiting for `tid`, if it belongs to syscall `nr`, with
     /// the call's user stack unwound into a FRAMES item when one was copied.
-    fn take_payload(&mut self, pid: u32, tid: u32, nr: u32) -> Vec<u8> {
+    fn take_payload(&mut self, tid: u32, nr: u32) -> Vec<u8> {
         let mut items = match self.payloads.remove(&tid) {
             Some((for_nr, items)) if for_nr == nr => items,
             _ => Vec::new(),
         };
-        if let Some((for_nr, stack)) = self.stacks.remove(&tid)
+        if let Some((for_nr, frames)) = self.stacks.remove(&tid)
             && for_nr == nr
-            && let Some(frames) = self.unwinder.unwind(pid, &stack)
         {
             packed::push_item(&mut items, payload::FRAMES, 0, 0, &frames);
         }
@@ -316,7 +319,7 @@ impl Session {
             cpu: event.header.cpu,
             lamport,
         };
-        let captured = self.take_payload(record.pid, record.tid, nr);
+        let captured = self.take_payload(record.tid, nr);
         self.push(TracedCall { record, captured });
     }
 
@@ -333,7 +336,7 @@ impl Session {
             cpu: state.cpu,
             lamport: self.clocks.tick(state.pid),
         };
-        let captured = self.take_payload(state.pid, tid, state.nr);
+        let captured = self.take_payload(tid, state.nr);
         self.push(TracedCall { record, captured });
     }
 
@@ -395,6 +398,7 @@ impl Session {
                 self.payloads.remove(&event.tid);
                 self.stacks.remove(&event.tid);
                 let group_dead = event.other != 0;
+                self.unwinder.forget_thread(event.tid);
                 if group_dead {
                     self.unwinder.forget(event.pid);
                 }

@@ -181,6 +181,8 @@ pub struct StackUnwinder {
     cache: CacheX86_64,
     /// Stacks that could not be unwound at all (no readable map).
     pub failures: u64,
+    /// Thread -> its process, for the payloads that carry a tid only.
+    threads: HashMap<u32, u32>,
 }
 
 impl std::fmt::Debug for StackUnwinder {
@@ -198,10 +200,29 @@ impl StackUnwinder {
         self.processes.remove(&pid);
     }
 
+    /// Forgets which process thread `tid` is in (it exited).
+    pub fn forget_thread(&mut self, tid: u32) {
+        self.threads.remove(&tid);
+    }
+
+    /// The process of thread `tid`, from /proc the first time.
+    fn process_of(&mut self, tid: u32) -> u32 {
+        *self
+            .threads
+            .entry(tid)
+            .or_insert_with(|| thread_group(tid).unwrap_or(tid))
+    }
+
+    /// [`Self::unwind`] for a payload that names its thread only.
+    pub fn unwind_thread(&mut self, tid: u32, payload: &[u8]) -> Option<Vec<u8>> {
+        let pid = self.process_of(tid);
+        self.unwind(pid, payload)
+    }
+
     /// The kernel stopped the process of thread `tid` at its first stack:
     /// reads its map now, then continues it.
     pub fn snapshot(&mut self, tid: u32) {
-        let pid = thread_group(tid).unwrap_or(tid);
+        let pid = self.process_of(tid);
         match self.load(pid) {
             Some(process) => {
                 self.processes.insert(pid, process);
