@@ -17,9 +17,10 @@ use renacer_trace::{SyscallRecord, SyscallResult, packed, summary::Summary};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
+    kernel::continue_process,
     pipeline::decoding::{CaptureSettings, add_payload},
     pipeline::lamport::LamportClocks,
-    pipeline::stacks::StackUnwinder,
+    pipeline::stacks::{StackUnwinder, is_snapshot},
 };
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
@@ -245,11 +246,15 @@ impl Session {
     /// Bytes the kernel read for the next record of `header.tid`.
     pub fn apply_payload(&mut self, header: &PayloadHeader, bytes: &[u8]) {
         if !self.recording {
+            // A process stopped for its map must go on all the same.
+            if is_snapshot(header) {
+                continue_process(header.tid);
+            }
             return;
         }
         let nr = u32::from(header.nr);
         if header.kind == payload::USER_STACK {
-            if header.flags & payload::SNAPSHOT != 0 {
+            if is_snapshot(header) {
                 self.unwinder.snapshot(header.tid);
             }
             // Unwound now, straight from the ring buffer: the frames are a

@@ -22,6 +22,8 @@ use framehop::{
 };
 use object::{Object as _, ObjectSection as _, ObjectSegment as _, read::ReadCache};
 use renacer_common::USER_STACK_REGS_BYTES;
+
+use crate::{kernel::continue_process, procfs::tgid_of};
 use renacer_trace::stack::{NO_MODULE, encode_frames};
 
 /// Frames kept per stack; deeper stacks are cut (the innermost frames are
@@ -67,15 +69,10 @@ pub fn parse_maps(text: &str) -> Vec<Mapping> {
     mappings
 }
 
-/// The thread group (process) of thread `tid`, from /proc.
-fn thread_group(tid: u32) -> Option<u32> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Tgid:"))?
-        .trim()
-        .parse()
-        .ok()
+/// Whether a payload is a first stack the kernel stopped its process for.
+pub fn is_snapshot(header: &renacer_common::PayloadHeader) -> bool {
+    header.kind == renacer_common::payload::USER_STACK
+        && header.flags & renacer_common::payload::SNAPSHOT != 0
 }
 
 /// The unwind sections of one file, shared by every process that maps it.
@@ -210,7 +207,7 @@ impl StackUnwinder {
         *self
             .threads
             .entry(tid)
-            .or_insert_with(|| thread_group(tid).unwrap_or(tid))
+            .or_insert_with(|| tgid_of(tid).unwrap_or(tid))
     }
 
     /// [`Self::unwind`] for a payload that names its thread only.
@@ -229,9 +226,8 @@ impl StackUnwinder {
             }
             None => self.failures += 1,
         }
-        // SAFETY: plain syscall; a process gone meanwhile gives ESRCH. A
-        // SIGSTOP still pending (the call has not returned yet) is discarded.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGCONT) };
+        // A SIGSTOP still pending (the call has not returned yet) is discarded by it.
+        continue_process(pid);
     }
 
     fn load(&mut self, pid: u32) -> Option<ProcessStacks> {

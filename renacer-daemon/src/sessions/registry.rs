@@ -22,6 +22,7 @@ use crate::{
     pipeline::session::{
         CaptureTrace, EndReason, LOSSLESS_PAUSE_RECORDS, LOSSLESS_RESUME_RECORDS, Session, Sink,
     },
+    pipeline::stacks::is_snapshot,
     procfs::{process_exists, tgid_of},
     sessions::confinement::{Confinement, Verdict},
 };
@@ -499,7 +500,14 @@ impl Registry {
                         .and_then(|rest| rest.get(..payload.len as usize));
                     match (sessions.by_id.get_mut(&payload.capture_id), data) {
                         (Some(session), Some(data)) => session.apply_payload(&payload, data),
-                        (None, _) => self.orphan(),
+                        (None, _) => {
+                            // Its capture ended: a process stopped for its
+                            // map must not stay stopped.
+                            if is_snapshot(&payload) {
+                                continue_process(payload.tid);
+                            }
+                            self.orphan();
+                        }
                         (Some(_), None) => warn!(len = bytes.len(), "short payload record"),
                     }
                 }
