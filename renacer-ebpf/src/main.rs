@@ -168,6 +168,7 @@ fn wakeup_flags_for(waiting_bytes: u64) -> u64 {
 }
 
 const SIGSTOP: u32 = 19;
+const SIGCONT: u32 = 18;
 
 /// A lossless capture's process pauses when user space is behind: SIGSTOP
 /// now, at the syscall's exit, takes effect on the way back to user mode, so
@@ -306,7 +307,7 @@ fn send_payload(
     payload_flags: u8,
     len: u32,
 ) {
-    send_payload_waking(
+    let _ = send_payload_waking(
         scratch,
         capture_id,
         tid,
@@ -337,7 +338,7 @@ fn send_payload_waking(
     payload_flags: u8,
     len: u32,
     wakeup: u64,
-) {
+) -> bool {
     // The mask bounds the length for the verifier; callers never exceed it.
     let len = bounded(len);
     let size = size_of::<PayloadHeader>() + len;
@@ -365,9 +366,11 @@ fn send_payload_waking(
     }
     // SAFETY: `size` is at most the size of the staging record.
     let bytes = unsafe { core::slice::from_raw_parts(scratch.cast::<u8>(), size) };
-    if EVENTS.output::<[u8]>(bytes, wakeup).is_err() {
+    let sent = EVENTS.output::<[u8]>(bytes, wakeup).is_ok();
+    if !sent {
         count_drop(capture_id);
     }
+    sent
 }
 
 /// Reads a NUL-terminated string of at most `limit` bytes. One byte more is
@@ -1196,7 +1199,7 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
     } else {
         (0, wakeup_flags())
     };
-    send_payload_waking(
+    let sent = send_payload_waking(
         scratch,
         capture_id,
         tid,
@@ -1208,6 +1211,13 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
         USER_STACK_REGS_BYTES as u32 + copied as u32,
         wakeup,
     );
+    if snapshot != 0 && !sent {
+        // Nobody will read this process's map: let it go on (SIGCONT drops
+        // the pending SIGSTOP), and let a later stack ask again.
+        // SAFETY: helper without memory arguments; signals the current process.
+        unsafe { generated::bpf_send_signal(SIGCONT) };
+        let _ = STACK_SNAPSHOTS.remove(&tgid);
+    }
     0
 }
 
