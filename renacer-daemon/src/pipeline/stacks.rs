@@ -346,6 +346,35 @@ mod tests {
         assert_eq!(&*mappings[2].path, "/tmp/with space/lib.so");
     }
 
+    #[test]
+    fn load_address_from_a_page_aligned_mapping() {
+        // rustc's layout: the text segment starts mid-page, in the page the
+        // read-only segment ends in, and maps at a page boundary.
+        let sections = ModuleSections {
+            segments: vec![(0..0x30f5d4, 0), (0x30f5e0..0xa06c20, 0x3105e0)],
+            ..ModuleSections::default()
+        };
+        let text = Mapping {
+            start: 0x5599_9c0c_6000,
+            end: 0x5599_9c7b_e000,
+            offset: 0x30f000,
+            path: "/bin/x".into(),
+        };
+        assert_eq!(sections.base_avma(&text), 0x5599_9bdb_6000);
+        // glibc's: segment offsets and addresses agree.
+        let libc = ModuleSections {
+            segments: vec![(0..0x25388, 0), (0x26000..0x17b0fc, 0x26000)],
+            ..ModuleSections::default()
+        };
+        let mapping = Mapping {
+            start: 0x7f7c_e9b6_1000,
+            end: 0x7f7c_e9cb_7000,
+            offset: 0x26000,
+            path: "/lib/libc.so.6".into(),
+        };
+        assert_eq!(libc.base_avma(&mapping), 0x7f7c_e9b3_b000);
+    }
+
     /// Unwinds this test's own stack, copied as the kernel would: the frames
     /// reach up through this function into the test harness.
     #[test]
