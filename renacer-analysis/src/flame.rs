@@ -46,7 +46,11 @@ fn frame_label(frame: &JsonFrame) -> String {
     match (&frame.function, &frame.module) {
         (Some(function), _) => format!("{function}{place}"),
         (None, Some(module)) => {
-            let offset = frame.offset.as_deref().unwrap_or(&frame.address);
+            let offset = if frame.offset.is_empty() {
+                &frame.address
+            } else {
+                &frame.offset
+            };
             format!("{module}+{offset}")
         }
         (None, None) => frame.address.clone(),

@@ -14,6 +14,7 @@ pub mod load;
 pub mod memory;
 pub mod report;
 pub mod rle;
+pub mod sources;
 mod util;
 
 #[cfg(test)]
@@ -24,4 +25,5 @@ pub use causality::{CriticalPath, Step, critical_path};
 pub use compare::{CompareOptions, CompareReport, compare};
 pub use load::{LoadError, TraceReadError, load_trace, load_trace_bytes};
 pub use rle::{RleError, compress, decompress, is_compressed};
+pub use sources::{SourceChange, compare_sources};
 pub use util::{format_nanos, lost_events, wall_span_nanos};

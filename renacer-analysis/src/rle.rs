@@ -649,7 +649,7 @@ mod tests {
             stack: vec![renacer_trace::json::JsonFrame {
                 address: "0x55d0c0a1b2c3".to_owned(),
                 module: Some("/bin/cat".to_owned()),
-                offset: Some("0x1b2c3".to_owned()),
+                offset: "0x1b2c3".to_owned(),
                 ..Default::default()
             }],
         };

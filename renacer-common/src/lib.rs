@@ -79,7 +79,19 @@ pub mod config {
     /// strace `-v`: read execve's environment strings, not only the
     /// pointers `/* N vars */` counts.
     pub const ENV_STRINGS: u32 = 16;
+    /// Copy each wanted call's user registers and the top of its user stack
+    /// (a [`super::payload::USER_STACK`] payload) for unwinding in user space.
+    /// Read by the separate stack program only, attached while a capture asks.
+    pub const STACKS: u32 = 32;
 }
+
+/// Bytes of user stack copied from the stack pointer at sys_enter: deep
+/// enough for the frames between a syscall and the user's code in practice
+/// (libc and std wrappers use little stack), small enough for the ring.
+pub const USER_STACK_BYTES: usize = 8192;
+/// A [`payload::USER_STACK`] record's data starts with the user's ip, sp
+/// and bp (three native u64), then up to [`USER_STACK_BYTES`] from sp.
+pub const USER_STACK_REGS_BYTES: usize = 24;
 
 /// `-c` captures counted in the kernel at once; each owns a slot of
 /// `SYSCALL_SLOTS` per-CPU counters (`CaptureConfig::summary_slot`). More run
@@ -120,12 +132,23 @@ pub mod payload {
     /// execve's environment strings (with `config::ENV_STRINGS`): the address
     /// they were read from (a native u64), then the bytes, NUL-separated.
     pub const ENV: u8 = 8;
+    /// The user registers and top of the user stack at sys_enter (see
+    /// [`super::USER_STACK_REGS_BYTES`]); user space unwinds it into FRAMES.
+    pub const USER_STACK: u8 = 9;
+    /// Not sent by the kernel: the unwound user stack, as the daemon puts it
+    /// in a packed record (renacer-trace's `stack` module has the layout).
+    pub const FRAMES: u8 = 10;
     /// Flag: the string or buffer went on past what was read.
     pub const TRUNCATED: u8 = 1;
     /// Flag on an empty ARGV or IOVEC record: the array had more elements.
     pub const ARGV_MORE: u8 = 2;
     /// Flag on an IOVEC record: the element's data could not be read.
     pub const UNREADABLE: u8 = 4;
+    /// Flag on a USER_STACK record: the first stack of this process image;
+    /// the kernel stopped the process (SIGSTOP, effective when this call
+    /// returns) so that user space reads its memory map while it lives, and
+    /// user space continues it (SIGCONT) once it has.
+    pub const SNAPSHOT: u8 = 8;
 }
 
 /// iovec array elements read per call (strace shows `-s`, default 32); more are
@@ -368,6 +391,10 @@ const _: () = assert!(SCRATCH_DATA_BYTES >= MAX_CAPTURE_BYTES as usize + 2);
 // An iovec element's data goes after its 16-byte base and length, at a length
 // masked to half the staging area.
 const _: () = assert!(SCRATCH_DATA_BYTES / 2 >= MAX_CAPTURE_BYTES as usize + IOVEC_BYTES);
+// The stack copy goes after the registers, in chunks whose offsets are
+// masked to half the staging area.
+const _: () = assert!(SCRATCH_DATA_BYTES / 2 >= USER_STACK_BYTES);
+const _: () = assert!(USER_STACK_REGS_BYTES + USER_STACK_BYTES + 2048 <= SCRATCH_DATA_BYTES);
 
 #[cfg(feature = "user")]
 mod pod {

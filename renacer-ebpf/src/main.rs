@@ -38,7 +38,7 @@ use aya_ebpf::{
         bpf_ktime_get_ns, bpf_probe_read_kernel, bpf_probe_read_user, generated,
     },
     macros::{map, raw_tracepoint, tracepoint},
-    maps::{Array, HashMap, PerCpuArray, RingBuf},
+    maps::{Array, HashMap, LruHashMap, PerCpuArray, RingBuf},
     programs::{RawTracePointContext, TracePointContext},
 };
 use renacer_common::{
@@ -46,8 +46,8 @@ use renacer_common::{
     MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_SUMMARY_SLOTS, MAX_TRACED_PROCESSES,
     MSGHDR_BYTES, PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES,
     SCRATCH_DATA_BYTES, SIGINFO_BYTES, SYSCALL_SLOTS, SignalEvent, SummaryValue,
-    SyscallCapturePlan, SyscallEvent, TaskOffsets, WAKEUP_THRESHOLD_BYTES, capture_at, capture_len,
-    config, flags, kind, payload, signal_how,
+    SyscallCapturePlan, SyscallEvent, TaskOffsets, USER_STACK_BYTES, USER_STACK_REGS_BYTES,
+    WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload, signal_how,
 };
 
 /// tgid -> capture id of every traced thread group (plus the tids of traced
@@ -97,6 +97,18 @@ static PLANS: Array<SyscallCapturePlan> = Array::with_max_entries(SYSCALL_SLOTS,
 #[map]
 static SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0);
 
+/// Per-CPU staging area of the stack program: its own, so that it never
+/// shares a record with the enter program's payloads.
+#[map]
+static STACK_SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entries(1, 0);
+
+/// tgid -> 1 once the process image's memory map has been asked for (its
+/// first stack stopped it for user space to read /proc/PID/maps). LRU: an
+/// entry of a long-gone process makes room by itself.
+#[map]
+static STACK_SNAPSHOTS: LruHashMap<u32, u32> =
+    LruHashMap::with_max_entries(MAX_TRACED_PROCESSES, 0);
+
 /// Field offsets of the sched tracepoints, read from tracefs by the daemon.
 #[unsafe(no_mangle)]
 static FORK_CHILD_PID_OFFSET: Global<u32> = Global::new(20);
@@ -118,12 +130,13 @@ static LOSSLESS_HIGH_WATER_BYTES: Global<u64> = Global::new(RING_BUFFER_BYTES as
 
 /// `sizeof(struct sockaddr_storage)`.
 const SOCKADDR_MAX: u32 = 128;
-const NR_EXIT: u64 = 60;
-const NR_EXIT_GROUP: u64 = 231;
+const NR_MMAP: u64 = 9;
+const NR_MPROTECT: u64 = 10;
+const PROT_EXEC: u64 = 4;
 const NR_EXECVE: u64 = 59;
 const NR_EXECVEAT: u64 = 322;
-/// Offset of `sp` in x86_64 `struct pt_regs`.
-const PT_REGS_SP_OFFSET: usize = 19 * 8;
+const NR_EXIT: u64 = 60;
+const NR_EXIT_GROUP: u64 = 231;
 
 /// Offset of `r10` in x86_64 `struct pt_regs`; the syscall arguments live in
 /// r10, r9, r8, (ax, cx,) dx, si, di from there on, read with one copy.
@@ -166,6 +179,7 @@ fn wakeup_flags_for(waiting_bytes: u64) -> u64 {
 }
 
 const SIGSTOP: u32 = 19;
+const SIGCONT: u32 = 18;
 
 /// A lossless capture's process pauses when user space is behind: SIGSTOP
 /// now, at the syscall's exit, takes effect on the way back to user mode, so
@@ -304,6 +318,38 @@ fn send_payload(
     payload_flags: u8,
     len: u32,
 ) {
+    let _ = send_payload_waking(
+        scratch,
+        capture_id,
+        tid,
+        nr,
+        arg,
+        payload_kind,
+        index,
+        payload_flags,
+        len,
+        wakeup_flags(),
+    );
+}
+
+/// [`send_payload`] with the ring buffer's wakeup flags given.
+#[inline(always)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "flat record fields, inlined into the caller"
+)]
+fn send_payload_waking(
+    scratch: *mut PayloadScratch,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    arg: u8,
+    payload_kind: u8,
+    index: u8,
+    payload_flags: u8,
+    len: u32,
+    wakeup: u64,
+) -> bool {
     // The mask bounds the length for the verifier; callers never exceed it.
     let len = bounded(len);
     let size = size_of::<PayloadHeader>() + len;
@@ -331,9 +377,11 @@ fn send_payload(
     }
     // SAFETY: `size` is at most the size of the staging record.
     let bytes = unsafe { core::slice::from_raw_parts(scratch.cast::<u8>(), size) };
-    if EVENTS.output::<[u8]>(bytes, wakeup_flags()).is_err() {
+    let sent = EVENTS.output::<[u8]>(bytes, wakeup).is_ok();
+    if !sent {
         count_drop(capture_id);
     }
+    sent
 }
 
 /// Reads a NUL-terminated string of at most `limit` bytes. One byte more is
@@ -1209,6 +1257,141 @@ pub fn renacer_sys_enter_tp(ctx: TracePointContext) -> u32 {
 #[tracepoint(category = "raw_syscalls", name = "sys_exit")]
 pub fn renacer_sys_exit_tp(ctx: TracePointContext) -> u32 {
     on_exit(tp_field(&ctx, 16));
+    0
+}
+
+// ---- user stacks: a program of its own, attached while a capture asks ----
+
+/// Offsets of the user's bp, ip and sp in x86_64 `struct pt_regs`.
+const PT_REGS_BP_OFFSET: usize = 4 * 8;
+/// `rdx`: the third argument, mmap's and mprotect's `prot`.
+const PT_REGS_DX_OFFSET: usize = 12 * 8;
+const PT_REGS_IP_OFFSET: usize = 16 * 8;
+const PT_REGS_SP_OFFSET: usize = 19 * 8;
+/// The stack is copied in chunks aligned to this size, so that the copy stops
+/// cleanly at the end of the stack's mapping (a read across it fails whole).
+const STACK_CHUNK_BYTES: u64 = 1024;
+
+#[inline(always)]
+fn read_reg(regs: *const u8, offset: usize) -> Option<u64> {
+    // SAFETY: `regs` is the kernel's pt_regs of this syscall; probe_read checks the access.
+    unsafe { bpf_probe_read_kernel(regs.add(offset).cast::<u64>()) }.ok()
+}
+
+/// The user registers and the top of the user stack of a traced call, as a
+/// `USER_STACK` payload ahead of the call's record, for captures with
+/// `config::STACKS`. Separate from the enter program (which is at the
+/// verifier's limit) and attached only while such a capture runs, so that
+/// other captures pay nothing. Calls that never return get none: their
+/// record is emitted at entry, before this program runs.
+#[raw_tracepoint(tracepoint = "sys_enter")]
+pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
+    let (tgid, tid) = current_ids();
+    let Some(capture_id) = traced_capture(tgid) else {
+        return 0;
+    };
+    let nr: u64 = ctx.arg(1);
+    let Some(cfg) = capture_config(capture_id) else {
+        return 0;
+    };
+    if cfg.flags & config::STACKS == 0 {
+        return 0;
+    }
+    let regs: *const u8 = ctx.arg(0);
+    // New code in the process (a new image, a library mapped executable):
+    // the map user space holds is stale; the next stack after this call
+    // takes a new snapshot.
+    let new_code = nr == NR_EXECVE
+        || nr == NR_EXECVEAT
+        || ((nr == NR_MMAP || nr == NR_MPROTECT)
+            && read_reg(regs, PT_REGS_DX_OFFSET).is_some_and(|prot| prot & PROT_EXEC != 0));
+    if new_code {
+        let _ = STACK_SNAPSHOTS.remove(&tgid);
+    }
+    if !wants(cfg, nr) || nr == NR_EXIT || nr == NR_EXIT_GROUP {
+        return 0;
+    }
+    let (Some(ip), Some(sp), Some(bp)) = (
+        read_reg(regs, PT_REGS_IP_OFFSET),
+        read_reg(regs, PT_REGS_SP_OFFSET),
+        read_reg(regs, PT_REGS_BP_OFFSET),
+    ) else {
+        count_drop(capture_id);
+        return 0;
+    };
+    let Some(scratch) = STACK_SCRATCH.get_ptr_mut(0) else {
+        return 0;
+    };
+    // SAFETY: this CPU's staging record; nothing else runs on this CPU until we return.
+    let data = unsafe { (*scratch).data.as_mut_ptr() };
+    // SAFETY: the data area is 8-byte aligned and far larger than three words.
+    unsafe { *data.cast::<[u64; 3]>() = [ip, sp, bp] };
+    let mut copied: u64 = 0;
+    let mut chunk = STACK_CHUNK_BYTES - (sp & (STACK_CHUNK_BYTES - 1));
+    for _ in 0..=(USER_STACK_BYTES as u64 / STACK_CHUNK_BYTES) {
+        if copied + chunk > USER_STACK_BYTES as u64 {
+            chunk = USER_STACK_BYTES as u64 - copied;
+        }
+        if chunk == 0 {
+            break;
+        }
+        // Masks after a barrier bound both for the verifier (see `bounded`).
+        let offset = core::hint::black_box(copied) as usize & (SCRATCH_DATA_BYTES / 2 - 1);
+        let len = core::hint::black_box(chunk) as u32 & (2 * STACK_CHUNK_BYTES as u32 - 1);
+        // SAFETY: the destination lies inside the staging area (offset and
+        // length masked above); the helper checks the user address.
+        let read = unsafe {
+            generated::bpf_probe_read_user(
+                data.add(USER_STACK_REGS_BYTES + offset).cast::<c_void>(),
+                len,
+                (sp + copied) as *const c_void,
+            )
+        };
+        if read != 0 {
+            break;
+        }
+        copied += chunk;
+        chunk = STACK_CHUNK_BYTES;
+    }
+    // The first stack since the process's code changed: stop the process
+    // when this call returns, until user space has read its map (a
+    // short-lived process would otherwise be gone, and its map with it,
+    // before the record is read). Not at the mapping call itself: its
+    // mapping may not exist yet when user space reads the map.
+    // The process waits for this record: wake the reader now.
+    // A lookup first: an LRU insert that finds the key still takes a node.
+    // SAFETY: the value is a plain u32, only tested for presence.
+    let (snapshot, wakeup) = if !new_code
+        && unsafe { STACK_SNAPSHOTS.get(&tgid) }.is_none()
+        && STACK_SNAPSHOTS
+            .insert(&tgid, &1, BPF_NOEXIST as u64)
+            .is_ok()
+    {
+        // SAFETY: helper without memory arguments; signals the current process.
+        unsafe { generated::bpf_send_signal(SIGSTOP) };
+        (payload::SNAPSHOT, BPF_RB_FORCE_WAKEUP as u64)
+    } else {
+        (0, wakeup_flags())
+    };
+    let sent = send_payload_waking(
+        scratch,
+        capture_id,
+        tid,
+        nr,
+        0,
+        payload::USER_STACK,
+        0,
+        snapshot,
+        USER_STACK_REGS_BYTES as u32 + copied as u32,
+        wakeup,
+    );
+    if snapshot != 0 && !sent {
+        // Nobody will read this process's map: let it go on (SIGCONT drops
+        // the pending SIGSTOP), and let a later stack ask again.
+        // SAFETY: helper without memory arguments; signals the current process.
+        unsafe { generated::bpf_send_signal(SIGCONT) };
+        let _ = STACK_SNAPSHOTS.remove(&tgid);
+    }
     0
 }
 

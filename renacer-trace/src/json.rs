@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::decode::{Captured, DecodeOptions, decode_args};
 use crate::errno;
 use crate::record::{SyscallRecord, SyscallResult, arg_count};
+pub use crate::stack::{JsonFrame, JsonSource};
 
 /// Value of [`TraceFile::format`].
 pub const FORMAT: &str = "renacer-json-v1";
@@ -309,43 +310,10 @@ pub struct JsonSyscall {
     pub tid: u32,
     pub lamport: u64,
     pub timestamp_nanos: u64,
-    /// Where in the program the call was made (`renacerctl capture --source`;
-    /// absent in traces captured without it and in files from older versions).
+    /// Where the call was made from (`--source`, `-k`); absent in traces
+    /// captured without it and in files from older versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<JsonSource>,
-}
-
-/// The source location of a call: the first frame of the user's own code.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JsonSource {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function: Option<String>,
-    /// The whole user stack, innermost frame first (`-k`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub stack: Vec<JsonFrame>,
-}
-
-/// One frame of a user stack.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JsonFrame {
-    /// The instruction address, `0x...`.
-    pub address: String,
-    /// The binary or library the address belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub module: Option<String>,
-    /// The address's offset in `module`, `0x...`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
 }
 
 /// Strings or buffers read through one argument.

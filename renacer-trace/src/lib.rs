@@ -16,6 +16,7 @@ pub mod quote;
 pub mod record;
 pub mod signal;
 pub mod signatures;
+pub mod stack;
 pub mod summary;
 pub mod syscalls;
 pub mod text;

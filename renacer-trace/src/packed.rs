@@ -19,7 +19,9 @@
 //!
 //! An item: `kind` (u8), `arg` (u8), `flags` (u8), a zero byte, `len` (u32),
 //! then `len` bytes. Kinds and flags are those of the kernel's payload
-//! records ([`item`], `renacer_common::payload`).
+//! records ([`item`], `renacer_common::payload`), plus FRAMES (10): the call's
+//! user stack as the daemon unwound it, laid out as [`crate::stack`] says
+//! (`--source`, `-k`); it belongs to no argument.
 
 use crate::{
     SyscallRecord, SyscallResult,
@@ -221,6 +223,19 @@ pub fn captured(record_items: &[u8]) -> Captured<'_> {
     captured
 }
 
+/// Stack items are not arguments' bytes.
+fn is_stack(found: &Item<'_>) -> bool {
+    matches!(found.kind, item::FRAMES | item::USER_STACK)
+}
+
+/// The call's unwound user stack (a FRAMES item, see [`crate::stack`]), if
+/// it has one.
+pub fn frames(record_items: &[u8]) -> Option<&[u8]> {
+    items(record_items)
+        .find(|found| found.kind == item::FRAMES)
+        .map(|found| found.bytes)
+}
+
 /// What was read through one argument, as renacer.v1's `CapturedArg` and
 /// renacer-json-v1's `captured` show it: one item for a string or buffer, one
 /// per element for an array.
@@ -236,7 +251,7 @@ pub fn by_argument(record_items: &[u8]) -> Vec<ArgBytes<'_>> {
     let mut out: Vec<ArgBytes<'_>> = Vec::new();
     let mut array: Option<usize> = None;
     let mut iov: Option<usize> = None;
-    for found in items(record_items) {
+    for found in items(record_items).filter(|found| !is_stack(found)) {
         let arg = u32::from(found.arg);
         let truncated = found.truncated() || found.flags & item::ARGV_MORE != 0;
         let (slot, data) = match found.kind {

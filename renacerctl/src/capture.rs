@@ -375,6 +375,7 @@ async fn stream_capture(
         decode.get_or_insert_default().buffer_limit = MAX_STRING_LIMIT as u32;
     }
     let seed = (strace.decode_fds || !strace.paths.is_empty()).then(|| open_fds(pid));
+    let stacks = strace.source;
     let mut renderer = Renderer::new(
         out,
         args.format,
@@ -406,6 +407,7 @@ async fn stream_capture(
         lossless: args.lossless,
         packed_records: true,
         cgroup: args.cgroup.clone().unwrap_or_default(),
+        user_stacks: stacks,
     };
     let mut signals = StopSignals::install()?;
     let mut stream = client
@@ -487,6 +489,7 @@ async fn stream_capture(
                 ending.buffer_drops = drops.buffer;
                 ending.otlp_unsent = drops.otlp_unsent;
                 ending.lossless_pauses = end.lossless_pauses;
+                ending.stacks_not_unwound = end.stacks_not_unwound;
                 crate::client::report_untraced(&end.untraced_privileged_pids);
                 let reason =
                     interrupted_by.map(|signal| format!("interrupted by {}", signal_name(signal)));

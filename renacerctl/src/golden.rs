@@ -8,7 +8,10 @@ use std::{
 };
 
 use anyhow::{Context as _, bail};
-use renacer_analysis::{CompareOptions, compare, format_nanos, load_trace, wall_span_nanos};
+use renacer_analysis::{
+    CompareOptions, SourceChange, compare, compare_sources, format_nanos, load_trace,
+    wall_span_nanos,
+};
 use renacer_trace::{json::TraceFile, summary::render_table};
 
 use crate::{
@@ -82,6 +85,12 @@ impl Case {
     /// syscall counts are informational.
     fn is_port(&self) -> bool {
         self.name != self.golden
+    }
+
+    /// The project's Rust examples (built with debug info) also have a
+    /// `NAME_source.json`: where each call was made from (`--source`).
+    fn has_source_trace(&self) -> bool {
+        !self.is_port() && matches!(self.argv.first(), Some(Arg::Bin(_)))
     }
 }
 
@@ -197,6 +206,45 @@ fn run_case(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<Captured
     Ok(run)
 }
 
+/// Runs one example under `renacerctl capture --source --format json` (a
+/// streaming capture: stacks are unwound for those only) in a fresh scratch
+/// directory, removed afterwards.
+fn run_source_case(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<TraceFile> {
+    let argv = paths.argv(case)?;
+    let scratch = std::env::temp_dir().join(format!(
+        "renacer-golden-source-{}-{}",
+        std::process::id(),
+        case.name
+    ));
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let trace_path = scratch.join(format!("{}_source.json", case.name));
+    let run = std::process::Command::new(std::env::current_exe().context("locating renacerctl")?)
+        .arg("--socket")
+        .arg(socket)
+        .args(["capture", "--source", "--format", "json", "-o"])
+        .arg(&trace_path)
+        .arg("--")
+        .args(&argv)
+        .current_dir(&scratch)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("capturing {} with --source", case.name));
+    let trace = run.and_then(|out| {
+        if !out.status.success() {
+            bail!(
+                "capturing {} with --source failed: {}",
+                case.name,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let text = std::fs::read_to_string(&trace_path)
+            .with_context(|| format!("reading {}", trace_path.display()))?;
+        load_trace(&text).with_context(|| format!("{}", trace_path.display()))
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    trace
+}
+
 /// Variables that change the examples' syscalls without changing what they
 /// do: where the loader looks (`cargo test` sets `LD_LIBRARY_PATH`, for one)
 /// and which locale files libc opens (a `C.UTF-8` caller's `sleep` opens a
@@ -262,6 +310,12 @@ fn bless_all(socket: &str, paths: &Paths, cases: &[&Case]) -> anyhow::Result<u8>
         let summary = paths.dir.join(format!("{}_summary.txt", case.name));
         std::fs::write(&summary, render_table(&run.summary))
             .with_context(|| format!("writing {}", summary.display()))?;
+        if case.has_source_trace() {
+            let trace = run_source_case(socket, paths, case)?;
+            let path = paths.dir.join(format!("{}_source.json", case.name));
+            std::fs::write(&path, encode_trace(&trace, false))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
         emit(&format!(
             "blessed {} ({} syscalls)\n",
             json.display(),
@@ -291,13 +345,22 @@ fn check_all(socket: &str, paths: &Paths, cases: &[&Case], tolerance: f64) -> an
         let options =
             CompareOptions::with_tolerance_percent(tolerance).map_err(anyhow::Error::msg)?;
         let report = compare(&golden, &run.trace, &options);
-        let verdict = if report.passed { "PASS" } else { "FAIL" };
+        let moved = if case.has_source_trace() {
+            check_sources(socket, paths, case)?
+        } else {
+            Vec::new()
+        };
+        let agrees = report.passed && !moved.iter().any(SourceChange::is_move);
+        let verdict = if agrees { "PASS" } else { "FAIL" };
         let mut text = format!("golden {} vs {}: {verdict}\n", case.name, case.golden);
         for line in report.to_string().lines() {
             let _ = writeln!(text, "    {line}");
         }
+        for change in &moved {
+            let _ = writeln!(text, "    source: {change}");
+        }
         emit(&text)?;
-        if report.passed {
+        if agrees {
             passed += 1;
         } else {
             failed += 1;
@@ -307,12 +370,30 @@ fn check_all(socket: &str, paths: &Paths, cases: &[&Case], tolerance: f64) -> an
     Ok(u8::from(failed > 0))
 }
 
+/// The source locations of a new `--source` run against `NAME_source.json`:
+/// a syscall that moved fails the check; one that is made from a place more
+/// or fewer is a note (the syscall counts judge those).
+fn check_sources(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<Vec<SourceChange>> {
+    let golden_path = paths.dir.join(format!("{}_source.json", case.name));
+    let text = std::fs::read_to_string(&golden_path).with_context(|| {
+        format!(
+            "reading {} (create it with `renacerctl golden capture --bless`)",
+            golden_path.display()
+        )
+    })?;
+    let golden = load_trace(&text).with_context(|| format!("{}", golden_path.display()))?;
+    let run = run_source_case(socket, paths, case)?;
+    Ok(compare_sources(&golden, &run))
+}
+
 /// The baseline table of every golden trace in `dir`.
 fn analysis_markdown(dir: &Path) -> anyhow::Result<String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("listing {}", dir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        // The source traces repeat their example's run.
+        .filter(|p| !p.to_string_lossy().ends_with("_source.json"))
         .collect();
     files.sort();
     let mut out = String::from(

@@ -12,6 +12,7 @@ pub mod otlp;
 pub mod output;
 pub mod report;
 pub mod strace_opts;
+pub mod symbolize;
 pub mod top;
 pub mod trace_filter;
 pub mod traces;

@@ -15,13 +15,14 @@ use renacer_trace::{
     packed,
     record::arg_count,
     signal::{self, Siginfo, SignalOrder, SignalReport, exit_line, signal_line},
+    stack::{JsonSource, location, stack_line},
     summary::{Summary, render_table_with},
     text::{
         TextOptions, Timestamps, format_arg, hex_dump, iov_dump, line_prefix, push_result_separator,
     },
 };
 
-use crate::strace_opts::StraceOptions;
+use crate::{strace_opts::StraceOptions, symbolize::Symbolizer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -52,6 +53,8 @@ pub struct Renderer {
     format: Format,
     summary_only: bool,
     decode: DecodeOptions,
+    /// --source, -k: symbolizes the stacks the daemon unwound.
+    symbolizer: Option<Symbolizer>,
 }
 
 /// -ff's files: the base path and a writer per thread id.
@@ -121,6 +124,7 @@ impl TextLines {
         rec: &SyscallRecord,
         captured: &Captured<'_>,
         wire_args: Option<&[String]>,
+        source: Option<&JsonSource>,
     ) -> io::Result<()> {
         let lookup = |pid, fd| proc_fd_path(pid, fd);
         if !self.options.paths.is_empty()
@@ -167,11 +171,25 @@ impl TextLines {
         if self.per_process.is_some() {
             text.show_pid = false;
         }
-        let line = format_line_with_return(rec, &args, &returned, &text);
+        let mut line = format_line_with_return(rec, &args, &returned, &text);
+        if let Some(place) = source.and_then(location) {
+            line.push_str("  ");
+            line.push_str(&place);
+        }
         if let Timestamps::Relative { previous_nanos } = &mut self.options.text.timestamps {
             *previous_nanos = Some(rec.timestamp_nanos);
         }
-        let dump = self.dump(rec, captured);
+        // -k: the stack lines, then any -e read=/write= dump, under the call.
+        let mut dump = String::new();
+        if self.options.stack
+            && let Some(source) = source
+        {
+            for frame in &source.stack {
+                dump.push_str(&stack_line(frame));
+                dump.push('\n');
+            }
+        }
+        dump.push_str(&self.dump(rec, captured));
         self.release(rec.tid, false)?;
         let (before, after) = self.signals.around_call(rec.pid, rec.timestamp_nanos);
         for report in &before {
@@ -406,6 +424,8 @@ pub struct Ending {
     pub otlp_unsent: u64,
     /// Times a lossless capture paused the traced processes.
     pub lossless_pauses: u64,
+    /// --source/-k: stacks the daemon could not unwind.
+    pub stacks_not_unwound: u64,
 }
 
 impl Ending {
@@ -437,6 +457,7 @@ impl Renderer {
         options: StraceOptions,
         per_process_base: Option<PathBuf>,
     ) -> Self {
+        let symbolizer = (options.source || options.stack).then(|| Symbolizer::new(options.stack));
         let sink = match format {
             Format::Text => Sink::Text(Box::new(TextLines {
                 out,
@@ -464,6 +485,7 @@ impl Renderer {
             format,
             summary_only,
             decode,
+            symbolizer,
         }
     }
 
@@ -527,7 +549,7 @@ impl Renderer {
                 } else {
                     &wire.decoded_args
                 };
-                lines.line(&record, &Captured::default(), Some(args))
+                lines.line(&record, &Captured::default(), Some(args), None)
             }
             Sink::Json(writer) => writer.syscall(&JsonSyscall::from(wire)),
             Sink::Compressed { records, .. } => {
@@ -543,16 +565,20 @@ impl Renderer {
     pub fn packed(&mut self, batch: &[u8]) -> anyhow::Result<()> {
         for call in packed::records(batch) {
             let (record, items) = call?;
+            let source = match (&mut self.symbolizer, packed::frames(items)) {
+                (Some(symbolizer), Some(frames)) => symbolizer.source(frames),
+                _ => None,
+            };
+            let json = |decode: &DecodeOptions| JsonSyscall {
+                source: source.clone(),
+                ..JsonSyscall::from_packed(&record, items, decode)
+            };
             match &mut self.sink {
                 Sink::Text(lines) if !self.summary_only => {
-                    lines.line(&record, &packed::captured(items), None)?;
+                    lines.line(&record, &packed::captured(items), None, source.as_ref())?;
                 }
-                Sink::Json(writer) => {
-                    writer.syscall(&JsonSyscall::from_packed(&record, items, &self.decode))?;
-                }
-                Sink::Compressed { records, .. } => {
-                    records.push(JsonSyscall::from_packed(&record, items, &self.decode));
-                }
+                Sink::Json(writer) => writer.syscall(&json(&self.decode))?,
+                Sink::Compressed { records, .. } => records.push(json(&self.decode)),
                 Sink::Text(_) | Sink::JsonPending(_) | Sink::Done => {}
             }
         }
@@ -615,6 +641,12 @@ pub fn report_drops(ending: &Ending) {
         eprintln!(
             "renacerctl: {lost} events lost (kernel {}, slow subscriber {}, buffer limit {})",
             ending.kernel_drops, ending.subscriber_drops, ending.buffer_drops
+        );
+    }
+    if ending.stacks_not_unwound > 0 {
+        eprintln!(
+            "renacerctl: {} calls have no source: their process's memory map could not be read to unwind the stack",
+            ending.stacks_not_unwound
         );
     }
     if ending.lossless_pauses > 0 {

@@ -80,8 +80,17 @@ pub struct StraceArgs {
     daemonize: u8,
     #[arg(short = 'I', hide = true)]
     interruptible: Option<String>,
-    #[arg(short = 'k', hide = true)]
+    /// strace's -k: the user stack of each call under its line, as
+    /// ` > /lib/libc.so.6(__write+0x14) [0x10e1b4]`; with --format json the
+    /// stack goes into each call's `source` (implies --source).
+    #[arg(short = 'k')]
     stack_traces: bool,
+    /// Where each call was made from, `  [src/main.rs:45]` after its line:
+    /// the first frame of the user stack in the user's own code (not libc,
+    /// not Rust's std/core/alloc, not a dependency). Needs debug info in the
+    /// traced binary. (The seeds' `renacer -s`; here -s stays strace's string size.)
+    #[arg(long = "source")]
+    source: bool,
     #[arg(short = 'i', hide = true)]
     instruction_pointer: bool,
     #[arg(short = 'n', hide = true)]
@@ -239,6 +248,10 @@ pub struct StraceOptions {
     pub run_as: Option<RunAs>,
     /// -v: execve's environment strings, not `/* N vars */`.
     pub verbose: bool,
+    /// --source: each call's source location.
+    pub source: bool,
+    /// -k: each call's whole stack.
+    pub stack: bool,
 }
 
 impl StraceArgs {
@@ -311,6 +324,11 @@ impl StraceArgs {
                     "{flag} shapes the call lines, which -c does not print: use -C for lines and table"
                 )));
             }
+        }
+        if summary && (self.source || self.stack_traces) {
+            return Err(exit::usage(
+                "--source and -k show where each call was made; -c prints no calls: use -C for lines and table",
+            ));
         }
         if summary && self.summary_too {
             return Err(exit::usage(
@@ -409,11 +427,13 @@ impl StraceArgs {
             status_expression,
             run_as,
             verbose: self.no_abbrev,
+            source: self.source || self.stack_traces,
+            stack: self.stack_traces,
         })
     }
 
     fn refuse_unsupported(&self) -> anyhow::Result<()> {
-        let refusals: [(bool, &str); 11] = [
+        let refusals: [(bool, &str); 10] = [
             (
                 self.daemonize > 0,
                 "-D: renacerctl is not the tracer (the daemon is), so there is nothing to daemonize",
@@ -421,10 +441,6 @@ impl StraceArgs {
             (
                 self.interruptible.is_some(),
                 "-I: renacerctl never stops the traced process to decode, so there is nothing to make interruptible",
-            ),
-            (
-                self.stack_traces,
-                "-k: renacer does not unwind user stacks from eBPF",
             ),
             (
                 self.instruction_pointer,

@@ -754,4 +754,41 @@ fn golden_traces_check_out_and_need_bless() {
         "{}",
         stdout(&out)
     );
+
+    // The source trace was blessed with it; a call that moved to another
+    // line fails the check, and says so.
+    std::fs::copy(
+        root.join("golden_traces/fileio.json"),
+        dir.join("fileio.json"),
+    )
+    .unwrap();
+    let source_path = dir.join("fileio_source.json");
+    let mut source = read(&source_path);
+    let rename = source
+        .syscalls
+        .iter_mut()
+        .find(|s| s.name == "rename")
+        .and_then(|s| s.source.as_mut())
+        .expect("rename has a source");
+    assert_eq!(
+        (rename.file.as_deref(), rename.line),
+        (Some("src/bin/fileio.rs"), Some(33))
+    );
+    rename.line = Some(30);
+    std::fs::write(&source_path, source.to_json_pretty()).unwrap();
+    let out = daemon
+        .ctl()
+        .current_dir(&root)
+        .args(["golden", "check", "--dir"])
+        .arg(&dir)
+        .arg("fileio")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        stdout(&out)
+            .contains("source: rename moved from src/bin/fileio.rs:30 to src/bin/fileio.rs:33"),
+        "{}",
+        stdout(&out)
+    );
 }

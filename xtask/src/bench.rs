@@ -32,6 +32,10 @@ const FLOOR_MODE: &str = "empty raw_tp programs (attach floor)";
 const BPFTRACE_MODE: &str = "bpftrace count map (system-wide)";
 /// Issue 3: a capture filtered to openat adds at most 10% to the read/write storm.
 const FILTERED_TARGET: f64 = 1.10;
+const FULL_MODE: &str = "renacer full trace (raw_tracepoint)";
+const SOURCE_MODE: &str = "renacer --source full trace (raw_tp)";
+/// Issue 13: source capture costs at most twice the full trace without it.
+const SOURCE_TARGET: f64 = 2.0;
 
 struct Mode {
     name: &'static str,
@@ -154,8 +158,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             args.rounds,
         ),
         Mode::new(
-            "renacer full trace (raw_tracepoint)",
+            FULL_MODE,
             ctl_capture(&raw.socket, &["-o", "/dev/null"], &workload),
+            args.rounds,
+        ),
+        // User stacks copied in the kernel, unwound by the daemon and
+        // symbolized by renacerctl, for every call.
+        Mode::new(
+            SOURCE_MODE,
+            ctl_capture(&raw.socket, &["--source", "-o", "/dev/null"], &workload),
             args.rounds,
         ),
         Mode::new(
@@ -364,6 +375,21 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         println!(
             "filter push-down: {ratio:.2}x untraced (target {FILTERED_TARGET:.2}x): {verdict}; {:.0} ns per syscall above the attach floor",
             (wall - floor) / syscalls * 1e9
+        );
+    }
+    if let (Some(full), Some(source)) = (
+        modes.iter().find(|mode| mode.name == FULL_MODE),
+        modes.iter().find(|mode| mode.name == SOURCE_MODE),
+    ) {
+        let (full, source) = (median(&full.times), median(&source.times));
+        let ratio = (source - base) / (full - base);
+        let verdict = if ratio <= SOURCE_TARGET {
+            "met"
+        } else {
+            "MISSED"
+        };
+        println!(
+            "source capture: {ratio:.2}x the cost of the full trace above untraced (target {SOURCE_TARGET:.2}x): {verdict}"
         );
     }
     println!(

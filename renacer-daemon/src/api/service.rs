@@ -492,6 +492,14 @@ impl Tracer for TracerService {
         if !request.cgroup.is_empty() {
             settings.cgroup = Some(validate_cgroup(&request.cgroup)?);
         }
+        if request.user_stacks {
+            if !request.packed_records {
+                return Err(Status::invalid_argument(
+                    "user_stacks needs packed_records: stack frames travel as packed items",
+                ));
+            }
+            settings.stacks = !request.summary_only;
+        }
         let (item_tx, item_rx) = mpsc::unbounded_channel::<StreamItem>();
         let queued = Arc::new(AtomicUsize::new(0));
         let (control_tx, control_rx) = mpsc::channel::<Result<CaptureResponse, Status>>(4);
@@ -558,6 +566,7 @@ impl Tracer for TracerService {
                         drops: Some(drops_to_proto(&finished, otlp_unsent)),
                         total_syscalls: finished.session.summary.total_calls(),
                         lossless_pauses: finished.session.lossless.pauses,
+                        stacks_not_unwound: finished.session.unwind_failures(),
                         untraced_privileged_pids: finished.untraced_privileged_pids.clone(),
                     })),
                 })

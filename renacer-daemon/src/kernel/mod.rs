@@ -229,6 +229,10 @@ const HOT_TRACEPOINT: [(&str, &str); 2] = [
     ("renacer_sys_enter_tp", "sys_enter"),
     ("renacer_sys_exit_tp", "sys_exit"),
 ];
+/// The user-stack program (`config::STACKS`): a raw tracepoint on sys_enter
+/// in either mode, since it needs the user's `pt_regs`.
+const STACK_PROGRAM: &str = "renacer_stack_enter";
+
 const HOT_RAW_TRACEPOINT: [(&str, &str); 2] = [
     ("renacer_sys_enter_raw", "sys_enter"),
     ("renacer_sys_exit_raw", "sys_exit"),
@@ -245,6 +249,10 @@ pub struct Kernel {
     hot: Option<HotLinks>,
     /// Captures that track processes in the kernel.
     tracking: HashSet<u32>,
+    /// Captures that want user stacks, and the stack program's link while
+    /// there is one: other captures pay nothing for stacks.
+    stack_captures: HashSet<u32>,
+    stack_link: Option<RawTracePointLinkId>,
     traced: HashMap<MapData, u32, u32>,
     inflight: HashMap<MapData, u32, InflightSyscall>,
     drops: PerCpuArray<MapData, u64>,
@@ -334,6 +342,9 @@ impl Kernel {
                 }
             }
         }
+        raw_tracepoint(&mut ebpf, STACK_PROGRAM)?
+            .load()
+            .map_err(|source| classify_program_error(STACK_PROGRAM, source))?;
         for (name, event) in [
             ("renacer_sched_fork", "sched_process_fork"),
             ("renacer_sched_exec", "sched_process_exec"),
@@ -402,6 +413,8 @@ impl Kernel {
                 ebpf,
                 hot: None,
                 tracking: HashSet::new(),
+                stack_captures: HashSet::new(),
+                stack_link: None,
                 traced,
                 inflight,
                 drops,
@@ -544,6 +557,7 @@ impl Kernel {
         if self.tracking.is_empty() {
             self.detach_hot();
         }
+        self.release_stacks(capture_id);
         Ok(CaptureRemains {
             unfinished,
             kernel_drops,
@@ -573,6 +587,45 @@ impl Kernel {
         }
         self.config.set(capture_id, config, 0)?;
         Ok(summary_in_kernel)
+    }
+
+    /// Attaches the user-stack program for `capture_id` (configured with
+    /// `config::STACKS`), once for all such captures.
+    pub fn want_stacks(&mut self, capture_id: u32) -> Result<(), KernelError> {
+        if self.stack_link.is_none() {
+            let link = raw_tracepoint(&mut self.ebpf, STACK_PROGRAM)?
+                .attach("sys_enter")
+                .map_err(|source| classify_program_error(STACK_PROGRAM, source))?;
+            self.stack_link = Some(link);
+            debug!("user-stack program attached");
+        }
+        self.stack_captures.insert(capture_id);
+        Ok(())
+    }
+
+    /// `capture_id` wants no more stacks (it ended, or never started); the
+    /// program detaches with the last such capture.
+    pub fn release_stacks(&mut self, capture_id: u32) {
+        if !self.stack_captures.remove(&capture_id) || !self.stack_captures.is_empty() {
+            return;
+        }
+        let Some(link) = self.stack_link.take() else {
+            return;
+        };
+        let result = raw_tracepoint(&mut self.ebpf, STACK_PROGRAM).and_then(|program| {
+            program
+                .detach(link)
+                .map_err(|source| classify_program_error(STACK_PROGRAM, source))
+        });
+        match result {
+            Ok(()) => debug!("user-stack program detached: no capture wants stacks"),
+            Err(err) => warn!("detaching the user-stack program failed: {err:#}"),
+        }
+    }
+
+    /// Whether the user-stack program is attached.
+    pub fn stacks_attached(&self) -> bool {
+        self.stack_link.is_some()
     }
 
     /// Reads the in-kernel summary of `capture_id`, if it has one, as

@@ -4,6 +4,7 @@
 pub mod decoding;
 pub mod lamport;
 pub mod session;
+pub mod stacks;
 
 /// Now, in nanoseconds since the Unix epoch.
 pub fn unix_nanos_now() -> u64 {

@@ -12,7 +12,9 @@ use std::{
     },
 };
 
-use renacer_common::{PayloadHeader, ProcessEvent, SignalEvent, SyscallEvent, flags, kind};
+use renacer_common::{
+    PayloadHeader, ProcessEvent, SignalEvent, SyscallEvent, flags, kind, payload,
+};
 use renacer_trace::{
     SyscallRecord, SyscallResult, cgroup, packed,
     signal::{Siginfo, SignalHow},
@@ -22,8 +24,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     cgroups,
+    kernel::continue_process,
     pipeline::decoding::{CaptureSettings, add_payload},
     pipeline::lamport::LamportClocks,
+    pipeline::stacks::{StackUnwinder, is_snapshot},
 };
 
 /// Records per streamed batch: large enough to amortise gRPC framing.
@@ -196,6 +200,10 @@ pub struct Session {
     pub settings: CaptureSettings,
     /// Bytes read at enter (or exit) per tid, waiting for the syscall's record.
     payloads: HashMap<u32, (u32, Vec<u8>)>,
+    /// The user stack copied at enter per tid, unwound into a FRAMES item,
+    /// waiting for the call's record (syscall nr, item).
+    stacks: HashMap<u32, (u32, Vec<u8>)>,
+    unwinder: StackUnwinder,
     /// Lossless flow control: paused now, how often, and who was last resumed.
     pub lossless: LosslessState,
     /// With a cgroup filter: whether each process is in the cgroup.
@@ -242,6 +250,8 @@ impl Session {
             on_tree_exit: Some(on_tree_exit),
             settings: CaptureSettings::default(),
             payloads: HashMap::new(),
+            stacks: HashMap::new(),
+            unwinder: StackUnwinder::default(),
             lossless: LosslessState::default(),
             in_cgroup: HashMap::new(),
         }
@@ -274,9 +284,25 @@ impl Session {
     /// Bytes the kernel read for the next record of `header.tid`.
     pub fn apply_payload(&mut self, header: &PayloadHeader, bytes: &[u8]) {
         if !self.recording {
+            // A process stopped for its map must go on all the same.
+            if is_snapshot(header) {
+                continue_process(header.tid);
+            }
             return;
         }
         let nr = u32::from(header.nr);
+        if header.kind == payload::USER_STACK {
+            if is_snapshot(header) {
+                self.unwinder.snapshot(header.tid);
+            }
+            // Unwound now, straight from the ring buffer: the frames are a
+            // fraction of the stack's bytes. A stack left over from a call
+            // whose record was lost is replaced.
+            if let Some(frames) = self.unwinder.unwind_thread(header.tid, bytes) {
+                self.stacks.insert(header.tid, (nr, frames));
+            }
+            return;
+        }
         let entry = self
             .payloads
             .entry(header.tid)
@@ -288,12 +314,24 @@ impl Session {
         add_payload(&mut entry.1, header, bytes);
     }
 
-    /// The payload waiting for `tid`, if it belongs to syscall `nr`.
+    /// The payload waiting for `tid`, if it belongs to syscall `nr`, with
+    /// the call's user stack unwound into a FRAMES item when one was copied.
     fn take_payload(&mut self, tid: u32, nr: u32) -> Vec<u8> {
-        match self.payloads.remove(&tid) {
+        let mut items = match self.payloads.remove(&tid) {
             Some((for_nr, items)) if for_nr == nr => items,
             _ => Vec::new(),
+        };
+        if let Some((for_nr, frames)) = self.stacks.remove(&tid)
+            && for_nr == nr
+        {
+            packed::push_item(&mut items, payload::FRAMES, 0, 0, &frames);
         }
+        items
+    }
+
+    /// Stacks whose process's map could not be read (the process was gone).
+    pub fn unwind_failures(&self) -> u64 {
+        self.unwinder.failures
     }
 
     pub fn apply_syscall(&mut self, event: &SyscallEvent) {
@@ -396,12 +434,19 @@ impl Session {
             }
             kind::EXEC => {
                 self.moved(event.pid, event.cgroup_id);
+                // A new image: the old map means nothing now.
+                self.unwinder.forget(event.pid);
                 (ProcessEventKind::Exec, self.clocks.tick(event.pid))
             }
             kind::EXIT => {
                 // A thread killed inside a call leaves its payload behind.
                 self.payloads.remove(&event.tid);
+                self.stacks.remove(&event.tid);
                 let group_dead = event.other != 0;
+                self.unwinder.forget_thread(event.tid);
+                if group_dead {
+                    self.unwinder.forget(event.pid);
+                }
                 if event.tid != event.pid {
                     self.live.remove(&event.tid);
                 }

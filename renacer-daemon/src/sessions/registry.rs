@@ -24,6 +24,7 @@ use crate::{
     pipeline::session::{
         CaptureTrace, EndReason, LOSSLESS_PAUSE_RECORDS, LOSSLESS_RESUME_RECORDS, Session, Sink,
     },
+    pipeline::stacks::is_snapshot,
     procfs::{process_exists, tgid_of},
     sessions::confinement::{Confinement, Verdict},
 };
@@ -210,6 +211,7 @@ impl Registry {
             exit_tx,
         )
         .with_settings(settings);
+        let settings_stacks = session.settings.stacks;
         session.export = export;
         sessions.by_id.insert(id, session);
         // Before the kernel tracks anything: the first exec is checked too.
@@ -217,7 +219,18 @@ impl Registry {
             Some(confinement) => sessions.confined.insert(id, confinement),
             None => sessions.confined.remove(&id),
         };
-        let tracked = self.kernel().track(pid, id);
+        let tracked = {
+            let mut kernel = self.kernel();
+            let tracked = if settings_stacks {
+                kernel.want_stacks(id).and_then(|()| kernel.track(pid, id))
+            } else {
+                kernel.track(pid, id)
+            };
+            if !matches!(tracked, Ok(true)) {
+                kernel.release_stacks(id);
+            }
+            tracked
+        };
         match tracked {
             Ok(true) => {}
             Ok(false) => {
@@ -498,7 +511,14 @@ impl Registry {
                         .and_then(|rest| rest.get(..payload.len as usize));
                     match (sessions.by_id.get_mut(&payload.capture_id), data) {
                         (Some(session), Some(data)) => session.apply_payload(&payload, data),
-                        (None, _) => self.orphan(),
+                        (None, _) => {
+                            // Its capture ended: a process stopped for its
+                            // map must not stay stopped.
+                            if is_snapshot(&payload) {
+                                continue_process(payload.tid);
+                            }
+                            self.orphan();
+                        }
                         (Some(_), None) => warn!(len = bytes.len(), "short payload record"),
                     }
                 }
