@@ -100,6 +100,9 @@ fn rust_example_calls_carry_their_exact_source_lines() {
     let loader = lines_starting(&text, "openat(AT_FDCWD, \"/etc/ld.so.cache\"");
     assert!(loader.iter().all(|line| !line.contains('[')), "{loader:?}");
     assert!(!text.contains("warning"), "{text}");
+    // The stops that let the daemon read the process's map are renacer's,
+    // not the program's: no `--- SIGSTOP` line.
+    assert!(!text.contains("SIGSTOP"), "{text}");
 
     // The JSON trace: a `source` object per call, and with -k the stack,
     // innermost frame first (libc's write wrapper).

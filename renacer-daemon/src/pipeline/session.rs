@@ -494,8 +494,8 @@ impl Session {
         }
     }
 
-    /// A signal for a task of the tree. The daemon's own (lossless pauses)
-    /// are not the program's and are left out.
+    /// A signal for a task of the tree. The daemon's own (lossless pauses,
+    /// stack snapshots) are not the program's and are left out.
     pub fn apply_signal(&mut self, event: &SignalEvent) {
         if !self.recording {
             return;
@@ -504,12 +504,14 @@ impl Session {
             return;
         };
         let info = Siginfo(event.siginfo);
-        // The daemon's SIGCONTs, and a lossless capture's SIGSTOPs (sent by
-        // the eBPF program: from the kernel), are renacer's, not the program's.
+        // The daemon's SIGCONTs, and the SIGSTOPs of a lossless capture's
+        // pauses and of a stack capture's map snapshots (sent by the eBPF
+        // programs: from the kernel), are renacer's, not the program's.
         let from_daemon = info.code() <= 0 && info.pid() as u32 == std::process::id();
-        let lossless_pause =
-            self.settings.lossless && info.signo() == libc::SIGSTOP && info.code() == SI_KERNEL;
-        if from_daemon || lossless_pause {
+        let renacer_pause = (self.settings.lossless || self.settings.stacks)
+            && info.signo() == libc::SIGSTOP
+            && info.code() == SI_KERNEL;
+        if from_daemon || renacer_pause {
             return;
         }
         let record = ProcessRecord {
