@@ -209,6 +209,14 @@ pub enum ArgType {
     /// A `struct timespec` the call reads, read at exit (futex's timeout,
     /// which is not a pointer for every operation).
     TimeoutIn,
+    /// select's fd sets (`[0 3]`), sized by argument 0: read at entry as
+    /// passed and at exit as the kernel left them (see
+    /// `renacer_common::FD_SET_SYSCALLS`).
+    FdSet,
+    /// select's `struct timeval` and pselect6's `struct timespec` timeout:
+    /// read at entry as passed, and at exit for what is `left` of it.
+    SelectTimeval,
+    SelectTimespec,
     /// prctl(2)'s second argument: a value, or a pointer to an int or a
     /// 16-byte name, by option; the pointed-to bytes are read at exit.
     PrctlArg,
@@ -467,7 +475,7 @@ const SIGNATURES: &[Signature] = &[
     s(20, "writev", &[Fd, Iovec { count_arg: 2 }, Int], RInt, D),
     s(21, "access", &[Path, AccessMode], RInt, F),
     s(22, "pipe", &[FdPairOut], RInt, D),
-    s(23, "select", &[Int, Ptr, Ptr, Ptr, Ptr], Ready, D),
+    s(23, "select", &[Int, FdSet, FdSet, FdSet, SelectTimeval], Ready, D),
     s(24, "sched_yield", &[], RInt, NONE),
     s(25, "mremap", &[Ptr, Size, Size, Flags(&x::MREMAP), Ptr], RPtr, M),
     s(26, "msync", &[Ptr, Size, Flags(&x::MSYNC)], RInt, M),
@@ -714,7 +722,7 @@ const SIGNATURES: &[Signature] = &[
     s(267, "readlinkat", &[DirFd, Path, OutBuf, Size], RInt, D.or(F)),
     s(268, "fchmodat", &[DirFd, Path, Mode], RInt, D.or(F)),
     s(269, "faccessat", &[DirFd, Path, AccessMode], RInt, D.or(F)),
-    s(270, "pselect6", &[Int, Ptr, Ptr, Ptr, Timespec, Ptr], Ready, D),
+    s(270, "pselect6", &[Int, FdSet, FdSet, FdSet, SelectTimespec, Ptr], Ready, D),
     s(271, "ppoll", &[Pollfds { count_arg: 1 }, UInt, Timespec, Ptr, Size], Ready, D),
     s(272, "unshare", &[Flags(&x::CLONE)], RInt, NONE),
     s(273, "set_robust_list", &[Ptr, Size], RInt, NONE),
@@ -1077,6 +1085,8 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             | Itimerspec
             | RusageOut
             | TimeoutIn
+            | SelectTimeval
+            | SelectTimespec
             | Pollfds { .. }
             | Siginfo
             | Sigevent
@@ -1093,7 +1103,7 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                     CapData => CAP_DATA_SIZE,
                     IoctlArg => IOCTL_ARG_READ,
                     OffsetInOut => 8,
-                    TimeoutIn => TIMESPEC_SIZE,
+                    TimeoutIn | SelectTimeval | SelectTimespec => TIMESPEC_SIZE,
                     Pollfds { .. } => POLLFD_SIZE * POLLFDS_READ,
                     Siginfo => SIGINFO_SIZE,
                     Sigevent => SIGEVENT_SIZE,

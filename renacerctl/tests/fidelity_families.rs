@@ -91,12 +91,6 @@ const EXCEPTIONS: &[Exception] = &[
         "termios structs (TCSETSW2's struct termios2) are not decoded",
     ),
     decoding(
-        &["select", "pselect"],
-        &["select", "pselect6"],
-        "fd sets: three sets as passed plus the timeout are more reads than a call's two \
-         structs and one buffer, and the sets left after the call belong to the return text",
-    ),
-    decoding(
         &["signal_return", "signal_suspend"],
         &["rt_sigreturn"],
         "the restored mask is in the signal frame on the user stack, not in an argument",

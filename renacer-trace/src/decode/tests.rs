@@ -1412,3 +1412,78 @@ fn results_align_at_column_40_as_strace() {
         "101   exit_group(0)                     = ?"
     );
 }
+
+/// 16 bytes: a timeval or timespec.
+fn time16(sec: i64, frac: i64) -> Vec<u8> {
+    [sec.to_ne_bytes(), frac.to_ne_bytes()].concat()
+}
+
+/// An fd set of 8 bytes (whole longs, as strace reads for nfds <= 64).
+fn fd_set_of(fds: &[usize]) -> Vec<u8> {
+    let mut set = vec![0u8; 8];
+    for &fd in fds {
+        set[fd / 8] |= 1 << (fd % 8);
+    }
+    set
+}
+
+#[test]
+fn select_sets_timeouts_and_ready_sets() {
+    let (r3, w4, tv, left) = (fd_set_of(&[3]), fd_set_of(&[4]), time16(0, 123), time16(0, 120));
+    let (out_r, out_w) = (fd_set_of(&[]), fd_set_of(&[4]));
+    let mut c = Captured::default();
+    c.entry[1] = Some(CapturedBytes::new(&r3, false));
+    c.entry[2] = Some(CapturedBytes::new(&w4, false));
+    c.entry[4] = Some(CapturedBytes::new(&tv, false));
+    c.structs[1] = Some(CapturedBytes::new(&out_r, false));
+    c.structs[2] = Some(CapturedBytes::new(&out_w, false));
+    c.structs[4] = Some(CapturedBytes::new(&left, false));
+    let r = rec(23, [5, 0x7ffc_0010, 0x7ffc_0090, 0, 0x7ffc_0200, 0], ok(1));
+    assert_eq!(
+        line(&r, &c),
+        "select(5, [3], [4], NULL, {tv_sec=0, tv_usec=123}) = 1 (out [4], left {tv_sec=0, tv_usec=120})"
+    );
+    // Nothing ready: strace says Timeout, whatever is left.
+    let r = rec(23, [4, 0x7ffc_0010, 0, 0, 0x7ffc_0200, 0], ok(0));
+    let tv = time16(0, 1000);
+    let mut c = Captured::default();
+    c.entry[1] = Some(CapturedBytes::new(&r3, false));
+    c.entry[4] = Some(CapturedBytes::new(&tv, false));
+    assert_eq!(
+        line(&r, &c),
+        "select(4, [3], NULL, NULL, {tv_sec=0, tv_usec=1000}) = 0 (Timeout)"
+    );
+    // Nothing read: pointers, as before.
+    assert_eq!(
+        line(&r, &Captured::default()),
+        "select(4, 0x7ffc0010, NULL, NULL, 0x7ffc0200) = 0 (Timeout)"
+    );
+}
+
+#[test]
+fn pselect6_sets_and_timespecs() {
+    let (set, ts, left, out) = (fd_set_of(&[0, 3]), time16(0, 1000), time16(0, 0), fd_set_of(&[0]));
+    let mut c = Captured::default();
+    c.entry[1] = Some(CapturedBytes::new(&set, false));
+    c.entry[4] = Some(CapturedBytes::new(&ts, false));
+    c.structs[1] = Some(CapturedBytes::new(&out, false));
+    c.structs[4] = Some(CapturedBytes::new(&left, false));
+    let r = rec(270, [4, 0x7ffe_0010, 0, 0, 0x7ffe_0200, 0], ok(1));
+    assert_eq!(
+        line(&r, &c),
+        "pselect6(4, [0 3], NULL, NULL, {tv_sec=0, tv_nsec=1000}, NULL) = 1 (in [0], left {tv_sec=0, tv_nsec=0})"
+    );
+    // Bits at or past nfds are not shown; at most `ready` fds are listed,
+    // in, out, except in turn.
+    let (both, empty) = (fd_set_of(&[1, 2, 9]), fd_set_of(&[]));
+    let mut c = Captured::default();
+    c.entry[1] = Some(CapturedBytes::new(&both, false));
+    c.entry[3] = Some(CapturedBytes::new(&empty, false));
+    c.structs[1] = Some(CapturedBytes::new(&both, false));
+    c.structs[2] = Some(CapturedBytes::new(&both, false));
+    let r = rec(270, [3, 0x10, 0x20, 0x30, 0, 0], ok(3));
+    assert_eq!(
+        line(&r, &c),
+        "pselect6(3, [1 2], 0x20, [], NULL, NULL) = 3 (in [1 2], out [1])"
+    );
+}
