@@ -22,9 +22,10 @@ use common::{
     *,
 };
 
-/// The mean share of identical lines reached: 98.9% measured (87.5% before
-/// the decoding work), with strace's split calls joined per task.
-const MEAN_IDENTITY_FLOOR: f64 = 0.985;
+/// The mean share of identical lines reached: 99.09% measured (87.5% before
+/// the decoding work), with strace's split calls joined per task; the floor
+/// leaves two lines of a forking program's run-to-run variance.
+const MEAN_IDENTITY_FLOOR: f64 = 0.99;
 
 /// A difference renacer still has: the lines of `syscalls` in `programs`
 /// may differ, for `reason`. A decoding exception must still be needed (it

@@ -102,7 +102,9 @@ pub(crate) fn fd_set_members(bytes: &[u8], nfds: i32) -> impl Iterator<Item = us
 
 /// An fd set as strace shows it: `[0 3]`.
 pub(crate) fn fd_set(bytes: &[u8], nfds: i32) -> Option<String> {
-    let fds: Vec<String> = fd_set_members(bytes, nfds).map(|fd| fd.to_string()).collect();
+    let fds: Vec<String> = fd_set_members(bytes, nfds)
+        .map(|fd| fd.to_string())
+        .collect();
     Some(format!("[{}]", fds.join(" ")))
 }
 

@@ -1429,7 +1429,12 @@ fn fd_set_of(fds: &[usize]) -> Vec<u8> {
 
 #[test]
 fn select_sets_timeouts_and_ready_sets() {
-    let (r3, w4, tv, left) = (fd_set_of(&[3]), fd_set_of(&[4]), time16(0, 123), time16(0, 120));
+    let (r3, w4, tv, left) = (
+        fd_set_of(&[3]),
+        fd_set_of(&[4]),
+        time16(0, 123),
+        time16(0, 120),
+    );
     let (out_r, out_w) = (fd_set_of(&[]), fd_set_of(&[4]));
     let mut c = Captured::default();
     c.entry[1] = Some(CapturedBytes::new(&r3, false));
@@ -1462,7 +1467,12 @@ fn select_sets_timeouts_and_ready_sets() {
 
 #[test]
 fn pselect6_sets_and_timespecs() {
-    let (set, ts, left, out) = (fd_set_of(&[0, 3]), time16(0, 1000), time16(0, 0), fd_set_of(&[0]));
+    let (set, ts, left, out) = (
+        fd_set_of(&[0, 3]),
+        time16(0, 1000),
+        time16(0, 0),
+        fd_set_of(&[0]),
+    );
     let mut c = Captured::default();
     c.entry[1] = Some(CapturedBytes::new(&set, false));
     c.entry[4] = Some(CapturedBytes::new(&ts, false));
