@@ -701,6 +701,8 @@ impl Ctx<'_, '_, '_> {
             ArgType::SigactionOut => self.out_struct(i, sigaction_struct),
             ArgType::StatxOut => self.out_struct(i, statx_struct),
             ArgType::Msghdr => self.msghdr(i, None),
+            ArgType::Mmsghdrs { count_arg } => self.mmsghdrs(i, count_arg, false),
+            ArgType::MmsghdrsOut { count_arg } => self.mmsghdrs(i, count_arg, true),
             ArgType::MsghdrOut => match (self.success(), self.captured.msghdr) {
                 (Some(r), _) => self.msghdr(i, Some(r)),
                 // strace shows what the caller passed in: the name's length.
@@ -1111,6 +1113,23 @@ impl Ctx<'_, '_, '_> {
             "{{msg_name={name}, msg_namelen={namelen}, msg_iov={iov}, msg_iovlen={iovlen}, {control}msg_controllen={controllen}, msg_flags={}}}",
             xlat::MSG.format_flags(flags as u32 as u64)
         )
+    }
+
+    /// sendmmsg's and recvmmsg's array when the call handled its only
+    /// element, the one read: `[{msg_hdr={...}, msg_len=2}]`; else the
+    /// pointer. A received message's data is cut at its `msg_len`.
+    fn mmsghdrs(&self, i: usize, count_arg: usize, received: bool) -> String {
+        let v = self.arg_value(i);
+        let one = self.success() == Some(1) && low32(self.arg_value(count_arg)) == 1;
+        let msg_len = self
+            .input(i)
+            .filter(|_| one && self.captured.msghdr.is_some())
+            .and_then(|b| field(b.bytes, 56).map(u32::from_ne_bytes));
+        let Some(msg_len) = msg_len else {
+            return ptr(v);
+        };
+        let header = self.msghdr(i, received.then_some(u64::from(msg_len)));
+        format!("[{{msg_hdr={header}, msg_len={msg_len}}}]")
     }
 
     /// socket(2) protocol, named by the family in argument 0.

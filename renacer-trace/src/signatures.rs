@@ -65,6 +65,16 @@ pub enum ArgType {
     Msghdr,
     /// A `struct msghdr` the kernel fills (recvmsg).
     MsghdrOut,
+    /// A `struct mmsghdr` array sent (sendmmsg) or filled (recvmmsg), as
+    /// long as `count_arg`. Only the first element is read (its msghdr
+    /// like sendmsg's or recvmsg's, and the whole element at exit for its
+    /// `msg_len`): decoded when the call handled one element of one.
+    Mmsghdrs {
+        count_arg: usize,
+    },
+    MmsghdrsOut {
+        count_arg: usize,
+    },
     /// Two fds the kernel writes (`int[2]`: pipe, socketpair).
     FdPairOut,
     /// A `struct rlimit` read at enter (setrlimit). `infinity` is how strace
@@ -301,6 +311,7 @@ impl ArgType {
                 | Self::TimespecOut
                 | Self::IovecOut { .. }
                 | Self::MsghdrOut
+                | Self::MmsghdrsOut { .. }
                 | Self::FdPairOut
                 | Self::StatOut
                 | Self::StatxOut
@@ -751,7 +762,7 @@ const SIGNATURES: &[Signature] = &[
     s(296, "pwritev", &[Fd, Iovec { count_arg: 2 }, Int, Long], RInt, D),
     s(297, "rt_tgsigqueueinfo", &[Int, Int, Signal, Siginfo], RInt, P.or(S)),
     s(298, "perf_event_open", &[Ptr, Int, Int, Fd, Hex], RFd, D),
-    s(299, "recvmmsg", &[Fd, OutPtr, UInt, Flags(&x::MSG), Timespec], RInt, N),
+    s(299, "recvmmsg", &[Fd, MmsghdrsOut { count_arg: 2 }, UInt, Flags(&x::MSG), Timespec], RInt, N),
     s(300, "fanotify_init", &[Enum(&x::FAN_CLASS), OpenFlags], RFd, D),
     s(301, "fanotify_mark", &[Fd, Hex, Hex, DirFd, Path], RInt, D.or(F)),
     s(302, "prlimit64", &[Int, Enum(&x::RLIMIT), Rlimit { infinity: "RLIM64_INFINITY" }, RlimitOut { infinity: "RLIM64_INFINITY" }], RInt, NONE),
@@ -759,7 +770,7 @@ const SIGNATURES: &[Signature] = &[
     s(304, "open_by_handle_at", &[Fd, Ptr, OpenFlags], RFd, D),
     s(305, "clock_adjtime", &[Enum(&x::CLOCK), Ptr], RInt, CL),
     s(306, "syncfs", &[Fd], RInt, D),
-    s(307, "sendmmsg", &[Fd, Ptr, UInt, Flags(&x::MSG)], RInt, N),
+    s(307, "sendmmsg", &[Fd, Mmsghdrs { count_arg: 2 }, UInt, Flags(&x::MSG)], RInt, N),
     s(308, "setns", &[Fd, Flags(&x::CLONE)], RInt, D),
     s(309, "getcpu", &[OutPtr, OutPtr, Ptr], RInt, NONE),
     s(310, "process_vm_readv", &[Int, Ptr, Size, Ptr, Size, Hex], RInt, NONE),
@@ -1027,6 +1038,8 @@ pub const FLOCK_SIZE: u32 = 32;
 pub const SOCKOPT_MAX: u32 = 64;
 /// `sizeof(struct sockaddr_storage)`: the most any address family needs.
 pub const SOCKADDR_STORAGE_SIZE: u32 = 128;
+/// `sizeof(struct mmsghdr)`: a msghdr, `msg_len` and padding.
+pub const MMSGHDR_SIZE: u32 = 64;
 
 /// What the kernel must read for syscall `nr`: path and string arguments at
 /// enter, one buffer at enter (write, sendto, connect's address,
@@ -1154,7 +1167,12 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             SemBufs { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(SEMBUF_READ))),
             RlimitOut { .. } => Some((CaptureAt::Exit, CaptureLen::Fixed(RLIMIT_SIZE))),
             StatxOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STATX_SIZE))),
-            Iovec { .. } | IovecOut { .. } | Msghdr | MsghdrOut => {
+            Iovec { .. }
+            | IovecOut { .. }
+            | Msghdr
+            | MsghdrOut
+            | Mmsghdrs { .. }
+            | MmsghdrsOut { .. } => {
                 let at = if ty.is_exit_value() {
                     CaptureAt::Exit
                 } else {
@@ -1164,6 +1182,10 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                     Iovec { count_arg } | IovecOut { count_arg } => (count_arg, false),
                     _ => (i, true),
                 };
+                // The first mmsghdr's msg_len, which the kernel sets.
+                if matches!(ty, Mmsghdrs { .. } | MmsghdrsOut { .. }) {
+                    plan.add_input(i, MMSGHDR_SIZE);
+                }
                 plan.iovec = Some(IovecCapture {
                     arg: i,
                     count_arg,

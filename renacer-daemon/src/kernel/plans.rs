@@ -191,6 +191,20 @@ mod tests {
         let select = kernel_plan(nr("select"));
         assert_eq!((select.struct_arg, select.struct_size), (4, 16));
         assert_eq!(select.buffer_at, capture_at::NONE);
+        // An mmsghdr array's first element: its msghdr and iovecs like
+        // recvmsg's, and the whole element at exit for msg_len.
+        let recvmmsg = kernel_plan(nr("recvmmsg"));
+        assert_eq!(
+            (
+                recvmmsg.iov_arg,
+                recvmmsg.iov_at,
+                recvmmsg.iov_msghdr,
+                recvmmsg.struct_arg,
+                recvmmsg.struct_size
+            ),
+            (1, capture_at::EXIT, 1, 1, 64)
+        );
+        assert_eq!(kernel_plan(nr("sendmmsg")).iov_at, capture_at::ENTER);
     }
 
     /// The kernel's fd-set enter program runs for exactly the syscalls

@@ -1497,3 +1497,45 @@ fn pselect6_sets_and_timespecs() {
         "pselect6(3, [1 2], 0x20, [], NULL, NULL) = 3 (in [1 2], out [1])"
     );
 }
+
+#[test]
+fn mmsghdr_arrays_of_one_element() {
+    // The first element: msg_name NULL, msg_iov at 0x1000 with one element,
+    // msg_len 2 after the 56-byte msghdr.
+    let mut element = vec![0u8; 64];
+    element[16..24].copy_from_slice(&0x1000u64.to_ne_bytes());
+    element[24..32].copy_from_slice(&1u64.to_ne_bytes());
+    element[56..60].copy_from_slice(&2u32.to_ne_bytes());
+    let iov = |len: u64, data: &'static [u8]| CapturedIov {
+        base: 0x2000,
+        len,
+        data: CapturedBytes::new(data, false),
+        unreadable: false,
+    };
+    let mut sent = Captured {
+        msghdr: Some(&element[..56]),
+        iov: vec![iov(2, b"mm")],
+        ..Captured::default()
+    };
+    sent.structs[1] = Some(CapturedBytes::new(&element, false));
+    let r = rec(307, [3, 0x7ffc_0000, 1, 0, 0, 0], ok(1));
+    assert_eq!(
+        line(&r, &sent),
+        "sendmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"mm\", iov_len=2}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}], 1, 0) = 1"
+    );
+    // Received data is cut at the element's msg_len.
+    let mut received = Captured {
+        msghdr: Some(&element[..56]),
+        iov: vec![iov(8, b"mm\0\0\0\0\0\0")],
+        ..Captured::default()
+    };
+    received.structs[1] = Some(CapturedBytes::new(&element, false));
+    let r = rec(299, [4, 0x7ffc_0000, 1, 0x40, 0, 0], ok(1));
+    assert_eq!(
+        line(&r, &received),
+        "recvmmsg(4, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"mm\", iov_len=8}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}], 1, MSG_DONTWAIT, NULL) = 1"
+    );
+    // More than one element: only the first was read, so the pointer.
+    let r = rec(307, [3, 0x7ffc_0000, 2, 0, 0, 0], ok(2));
+    assert_eq!(line(&r, &sent), "sendmmsg(3, 0x7ffc0000, 2, 0) = 2");
+}
