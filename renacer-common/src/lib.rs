@@ -138,6 +138,11 @@ pub mod payload {
     /// Not sent by the kernel: the unwound user stack, as the daemon puts it
     /// in a packed record (renacer-trace's `stack` module has the layout).
     pub const FRAMES: u8 = 10;
+    /// A struct or set as the caller passed it, read at entry by the
+    /// separate enter program of [`super::FD_SET_SYSCALLS`] (select's fd
+    /// sets and timeout, which the kernel overwrites); a STRUCT record of
+    /// the same argument is what the kernel left there at exit.
+    pub const ENTRY: u8 = 11;
     /// Flag: the string or buffer went on past what was read.
     pub const TRUNCATED: u8 = 1;
     /// Flag on an empty ARGV or IOVEC record: the array had more elements.
@@ -157,6 +162,25 @@ pub const MAX_IOV_CAPTURED: u32 = 32;
 /// `sizeof(struct iovec)` and `sizeof(struct msghdr)` on x86_64.
 pub const IOVEC_BYTES: usize = 16;
 pub const MSGHDR_BYTES: usize = 56;
+
+/// select and pselect6: their fd sets (arguments 1 to 3, sized by argument
+/// 0) and timeout (argument 4) are read at entry as [`payload::ENTRY`]
+/// records by a separate program the enter programs tail-call (they are
+/// near the verifier's limit), and the sets again at exit as STRUCT
+/// records when the call returned ready fds.
+pub const FD_SET_SYSCALLS: [u64; 2] = [23, 270];
+/// The most of an fd set read: `sizeof(fd_set)` (FD_SETSIZE bits).
+pub const FD_SET_MAX_BYTES: u32 = 128;
+/// Bytes of an fd set of `nfds` fds as strace reads them: whole longs.
+#[inline(always)]
+pub const fn fd_set_bytes(nfds: u64) -> u32 {
+    let nfds = nfds & 0xffff_ffff;
+    if nfds > FD_SET_MAX_BYTES as u64 * 8 {
+        FD_SET_MAX_BYTES
+    } else {
+        (nfds.div_ceil(64) * 8) as u32
+    }
+}
 
 /// `SyscallCapturePlan::buffer_at` values.
 pub mod capture_at {

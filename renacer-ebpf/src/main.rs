@@ -38,16 +38,17 @@ use aya_ebpf::{
         bpf_ktime_get_ns, bpf_probe_read_kernel, bpf_probe_read_user, generated,
     },
     macros::{map, raw_tracepoint, tracepoint},
-    maps::{Array, HashMap, LruHashMap, PerCpuArray, RingBuf},
+    maps::{Array, HashMap, LruHashMap, PerCpuArray, ProgramArray, RingBuf},
     programs::{RawTracePointContext, TracePointContext},
 };
 use renacer_common::{
-    CaptureConfig, EventHeader, IOVEC_BYTES, InflightSyscall, MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES,
-    MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED, MAX_SUMMARY_SLOTS, MAX_TRACED_PROCESSES,
-    MSGHDR_BYTES, PayloadHeader, PayloadScratch, ProcessEvent, RING_BUFFER_BYTES,
-    SCRATCH_DATA_BYTES, SIGINFO_BYTES, SYSCALL_SLOTS, SignalEvent, SummaryValue,
-    SyscallCapturePlan, SyscallEvent, TaskOffsets, USER_STACK_BYTES, USER_STACK_REGS_BYTES,
-    WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, flags, kind, payload, signal_how,
+    CaptureConfig, EventHeader, FD_SET_MAX_BYTES, FD_SET_SYSCALLS, IOVEC_BYTES, InflightSyscall,
+    MAX_ARGV_CAPTURED, MAX_CAPTURE_BYTES, MAX_CAPTURES, MAX_INFLIGHT_THREADS, MAX_IOV_CAPTURED,
+    MAX_SUMMARY_SLOTS, MAX_TRACED_PROCESSES, MSGHDR_BYTES, PayloadHeader, PayloadScratch,
+    ProcessEvent, RING_BUFFER_BYTES, SCRATCH_DATA_BYTES, SIGINFO_BYTES, SYSCALL_SLOTS, SignalEvent,
+    SummaryValue, SyscallCapturePlan, SyscallEvent, TaskOffsets, USER_STACK_BYTES,
+    USER_STACK_REGS_BYTES, WAKEUP_THRESHOLD_BYTES, capture_at, capture_len, config, fd_set_bytes,
+    flags, kind, payload, signal_how,
 };
 
 /// tgid -> capture id of every traced thread group (plus the tids of traced
@@ -108,6 +109,13 @@ static STACK_SCRATCH: PerCpuArray<PayloadScratch> = PerCpuArray::with_max_entrie
 #[map]
 static STACK_SNAPSHOTS: LruHashMap<u32, u32> =
     LruHashMap::with_max_entries(MAX_TRACED_PROCESSES, 0);
+
+/// Slot 0: the enter program of select and pselect6 of each attach flavour
+/// (a tail call needs the caller's program type), set by the daemon.
+#[map]
+static FD_SET_ENTER_TP: ProgramArray = ProgramArray::with_max_entries(1, 0);
+#[map]
+static FD_SET_ENTER_RAW: ProgramArray = ProgramArray::with_max_entries(1, 0);
 
 /// Field offsets of the sched tracepoints, read from tracefs by the daemon.
 #[unsafe(no_mangle)]
@@ -923,6 +931,17 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
             u32::from(plan.struct2_size),
         );
     }
+    if ret > 0 && is_fd_set_call(nr) {
+        emit_fd_sets(
+            scratch,
+            cfg,
+            state.capture_id,
+            tid,
+            nr,
+            &state.args,
+            payload::STRUCT,
+        );
+    }
     // iovec arrays are read here whichever way their data goes: a writer's
     // buffers still hold what it passed, and the enter program is near the
     // verifier's limit. A failed reader's elements go out without data:
@@ -951,6 +970,71 @@ fn capture_at_exit(cfg: &CaptureConfig, state: &InflightSyscall, tid: u32, ret: 
             ret,
         );
     }
+}
+
+/// select or pselect6 (see [`FD_SET_SYSCALLS`]).
+#[inline(always)]
+fn is_fd_set_call(nr: u64) -> bool {
+    nr == FD_SET_SYSCALLS[0] || nr == FD_SET_SYSCALLS[1]
+}
+
+/// select's three fd sets, as long as `nfds` (argument 0) asks.
+#[inline(always)]
+fn emit_fd_sets(
+    scratch: *mut PayloadScratch,
+    cfg: &CaptureConfig,
+    capture_id: u32,
+    tid: u32,
+    nr: u64,
+    args: &[u64; 6],
+    payload_kind: u8,
+) {
+    let size = fd_set_bytes(args[0]);
+    for arg in 1..4u8 {
+        emit_bytes(
+            scratch,
+            cfg,
+            capture_id,
+            tid,
+            nr,
+            arg,
+            payload_kind,
+            arg_at(args, arg),
+            u64::from(size),
+            FD_SET_MAX_BYTES,
+        );
+    }
+}
+
+/// select's and pselect6's enter: the fd sets and the timeout as passed
+/// (the kernel overwrites them); their plans read nothing else at enter.
+#[inline(always)]
+fn on_fd_set_enter(
+    cfg: &CaptureConfig,
+    capture_id: u32,
+    tgid: u32,
+    tid: u32,
+    nr: u64,
+    args: [u64; 6],
+) {
+    let enter_ns = now_ns();
+    if let Some(scratch) = SCRATCH.get_ptr_mut(0) {
+        emit_fd_sets(scratch, cfg, capture_id, tid, nr, &args, payload::ENTRY);
+        // A timeval (select) or timespec (pselect6): 16 bytes either way.
+        emit_bytes(
+            scratch,
+            cfg,
+            capture_id,
+            tid,
+            nr,
+            4,
+            payload::ENTRY,
+            args[4],
+            16,
+            16,
+        );
+    }
+    track_enter(capture_id, tgid, tid, nr, args, enter_ns, 0);
 }
 
 /// The argument holding execve's (or execveat's) environment.
@@ -1107,6 +1191,20 @@ fn on_enter(cfg: &CaptureConfig, capture_id: u32, tgid: u32, tid: u32, nr: u64, 
     } else {
         0
     };
+    track_enter(capture_id, tgid, tid, nr, args, enter_ns, retry_strings);
+}
+
+/// Stores the call in the thread's in-flight slot for its exit.
+#[inline(always)]
+fn track_enter(
+    capture_id: u32,
+    tgid: u32,
+    tid: u32,
+    nr: u64,
+    args: [u64; 6],
+    enter_ns: u64,
+    retry_strings: u32,
+) {
     let state = InflightSyscall {
         enter_ns,
         capture_id,
@@ -1194,22 +1292,46 @@ pub fn renacer_sys_enter_raw(ctx: RawTracePointContext) -> i32 {
         on_enter(cfg, capture_id, tgid, tid, nr, [0; 6]);
         return 0;
     }
+    if cfg.flags & (config::DECODE | config::SUMMARY_ONLY) == config::DECODE && is_fd_set_call(nr) {
+        // SAFETY: the context is this program's; on failure (an empty
+        // slot) the call goes on here, undecoded.
+        unsafe { FD_SET_ENTER_RAW.tail_call(&ctx, 0) };
+    }
+    let Some(args) = raw_args(&ctx, capture_id) else {
+        return 0;
+    };
+    on_enter(cfg, capture_id, tgid, tid, nr, args);
+    0
+}
+
+/// The syscall's arguments from its pt_regs.
+#[inline(always)]
+fn raw_args(ctx: &RawTracePointContext, capture_id: u32) -> Option<[u64; 6]> {
     let regs: *const u8 = ctx.arg(0);
     // r10, r9, r8, ax, cx, dx, si, di
     // SAFETY: `regs` is the kernel's pt_regs of this syscall; probe_read checks the access.
     let Ok(r) = (unsafe { bpf_probe_read_kernel(regs.add(PT_REGS_R10_OFFSET).cast::<[u64; 8]>()) })
     else {
         count_drop(capture_id);
+        return None;
+    };
+    Some([r[7], r[6], r[5], r[0], r[2], r[1]])
+}
+
+/// Tail-called by `renacer_sys_enter_raw` for [`FD_SET_SYSCALLS`] (not attached).
+#[raw_tracepoint(tracepoint = "sys_enter")]
+pub fn renacer_fd_set_enter_raw(ctx: RawTracePointContext) -> i32 {
+    let (tgid, tid) = current_ids();
+    let Some(capture_id) = traced_capture(tgid) else {
         return 0;
     };
-    on_enter(
-        cfg,
-        capture_id,
-        tgid,
-        tid,
-        nr,
-        [r[7], r[6], r[5], r[0], r[2], r[1]],
-    );
+    let Some(cfg) = capture_config(capture_id) else {
+        return 0;
+    };
+    let Some(args) = raw_args(&ctx, capture_id) else {
+        return 0;
+    };
+    on_fd_set_enter(cfg, capture_id, tgid, tid, ctx.arg(1), args);
     0
 }
 
@@ -1242,15 +1364,37 @@ pub fn renacer_sys_enter_tp(ctx: TracePointContext) -> u32 {
     if !wants(cfg, nr) {
         return 0;
     }
-    let args = [
-        tp_field(&ctx, 16),
-        tp_field(&ctx, 24),
-        tp_field(&ctx, 32),
-        tp_field(&ctx, 40),
-        tp_field(&ctx, 48),
-        tp_field(&ctx, 56),
-    ];
-    on_enter(cfg, capture_id, tgid, tid, nr, args);
+    if cfg.flags & (config::DECODE | config::SUMMARY_ONLY) == config::DECODE && is_fd_set_call(nr) {
+        // SAFETY: as in `renacer_sys_enter_raw`.
+        unsafe { FD_SET_ENTER_TP.tail_call(&ctx, 0) };
+    }
+    on_enter(cfg, capture_id, tgid, tid, nr, tp_args(&ctx));
+    0
+}
+
+#[inline(always)]
+fn tp_args(ctx: &TracePointContext) -> [u64; 6] {
+    [
+        tp_field(ctx, 16),
+        tp_field(ctx, 24),
+        tp_field(ctx, 32),
+        tp_field(ctx, 40),
+        tp_field(ctx, 48),
+        tp_field(ctx, 56),
+    ]
+}
+
+/// Tail-called by `renacer_sys_enter_tp` for [`FD_SET_SYSCALLS`] (not attached).
+#[tracepoint(category = "raw_syscalls", name = "sys_enter")]
+pub fn renacer_fd_set_enter_tp(ctx: TracePointContext) -> u32 {
+    let (tgid, tid) = current_ids();
+    let Some(capture_id) = traced_capture(tgid) else {
+        return 0;
+    };
+    let Some(cfg) = capture_config(capture_id) else {
+        return 0;
+    };
+    on_fd_set_enter(cfg, capture_id, tgid, tid, tp_field(&ctx, 8), tp_args(&ctx));
     0
 }
 

@@ -54,6 +54,9 @@ pub struct Captured<'a> {
     /// The structs read at exit (rt_sigaction's act, a sigset, execve's
     /// environment pointers), by argument index.
     pub structs: [Option<CapturedBytes<'a>>; 6],
+    /// What arguments pointed at on entry, where the call overwrites it
+    /// (select's fd sets and timeout), by argument index.
+    pub entry: [Option<CapturedBytes<'a>>; 6],
     /// execve's environment strings under `-v`: the address they were read
     /// from (a native u64), then the bytes.
     pub env: Option<CapturedBytes<'a>>,
@@ -545,6 +548,14 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
+    /// What argument `i` pointed at on entry.
+    fn entry(&self, i: usize) -> Option<CapturedBytes<'_>> {
+        if self.arg_value(i) == 0 {
+            return None;
+        }
+        self.captured.entry.get(i).copied().flatten()
+    }
+
     /// The captured second address, if it belongs to argument `i`.
     fn address(&self, i: usize) -> Option<CapturedBytes<'_>> {
         match self.plan.address {
@@ -690,6 +701,8 @@ impl Ctx<'_, '_, '_> {
             ArgType::SigactionOut => self.out_struct(i, sigaction_struct),
             ArgType::StatxOut => self.out_struct(i, statx_struct),
             ArgType::Msghdr => self.msghdr(i, None),
+            ArgType::Mmsghdrs { count_arg } => self.mmsghdrs(i, count_arg, false),
+            ArgType::MmsghdrsOut { count_arg } => self.mmsghdrs(i, count_arg, true),
             ArgType::MsghdrOut => match (self.success(), self.captured.msghdr) {
                 (Some(r), _) => self.msghdr(i, Some(r)),
                 // strace shows what the caller passed in: the name's length.
@@ -812,6 +825,12 @@ impl Ctx<'_, '_, '_> {
             }
             ArgType::TimezoneOut => self.out_struct(i, structs::timezone),
             ArgType::TimeoutIn => self.decoded(i, self.input(i), sockaddr::timespec),
+            ArgType::FdSet => {
+                let nfds = int(self.arg_value(0));
+                self.decoded(i, self.entry(i), |b| structs::fd_set(b, nfds))
+            }
+            ArgType::SelectTimeval => self.decoded(i, self.entry(i), structs::timeval_struct),
+            ArgType::SelectTimespec => self.decoded(i, self.entry(i), sockaddr::timespec),
             ArgType::PrctlArg => hex(v),
             ArgType::Pollfds { count_arg } => {
                 let count = low32(self.arg_value(count_arg));
@@ -1094,6 +1113,23 @@ impl Ctx<'_, '_, '_> {
             "{{msg_name={name}, msg_namelen={namelen}, msg_iov={iov}, msg_iovlen={iovlen}, {control}msg_controllen={controllen}, msg_flags={}}}",
             xlat::MSG.format_flags(flags as u32 as u64)
         )
+    }
+
+    /// sendmmsg's and recvmmsg's array when the call handled its only
+    /// element, the one read: `[{msg_hdr={...}, msg_len=2}]`; else the
+    /// pointer. A received message's data is cut at its `msg_len`.
+    fn mmsghdrs(&self, i: usize, count_arg: usize, received: bool) -> String {
+        let v = self.arg_value(i);
+        let one = self.success() == Some(1) && low32(self.arg_value(count_arg)) == 1;
+        let msg_len = self
+            .input(i)
+            .filter(|_| one && self.captured.msghdr.is_some())
+            .and_then(|b| field(b.bytes, 56).map(u32::from_ne_bytes));
+        let Some(msg_len) = msg_len else {
+            return ptr(v);
+        };
+        let header = self.msghdr(i, received.then_some(u64::from(msg_len)));
+        format!("[{{msg_hdr={header}, msg_len={msg_len}}}]")
     }
 
     /// socket(2) protocol, named by the family in argument 0.
@@ -1412,9 +1448,16 @@ pub fn decode_return(rec: &SyscallRecord) -> String {
 }
 
 /// [`decode_return`] plus what strace adds from the memory the call
-/// changed: poll's ready fds (`1 ([{fd=4, revents=POLLOUT}])`).
+/// changed: poll's ready fds (`1 ([{fd=4, revents=POLLOUT}])`), select's
+/// ready sets and time left (`1 (out [4], left {tv_sec=0, tv_usec=120})`).
 pub fn decode_return_with(rec: &SyscallRecord, captured: &Captured<'_>) -> String {
     let plain = decode_return(rec);
+    if let SyscallResult::Returned(ready) = rec.result
+        && ready > 0
+        && let Some(ready_sets) = select_ready(rec, captured, ready as u64)
+    {
+        return format!("{plain} ({ready_sets})");
+    }
     let polled = rec.nr == NR_POLL && matches!(rec.result, SyscallResult::Returned(n) if n > 0);
     let revents = captured
         .structs
@@ -1427,6 +1470,41 @@ pub fn decode_return_with(rec: &SyscallRecord, captured: &Captured<'_>) -> Strin
         Some(revents) => format!("{plain} ({revents})"),
         None => plain,
     }
+}
+
+/// What select or pselect6 left: `in [..], out [..], except [..]`, non-empty
+/// sets only, at most `ready` fds in all, then `left` and the timeout.
+fn select_ready(rec: &SyscallRecord, captured: &Captured<'_>, ready: u64) -> Option<String> {
+    let left: fn(&[u8]) -> Option<String> = match signatures::signature(rec.nr)?.args.get(4) {
+        Some(ArgType::SelectTimeval) => structs::timeval_struct,
+        Some(ArgType::SelectTimespec) => sockaddr::timespec,
+        _ => return None,
+    };
+    let nfds = int(rec.args[0]);
+    let mut parts = Vec::new();
+    let mut budget = ready;
+    for (i, name) in [(1, "in"), (2, "out"), (3, "except")] {
+        if budget == 0 {
+            break;
+        }
+        let Some(set) = captured.structs[i].filter(|_| rec.args[i] != 0) else {
+            continue;
+        };
+        let fds: Vec<String> = structs::fd_set_members(set.bytes, nfds)
+            .take(usize::try_from(budget).unwrap_or(usize::MAX))
+            .map(|fd| fd.to_string())
+            .collect();
+        budget -= fds.len() as u64;
+        if !fds.is_empty() {
+            parts.push(format!("{name} [{}]", fds.join(" ")));
+        }
+    }
+    if rec.args[4] != 0
+        && let Some(time) = captured.structs[4].and_then(|b| left(b.bytes))
+    {
+        parts.push(format!("left {time}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// A full strace line with decoded arguments: `[pid N] ` when asked,
@@ -1533,6 +1611,7 @@ pub struct CapturedData {
     pub iov_truncated: bool,
     pub msghdr: Option<Vec<u8>>,
     pub structs: [Option<OwnedBytes>; 6],
+    pub entry: [Option<OwnedBytes>; 6],
     pub env: Option<OwnedBytes>,
 }
 
@@ -1556,6 +1635,7 @@ impl CapturedData {
             && !self.iov_truncated
             && self.msghdr.is_none()
             && self.structs.iter().all(Option::is_none)
+            && self.entry.iter().all(Option::is_none)
             && self.env.is_none()
     }
 
@@ -1579,6 +1659,7 @@ impl CapturedData {
             iov_truncated: self.iov_truncated,
             msghdr: self.msghdr.as_deref(),
             structs: std::array::from_fn(|i| self.structs[i].as_ref().map(OwnedBytes::borrowed)),
+            entry: std::array::from_fn(|i| self.entry[i].as_ref().map(OwnedBytes::borrowed)),
             env: self.env.as_ref().map(OwnedBytes::borrowed),
         }
     }

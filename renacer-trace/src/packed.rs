@@ -217,6 +217,11 @@ pub fn captured(record_items: &[u8]) -> Captured<'_> {
                     *slot = Some(found.captured_bytes());
                 }
             }
+            item::ENTRY => {
+                if let Some(slot) = captured.entry.get_mut(usize::from(found.arg)) {
+                    *slot = Some(found.captured_bytes());
+                }
+            }
             _ => {}
         }
     }

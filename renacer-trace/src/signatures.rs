@@ -65,6 +65,16 @@ pub enum ArgType {
     Msghdr,
     /// A `struct msghdr` the kernel fills (recvmsg).
     MsghdrOut,
+    /// A `struct mmsghdr` array sent (sendmmsg) or filled (recvmmsg), as
+    /// long as `count_arg`. Only the first element is read (its msghdr
+    /// like sendmsg's or recvmsg's, and the whole element at exit for its
+    /// `msg_len`): decoded when the call handled one element of one.
+    Mmsghdrs {
+        count_arg: usize,
+    },
+    MmsghdrsOut {
+        count_arg: usize,
+    },
     /// Two fds the kernel writes (`int[2]`: pipe, socketpair).
     FdPairOut,
     /// A `struct rlimit` read at enter (setrlimit). `infinity` is how strace
@@ -209,6 +219,14 @@ pub enum ArgType {
     /// A `struct timespec` the call reads, read at exit (futex's timeout,
     /// which is not a pointer for every operation).
     TimeoutIn,
+    /// select's fd sets (`[0 3]`), sized by argument 0: read at entry as
+    /// passed and at exit as the kernel left them (see
+    /// `renacer_common::FD_SET_SYSCALLS`).
+    FdSet,
+    /// select's `struct timeval` and pselect6's `struct timespec` timeout:
+    /// read at entry as passed, and at exit for what is `left` of it.
+    SelectTimeval,
+    SelectTimespec,
     /// prctl(2)'s second argument: a value, or a pointer to an int or a
     /// 16-byte name, by option; the pointed-to bytes are read at exit.
     PrctlArg,
@@ -293,6 +311,7 @@ impl ArgType {
                 | Self::TimespecOut
                 | Self::IovecOut { .. }
                 | Self::MsghdrOut
+                | Self::MmsghdrsOut { .. }
                 | Self::FdPairOut
                 | Self::StatOut
                 | Self::StatxOut
@@ -467,7 +486,7 @@ const SIGNATURES: &[Signature] = &[
     s(20, "writev", &[Fd, Iovec { count_arg: 2 }, Int], RInt, D),
     s(21, "access", &[Path, AccessMode], RInt, F),
     s(22, "pipe", &[FdPairOut], RInt, D),
-    s(23, "select", &[Int, Ptr, Ptr, Ptr, Ptr], Ready, D),
+    s(23, "select", &[Int, FdSet, FdSet, FdSet, SelectTimeval], Ready, D),
     s(24, "sched_yield", &[], RInt, NONE),
     s(25, "mremap", &[Ptr, Size, Size, Flags(&x::MREMAP), Ptr], RPtr, M),
     s(26, "msync", &[Ptr, Size, Flags(&x::MSYNC)], RInt, M),
@@ -714,7 +733,7 @@ const SIGNATURES: &[Signature] = &[
     s(267, "readlinkat", &[DirFd, Path, OutBuf, Size], RInt, D.or(F)),
     s(268, "fchmodat", &[DirFd, Path, Mode], RInt, D.or(F)),
     s(269, "faccessat", &[DirFd, Path, AccessMode], RInt, D.or(F)),
-    s(270, "pselect6", &[Int, Ptr, Ptr, Ptr, Timespec, Ptr], Ready, D),
+    s(270, "pselect6", &[Int, FdSet, FdSet, FdSet, SelectTimespec, Ptr], Ready, D),
     s(271, "ppoll", &[Pollfds { count_arg: 1 }, UInt, Timespec, Ptr, Size], Ready, D),
     s(272, "unshare", &[Flags(&x::CLONE)], RInt, NONE),
     s(273, "set_robust_list", &[Ptr, Size], RInt, NONE),
@@ -743,7 +762,7 @@ const SIGNATURES: &[Signature] = &[
     s(296, "pwritev", &[Fd, Iovec { count_arg: 2 }, Int, Long], RInt, D),
     s(297, "rt_tgsigqueueinfo", &[Int, Int, Signal, Siginfo], RInt, P.or(S)),
     s(298, "perf_event_open", &[Ptr, Int, Int, Fd, Hex], RFd, D),
-    s(299, "recvmmsg", &[Fd, OutPtr, UInt, Flags(&x::MSG), Timespec], RInt, N),
+    s(299, "recvmmsg", &[Fd, MmsghdrsOut { count_arg: 2 }, UInt, Flags(&x::MSG), Timespec], RInt, N),
     s(300, "fanotify_init", &[Enum(&x::FAN_CLASS), OpenFlags], RFd, D),
     s(301, "fanotify_mark", &[Fd, Hex, Hex, DirFd, Path], RInt, D.or(F)),
     s(302, "prlimit64", &[Int, Enum(&x::RLIMIT), Rlimit { infinity: "RLIM64_INFINITY" }, RlimitOut { infinity: "RLIM64_INFINITY" }], RInt, NONE),
@@ -751,7 +770,7 @@ const SIGNATURES: &[Signature] = &[
     s(304, "open_by_handle_at", &[Fd, Ptr, OpenFlags], RFd, D),
     s(305, "clock_adjtime", &[Enum(&x::CLOCK), Ptr], RInt, CL),
     s(306, "syncfs", &[Fd], RInt, D),
-    s(307, "sendmmsg", &[Fd, Ptr, UInt, Flags(&x::MSG)], RInt, N),
+    s(307, "sendmmsg", &[Fd, Mmsghdrs { count_arg: 2 }, UInt, Flags(&x::MSG)], RInt, N),
     s(308, "setns", &[Fd, Flags(&x::CLONE)], RInt, D),
     s(309, "getcpu", &[OutPtr, OutPtr, Ptr], RInt, NONE),
     s(310, "process_vm_readv", &[Int, Ptr, Size, Ptr, Size, Hex], RInt, NONE),
@@ -1019,6 +1038,8 @@ pub const FLOCK_SIZE: u32 = 32;
 pub const SOCKOPT_MAX: u32 = 64;
 /// `sizeof(struct sockaddr_storage)`: the most any address family needs.
 pub const SOCKADDR_STORAGE_SIZE: u32 = 128;
+/// `sizeof(struct mmsghdr)`: a msghdr, `msg_len` and padding.
+pub const MMSGHDR_SIZE: u32 = 64;
 
 /// What the kernel must read for syscall `nr`: path and string arguments at
 /// enter, one buffer at enter (write, sendto, connect's address,
@@ -1077,6 +1098,8 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             | Itimerspec
             | RusageOut
             | TimeoutIn
+            | SelectTimeval
+            | SelectTimespec
             | Pollfds { .. }
             | Siginfo
             | Sigevent
@@ -1093,7 +1116,7 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                     CapData => CAP_DATA_SIZE,
                     IoctlArg => IOCTL_ARG_READ,
                     OffsetInOut => 8,
-                    TimeoutIn => TIMESPEC_SIZE,
+                    TimeoutIn | SelectTimeval | SelectTimespec => TIMESPEC_SIZE,
                     Pollfds { .. } => POLLFD_SIZE * POLLFDS_READ,
                     Siginfo => SIGINFO_SIZE,
                     Sigevent => SIGEVENT_SIZE,
@@ -1144,7 +1167,12 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
             SemBufs { .. } => Some((CaptureAt::Enter, CaptureLen::Fixed(SEMBUF_READ))),
             RlimitOut { .. } => Some((CaptureAt::Exit, CaptureLen::Fixed(RLIMIT_SIZE))),
             StatxOut => Some((CaptureAt::Exit, CaptureLen::Fixed(STATX_SIZE))),
-            Iovec { .. } | IovecOut { .. } | Msghdr | MsghdrOut => {
+            Iovec { .. }
+            | IovecOut { .. }
+            | Msghdr
+            | MsghdrOut
+            | Mmsghdrs { .. }
+            | MmsghdrsOut { .. } => {
                 let at = if ty.is_exit_value() {
                     CaptureAt::Exit
                 } else {
@@ -1154,6 +1182,10 @@ pub fn strings_to_capture(nr: u32) -> CapturePlan {
                     Iovec { count_arg } | IovecOut { count_arg } => (count_arg, false),
                     _ => (i, true),
                 };
+                // The first mmsghdr's msg_len, which the kernel sets.
+                if matches!(ty, Mmsghdrs { .. } | MmsghdrsOut { .. }) {
+                    plan.add_input(i, MMSGHDR_SIZE);
+                }
                 plan.iovec = Some(IovecCapture {
                     arg: i,
                     count_arg,

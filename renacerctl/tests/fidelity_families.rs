@@ -22,9 +22,10 @@ use common::{
     *,
 };
 
-/// The mean share of identical lines reached: 98.9% measured (87.5% before
-/// the decoding work), with strace's split calls joined per task.
-const MEAN_IDENTITY_FLOOR: f64 = 0.985;
+/// The mean share of identical lines reached: 99.18% measured (87.5% before
+/// the decoding work), with strace's split calls joined per task; the floor
+/// leaves a few lines of forking programs' run-to-run variance.
+const MEAN_IDENTITY_FLOOR: f64 = 0.99;
 
 /// A difference renacer still has: the lines of `syscalls` in `programs`
 /// may differ, for `reason`. A decoding exception must still be needed (it
@@ -91,20 +92,9 @@ const EXCEPTIONS: &[Exception] = &[
         "termios structs (TCSETSW2's struct termios2) are not decoded",
     ),
     decoding(
-        &["select", "pselect"],
-        &["select", "pselect6"],
-        "fd sets: three sets as passed plus the timeout are more reads than a call's two \
-         structs and one buffer, and the sets left after the call belong to the return text",
-    ),
-    decoding(
         &["signal_return", "signal_suspend"],
         &["rt_sigreturn"],
         "the restored mask is in the signal frame on the user stack, not in an argument",
-    ),
-    decoding(
-        &["socket_mmsg"],
-        &["sendmmsg", "recvmmsg"],
-        "struct mmsghdr arrays are not read",
     ),
 ];
 

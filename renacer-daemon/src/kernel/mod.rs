@@ -5,7 +5,7 @@ use std::{collections::HashSet, fs, io, path::Path};
 
 use aya::{
     Ebpf, EbpfLoader,
-    maps::{Array, HashMap, MapData, MapError, PerCpuArray, PerCpuValues, RingBuf},
+    maps::{Array, HashMap, MapData, MapError, PerCpuArray, PerCpuValues, ProgramArray, RingBuf},
     programs::{
         ProgramError, RawTracePoint, TracePoint, raw_trace_point::RawTracePointLinkId,
         trace_point::TracePointLinkId,
@@ -345,6 +345,7 @@ impl Kernel {
         raw_tracepoint(&mut ebpf, STACK_PROGRAM)?
             .load()
             .map_err(|source| classify_program_error(STACK_PROGRAM, source))?;
+        install_fd_set_enter(&mut ebpf, mode)?;
         for (name, event) in [
             ("renacer_sched_fork", "sched_process_fork"),
             ("renacer_sched_exec", "sched_process_exec"),
@@ -708,6 +709,38 @@ impl Kernel {
 pub fn continue_process(tgid: u32) {
     // SAFETY: plain syscall; a process that has exited meanwhile gives ESRCH.
     unsafe { libc::kill(tgid as libc::pid_t, libc::SIGCONT) };
+}
+
+/// Loads the enter program of select and pselect6 of `mode`'s flavour and
+/// puts it in the slot the hot enter program tail-calls (see
+/// `renacer_common::FD_SET_SYSCALLS`). The map stays owned by `ebpf`: a
+/// program array empties when its last user-space handle closes.
+fn install_fd_set_enter(ebpf: &mut Ebpf, mode: AttachMode) -> Result<(), KernelError> {
+    let (name, map) = match mode {
+        AttachMode::RawTracepoint => ("renacer_fd_set_enter_raw", "FD_SET_ENTER_RAW"),
+        AttachMode::Tracepoint => ("renacer_fd_set_enter_tp", "FD_SET_ENTER_TP"),
+    };
+    let fd = match mode {
+        AttachMode::RawTracepoint => {
+            let program = raw_tracepoint(ebpf, name)?;
+            program
+                .load()
+                .map_err(|source| classify_program_error(name, source))?;
+            program.fd()
+        }
+        AttachMode::Tracepoint => {
+            let program = tracepoint(ebpf, name)?;
+            program
+                .load()
+                .map_err(|source| classify_program_error(name, source))?;
+            program.fd()
+        }
+    }
+    .and_then(|fd| fd.try_clone().map_err(ProgramError::from))
+    .map_err(|source| KernelError::Program { name, source })?;
+    let mut slots = ProgramArray::try_from(ebpf.map_mut(map).ok_or(KernelError::MissingMap(map))?)?;
+    slots.set(0, &fd, 0)?;
+    Ok(())
 }
 
 /// The program `name` of the loaded object, as its concrete type.

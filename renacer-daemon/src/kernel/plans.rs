@@ -186,5 +186,43 @@ mod tests {
             (1, capture_at::EXIT, 1)
         );
         assert_eq!(kernel_plan(511).string_args, 0);
+        // select's sets are read by the fd-set enter program; its plan reads
+        // what is left of the timeout at exit.
+        let select = kernel_plan(nr("select"));
+        assert_eq!((select.struct_arg, select.struct_size), (4, 16));
+        assert_eq!(select.buffer_at, capture_at::NONE);
+        // An mmsghdr array's first element: its msghdr and iovecs like
+        // recvmsg's, and the whole element at exit for msg_len.
+        let recvmmsg = kernel_plan(nr("recvmmsg"));
+        assert_eq!(
+            (
+                recvmmsg.iov_arg,
+                recvmmsg.iov_at,
+                recvmmsg.iov_msghdr,
+                recvmmsg.struct_arg,
+                recvmmsg.struct_size
+            ),
+            (1, capture_at::EXIT, 1, 1, 64)
+        );
+        assert_eq!(kernel_plan(nr("sendmmsg")).iov_at, capture_at::ENTER);
+    }
+
+    /// The kernel's fd-set enter program runs for exactly the syscalls
+    /// whose signatures decode fd sets.
+    #[test]
+    fn fd_set_syscalls_match_the_signatures() {
+        let with_sets: Vec<u64> = (0..renacer_common::SYSCALL_SLOTS)
+            .filter(|&nr| {
+                renacer_trace::signatures::signature(nr)
+                    .is_some_and(|sig| sig.args.contains(&ArgType::FdSet))
+            })
+            .map(u64::from)
+            .collect();
+        assert_eq!(with_sets, renacer_common::FD_SET_SYSCALLS);
+        assert_eq!(renacer_common::fd_set_bytes(5), 8);
+        assert_eq!(renacer_common::fd_set_bytes(65), 16);
+        assert_eq!(renacer_common::fd_set_bytes(0), 0);
+        assert_eq!(renacer_common::fd_set_bytes(1 << 20), 128);
+        assert_eq!(renacer_common::fd_set_bytes(u64::MAX), 128);
     }
 }

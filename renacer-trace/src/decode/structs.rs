@@ -89,6 +89,25 @@ pub(crate) fn utimbuf(bytes: &[u8]) -> Option<String> {
 }
 
 /// `{tv_sec=0, tv_usec=0}`.
+/// A `struct timeval` (select's timeout).
+pub(crate) fn timeval_struct(bytes: &[u8]) -> Option<String> {
+    timeval(bytes, 0)
+}
+
+/// The fds below `nfds` in an fd set (a bit array of native longs).
+pub(crate) fn fd_set_members(bytes: &[u8], nfds: i32) -> impl Iterator<Item = usize> + '_ {
+    let bits = usize::try_from(nfds).unwrap_or(0).min(bytes.len() * 8);
+    (0..bits).filter(move |&fd| bytes[fd / 8] & (1 << (fd % 8)) != 0)
+}
+
+/// An fd set as strace shows it: `[0 3]`.
+pub(crate) fn fd_set(bytes: &[u8], nfds: i32) -> Option<String> {
+    let fds: Vec<String> = fd_set_members(bytes, nfds)
+        .map(|fd| fd.to_string())
+        .collect();
+    Some(format!("[{}]", fds.join(" ")))
+}
+
 fn timeval(bytes: &[u8], at: usize) -> Option<String> {
     Some(format!(
         "{{tv_sec={}, tv_usec={}}}",

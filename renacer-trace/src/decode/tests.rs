@@ -1412,3 +1412,130 @@ fn results_align_at_column_40_as_strace() {
         "101   exit_group(0)                     = ?"
     );
 }
+
+/// 16 bytes: a timeval or timespec.
+fn time16(sec: i64, frac: i64) -> Vec<u8> {
+    [sec.to_ne_bytes(), frac.to_ne_bytes()].concat()
+}
+
+/// An fd set of 8 bytes (whole longs, as strace reads for nfds <= 64).
+fn fd_set_of(fds: &[usize]) -> Vec<u8> {
+    let mut set = vec![0u8; 8];
+    for &fd in fds {
+        set[fd / 8] |= 1 << (fd % 8);
+    }
+    set
+}
+
+#[test]
+fn select_sets_timeouts_and_ready_sets() {
+    let (r3, w4, tv, left) = (
+        fd_set_of(&[3]),
+        fd_set_of(&[4]),
+        time16(0, 123),
+        time16(0, 120),
+    );
+    let (out_r, out_w) = (fd_set_of(&[]), fd_set_of(&[4]));
+    let mut c = Captured::default();
+    c.entry[1] = Some(CapturedBytes::new(&r3, false));
+    c.entry[2] = Some(CapturedBytes::new(&w4, false));
+    c.entry[4] = Some(CapturedBytes::new(&tv, false));
+    c.structs[1] = Some(CapturedBytes::new(&out_r, false));
+    c.structs[2] = Some(CapturedBytes::new(&out_w, false));
+    c.structs[4] = Some(CapturedBytes::new(&left, false));
+    let r = rec(23, [5, 0x7ffc_0010, 0x7ffc_0090, 0, 0x7ffc_0200, 0], ok(1));
+    assert_eq!(
+        line(&r, &c),
+        "select(5, [3], [4], NULL, {tv_sec=0, tv_usec=123}) = 1 (out [4], left {tv_sec=0, tv_usec=120})"
+    );
+    // Nothing ready: strace says Timeout, whatever is left.
+    let r = rec(23, [4, 0x7ffc_0010, 0, 0, 0x7ffc_0200, 0], ok(0));
+    let tv = time16(0, 1000);
+    let mut c = Captured::default();
+    c.entry[1] = Some(CapturedBytes::new(&r3, false));
+    c.entry[4] = Some(CapturedBytes::new(&tv, false));
+    assert_eq!(
+        line(&r, &c),
+        "select(4, [3], NULL, NULL, {tv_sec=0, tv_usec=1000}) = 0 (Timeout)"
+    );
+    // Nothing read: pointers, as before.
+    assert_eq!(
+        line(&r, &Captured::default()),
+        "select(4, 0x7ffc0010, NULL, NULL, 0x7ffc0200) = 0 (Timeout)"
+    );
+}
+
+#[test]
+fn pselect6_sets_and_timespecs() {
+    let (set, ts, left, out) = (
+        fd_set_of(&[0, 3]),
+        time16(0, 1000),
+        time16(0, 0),
+        fd_set_of(&[0]),
+    );
+    let mut c = Captured::default();
+    c.entry[1] = Some(CapturedBytes::new(&set, false));
+    c.entry[4] = Some(CapturedBytes::new(&ts, false));
+    c.structs[1] = Some(CapturedBytes::new(&out, false));
+    c.structs[4] = Some(CapturedBytes::new(&left, false));
+    let r = rec(270, [4, 0x7ffe_0010, 0, 0, 0x7ffe_0200, 0], ok(1));
+    assert_eq!(
+        line(&r, &c),
+        "pselect6(4, [0 3], NULL, NULL, {tv_sec=0, tv_nsec=1000}, NULL) = 1 (in [0], left {tv_sec=0, tv_nsec=0})"
+    );
+    // Bits at or past nfds are not shown; at most `ready` fds are listed,
+    // in, out, except in turn.
+    let (both, empty) = (fd_set_of(&[1, 2, 9]), fd_set_of(&[]));
+    let mut c = Captured::default();
+    c.entry[1] = Some(CapturedBytes::new(&both, false));
+    c.entry[3] = Some(CapturedBytes::new(&empty, false));
+    c.structs[1] = Some(CapturedBytes::new(&both, false));
+    c.structs[2] = Some(CapturedBytes::new(&both, false));
+    let r = rec(270, [3, 0x10, 0x20, 0x30, 0, 0], ok(3));
+    assert_eq!(
+        line(&r, &c),
+        "pselect6(3, [1 2], 0x20, [], NULL, NULL) = 3 (in [1 2], out [1])"
+    );
+}
+
+#[test]
+fn mmsghdr_arrays_of_one_element() {
+    // The first element: msg_name NULL, msg_iov at 0x1000 with one element,
+    // msg_len 2 after the 56-byte msghdr.
+    let mut element = vec![0u8; 64];
+    element[16..24].copy_from_slice(&0x1000u64.to_ne_bytes());
+    element[24..32].copy_from_slice(&1u64.to_ne_bytes());
+    element[56..60].copy_from_slice(&2u32.to_ne_bytes());
+    let iov = |len: u64, data: &'static [u8]| CapturedIov {
+        base: 0x2000,
+        len,
+        data: CapturedBytes::new(data, false),
+        unreadable: false,
+    };
+    let mut sent = Captured {
+        msghdr: Some(&element[..56]),
+        iov: vec![iov(2, b"mm")],
+        ..Captured::default()
+    };
+    sent.structs[1] = Some(CapturedBytes::new(&element, false));
+    let r = rec(307, [3, 0x7ffc_0000, 1, 0, 0, 0], ok(1));
+    assert_eq!(
+        line(&r, &sent),
+        "sendmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"mm\", iov_len=2}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}], 1, 0) = 1"
+    );
+    // Received data is cut at the element's msg_len.
+    let mut received = Captured {
+        msghdr: Some(&element[..56]),
+        iov: vec![iov(8, b"mm\0\0\0\0\0\0")],
+        ..Captured::default()
+    };
+    received.structs[1] = Some(CapturedBytes::new(&element, false));
+    let r = rec(299, [4, 0x7ffc_0000, 1, 0x40, 0, 0], ok(1));
+    assert_eq!(
+        line(&r, &received),
+        "recvmmsg(4, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"mm\", iov_len=8}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}], 1, MSG_DONTWAIT, NULL) = 1"
+    );
+    // More than one element: only the first was read, so the pointer.
+    let r = rec(307, [3, 0x7ffc_0000, 2, 0, 0, 0], ok(2));
+    assert_eq!(line(&r, &sent), "sendmmsg(3, 0x7ffc0000, 2, 0) = 2");
+}
