@@ -336,11 +336,14 @@ fn send_payload(
         index,
         payload_flags,
         len,
-        wakeup_flags(),
+        false,
     );
 }
 
-/// [`send_payload`] with the ring buffer's wakeup flags given.
+/// [`send_payload`], waking the reader now if `force_wakeup`. The flags are
+/// computed at the output, not by the caller: a value kept live across the
+/// record's assembly costs the classic enter program verifier states, and
+/// it is at the 1M-instruction limit.
 #[inline(always)]
 #[expect(
     clippy::too_many_arguments,
@@ -356,7 +359,7 @@ fn send_payload_waking(
     index: u8,
     payload_flags: u8,
     len: u32,
-    wakeup: u64,
+    force_wakeup: bool,
 ) -> bool {
     // The mask bounds the length for the verifier; callers never exceed it.
     let len = bounded(len);
@@ -385,6 +388,11 @@ fn send_payload_waking(
     }
     // SAFETY: `size` is at most the size of the staging record.
     let bytes = unsafe { core::slice::from_raw_parts(scratch.cast::<u8>(), size) };
+    let wakeup = if force_wakeup {
+        BPF_RB_FORCE_WAKEUP as u64
+    } else {
+        wakeup_flags()
+    };
     let sent = EVENTS.output::<[u8]>(bytes, wakeup).is_ok();
     if !sent {
         count_drop(capture_id);
@@ -1505,7 +1513,7 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
     // The process waits for this record: wake the reader now.
     // A lookup first: an LRU insert that finds the key still takes a node.
     // SAFETY: the value is a plain u32, only tested for presence.
-    let (snapshot, wakeup) = if !new_code
+    let snapshot = if !new_code
         && unsafe { STACK_SNAPSHOTS.get(&tgid) }.is_none()
         && STACK_SNAPSHOTS
             .insert(&tgid, &1, BPF_NOEXIST as u64)
@@ -1513,9 +1521,9 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
     {
         // SAFETY: helper without memory arguments; signals the current process.
         unsafe { generated::bpf_send_signal(SIGSTOP) };
-        (payload::SNAPSHOT, BPF_RB_FORCE_WAKEUP as u64)
+        payload::SNAPSHOT
     } else {
-        (0, wakeup_flags())
+        0
     };
     let sent = send_payload_waking(
         scratch,
@@ -1527,7 +1535,7 @@ pub fn renacer_stack_enter(ctx: RawTracePointContext) -> i32 {
         0,
         snapshot,
         USER_STACK_REGS_BYTES as u32 + copied as u32,
-        wakeup,
+        snapshot != 0,
     );
     if snapshot != 0 && !sent {
         // Nobody will read this process's map: let it go on (SIGCONT drops
