@@ -329,17 +329,21 @@ fn bless_all(socket: &str, paths: &Paths, cases: &[&Case]) -> anyhow::Result<u8>
     Ok(0)
 }
 
+/// A blessed golden trace.
+fn read_golden(path: &Path) -> anyhow::Result<TraceFile> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "reading {} (create it with `renacerctl golden capture --bless`)",
+            path.display()
+        )
+    })?;
+    load_trace(&text).with_context(|| format!("{}", path.display()))
+}
+
 fn check_all(socket: &str, paths: &Paths, cases: &[&Case], tolerance: f64) -> anyhow::Result<u8> {
     let (mut passed, mut failed) = (0, 0);
     for case in cases {
-        let golden_path = paths.dir.join(format!("{}.json", case.golden));
-        let text = std::fs::read_to_string(&golden_path).with_context(|| {
-            format!(
-                "reading {} (create it with `renacerctl golden capture --bless`)",
-                golden_path.display()
-            )
-        })?;
-        let golden = load_trace(&text).with_context(|| format!("{}", golden_path.display()))?;
+        let golden = read_golden(&paths.dir.join(format!("{}.json", case.golden)))?;
         let run = run_case(socket, paths, case)?;
         let tolerance = (!case.is_port()).then_some(tolerance);
         let options =
@@ -374,14 +378,7 @@ fn check_all(socket: &str, paths: &Paths, cases: &[&Case], tolerance: f64) -> an
 /// a syscall that moved fails the check; one that is made from a place more
 /// or fewer is a note (the syscall counts judge those).
 fn check_sources(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<Vec<SourceChange>> {
-    let golden_path = paths.dir.join(format!("{}_source.json", case.name));
-    let text = std::fs::read_to_string(&golden_path).with_context(|| {
-        format!(
-            "reading {} (create it with `renacerctl golden capture --bless`)",
-            golden_path.display()
-        )
-    })?;
-    let golden = load_trace(&text).with_context(|| format!("{}", golden_path.display()))?;
+    let golden = read_golden(&paths.dir.join(format!("{}_source.json", case.name)))?;
     let run = run_source_case(socket, paths, case)?;
     Ok(compare_sources(&golden, &run))
 }

@@ -69,8 +69,37 @@ fn stderr_of(child: &mut Child) -> String {
     stderr
 }
 
+/// Whether a descendant of `pid` that runs `name` is stopped (state `T`):
+/// renacerctl starts its command stopped too, but before the exec that
+/// names it.
+fn descendant_stopped(pid: u32, name: &str) -> bool {
+    // Any of its threads may have forked the child.
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten();
+    let children: Vec<u32> = tasks
+        .flatten()
+        .flat_map(|task| {
+            std::fs::read_to_string(task.path().join("children"))
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect();
+    children.into_iter().any(|child| {
+        let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        // `pid (comm) state ...`
+        let stopped = stat
+            .rsplit_once(") ")
+            .is_some_and(|(head, rest)| head.ends_with(name) && rest.starts_with('T'));
+        stopped || descendant_stopped(child, name)
+    })
+}
+
 /// `capture --lossless -e trace=read,write -o - -- CMD`, read by a consumer
-/// that stalls for two seconds: the lines by kind, and renacerctl's stderr.
+/// that stalls until a traced dd is paused: the lines by kind, and
+/// renacerctl's stderr.
 fn lossless_capture_behind_a_stalled_reader(
     daemon: &Daemon,
     command: &[String],
@@ -91,7 +120,14 @@ fn lossless_capture_behind_a_stalled_reader(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let counts = count_text_after(&mut ctl, Duration::from_secs(2));
+    // Stalled until the pipeline has backed up to the kernel and paused a
+    // storm (or for a minute): a fixed stall was not always enough on a
+    // machine busy with the other tests.
+    let started = Instant::now();
+    while !descendant_stopped(ctl.id(), "dd") && started.elapsed() < Duration::from_secs(60) {
+        thread::sleep(Duration::from_millis(50));
+    }
+    let counts = count_text_after(&mut ctl, Duration::ZERO);
     let stderr = stderr_of(&mut ctl);
     assert!(ctl.wait().unwrap().success(), "{stderr}");
     assert!(!stderr.contains("events lost"), "{stderr}");
