@@ -248,8 +248,8 @@ fn run_source_case(socket: &str, paths: &Paths, case: &Case) -> anyhow::Result<T
 /// Variables that change the examples' syscalls without changing what they
 /// do: where the loader looks (`cargo test` sets `LD_LIBRARY_PATH`, for one)
 /// and which locale files libc opens (a `C.UTF-8` caller's `sleep` opens a
-/// dozen). Golden runs do without them, in the C locale, so that a trace does
-/// not depend on who ran it.
+/// dozen). Golden runs do without them (and without `PYTHON*` variables),
+/// in the C locale, so that a trace does not depend on who ran it.
 const CALLER_VARIABLES: &[&str] = &[
     "LD_LIBRARY_PATH",
     "LD_PRELOAD",
@@ -270,6 +270,12 @@ pub fn golden_command(socket: &str, args: GoldenArgs) -> u8 {
     unsafe {
         for name in CALLER_VARIABLES {
             std::env::remove_var(name);
+        }
+        // PYTHONUNBUFFERED and its kind change the Python port's writes.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("PYTHON") {
+                std::env::remove_var(name);
+            }
         }
         std::env::set_var("LC_ALL", "C");
     }

@@ -137,7 +137,7 @@ fn programs() -> Vec<Program> {
         Program {
             name: "python",
             argv: argv(&["/usr/bin/python3", "-c", "print(sum(range(10)))"]),
-            expect: &[r#"write(1, "45", 2) = 2"#],
+            expect: &[r#"write(1, "45\n", 3) = 3"#],
         },
         Program {
             name: "threads",

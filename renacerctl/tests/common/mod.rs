@@ -49,6 +49,13 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
     for name in CALLER_VARIABLES {
         cmd.env_remove(name);
     }
+    // PYTHONUNBUFFERED and its kind change the calls python makes (one
+    // write per print part instead of one per line).
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PYTHON") {
+            cmd.env_remove(name);
+        }
+    }
     cmd.env("LC_ALL", "C").env("LANG", "C");
     cmd
 }
