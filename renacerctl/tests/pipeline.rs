@@ -6,6 +6,7 @@
 
 use std::{
     io::{BufRead as _, BufReader, Read as _},
+    os::unix::process::CommandExt as _,
     process::{Child, Stdio},
     thread,
     time::{Duration, Instant},
@@ -322,12 +323,20 @@ fn sigint_ends_a_command_capture_with_its_summary() {
     // SIGINT's doing, however slow the machine (the whole suite's daemons
     // and storms once took this past a 10 s bound against a 30 s sleep).
     let script = format!("echo $$ > {}; exec sleep 300", pid_file.display());
-    let ctl = daemon
-        .ctl()
-        .args(["capture", "-c", "--", "sh", "-c", &script])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut ctl = daemon.ctl();
+    ctl.args(["capture", "-c", "--", "sh", "-c", &script])
+        .stderr(Stdio::piped());
+    // As at a terminal: SIGINT at its default. A caller that ignores it (a
+    // script's background job) passes that on to CMD, which then, as under
+    // strace, does not die of the forwarded SIGINT.
+    // SAFETY: only an async-signal-safe call between fork and exec.
+    unsafe {
+        ctl.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let ctl = ctl.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let traced: i32 = loop {
         if let Some(pid) = std::fs::read_to_string(&pid_file)
